@@ -1,0 +1,24 @@
+import { Command } from 'commander';
+import { runCli } from './cli-runtime';
+
+/** Builds the `understudy` command tree. Exported so tests drive the CLI in-process. */
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('understudy')
+    .description(
+      'Keeps ECS workloads deployable when their deployment authority goes dark: forecast demand, pre-bake clones, take over.',
+    )
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  // Subcommands register themselves here, one module each (bin/commands/*.ts).
+  return program;
+}
+
+/** CLI entry: parses `argv` and sets `process.exitCode`. */
+export function main(argv: readonly string[] = process.argv): Promise<void> {
+  return runCli(buildProgram(), argv);
+}
+
+if (require.main === module) {
+  void main();
+}

@@ -1,0 +1,60 @@
+/**
+ * The forecasting engine's contract. `forecast()` (in `./engine.ts`) takes a regular series with
+ * gaps and returns a calibrated predictive distribution; everything downstream (trigger,
+ * capacity, plans, the CLI, the scheduled Lambda) consumes only these types.
+ */
+import type { ScheduledEvent } from '../model';
+
+/** Default quantile levels: 0.025, 0.1, 0.2 … 0.9, 0.975. */
+export const DEFAULT_QUANTILES: readonly number[] = [
+  0.025, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.975,
+];
+
+/** What to forecast. */
+export interface ForecastInput {
+  /** Epoch ms of `values[0]`. */
+  readonly start: number;
+  /** Step in seconds (e.g. 3600). */
+  readonly intervalSeconds: number;
+  /** History, oldest first; `null` = missing point. */
+  readonly values: readonly (number | null)[];
+  /** Steps ahead to forecast (≥ 1). */
+  readonly horizon: number;
+  /** Quantile levels in (0, 1); default {@link DEFAULT_QUANTILES}. */
+  readonly quantiles?: readonly number[];
+  /** Known events over history and horizon; they lift or lower the forecast where they fall. */
+  readonly events?: readonly ScheduledEvent[];
+  /** Number of joint sample paths to keep for horizon-wide probabilities (default 500). */
+  readonly samplePaths?: number;
+  /** Seed for the sample-path simulation (same seed, same paths). Default 1. */
+  readonly seed?: number;
+  /** Values can never be negative (utilisation, counts). Default true. */
+  readonly nonNegative?: boolean;
+}
+
+/** A calibrated predictive distribution over the horizon. */
+export interface ForecastResult {
+  /** Epoch ms of each horizon step. */
+  readonly timestamps: readonly number[];
+  readonly mean: readonly number[];
+  /** Quantile level → one value per step; non-crossing (monotone in level at every step). */
+  readonly quantiles: ReadonlyMap<number, readonly number[]>;
+  /**
+   * Joint sample paths (paths × horizon), consistent with the calibrated marginals; used for
+   * "anywhere in the horizon" probabilities.
+   */
+  readonly paths: readonly Float64Array[];
+  /** The model or combination used, e.g. `ets-damped+seasonal-naive`. */
+  readonly model: string;
+  /** Anything the caller should know: gaps filled, short history, outliers clipped. */
+  readonly warnings: readonly string[];
+}
+
+/** Exceedance of a threshold by a forecast. */
+export interface Exceedance {
+  readonly threshold: number;
+  /** P(demand > threshold) at each step (marginal). */
+  readonly perStep: readonly number[];
+  /** P(demand > threshold at any step of the horizon) (joint, from the sample paths). */
+  readonly anyStep: number;
+}

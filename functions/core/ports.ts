@@ -209,6 +209,56 @@ export interface InventoryRepository {
   unpin(service: ServiceKey, actor: string): Promise<void>;
   /** Deletes a version unless it is the latest validated or pinned (retention). */
   deleteVersion(service: ServiceKey, version: number): Promise<void>;
+  /** The audit trail of a service (creations, status changes, pins, deletions), oldest first. */
+  listAudit(service: ServiceKey): Promise<readonly InventoryAuditEntry[]>;
+  /**
+   * Retention: deletes versions beyond the newest `keepLast` (and, when `olderThanMs` is set,
+   * only those created before `nowMs - olderThanMs`); never the latest validated or the pinned
+   * one. Returns the versions it deleted.
+   */
+  garbageCollect(
+    service: ServiceKey,
+    policy: { readonly keepLast: number; readonly olderThanMs?: number; readonly nowMs: number },
+  ): Promise<readonly CloneVersion[]>;
+}
+
+/** What an inventory audit entry records. */
+export type InventoryAuditAction = 'create' | 'status' | 'pin' | 'unpin' | 'delete';
+
+/** One audit item of the inventory: who did what, when and why. */
+export interface InventoryAuditEntry {
+  readonly service: ServiceKey;
+  /** ISO-8601 UTC. */
+  readonly at: string;
+  readonly actor: string;
+  readonly action: InventoryAuditAction;
+  /** The clone version the action concerns. */
+  readonly version: number;
+  /** Status before a `status` change. */
+  readonly fromStatus?: CloneStatus;
+  /** Status after a `create` or `status` change. */
+  readonly toStatus?: CloneStatus;
+  readonly reason: string;
+}
+
+/**
+ * A stored trigger decision: JSON-safe and generic, so the trigger logic can keep its richer
+ * decision in `inputs` while the store only needs these fields to key and list it.
+ */
+export interface DecisionRecord {
+  /** Unique id (e.g. the decision's hash); writing the same id and time again is idempotent. */
+  readonly id: string;
+  readonly service: ServiceKey;
+  readonly metric?: ResourceMetric;
+  /** ISO-8601 UTC. */
+  readonly decidedAt: string;
+  readonly fired: boolean;
+  readonly probability: number;
+  readonly threshold: number;
+  readonly triggerProbability: number;
+  /** Whatever the decision was made from; must be JSON-safe. */
+  readonly inputs: Readonly<Record<string, unknown>>;
+  readonly reason: string;
 }
 
 /** Forecasts and trigger decisions. */
@@ -219,6 +269,16 @@ export interface ForecastRepository {
   getLatest(service: ServiceKey, metric: ResourceMetric): Promise<Forecast | undefined>;
   /** Latest forecasts of every metric of a service. */
   listLatest(service: ServiceKey): Promise<readonly Forecast[]>;
+  /** Past forecasts of a service × metric (kept until their retention expires), newest first. */
+  listHistory(
+    service: ServiceKey,
+    metric: ResourceMetric,
+    limit?: number,
+  ): Promise<readonly Forecast[]>;
+  /** Stores a trigger decision. */
+  putDecision(decision: DecisionRecord): Promise<void>;
+  /** The newest `limit` decisions of a service, newest first. */
+  listDecisions(service: ServiceKey, limit: number): Promise<readonly DecisionRecord[]>;
 }
 
 /** Stored deployment plans (staging region). */

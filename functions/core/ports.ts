@@ -305,3 +305,19 @@ export interface AuthorityLease {
   /** Throws StaleEpochError unless `epoch` is the current one held by `holder`. */
   assertHeld(holder: AuthorityHolder, epoch: number): Promise<void>;
 }
+
+/** Result of asking the clone-validate-store pipeline to start. */
+export interface PipelineStart {
+  readonly executionArn: string;
+  /** True when an execution with this name already existed (a retry): nothing new started. */
+  readonly alreadyStarted: boolean;
+}
+
+/**
+ * Starts the clone-validate-store state machine. Idempotent by `executionName`: starting the same
+ * name twice starts one execution, so a retried forecast Lambda cannot clone twice.
+ */
+export interface PipelineStarter {
+  /** Starts an execution named `executionName` with `input` (JSON-safe) as its input. */
+  start(executionName: string, input: Readonly<Record<string, unknown>>): Promise<PipelineStart>;
+}

@@ -1,0 +1,468 @@
+/**
+ * ECS (AWS SDK v3) implementation of the {@link ContainerPlatform} port, bound to the account and
+ * region of the client it is given.
+ */
+import {
+  type ContainerDefinition,
+  CreateServiceCommand,
+  DeregisterTaskDefinitionCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  type ECSClient,
+  type KeyValuePair,
+  ListClustersCommand,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  type Service,
+  type Tag,
+  type TaskDefinition,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { NotFoundError } from '../../core/errors';
+import type {
+  ContainerDefinitionSpec,
+  KeyValue,
+  NetworkMode,
+  RegisteredTaskDefinition,
+  SecretRef,
+  ServiceDeployment,
+  ServiceDescription,
+  ServiceSpec,
+  TaskDefinitionSpec,
+  TaskDefinitionStatus,
+} from '../../core/model';
+import type { ContainerPlatform } from '../../core/ports';
+import { callAws } from './sdk-errors';
+
+/** Drops keys whose value is `undefined`, so mapped objects compare equal to the model's. */
+function compact<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
+}
+
+/** Copies a readonly array into the mutable array the SDK types ask for. */
+function copy<T>(items: readonly T[] | undefined): T[] | undefined {
+  return items === undefined ? undefined : [...items];
+}
+
+/** Last path segment of an ARN (`…:cluster/prod` → `prod`); a plain name passes through. */
+function nameFromArn(arnOrName: string): string {
+  return arnOrName.slice(arnOrName.lastIndexOf('/') + 1);
+}
+
+function tagsToEcs(tags: readonly KeyValue[] | undefined): Tag[] | undefined {
+  return tags?.map((tag) => ({ key: tag.name, value: tag.value }));
+}
+
+function tagsFromEcs(tags: readonly Tag[] | undefined): KeyValue[] | undefined {
+  if (tags === undefined || tags.length === 0) return undefined;
+  return tags.map((tag) => ({ name: tag.key ?? '', value: tag.value ?? '' }));
+}
+
+function pairsFromEcs(pairs: readonly KeyValuePair[] | undefined): KeyValue[] | undefined {
+  return pairs?.map((pair) => ({ name: pair.name ?? '', value: pair.value ?? '' }));
+}
+
+function secretFromEcs(secret: { name?: string; valueFrom?: string }): SecretRef {
+  return { name: secret.name ?? '', valueFrom: secret.valueFrom ?? '' };
+}
+
+function containerToEcs(container: ContainerDefinitionSpec): ContainerDefinition {
+  return compact({
+    name: container.name,
+    image: container.image,
+    cpu: container.cpu,
+    memory: container.memory,
+    memoryReservation: container.memoryReservation,
+    essential: container.essential,
+    command: copy(container.command),
+    entryPoint: copy(container.entryPoint),
+    environment: container.environment?.map((pair) => ({ name: pair.name, value: pair.value })),
+    secrets: container.secrets?.map((secret) => ({ ...secret })),
+    portMappings: container.portMappings?.map((mapping) =>
+      compact({
+        ...mapping,
+        appProtocol: mapping.appProtocol as NonNullable<
+          ContainerDefinition['portMappings']
+        >[number]['appProtocol'],
+      }),
+    ),
+    logConfiguration: container.logConfiguration && {
+      logDriver: container.logConfiguration.logDriver as NonNullable<
+        ContainerDefinition['logConfiguration']
+      >['logDriver'],
+      options: container.logConfiguration.options && { ...container.logConfiguration.options },
+      secretOptions: container.logConfiguration.secretOptions?.map((secret) => ({ ...secret })),
+    },
+    privileged: container.privileged,
+    user: container.user,
+    readonlyRootFilesystem: container.readonlyRootFilesystem,
+    // The model keeps linuxParameters opaque (staged as-is); ECS validates its shape.
+    linuxParameters: container.linuxParameters as ContainerDefinition['linuxParameters'],
+    healthCheck:
+      container.healthCheck &&
+      compact({
+        ...container.healthCheck,
+        command: [...container.healthCheck.command],
+      }),
+    dependsOn: container.dependsOn?.map((dependency) => ({
+      containerName: dependency.containerName,
+      condition: dependency.condition as NonNullable<
+        ContainerDefinition['dependsOn']
+      >[number]['condition'],
+    })),
+  });
+}
+
+function containerFromEcs(container: ContainerDefinition): ContainerDefinitionSpec {
+  const log = container.logConfiguration;
+  const health = container.healthCheck;
+  return compact({
+    name: container.name ?? '',
+    image: container.image ?? '',
+    cpu: container.cpu,
+    memory: container.memory,
+    memoryReservation: container.memoryReservation,
+    essential: container.essential,
+    command: container.command,
+    entryPoint: container.entryPoint,
+    environment: pairsFromEcs(container.environment),
+    secrets: container.secrets?.map(secretFromEcs),
+    portMappings: container.portMappings?.map((mapping) =>
+      compact({
+        containerPort: mapping.containerPort ?? 0,
+        hostPort: mapping.hostPort,
+        protocol: mapping.protocol,
+        name: mapping.name,
+        appProtocol: mapping.appProtocol,
+      }),
+    ),
+    logConfiguration:
+      log &&
+      compact({
+        logDriver: log.logDriver ?? '',
+        options: log.options,
+        secretOptions: log.secretOptions?.map(secretFromEcs),
+      }),
+    privileged: container.privileged,
+    user: container.user,
+    readonlyRootFilesystem: container.readonlyRootFilesystem,
+    linuxParameters: container.linuxParameters as Record<string, unknown> | undefined,
+    healthCheck:
+      health &&
+      compact({
+        command: health.command ?? [],
+        interval: health.interval,
+        timeout: health.timeout,
+        retries: health.retries,
+        startPeriod: health.startPeriod,
+      }),
+    dependsOn: container.dependsOn?.map((dependency) => ({
+      containerName: dependency.containerName ?? '',
+      condition: dependency.condition ?? '',
+    })),
+  });
+}
+
+function taskDefinitionFromEcs(
+  taskDefinition: TaskDefinition,
+  tags: readonly Tag[] | undefined,
+): RegisteredTaskDefinition {
+  return compact({
+    family: taskDefinition.family ?? '',
+    containerDefinitions: (taskDefinition.containerDefinitions ?? []).map(containerFromEcs),
+    cpu: taskDefinition.cpu,
+    memory: taskDefinition.memory,
+    networkMode: taskDefinition.networkMode as NetworkMode | undefined,
+    requiresCompatibilities: taskDefinition.requiresCompatibilities,
+    executionRoleArn: taskDefinition.executionRoleArn,
+    taskRoleArn: taskDefinition.taskRoleArn,
+    pidMode: taskDefinition.pidMode,
+    ipcMode: taskDefinition.ipcMode,
+    runtimePlatform:
+      taskDefinition.runtimePlatform && compact({ ...taskDefinition.runtimePlatform }),
+    volumes: taskDefinition.volumes as Record<string, unknown>[] | undefined,
+    ephemeralStorage: taskDefinition.ephemeralStorage && {
+      sizeInGiB: taskDefinition.ephemeralStorage.sizeInGiB ?? 0,
+    },
+    taskDefinitionArn: taskDefinition.taskDefinitionArn ?? '',
+    revision: taskDefinition.revision ?? 0,
+    status: (taskDefinition.status ?? 'ACTIVE') as TaskDefinitionStatus,
+    registeredAt: toIso(taskDefinition.registeredAt),
+    tags: tagsFromEcs(tags),
+  });
+}
+
+function toIso(value: Date | string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return (value instanceof Date ? value : new Date(value)).toISOString();
+}
+
+function deploymentFromEcs(
+  deployment: NonNullable<Service['deployments']>[number],
+): ServiceDeployment {
+  return compact({
+    id: deployment.id ?? '',
+    status: (deployment.status ?? 'ACTIVE') as ServiceDeployment['status'],
+    taskDefinition: deployment.taskDefinition ?? '',
+    desiredCount: deployment.desiredCount ?? 0,
+    runningCount: deployment.runningCount ?? 0,
+    pendingCount: deployment.pendingCount ?? 0,
+    rolloutState: deployment.rolloutState as ServiceDeployment['rolloutState'],
+  });
+}
+
+function serviceFromEcs(service: Service, fallbackCluster: string): ServiceDescription {
+  const awsvpc = service.networkConfiguration?.awsvpcConfiguration;
+  const primary = service.deployments?.find((deployment) => deployment.status === 'PRIMARY');
+  const connect = primary?.serviceConnectConfiguration;
+  const loadBalancers = service.loadBalancers
+    ?.filter((binding) => binding.targetGroupArn !== undefined)
+    .map((binding) => ({
+      targetGroupArn: binding.targetGroupArn ?? '',
+      containerName: binding.containerName ?? '',
+      containerPort: binding.containerPort ?? 0,
+    }));
+  return compact({
+    cluster: service.clusterArn ? nameFromArn(service.clusterArn) : fallbackCluster,
+    serviceName: service.serviceName ?? '',
+    taskDefinition: service.taskDefinition ?? '',
+    desiredCount: service.desiredCount ?? 0,
+    launchType: service.launchType as ServiceSpec['launchType'],
+    capacityProviderStrategy: service.capacityProviderStrategy?.map((item) =>
+      compact({
+        capacityProvider: item.capacityProvider ?? '',
+        weight: item.weight,
+        base: item.base,
+      }),
+    ),
+    networkConfiguration:
+      awsvpc &&
+      compact({
+        subnets: awsvpc.subnets ?? [],
+        securityGroups: awsvpc.securityGroups ?? [],
+        assignPublicIp: awsvpc.assignPublicIp,
+      }),
+    loadBalancers: loadBalancers?.length ? loadBalancers : undefined,
+    serviceRegistries: service.serviceRegistries?.length
+      ? service.serviceRegistries.map((registry) => ({ registryArn: registry.registryArn ?? '' }))
+      : undefined,
+    namespace: connect?.enabled ? connect.namespace : undefined,
+    healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds,
+    tags: tagsFromEcs(service.tags),
+    serviceArn: service.serviceArn ?? '',
+    status: (service.status ?? 'ACTIVE') as ServiceDescription['status'],
+    runningCount: service.runningCount ?? 0,
+    pendingCount: service.pendingCount ?? 0,
+    deployments: (service.deployments ?? []).map(deploymentFromEcs),
+  });
+}
+
+/**
+ * ECS through the AWS SDK v3. `scaling` of a {@link ServiceSpec} is Application Auto Scaling's
+ * business, not ECS's: this adapter neither applies nor reports it.
+ */
+export class EcsContainerPlatform implements ContainerPlatform {
+  /** @param client an ECS client for the account + region this platform stands for. */
+  public constructor(private readonly client: ECSClient) {}
+
+  /** {@inheritDoc ContainerPlatform.describeService} */
+  public async describeService(cluster: string, service: string): Promise<ServiceDescription> {
+    const context = {
+      operation: 'ecs:DescribeServices',
+      kind: 'service',
+      id: `${cluster}/${service}`,
+    };
+    const output = await callAws(context, () =>
+      this.client.send(
+        new DescribeServicesCommand({ cluster, services: [service], include: ['TAGS'] }),
+      ),
+    );
+    const found = output.services?.[0];
+    // ECS reports a missing service in failures[] (HTTP 200), and keeps deleted ones as INACTIVE.
+    if (!found || found.status === 'INACTIVE') throw new NotFoundError('service', context.id);
+    return serviceFromEcs(found, cluster);
+  }
+
+  /** {@inheritDoc ContainerPlatform.describeTaskDefinition} */
+  public async describeTaskDefinition(taskDefinition: string): Promise<RegisteredTaskDefinition> {
+    const output = await callAws(
+      { operation: 'ecs:DescribeTaskDefinition', kind: 'task definition', id: taskDefinition },
+      () =>
+        this.client.send(new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] })),
+    );
+    if (!output.taskDefinition) throw new NotFoundError('task definition', taskDefinition);
+    return taskDefinitionFromEcs(output.taskDefinition, output.tags);
+  }
+
+  /** {@inheritDoc ContainerPlatform.registerTaskDefinition} */
+  public async registerTaskDefinition(
+    spec: TaskDefinitionSpec,
+    tags: readonly KeyValue[],
+  ): Promise<RegisteredTaskDefinition> {
+    const output = await callAws(
+      { operation: 'ecs:RegisterTaskDefinition', kind: 'task definition family', id: spec.family },
+      () =>
+        this.client.send(
+          new RegisterTaskDefinitionCommand(
+            compact({
+              family: spec.family,
+              containerDefinitions: spec.containerDefinitions.map(containerToEcs),
+              cpu: spec.cpu,
+              memory: spec.memory,
+              networkMode: spec.networkMode,
+              requiresCompatibilities: copy(spec.requiresCompatibilities) as
+                | ('EC2' | 'FARGATE' | 'EXTERNAL' | 'MANAGED_INSTANCES')[]
+                | undefined,
+              executionRoleArn: spec.executionRoleArn,
+              taskRoleArn: spec.taskRoleArn,
+              pidMode: spec.pidMode as 'host' | 'task' | undefined,
+              ipcMode: spec.ipcMode as 'host' | 'none' | 'task' | undefined,
+              runtimePlatform: spec.runtimePlatform && {
+                ...spec.runtimePlatform,
+              },
+              volumes: spec.volumes?.map((volume) => ({ ...volume })),
+              ephemeralStorage: spec.ephemeralStorage && { ...spec.ephemeralStorage },
+              tags: tags.length ? tagsToEcs(tags) : undefined,
+            }) as ConstructorParameters<typeof RegisterTaskDefinitionCommand>[0],
+          ),
+        ),
+    );
+    if (!output.taskDefinition) {
+      throw new NotFoundError('task definition family', spec.family);
+    }
+    return taskDefinitionFromEcs(output.taskDefinition, output.tags);
+  }
+
+  /** {@inheritDoc ContainerPlatform.listTaskDefinitionRevisions} */
+  public async listTaskDefinitionRevisions(family: string): Promise<readonly string[]> {
+    const arns: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const output = await callAws(
+        { operation: 'ecs:ListTaskDefinitions', kind: 'task definition family', id: family },
+        () =>
+          this.client.send(
+            new ListTaskDefinitionsCommand({
+              familyPrefix: family,
+              status: 'ACTIVE',
+              sort: 'DESC',
+              nextToken,
+            }),
+          ),
+      );
+      arns.push(...(output.taskDefinitionArns ?? []));
+      nextToken = output.nextToken;
+    } while (nextToken);
+    // familyPrefix is a prefix: `web` also lists `web-worker`. Keep the exact family only, and
+    // sort by revision ourselves so the order holds across pages.
+    return arns
+      .map((arn) => ({ arn, parsed: parseTaskDefinitionArn(arn) }))
+      .filter((entry) => entry.parsed?.family === family)
+      .sort((a, b) => (b.parsed?.revision ?? 0) - (a.parsed?.revision ?? 0))
+      .map((entry) => entry.arn);
+  }
+
+  /** {@inheritDoc ContainerPlatform.deregisterTaskDefinition} */
+  public async deregisterTaskDefinition(taskDefinitionArn: string): Promise<void> {
+    await callAws(
+      { operation: 'ecs:DeregisterTaskDefinition', kind: 'task definition', id: taskDefinitionArn },
+      () =>
+        this.client.send(
+          new DeregisterTaskDefinitionCommand({ taskDefinition: taskDefinitionArn }),
+        ),
+    );
+  }
+
+  /** {@inheritDoc ContainerPlatform.createService} */
+  public async createService(spec: ServiceSpec): Promise<ServiceDescription> {
+    const network = spec.networkConfiguration;
+    const output = await callAws(
+      {
+        operation: 'ecs:CreateService',
+        kind: 'cluster',
+        id: `${spec.cluster} (creating ${spec.serviceName})`,
+      },
+      () =>
+        this.client.send(
+          new CreateServiceCommand(
+            compact({
+              cluster: spec.cluster,
+              serviceName: spec.serviceName,
+              taskDefinition: spec.taskDefinition,
+              desiredCount: spec.desiredCount,
+              launchType: spec.launchType,
+              capacityProviderStrategy: spec.capacityProviderStrategy?.map((item) =>
+                compact({ ...item }),
+              ),
+              networkConfiguration: network && {
+                awsvpcConfiguration: compact({
+                  subnets: [...network.subnets],
+                  securityGroups: [...network.securityGroups],
+                  assignPublicIp: network.assignPublicIp,
+                }),
+              },
+              loadBalancers: spec.loadBalancers?.map((binding) => ({ ...binding })),
+              serviceRegistries: spec.serviceRegistries?.map((registry) => ({ ...registry })),
+              serviceConnectConfiguration: spec.namespace
+                ? { enabled: true, namespace: spec.namespace }
+                : undefined,
+              healthCheckGracePeriodSeconds: spec.healthCheckGracePeriodSeconds,
+              tags: spec.tags?.length ? tagsToEcs(spec.tags) : undefined,
+              // Tasks carry the service's tags (cost allocation, ownership) like the primary's do.
+              propagateTags: 'SERVICE' as const,
+              enableECSManagedTags: true,
+            }),
+          ),
+        ),
+    );
+    if (!output.service) throw new NotFoundError('service', `${spec.cluster}/${spec.serviceName}`);
+    return serviceFromEcs(output.service, spec.cluster);
+  }
+
+  /** {@inheritDoc ContainerPlatform.updateService} */
+  public async updateService(
+    cluster: string,
+    service: string,
+    change: { readonly taskDefinition?: string; readonly desiredCount?: number },
+  ): Promise<ServiceDescription> {
+    const output = await callAws(
+      { operation: 'ecs:UpdateService', kind: 'service', id: `${cluster}/${service}` },
+      () =>
+        this.client.send(
+          new UpdateServiceCommand(
+            compact({
+              cluster,
+              service,
+              taskDefinition: change.taskDefinition,
+              desiredCount: change.desiredCount,
+            }),
+          ),
+        ),
+    );
+    if (!output.service) throw new NotFoundError('service', `${cluster}/${service}`);
+    return serviceFromEcs(output.service, cluster);
+  }
+
+  /** {@inheritDoc ContainerPlatform.listClusters} */
+  public async listClusters(): Promise<readonly string[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const output = await callAws({ operation: 'ecs:ListClusters' }, () =>
+        this.client.send(new ListClustersCommand({ nextToken })),
+      );
+      names.push(...(output.clusterArns ?? []).map(nameFromArn));
+      nextToken = output.nextToken;
+    } while (nextToken);
+    return names;
+  }
+}
+
+/** Splits `arn:…:task-definition/family:revision` into its family and revision. */
+export function parseTaskDefinitionArn(
+  arn: string,
+): { readonly family: string; readonly revision: number } | undefined {
+  const match = /task-definition\/([^:/]+):(\d+)$/.exec(arn);
+  if (!match?.[1] || !match[2]) return undefined;
+  return { family: match[1], revision: Number(match[2]) };
+}

@@ -1,0 +1,136 @@
+/**
+ * CDK entry (`cdk.json` "app"). Validates the `understudy` context first — nothing is
+ * constructed or written while the configuration is invalid — then builds one stack per
+ * deployable unit and applies cdk-nag's AwsSolutions checks to all of them.
+ */
+import * as fs from 'node:fs';
+import { Annotations, App, type AppProps, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { CONTEXT_KEY, ConfigError, loadConfig, type UnderstudyConfig } from './config';
+import { HealthStack } from './stacks/health-stack';
+import { ObserverStack } from './stacks/observer-stack';
+import { StagingStack } from './stacks/staging-stack';
+
+/** Stack ids (also the CloudFormation stack names). */
+export const STACK_IDS = {
+  observer: 'UnderstudyObserver',
+  staging: 'UnderstudyStaging',
+  health: 'UnderstudyHealth',
+} as const;
+
+/** Options of {@link buildApp}. */
+export interface BuildAppOptions {
+  /** Props of the App (`context`, `outdir`, …). @default {} */
+  readonly appProps?: AppProps;
+  /**
+   * Register cdk-nag's AwsSolutions checks as a synth-time validation plugin.
+   * @default true
+   */
+  readonly nag?: boolean;
+}
+
+/** The built app, its configuration and its stacks. */
+export interface UnderstudyApp {
+  readonly app: App;
+  readonly config: UnderstudyConfig;
+  readonly observer: ObserverStack;
+  readonly staging: StagingStack;
+  readonly health: HealthStack;
+  /** Warnings also annotated on the stacks; `main` prints them to stderr. */
+  readonly warnings: readonly string[];
+}
+
+/** Annotation id of the health-region-is-primary-region warning. */
+export const HEALTH_REGION_WARNING_ID = 'understudy:health-region-is-primary-region';
+
+/** Configuration warnings that do not stop synth but need a human decision. */
+export function configWarnings(config: UnderstudyConfig): string[] {
+  const warnings: string[] = [];
+  if (config.healthCheck.region === config.primary.region) {
+    warnings.push(
+      `healthCheck.region (${config.healthCheck.region}) is the primary's region: a regional outage there takes the detection quorum down together with the authority it watches. Remedy: set healthCheck.region to another region (us-east-1, where Route 53 publishes health-check metrics, unless that is the primary), or add the take-over probe heartbeat, which runs outside the primary's region.`,
+    );
+  }
+  return warnings;
+}
+
+/**
+ * The context the App will see, read without constructing it (constructing an App creates its
+ * output directory): `appProps.context`, then the CLI's `CDK_CONTEXT_JSON` and overflow file,
+ * then `appProps.postCliContext`, the same precedence as `App`.
+ */
+export function readContext(appProps: AppProps = {}): Record<string, unknown> {
+  const fromEnv = process.env.CDK_CONTEXT_JSON ? JSON.parse(process.env.CDK_CONTEXT_JSON) : {};
+  const overflow = process.env.CONTEXT_OVERFLOW_LOCATION_ENV;
+  const fromFile = overflow ? JSON.parse(fs.readFileSync(overflow, 'utf8')) : {};
+  return { ...appProps.context, ...fromEnv, ...fromFile, ...appProps.postCliContext };
+}
+
+/** `-c understudy='{...}'` arrives as a string: accept JSON text as well as an object. */
+function contextValue(raw: unknown): unknown {
+  if (typeof raw !== 'string') return raw;
+  try {
+    return JSON.parse(raw);
+  } catch (error) {
+    throw new ConfigError([`${CONTEXT_KEY}: not valid JSON (${(error as Error).message})`], {
+      cause: error,
+    });
+  }
+}
+
+/**
+ * Validates the configuration, then builds the app and its stacks.
+ * @throws {ConfigError} before anything is constructed when the configuration is invalid.
+ */
+export function buildApp(options: BuildAppOptions = {}): UnderstudyApp {
+  const appProps = options.appProps ?? {};
+  const config = loadConfig(contextValue(readContext(appProps)[CONTEXT_KEY]));
+
+  const app = new App({ autoSynth: false, ...appProps });
+  const staging = new StagingStack(app, STACK_IDS.staging, { config });
+  const observer = new ObserverStack(app, STACK_IDS.observer, { config });
+  const health = new HealthStack(app, STACK_IDS.health, {
+    config,
+    stagingEventBusArn: staging.defaultEventBusArn,
+  });
+
+  const warnings = configWarnings(config);
+  for (const warning of warnings) {
+    Annotations.of(health).addWarningV2(HEALTH_REGION_WARNING_ID, warning);
+  }
+  if (options.nag ?? true) {
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  }
+  return { app, config, observer, staging, health, warnings };
+}
+
+/** Writes one line to stderr. */
+export type LineWriter = (line: string) => void;
+
+/**
+ * Builds and synthesizes the app. Returns the process exit code: 1, with every failing key on
+ * stderr and nothing written, when the configuration is invalid.
+ */
+export function main(
+  appProps: AppProps = {},
+  writeError: LineWriter = (line) => process.stderr.write(`${line}\n`),
+): number {
+  let built: UnderstudyApp;
+  try {
+    built = buildApp({ appProps });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    writeError(
+      `Invalid "${CONTEXT_KEY}" configuration (cdk.json context); nothing was synthesized:`,
+    );
+    for (const issue of error.issues) writeError(`  ${issue}`);
+    return 1;
+  }
+  for (const warning of built.warnings) writeError(`WARNING: ${warning}`);
+  built.app.synth();
+  return 0;
+}
+
+if (require.main === module) {
+  process.exitCode = main();
+}

@@ -1,0 +1,590 @@
+/**
+ * The `understudy` key of `cdk.json` context: one zod schema, every default in one place.
+ * `docs/configuration.md` documents each key; keep the two in step.
+ */
+import { z } from 'zod';
+import { ValidationError } from '../functions/core/errors';
+import { RESOURCE_METRICS } from '../functions/core/model';
+
+/** The context key the CDK app reads its configuration from. */
+export const CONTEXT_KEY = 'understudy';
+
+/** Configuration failed validation; `issues` name each failing key path (`understudy.a.b[2]`). */
+export class ConfigError extends ValidationError {
+  public constructor(issues: readonly string[], options?: ErrorOptions) {
+    super(`invalid "${CONTEXT_KEY}" configuration`, issues, options);
+    this.name = 'ConfigError';
+  }
+}
+
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const region = z
+  .string()
+  .regex(
+    /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$/,
+    'must be an AWS region code such as eu-west-1',
+  );
+const name = z.string().min(1, 'must not be empty');
+/** Source identifier → staging identifier. */
+const mapping = z.record(z.string().min(1), z.string().min(1));
+const percent = z.number().min(0, 'must be within 0-100').max(100, 'must be within 0-100');
+const nonNegative = z.number().nonnegative('must be ≥ 0');
+const probability = z.number().gt(0, 'must be > 0 and < 1').lt(1, 'must be > 0 and < 1');
+
+// ---------------------------------------------------------------------------------------------
+// EventBridge schedule expressions
+
+const RATE_UNITS = new Set(['minute', 'minutes', 'hour', 'hours', 'day', 'days']);
+// Per cron field: allowed characters and numeric range (EventBridge cron, 6 fields).
+const CRON_FIELDS = [
+  { field: 'minutes', chars: /^[0-9,\-*/]+$/, min: 0, max: 59 },
+  { field: 'hours', chars: /^[0-9,\-*/]+$/, min: 0, max: 23 },
+  { field: 'day-of-month', chars: /^([0-9,\-*/?LW]+)$/, min: 1, max: 31 },
+  { field: 'month', chars: /^([0-9A-Za-z,\-*/]+)$/, min: 1, max: 12 },
+  { field: 'day-of-week', chars: /^([0-9A-Za-z,\-*/?L#]+)$/, min: 1, max: 7 },
+  { field: 'year', chars: /^[0-9,\-*/]+$/, min: 1970, max: 2199 },
+] as const;
+
+/**
+ * Why `expression` is not a valid EventBridge schedule expression, or `undefined` when it is.
+ * Checked here so a typo fails `cdk synth` instead of a CloudFormation deployment.
+ */
+export function scheduleProblem(expression: string): string | undefined {
+  const rate = /^rate\((.*)\)$/.exec(expression);
+  if (rate) {
+    const parts = (rate[1] ?? '').trim().split(/\s+/);
+    const [value, unit] = parts;
+    if (parts.length !== 2 || !/^[1-9]\d*$/.test(value ?? '') || !RATE_UNITS.has(unit ?? '')) {
+      return `malformed rate "${expression}": expected rate(<positive integer> <minute|minutes|hour|hours|day|days>)`;
+    }
+    const singular = value === '1';
+    if (singular === (unit ?? '').endsWith('s')) {
+      return `malformed rate "${expression}": use a singular unit for 1 and a plural unit otherwise`;
+    }
+    return undefined;
+  }
+  const cron = /^cron\((.*)\)$/.exec(expression);
+  if (cron) {
+    const fields = (cron[1] ?? '').trim().split(/\s+/);
+    if (fields.length !== 6) {
+      return `malformed cron "${expression}": expected 6 fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`;
+    }
+    for (const [index, spec] of CRON_FIELDS.entries()) {
+      const value = fields[index] ?? '';
+      if (!spec.chars.test(value)) {
+        return `malformed cron "${expression}": invalid ${spec.field} field "${value}"`;
+      }
+      for (const number of value.match(/\d+/g) ?? []) {
+        const n = Number(number);
+        // Step values (`*/5`) and `#` ordinals are not range-checked against the field's range.
+        const isStep = value.includes(`/${number}`) || value.includes(`#${number}`);
+        if (!isStep && (n < spec.min || n > spec.max)) {
+          return `malformed cron "${expression}": ${spec.field} value ${n} is outside ${spec.min}-${spec.max}`;
+        }
+      }
+    }
+    const [, , dayOfMonth, , dayOfWeek] = fields;
+    if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
+      return `malformed cron "${expression}": exactly one of day-of-month and day-of-week must be "?"`;
+    }
+    return undefined;
+  }
+  return `malformed schedule "${expression}": expected rate(...) or cron(...)`;
+}
+
+const scheduleExpression = z.string().superRefine((value, ctx) => {
+  const problem = scheduleProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Sections
+
+/** Demand thresholds per resource metric, as the forecast compares them. */
+const thresholdsShape = {
+  /**
+   * Average CPU utilisation of the service, percent of reserved CPU.
+   * @default 70
+   */
+  cpu: percent.default(70),
+  /**
+   * Average memory utilisation of the service, percent of reserved memory.
+   * @default 80
+   */
+  memory: percent.default(80),
+  /**
+   * Network bytes in per second per task; not used as a trigger when absent.
+   * @default undefined
+   */
+  networkIn: nonNegative.optional(),
+  /**
+   * Network bytes out per second per task; not used as a trigger when absent.
+   * @default undefined
+   */
+  networkOut: nonNegative.optional(),
+  /**
+   * Requests per second per task (ALB `RequestCountPerTarget`); not a trigger when absent.
+   * @default undefined
+   */
+  requestRate: nonNegative.optional(),
+  /**
+   * Messages visible in the service's queue; not a trigger when absent.
+   * @default undefined
+   */
+  queueDepth: nonNegative.optional(),
+};
+
+const thresholdsSchema = z.strictObject(thresholdsShape);
+/** Per-service override: only the metrics it names replace the global thresholds. */
+const thresholdsOverrideSchema = z.strictObject({
+  cpu: percent.optional(),
+  memory: percent.optional(),
+  networkIn: nonNegative.optional(),
+  networkOut: nonNegative.optional(),
+  requestRate: nonNegative.optional(),
+  queueDepth: nonNegative.optional(),
+});
+
+const locationSchema = z.strictObject({
+  /** 12-digit AWS account id. */
+  account: accountId,
+  /** AWS region code. */
+  region,
+});
+
+const mappingsSchema = z.strictObject({
+  /**
+   * IAM role ARNs (task and execution roles) in the primary → their staging twins.
+   * @default {}
+   */
+  roles: mapping.default({}),
+  /**
+   * Secrets Manager / SSM parameter ARNs → staging ARNs.
+   * @default {}
+   */
+  secrets: mapping.default({}),
+  /**
+   * CloudWatch log group names → staging log group names.
+   * @default {}
+   */
+  logGroups: mapping.default({}),
+  /**
+   * Target group ARNs → staging target group ARNs.
+   * @default {}
+   */
+  targetGroups: mapping.default({}),
+  /**
+   * Cloud Map / Service Connect namespaces → staging namespaces.
+   * @default {}
+   */
+  namespaces: mapping.default({}),
+  /**
+   * Security group ids → staging security group ids (referenced groups in copied rules).
+   * @default {}
+   */
+  securityGroups: mapping.default({}),
+  /**
+   * VPC ids → staging VPC id that copied security groups are created in.
+   * @default {} (every copied group goes to `staging.vpcId`)
+   */
+  securityGroupVpcs: mapping.default({}),
+});
+
+const stagingSchema = z.strictObject({
+  /** 12-digit AWS account id of the staging account. */
+  account: accountId,
+  /** Staging region: every piece of state a failover needs lives here. */
+  region,
+  /**
+   * VPC the clones deploy into; needed before clones are staged, not for synth.
+   * @default undefined
+   */
+  vpcId: z
+    .string()
+    .regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0123456789abcdef0')
+    .optional(),
+  /**
+   * Subnets the clones' tasks run in.
+   * @default []
+   */
+  subnets: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id')).default([]),
+  /**
+   * How primary-side identifiers translate into staging ones when a clone is rewritten.
+   * @default every mapping empty
+   */
+  mappings: mappingsSchema.default({
+    roles: {},
+    secrets: {},
+    logGroups: {},
+    targetGroups: {},
+    namespaces: {},
+    securityGroups: {},
+    securityGroupVpcs: {},
+  }),
+});
+
+const healthCheckSchema = z.strictObject({
+  /**
+   * Region of the detection quorum. Route 53 publishes health-check metrics only in us-east-1.
+   * @default 'us-east-1'
+   */
+  region: region.default('us-east-1'),
+  /** Public HTTPS endpoint of the deployment authority that Route 53 checks. */
+  endpoint: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
+  /**
+   * Consecutive failed Route 53 checks before the endpoint counts as unhealthy (1-10).
+   * @default 3
+   */
+  failureThreshold: z.number().int().min(1).max(10).default(3),
+  /**
+   * Seconds between Route 53 checks: 10 (fast) or 30 (standard).
+   * @default 30
+   */
+  requestIntervalSeconds: z.union([z.literal(10), z.literal(30)]).default(30),
+  /**
+   * Consecutive one-minute periods the health-check status must be failing before the alarm fires.
+   * @default 3
+   */
+  alarmEvaluationPeriods: z.number().int().min(1).max(60).default(3),
+});
+
+const serviceSchema = z.strictObject({
+  /** ECS cluster name (not ARN) in the primary. */
+  cluster: name,
+  /** ECS service name (not ARN) in the primary. */
+  service: name,
+  /**
+   * Services (`cluster/service`) that must be stable before this one deploys.
+   * @default []
+   */
+  dependsOn: z.array(z.string().regex(/^[^/]+\/[^/]+$/, 'must be "cluster/service"')).default([]),
+  /**
+   * Fewest tasks a take-over deploys, whatever the forecast says.
+   * @default 1
+   */
+  minTasks: z.number().int().nonnegative().default(1),
+  /**
+   * Most tasks a take-over or the adapt loop deploys.
+   * @default 10
+   */
+  maxTasks: z.number().int().positive().default(10),
+  /**
+   * Target utilisation (0-1) the desired count is sized for under target tracking.
+   * @default 0.6
+   */
+  targetUtilization: probability.default(0.6),
+  /**
+   * Forecast quantile used to size desired count; must be one of `forecast.quantiles`.
+   * @default 0.9
+   */
+  capacityQuantile: probability.default(0.9),
+  /**
+   * Per-metric overrides of the global `thresholds`.
+   * @default {} (use the global thresholds)
+   */
+  thresholds: thresholdsOverrideSchema.default({}),
+});
+
+const serviceSelectorSchema = z.strictObject({
+  /** Tag key on the ECS service. */
+  tagKey: name,
+  /** Tag value that marks a service as protected. */
+  tagValue: name,
+});
+
+const DEFAULT_QUANTILES = [0.025, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.975];
+
+const forecastSchema = z.strictObject({
+  /**
+   * EventBridge schedule of the forecaster: `rate(...)` or 6-field `cron(...)`.
+   * @default 'rate(1 hour)'
+   */
+  schedule: scheduleExpression.default('rate(1 hour)'),
+  /**
+   * How far ahead each forecast looks, in hours.
+   * @default 24
+   */
+  horizonHours: z.number().int().min(1).max(168).default(24),
+  /**
+   * Forecast step, in minutes; must divide the horizon.
+   * @default 60
+   */
+  intervalMinutes: z.number().int().min(1).max(1440).default(60),
+  /**
+   * Days of metric history each forecast fits on.
+   * @default 28
+   */
+  historyDays: z.number().int().min(1).max(455).default(28),
+  /**
+   * Quantile levels stored per forecast, strictly ascending within (0, 1).
+   * @default [0.025, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.975]
+   */
+  quantiles: z.array(probability).min(1).default(DEFAULT_QUANTILES),
+});
+
+const policySchema = z.strictObject({
+  /**
+   * Stage clones whose containers run privileged.
+   * @default false
+   */
+  allowPrivileged: z.boolean().default(false),
+  /**
+   * Stage clones that use `host` network mode.
+   * @default false
+   */
+  allowHostNetwork: z.boolean().default(false),
+});
+
+const drillSchema = z.strictObject({
+  /**
+   * ECS cluster (staging account and region) that drills deploy into; never a production one.
+   * @default 'understudy-drill'
+   */
+  cluster: name.default('understudy-drill'),
+});
+
+/** The whole `understudy` context object, before cross-field checks. */
+const configObjectSchema = z.strictObject({
+  /** Where the protected services run and the forecaster lives. */
+  primary: locationSchema,
+  /** Where clones, the inventory, the lease and the failover workflows live. */
+  staging: stagingSchema,
+  /** Detection quorum: Route 53 health check and alarm. */
+  healthCheck: healthCheckSchema,
+  /**
+   * Protected services, listed. Exactly one of `services` and `serviceSelector`.
+   * @default undefined
+   */
+  services: z.array(serviceSchema).min(1).optional(),
+  /**
+   * Protected services, found by tag. Exactly one of `services` and `serviceSelector`.
+   * @default undefined
+   */
+  serviceSelector: serviceSelectorSchema.optional(),
+  /** Forecaster settings. */
+  forecast: forecastSchema.default({
+    schedule: 'rate(1 hour)',
+    horizonHours: 24,
+    intervalMinutes: 60,
+    historyDays: 28,
+    quantiles: DEFAULT_QUANTILES,
+  }),
+  /** Global demand thresholds per metric. @default cpu 70, memory 80, others unset */
+  thresholds: thresholdsSchema.default({ cpu: 70, memory: 80 }),
+  /**
+   * Probability, in (0, 1], that demand crosses a threshold within the horizon at which the
+   * clone tier is raised and services are cloned at once.
+   * @default 0.3
+   */
+  triggerProbability: z
+    .number()
+    .gt(0, 'must be within (0, 1]')
+    .max(1, 'must be within (0, 1]')
+    .default(0.3),
+  /** What clones may contain. @default nothing privileged, no host networking */
+  policy: policySchema.default({ allowPrivileged: false, allowHostNetwork: false }),
+  /**
+   * A staged clone older than the primary's revision by more than this many minutes is stale.
+   * @default 60
+   */
+  freshnessTargetMinutes: z.number().int().positive().default(60),
+  /** Drill deployment. @default cluster 'understudy-drill' */
+  drill: drillSchema.default({ cluster: 'understudy-drill' }),
+  /**
+   * What happens to stateful resources (tables, keys, log groups) when a stack is deleted.
+   * @default 'retain'
+   */
+  removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+  /**
+   * AWS Organizations id; when set, the observer role also requires `aws:PrincipalOrgID`.
+   * @default undefined
+   */
+  organizationId: z
+    .string()
+    .regex(/^o-[a-z0-9]{10,32}$/, 'must be an organization id such as o-abcd123456')
+    .optional(),
+});
+
+/** Cross-field rules zod cannot express per field. */
+const configSchema = configObjectSchema.superRefine((config, ctx) => {
+  const hasList = config.services !== undefined;
+  const hasSelector = config.serviceSelector !== undefined;
+  if (hasList === hasSelector) {
+    ctx.addIssue({
+      code: 'custom',
+      path: hasList ? ['serviceSelector'] : ['services'],
+      message: 'exactly one of "services" and "serviceSelector" must be set',
+    });
+  }
+
+  const { quantiles, horizonHours, intervalMinutes } = config.forecast;
+  for (const [index, q] of quantiles.entries()) {
+    const previous = quantiles[index - 1];
+    if (previous !== undefined && q <= previous) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['forecast', 'quantiles', index],
+        message: `quantiles must be strictly ascending (${q} follows ${previous})`,
+      });
+    }
+  }
+  if ((horizonHours * 60) % intervalMinutes !== 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['forecast', 'intervalMinutes'],
+      message: `${intervalMinutes} does not divide the ${horizonHours}-hour horizon`,
+    });
+  }
+
+  const services = config.services ?? [];
+  const firstIndex = new Map<string, number>();
+  for (const [index, s] of services.entries()) {
+    const key = `${s.cluster}/${s.service}`;
+    if (firstIndex.has(key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['services', index],
+        message: `duplicate service ${key}`,
+      });
+    } else {
+      firstIndex.set(key, index);
+    }
+    if (s.maxTasks < s.minTasks) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['services', index, 'maxTasks'],
+        message: `${s.maxTasks} is below minTasks ${s.minTasks}`,
+      });
+    }
+    if (!quantiles.includes(s.capacityQuantile)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['services', index, 'capacityQuantile'],
+        message: `${s.capacityQuantile} is not one of forecast.quantiles`,
+      });
+    }
+  }
+  for (const [index, s] of services.entries()) {
+    for (const [d, dependency] of s.dependsOn.entries()) {
+      if (!firstIndex.has(dependency)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', index, 'dependsOn', d],
+          message: `unknown service ${dependency}`,
+        });
+      } else if (dependency === `${s.cluster}/${s.service}`) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', index, 'dependsOn', d],
+          message: 'a service cannot depend on itself',
+        });
+      }
+    }
+  }
+  const cycle = findCycle(services);
+  if (cycle) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['services', cycle.index, 'dependsOn'],
+      message: `dependency cycle ${cycle.keys.join(' -> ')}`,
+    });
+  }
+});
+
+/** A dependency cycle among listed services (self-dependencies are reported separately). */
+function findCycle(
+  services: readonly { cluster: string; service: string; dependsOn: readonly string[] }[],
+): { index: number; keys: string[] } | undefined {
+  const edges = new Map(services.map((s) => [`${s.cluster}/${s.service}`, s.dependsOn]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const walk = (key: string, trail: string[]): string[] | undefined => {
+    if (state.get(key) === 'done') return undefined;
+    if (state.get(key) === 'visiting') return [...trail.slice(trail.indexOf(key)), key];
+    state.set(key, 'visiting');
+    for (const next of edges.get(key) ?? []) {
+      if (next === key || !edges.has(next)) continue;
+      const found = walk(next, [...trail, key]);
+      if (found) return found;
+    }
+    state.set(key, 'done');
+    return undefined;
+  };
+  for (const [index, s] of services.entries()) {
+    const keys = walk(`${s.cluster}/${s.service}`, []);
+    if (keys) return { index, keys };
+  }
+  return undefined;
+}
+
+/** Validated configuration with every default applied. */
+export type UnderstudyConfig = z.output<typeof configSchema>;
+/** Configuration as written in `cdk.json` (defaults optional). */
+export type UnderstudyConfigInput = z.input<typeof configSchema>;
+/** Primary or staging account + region. */
+export type LocationConfig = UnderstudyConfig['primary'];
+/** The `staging` section. */
+export type StagingConfig = UnderstudyConfig['staging'];
+/** The `staging.mappings` section. */
+export type MappingsConfig = StagingConfig['mappings'];
+/** The `healthCheck` section. */
+export type HealthCheckConfig = UnderstudyConfig['healthCheck'];
+/** One entry of `services`. */
+export type ServiceConfig = NonNullable<UnderstudyConfig['services']>[number];
+/** The `serviceSelector` section. */
+export type ServiceSelectorConfig = NonNullable<UnderstudyConfig['serviceSelector']>;
+/** The `forecast` section. */
+export type ForecastConfig = UnderstudyConfig['forecast'];
+/** Global thresholds per resource metric. */
+export type ThresholdsConfig = UnderstudyConfig['thresholds'];
+/** The `policy` section. */
+export type PolicyConfig = UnderstudyConfig['policy'];
+/** The `drill` section. */
+export type DrillConfig = UnderstudyConfig['drill'];
+
+/** Renders a zod issue path as the key a user edits: `understudy.services[2].cluster`. */
+export function keyPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (out, part) => (typeof part === 'number' ? `${out}[${part}]` : `${out}.${String(part)}`),
+    CONTEXT_KEY,
+  );
+}
+
+/** One line per problem, naming the key a user edits. */
+function describeIssue(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map(
+      (key) => `${keyPath([...issue.path, key])}: unknown key (check its spelling)`,
+    );
+  }
+  if (issue.code === 'invalid_type' && /received undefined$/.test(issue.message)) {
+    return [`${keyPath(issue.path)}: required but missing (expected ${issue.expected})`];
+  }
+  return [`${keyPath(issue.path)}: ${issue.message}`];
+}
+
+/**
+ * Validates the raw `understudy` context value and applies defaults.
+ * @throws {ConfigError} naming every failing key path.
+ */
+export function loadConfig(raw: unknown): UnderstudyConfig {
+  if (raw === undefined || raw === null) {
+    throw new ConfigError([
+      `${CONTEXT_KEY}: missing; set it in cdk.json "context" or pass -c ${CONTEXT_KEY}='{...}'`,
+    ]);
+  }
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    throw new ConfigError(result.error.issues.flatMap(describeIssue), { cause: result.error });
+  }
+  return result.data;
+}
+
+/** Thresholds for one service: the global ones with the service's overrides applied. */
+export function thresholdsFor(config: UnderstudyConfig, service: ServiceConfig): ThresholdsConfig {
+  const merged: Record<string, number | undefined> = { ...config.thresholds };
+  for (const metric of RESOURCE_METRICS) {
+    const override = service.thresholds[metric];
+    if (override !== undefined) merged[metric] = override;
+  }
+  return merged as ThresholdsConfig;
+}

@@ -1,0 +1,156 @@
+import { Lazy, PhysicalName, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+
+/** Read-only actions the shadow needs on the primary, grouped by what they can be scoped to. */
+export const SOURCE_READ_ACTIONS = {
+  /** ECS reads: scoped to the primary account and region. */
+  ecs: [
+    'ecs:DescribeClusters',
+    'ecs:DescribeServices',
+    'ecs:DescribeTaskDefinition',
+    'ecs:DescribeTasks',
+    'ecs:ListServices',
+    'ecs:ListTasks',
+    'ecs:ListTaskDefinitions',
+    'ecs:ListTagsForResource',
+  ],
+  /** ECR reads (pull by digest): scoped to the primary's repositories. */
+  ecr: [
+    'ecr:BatchGetImage',
+    'ecr:DescribeImages',
+    'ecr:DescribeRepositories',
+    'ecr:GetDownloadUrlForLayer',
+    'ecr:ListImages',
+    'ecr:ListTagsForResource',
+  ],
+  /** Actions AWS cannot scope to a resource: limited to the primary region by condition. */
+  unscoped: [
+    'ecr:GetAuthorizationToken',
+    'ec2:DescribeSecurityGroupRules',
+    'ec2:DescribeSecurityGroups',
+    'ec2:DescribeSubnets',
+    'ec2:DescribeVpcs',
+    'cloudwatch:DescribeAlarms',
+    'cloudwatch:GetMetricData',
+    'cloudwatch:GetMetricStatistics',
+    'cloudwatch:ListMetrics',
+  ],
+} as const;
+
+/** Props of {@link SourceReadRole}. */
+export interface SourceReadRoleProps {
+  /** Region whose resources the role may read (the primary's). */
+  readonly sourceRegion: string;
+  /** Account whose roles may assume this role (the staging account). */
+  readonly trustedAccount: string;
+  /**
+   * Roles allowed to assume it; more can be added with {@link SourceReadRole.trust}.
+   * @default - any role of `trustedAccount` until {@link SourceReadRole.trust} names one
+   */
+  readonly trustedRoleArns?: readonly string[];
+  /**
+   * AWS Organizations id the caller must belong to (`aws:PrincipalOrgID`).
+   * @default - no organization condition
+   */
+  readonly organizationId?: string;
+}
+
+/**
+ * The read-only role the shadow assumes in the primary account to describe what it clones:
+ * Describe/List/Get/BatchGet on ECS, ECR, EC2 and CloudWatch, nothing else. The trust policy
+ * names the staging account with an `aws:PrincipalArn` condition listing the shadow's roles;
+ * no ExternalId, because the callers are our own roles, not a third party (ExternalId guards
+ * against the confused deputy, which cannot arise here).
+ *
+ * Its name is generated at synth time (`PhysicalName.GENERATE_IF_NEEDED`) so stacks in the
+ * staging account can reference its ARN without lookups or cross-account exports.
+ */
+export class SourceReadRole extends Construct {
+  /** The role. */
+  public readonly role: iam.Role;
+  private readonly trusted: string[];
+
+  public constructor(scope: Construct, id: string, props: SourceReadRoleProps) {
+    super(scope, id);
+    this.trusted = [...(props.trustedRoleArns ?? [])];
+    const trustedAccount = props.trustedAccount;
+    const conditions: Record<string, Record<string, unknown>> = {
+      // Lazy: roles wired later (SourceReadRole.trust) still land in the one trust statement.
+      ArnLike: {
+        'aws:PrincipalArn': Lazy.list({
+          produce: () =>
+            this.trusted.length > 0
+              ? this.trusted
+              : [`arn:${Stack.of(this).partition}:iam::${trustedAccount}:role/*`],
+        }),
+      },
+    };
+    if (props.organizationId) {
+      conditions.StringEquals = { 'aws:PrincipalOrgID': props.organizationId };
+    }
+    this.role = new iam.Role(this, 'Role', {
+      roleName: PhysicalName.GENERATE_IF_NEEDED,
+      assumedBy: new iam.AccountPrincipal(trustedAccount).withConditions(conditions),
+      description: 'Read-only view of the primary for the Understudy shadow (describe and clone).',
+    });
+
+    const region = props.sourceRegion;
+    const { account, partition } = Stack.of(this);
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'EcsRead',
+        actions: [...SOURCE_READ_ACTIONS.ecs],
+        resources: [`arn:${partition}:ecs:${region}:${account}:*`],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'EcrRead',
+        actions: [...SOURCE_READ_ACTIONS.ecr],
+        resources: [`arn:${partition}:ecr:${region}:${account}:repository/*`],
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'UnscopedRead',
+        actions: [...SOURCE_READ_ACTIONS.unscoped],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:RequestedRegion': region } },
+      }),
+    );
+
+    // cdk-nag names a finding by the resource as written, with tokens shown as <AWS::Name>.
+    const nagText = (value: string, pseudo: string) =>
+      Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
+    const arnPrefix = (service: string) =>
+      `arn:${nagText(partition, 'Partition')}:${service}:${region}:${nagText(account, 'AccountId')}`;
+    const reason = (what: string) =>
+      `Read-only ${what}; the shadow clones services it discovers, so their names are not known at synth time. Scoped to the primary account and region.`;
+    Validations.of(this.role).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::${arnPrefix('ecs')}:*]`,
+        reason: reason('ECS describe/list'),
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${arnPrefix('ecr')}:repository/*]`,
+        reason: reason('ECR image pulls by digest'),
+      },
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'ecr:GetAuthorizationToken, ec2:Describe* and cloudwatch:GetMetricData/GetMetricStatistics/ListMetrics/DescribeAlarms support no resource-level permissions; limited to the primary region by aws:RequestedRegion.',
+      },
+    );
+  }
+
+  /** Lets `role` (a shadow role in the staging account) assume this role. */
+  public trust(role: iam.IRole): void {
+    this.trusted.push(role.roleArn);
+  }
+
+  /** ARNs trusted so far (tokens until synth for roles in other stacks). */
+  public get trustedRoleArns(): readonly string[] {
+    return [...this.trusted];
+  }
+}

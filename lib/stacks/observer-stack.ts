@@ -1,0 +1,68 @@
+import { Stack } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { FORECAST_TABLE } from '../../functions/shared/tables';
+import { SourceReadRole } from '../constructs/source-read-role';
+import { UnderstudyTable } from '../constructs/understudy-table';
+import { removalPolicyOf, type UnderstudyStackProps } from './understudy-stack-props';
+
+/** Props of {@link ObserverStack}. */
+export interface ObserverStackProps extends UnderstudyStackProps {
+  /**
+   * Staging roles allowed to assume the read-only role; more via {@link ObserverStack.trust}.
+   * @default - any role of the staging account until one is trusted
+   */
+  readonly trustedRoles?: readonly iam.IRole[];
+}
+
+/**
+ * Primary account and region: the forecaster's home (forecast table) and the read-only role
+ * the shadow assumes to describe what it clones. Holds nothing a failover reads.
+ */
+export class ObserverStack extends Stack {
+  /** CMK of the forecast table. */
+  public readonly key: kms.Key;
+  /** Forecasts (latest + history with TTL) and trigger decisions. */
+  public readonly forecastTable: UnderstudyTable;
+  /** Read-only role the shadow assumes (Describe/List/Get/BatchGet only). */
+  public readonly sourceReadRole: SourceReadRole;
+
+  public constructor(scope: Construct, id: string, props: ObserverStackProps) {
+    super(scope, id, {
+      description: 'Understudy observer: forecaster and read-only access for the shadow',
+      ...props,
+      env: props.env ?? {
+        account: props.config.primary.account,
+        region: props.config.primary.region,
+      },
+    });
+    const { config } = props;
+    const removalPolicy = removalPolicyOf(config);
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'Understudy forecasts in the primary region',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    this.forecastTable = new UnderstudyTable(this, FORECAST_TABLE.logicalName, {
+      definition: FORECAST_TABLE,
+      encryptionKey: this.key,
+      removalPolicy,
+    });
+    this.sourceReadRole = new SourceReadRole(this, 'SourceReadRole', {
+      sourceRegion: config.primary.region,
+      trustedAccount: config.staging.account,
+      organizationId: config.organizationId,
+    });
+    for (const role of props.trustedRoles ?? []) this.trust(role);
+  }
+
+  /**
+   * Lets a staging role assume the read-only role. Give that role
+   * `roleName: PhysicalName.GENERATE_IF_NEEDED` so its ARN is known across accounts at synth.
+   */
+  public trust(role: iam.IRole): void {
+    this.sourceReadRole.trust(role);
+  }
+}

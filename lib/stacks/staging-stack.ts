@@ -1,0 +1,92 @@
+import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import { FORECAST_TABLE, INVENTORY_TABLE, LEASE_TABLE } from '../../functions/shared/tables';
+import { UnderstudyFunction } from '../constructs/understudy-function';
+import { UnderstudyTable } from '../constructs/understudy-table';
+import { removalPolicyOf, type UnderstudyStackProps } from './understudy-stack-props';
+
+/** Props of {@link StagingStack}. */
+export type StagingStackProps = UnderstudyStackProps;
+
+/**
+ * Staging account and region: everything a failover reads lives here — the inventory, the
+ * latest forecasts (copied from the primary), the authority lease — encrypted with one CMK.
+ * The clone pipeline and failover workflows are added to this stack.
+ */
+export class StagingStack extends Stack {
+  /** CMK for the tables and log groups of this stack (rotation on). */
+  public readonly key: kms.Key;
+  /** Clone versions, pointers, plans, audit trail. */
+  public readonly inventoryTable: UnderstudyTable;
+  /** Latest forecasts per service, copied from the primary region. */
+  public readonly forecastTable: UnderstudyTable;
+  /** The authority lease: a single-region table, never global. */
+  public readonly leaseTable: UnderstudyTable;
+  /** Deployment smoke test (see `functions/handlers/ping.ts`). */
+  public readonly ping: UnderstudyFunction;
+
+  public constructor(scope: Construct, id: string, props: StagingStackProps) {
+    super(scope, id, {
+      description:
+        'Understudy staging: inventory, forecasts, authority lease, clone and failover workflows',
+      ...props,
+      env: props.env ?? {
+        account: props.config.staging.account,
+        region: props.config.staging.region,
+      },
+    });
+    const removalPolicy = removalPolicyOf(props.config);
+
+    this.key = new kms.Key(this, 'Key', {
+      description: 'Understudy staging data: inventory, forecasts, authority lease, logs',
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    // CloudWatch Logs encrypts the functions' log groups with this key; it may use it only for
+    // log groups of this account and region.
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogs',
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: [
+          'kms:Encrypt*',
+          'kms:Decrypt*',
+          'kms:ReEncrypt*',
+          'kms:GenerateDataKey*',
+          'kms:Describe*',
+        ],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`,
+          },
+        },
+      }),
+    );
+
+    const table = (definition: typeof INVENTORY_TABLE) =>
+      new UnderstudyTable(this, definition.logicalName, {
+        definition,
+        encryptionKey: this.key,
+        removalPolicy,
+      });
+    this.inventoryTable = table(INVENTORY_TABLE);
+    this.forecastTable = table(FORECAST_TABLE);
+    this.leaseTable = table(LEASE_TABLE);
+
+    this.ping = new UnderstudyFunction(this, 'Ping', {
+      entry: 'functions/handlers/ping.ts',
+      description: 'Understudy deployment smoke test: answers { ok: true } without calling AWS',
+      memorySize: 128,
+      logEncryptionKey: this.key,
+      logRemovalPolicy: removalPolicy,
+    });
+  }
+
+  /** ARN of the staging region's default event bus (detection events arrive here). */
+  public get defaultEventBusArn(): string {
+    return `arn:${this.partition}:events:${this.region}:${this.account}:event-bus/default`;
+  }
+}

@@ -1,0 +1,627 @@
+/**
+ * The sandbox cloud: an in-memory, deterministic stand-in for ECS, ECR, EC2 and CloudWatch in
+ * any number of accounts and regions, used by tests, benchmarks and the local drill.
+ *
+ * Every API call goes through {@link SandboxCloud.call}: region outage check, token-bucket rate
+ * limit, seeded fault draw, a round trip of virtual latency, then the state change. The port
+ * implementations, the Step Functions SDK dispatcher and the call log all share that path, so a
+ * benchmark counts exactly the calls a workflow made and a drill sees the same throttling a
+ * real account would.
+ */
+import { createHash } from 'node:crypto';
+import { NotFoundError, ServiceUnavailableError, ThrottlingError } from '../../core/errors';
+import type {
+  ImageManifest,
+  ImageReference,
+  KeyValue,
+  Location,
+  NetworkRule,
+  RegisteredTaskDefinition,
+  ServiceDescription,
+  ServiceSpec,
+  TaskDefinitionSpec,
+  TimeSeries,
+} from '../../core/model';
+import { imageUri } from '../../core/model';
+import type {
+  Clock,
+  ContainerPlatform,
+  ImageRegistry,
+  MetricsSource,
+  NetworkRules,
+} from '../../core/ports';
+import { SandboxContainerPlatform } from './container-platform';
+import { FaultInjector, type FaultPlan, type OutageWindow, SeededRandom } from './faults';
+import { SandboxImageRegistry } from './image-registry';
+import { type LatencyModel, type LatencyOverrides, latencyModel } from './latency-model';
+import { SandboxMetricsSource } from './metrics-source';
+import { SandboxNetworkRules } from './network-rules';
+import { OPERATIONS, type Operation, type OperationProfile } from './operations';
+import {
+  type LaunchPlan,
+  LocationState,
+  type MetricIdentity,
+  sha256Digest,
+  type TaskLauncher,
+} from './sandbox-state';
+import { type BucketLimit, type BucketName, RATE_LIMITS, TokenBuckets } from './token-bucket';
+import { VirtualClock } from './virtual-clock';
+
+/** The primary location the tests and the drill use by default. */
+export const SANDBOX_PRIMARY: Location = { account: '111111111111', region: 'eu-west-1' };
+/** The staging location the tests and the drill use by default. */
+export const SANDBOX_STAGING: Location = { account: '222222222222', region: 'eu-central-1' };
+
+/** How a logged call ended. */
+export type CallOutcome = 'ok' | 'error' | 'throttled' | 'unavailable' | 'timeout' | 'dark';
+
+/** One API call as the sandbox saw it. */
+export interface ApiCallRecord {
+  /** Order in which calls started (0-based). */
+  readonly seq: number;
+  readonly operation: Operation;
+  readonly account: string;
+  readonly region: string;
+  /** Virtual epoch ms the call started. */
+  readonly startMs: number;
+  /** Virtual epoch ms the call returned (equals startMs while still in flight). */
+  readonly endMs: number;
+  /** `error` means the service rejected the request (not found, conflict, validation). */
+  readonly outcome: CallOutcome | 'pending';
+}
+
+/** Options of a {@link SandboxCloud}. */
+export interface SandboxCloudOptions {
+  /** Seed of every random draw (faults, latency jitter): same seed + same calls → same run. */
+  readonly seed: number;
+  /** Time source; a {@link VirtualClock} unless given. */
+  readonly clock?: Clock;
+  /** Latency figures to override (see `DEFAULT_LATENCY`). */
+  readonly latency?: LatencyOverrides;
+  /** Fault injection (probabilities per operation, scheduled region outages). */
+  readonly faults?: FaultPlan;
+  /** Rate-limit figures to override per bucket (see `RATE_LIMITS`). */
+  readonly rateLimits?: Partial<Record<BucketName, Pick<BucketLimit, 'burst' | 'refillPerSecond'>>>;
+  /**
+   * Part size of blob reads and uploads (ECR UploadLayerPart takes 5–10 MiB parts).
+   * @default 5 MiB
+   */
+  readonly blobPartBytes?: number;
+}
+
+/** A layer to push: real bytes, or a virtual layer of a declared size (no bytes held). */
+export type LayerInput = Uint8Array | { readonly sizeBytes: number };
+
+/** What {@link SandboxCloud.pushImage} pushes. */
+export interface PushImageInput {
+  readonly repository: string;
+  readonly tag?: string;
+  /** Layers of each platform's image. @default one virtual layer of 100 MiB */
+  readonly layers?: readonly LayerInput[];
+  /** `os/arch` pairs; more than one pushes an OCI index over per-platform manifests. */
+  readonly platforms?: readonly string[];
+  /** Tag immutability of the repository when it is created here. @default false */
+  readonly immutable?: boolean;
+}
+
+/** What {@link SandboxCloud.pushImage} stored. */
+export interface PushedImage {
+  /** The top-level manifest (the index for a multi-platform image). */
+  readonly reference: ImageReference;
+  /** `registry/repository@digest`. */
+  readonly uri: string;
+  /** Every manifest pushed, top-level first. */
+  readonly manifests: readonly ImageManifest[];
+}
+
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
+const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
+const OCI_LAYER = 'application/vnd.oci.image.layer.v1.tar+gzip';
+const MB = 1024 * 1024;
+
+/** Parses `ACCOUNT.dkr.ecr.REGION.amazonaws.com/repo[:tag|@digest]`; undefined for others. */
+export function parseEcrUri(
+  uri: string,
+): { account: string; region: string; repository: string; reference: string } | undefined {
+  const match =
+    /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com\/([^:@]+)(?:@(sha256:[0-9a-f]{64})|:([^@/]+))?$/.exec(
+      uri,
+    );
+  if (!match) return undefined;
+  const [, account = '', region = '', repository = '', digest, tag] = match;
+  return { account, region, repository, reference: digest ?? tag ?? 'latest' };
+}
+
+/** The in-memory multi-account, multi-region cloud. */
+export class SandboxCloud {
+  /** Time of this cloud: every latency is a sleep on it. */
+  public readonly clock: Clock;
+  /** The latency model in force. */
+  public readonly latency: LatencyModel;
+  /** Part size of blob transfers, bytes. */
+  public readonly blobPartBytes: number;
+
+  private readonly states = new Map<string, LocationState>();
+  private readonly buckets: TokenBuckets;
+  private readonly faults: FaultInjector;
+  private readonly jitterRandom: SeededRandom;
+  private readonly log: {
+    seq: number;
+    operation: Operation;
+    account: string;
+    region: string;
+    startMs: number;
+    endMs: number;
+    outcome: CallOutcome | 'pending';
+  }[] = [];
+  private layerSeq = 0;
+
+  public constructor(options: SandboxCloudOptions) {
+    this.clock = options.clock ?? new VirtualClock();
+    this.latency = latencyModel(options.latency);
+    this.blobPartBytes = options.blobPartBytes ?? 5 * MB;
+    this.buckets = new TokenBuckets({ ...RATE_LIMITS, ...options.rateLimits });
+    this.faults = new FaultInjector(options.seed, options.faults);
+    this.jitterRandom = new SeededRandom(options.seed ^ 0x1a7e_c0de);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Ports
+
+  /** ECS in `location`. */
+  public containerPlatform(location: Location): ContainerPlatform {
+    return new SandboxContainerPlatform(this, location);
+  }
+
+  /** ECR in `location`. */
+  public imageRegistry(location: Location): ImageRegistry {
+    return new SandboxImageRegistry(this, location);
+  }
+
+  /** EC2 security groups in `location`. */
+  public networkRules(location: Location): NetworkRules {
+    return new SandboxNetworkRules(this, location);
+  }
+
+  /** CloudWatch in `location`. */
+  public metricsSource(location: Location): MetricsSource {
+    return new SandboxMetricsSource(this, location);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Outages and the call log
+
+  /** Schedules an outage: every call to `region` inside the window fails as unavailable. */
+  public darkenRegion(region: string, window: OutageWindow): void {
+    this.faults.darkenRegion(region, window);
+  }
+
+  /** Switches `region` dark (from now, open-ended) or back on. */
+  public setRegionDark(region: string, dark: boolean): void {
+    this.faults.setRegionDark(region, dark, this.clock.now());
+  }
+
+  /** True when `region` is dark now. */
+  public isRegionDark(region: string): boolean {
+    return this.faults.isDark(region, this.clock.now());
+  }
+
+  /** Every API call so far, in start order (copies). */
+  public callLog(): readonly ApiCallRecord[] {
+    return this.log.map((entry) => ({ ...entry }));
+  }
+
+  /** Number of calls per operation (sorted by operation), optionally for one location/outcome. */
+  public callCounts(
+    filter: {
+      readonly account?: string;
+      readonly region?: string;
+      readonly outcome?: CallOutcome;
+    } = {},
+  ): Record<string, number> {
+    const counts = new Map<string, number>();
+    for (const entry of this.log) {
+      if (filter.account !== undefined && entry.account !== filter.account) continue;
+      if (filter.region !== undefined && entry.region !== filter.region) continue;
+      if (filter.outcome !== undefined && entry.outcome !== filter.outcome) continue;
+      counts.set(entry.operation, (counts.get(entry.operation) ?? 0) + 1);
+    }
+    return Object.fromEntries([...counts.entries()].sort(([a], [b]) => (a < b ? -1 : 1)));
+  }
+
+  /** Total number of calls logged. */
+  public get totalCalls(): number {
+    return this.log.length;
+  }
+
+  /** Forgets the call log (e.g. after seeding, before the measured part of a benchmark). */
+  public resetCallLog(): void {
+    this.log.length = 0;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The call path (used by the port implementations and the SDK dispatcher)
+
+  /** The state of `location`, created empty on first use. */
+  public state(location: Location): LocationState {
+    const key = `${location.account}/${location.region}`;
+    let state = this.states.get(key);
+    if (!state) {
+      const prefix = createHash('sha256').update(key).digest('hex').slice(0, 4);
+      state = new LocationState({ account: location.account, region: location.region }, prefix);
+      this.states.set(key, state);
+    }
+    return state;
+  }
+
+  /**
+   * Runs one API call against `location`: outage check, rate limit, seeded fault, virtual
+   * round trip (plus `extraMs`, e.g. a transfer), then `apply` at the time the call completes.
+   * Draws exactly one jitter and one fault number per call, so runs replay exactly.
+   */
+  public async call<T>(
+    location: Location,
+    operation: Operation,
+    apply: () => T,
+    options: { readonly extraMs?: number } = {},
+  ): Promise<T> {
+    const profile: OperationProfile = OPERATIONS[operation];
+    const startMs = this.clock.now();
+    const entry = {
+      seq: this.log.length,
+      operation,
+      account: location.account,
+      region: location.region,
+      startMs,
+      endMs: startMs,
+      outcome: 'pending' as CallOutcome | 'pending',
+    };
+    this.log.push(entry);
+    const finish = (outcome: CallOutcome): void => {
+      entry.outcome = outcome;
+      entry.endMs = this.clock.now();
+    };
+    const roundTrip = this.jitter(this.latency.apiMs[profile.latency]);
+    const fault = this.faults.decide(operation);
+    if (this.faults.isDark(location.region, startMs)) {
+      await this.clock.sleep(roundTrip);
+      finish('dark');
+      throw new ServiceUnavailableError(operation, `region ${location.region} is unreachable`);
+    }
+    const bucket = this.buckets.get(
+      location.account,
+      location.region,
+      profile.bucket,
+      startMs,
+      operation.startsWith('ec2:') ? operation : '',
+    );
+    if (!bucket.tryTake(startMs) || fault === 'throttle') {
+      await this.clock.sleep(roundTrip);
+      finish('throttled');
+      throw new ThrottlingError(operation);
+    }
+    if (fault === 'timeout') {
+      await this.clock.sleep(this.latency.callTimeoutMs);
+      finish('timeout');
+      throw new ServiceUnavailableError(operation, 'request timed out');
+    }
+    await this.clock.sleep(roundTrip + (options.extraMs ?? 0));
+    if (fault === 'unavailable') {
+      finish('unavailable');
+      throw new ServiceUnavailableError(operation, 'internal server error (injected 5xx)');
+    }
+    if (this.faults.isDark(location.region, this.clock.now())) {
+      finish('dark');
+      throw new ServiceUnavailableError(operation, `region ${location.region} went dark`);
+    }
+    try {
+      const result = apply();
+      finish('ok');
+      return result;
+    } catch (error) {
+      finish('error');
+      throw error;
+    }
+  }
+
+  /** `baseMs` spread by ± the model's jitter fraction (one seeded draw). */
+  public jitter(baseMs: number): number {
+    const draw = this.jitterRandom.next();
+    return Math.max(0, Math.round(baseMs * (1 + this.latency.jitterFraction * (2 * draw - 1))));
+  }
+
+  /**
+   * The task launcher of `location`: paces launches through the account's Fargate bucket and
+   * the per-service scheduler rate, then adds provision + image pull + start time. Whether the
+   * image can be pulled is decided at launch (a missing image or a dark registry region makes
+   * the rollout fail after the circuit breaker's minimum failed tasks).
+   */
+  public taskLauncher(location: Location): TaskLauncher {
+    return (taskDefinition, service, count, nowMs): LaunchPlan => {
+      const model = this.latency;
+      const withLb = (service.loadBalancers?.length ?? 0) > 0;
+      const healthDelayMs = withLb
+        ? model.lbHealthCheckIntervalMs * model.lbHealthyChecksForNewTarget
+        : 0;
+      const drainMs = withLb ? model.deregistrationDelayMs : 0;
+      const pull = this.pullInfo(location, taskDefinition, nowMs);
+      if (pull.failure !== undefined) {
+        const attemptMs = model.fargateProvisionMs + model.containerStartMs;
+        return {
+          runningAtMs: [],
+          failsAtMs: nowMs + model.circuitBreakerMinFailedTasks * attemptMs,
+          failureReason: pull.failure,
+          healthDelayMs,
+          drainMs,
+        };
+      }
+      const bucket = this.buckets.get(
+        location.account,
+        location.region,
+        'fargate:task-launch',
+        nowMs,
+      );
+      const spacingMs = 60_000 / model.serviceSchedulerTasksPerMinute;
+      const runningAtMs: number[] = [];
+      let earliest = nowMs;
+      for (let i = 0; i < count; i += 1) {
+        const launchAt = bucket.reserve(earliest);
+        earliest = launchAt + spacingMs;
+        runningAtMs.push(
+          launchAt + this.jitter(model.fargateProvisionMs + pull.pullMs + model.containerStartMs),
+        );
+      }
+      runningAtMs.sort((a, b) => a - b);
+      return { runningAtMs, healthDelayMs, drainMs };
+    };
+  }
+
+  private pullInfo(
+    location: Location,
+    taskDefinition: RegisteredTaskDefinition,
+    nowMs: number,
+  ): { pullMs: number; failure?: string } {
+    const model = this.latency;
+    let pullMs = 0;
+    for (const container of taskDefinition.containerDefinitions) {
+      const parsed = parseEcrUri(container.image);
+      if (!parsed) {
+        pullMs += model.defaultImageSizeMb * model.imagePullMsPerMb;
+        continue;
+      }
+      const failure = `CannotPullContainerError: ${container.image}`;
+      if (this.faults.isDark(parsed.region, nowMs)) {
+        return { pullMs, failure: `${failure}: registry region ${parsed.region} is unreachable` };
+      }
+      const ecr = this.state(parsed).ecr;
+      try {
+        const { digest } = ecr.resolve(parsed.repository, parsed.reference);
+        const bytes = ecr.pullSize(
+          parsed.repository,
+          digest,
+          taskDefinition.runtimePlatform?.cpuArchitecture,
+        );
+        const factor = parsed.region === location.region ? 1 : model.crossRegionPullFactor;
+        pullMs += (bytes / MB) * model.imagePullMsPerMb * factor;
+      } catch {
+        return { pullMs, failure: `${failure}: not found` };
+      }
+    }
+    return { pullMs: Math.round(pullMs) };
+  }
+
+  /**
+   * Checks a service's awsvpc configuration against EC2 in `location`: every subnet and
+   * security group must exist (CreateService rejects unknown ones).
+   */
+  public networkCheck(location: Location): (spec: ServiceSpec) => void {
+    return (spec) => {
+      const ec2 = this.state(location).ec2;
+      const config = spec.networkConfiguration;
+      if (!config) return;
+      for (const subnet of config.subnets) {
+        if (!ec2.hasSubnet(subnet)) throw new NotFoundError('subnet', subnet);
+      }
+      for (const group of config.securityGroups) {
+        if (!ec2.hasGroup(group)) throw new NotFoundError('security group', group);
+      }
+    };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Seeding helpers: set up a world directly, with no latency, no limits and no call log.
+
+  /** Creates an ECS cluster; returns its ARN. */
+  public createCluster(location: Location, name: string): string {
+    return this.state(location).ecs.createCluster(name);
+  }
+
+  /** Creates a VPC with subnets. */
+  public createVpc(
+    location: Location,
+    options: { readonly cidr?: string; readonly subnetCount?: number } = {},
+  ): { readonly vpcId: string; readonly subnetIds: readonly string[] } {
+    return this.state(location).ec2.createVpc(
+      options.cidr ?? '10.0.0.0/16',
+      options.subnetCount ?? 2,
+    );
+  }
+
+  /** Creates a security group with rules; returns its id. */
+  public createSecurityGroup(
+    location: Location,
+    spec: {
+      readonly vpcId: string;
+      readonly groupName: string;
+      readonly description?: string;
+      readonly ingress?: readonly NetworkRule[];
+      readonly egress?: readonly NetworkRule[];
+      readonly tags?: readonly KeyValue[];
+    },
+  ): string {
+    const ec2 = this.state(location).ec2;
+    const groupId = ec2.createGroup({
+      vpcId: spec.vpcId,
+      groupName: spec.groupName,
+      description: spec.description ?? spec.groupName,
+      ...(spec.tags ? { tags: spec.tags } : {}),
+    });
+    if (spec.ingress) ec2.applyRules(groupId, 'ingress', 'add', spec.ingress);
+    if (spec.egress) {
+      const plan = ec2.planSync(groupId, { ingress: spec.ingress ?? [], egress: spec.egress });
+      ec2.applyRules(groupId, 'egress', 'revoke', plan.egress.revoke);
+      ec2.applyRules(groupId, 'egress', 'add', plan.egress.add);
+    }
+    return groupId;
+  }
+
+  /** Registers a task definition revision. */
+  public registerTaskDefinition(
+    location: Location,
+    spec: TaskDefinitionSpec,
+    tags: readonly KeyValue[] = [],
+  ): RegisteredTaskDefinition {
+    return this.state(location).ecs.registerTaskDefinition(spec, tags, this.clock.now());
+  }
+
+  /**
+   * Creates a service. By default its tasks are already running and its deployment COMPLETED
+   * (a primary that has been up for a while); `{ settled: false }` launches them with the
+   * latency model instead.
+   */
+  public createService(
+    location: Location,
+    spec: ServiceSpec,
+    options: { readonly settled?: boolean } = {},
+  ): ServiceDescription {
+    const now = this.clock.now();
+    const launcher: TaskLauncher =
+      options.settled === false
+        ? this.taskLauncher(location)
+        : (_definition, _service, count) => ({
+            runningAtMs: Array.from({ length: count }, () => now),
+            healthDelayMs: 0,
+            drainMs: 0,
+          });
+    return this.state(location).ecs.createService(spec, now, launcher, this.networkCheck(location));
+  }
+
+  /** Creates an ECR repository (mutable tags unless `immutable`). */
+  public createRepository(
+    location: Location,
+    name: string,
+    options: { readonly immutable?: boolean; readonly kmsKeyArn?: string } = {},
+  ): void {
+    this.state(location).ecr.ensureRepository(name, {
+      immutable: options.immutable ?? false,
+      ...options,
+    });
+  }
+
+  /**
+   * Pushes an image: blobs, then manifest(s) whose digests are the SHA-256 of their exact bytes,
+   * then the tag. Virtual layers get unique synthetic digests and hold no bytes.
+   */
+  public pushImage(location: Location, input: PushImageInput): PushedImage {
+    const ecr = this.state(location).ecr;
+    ecr.ensureRepository(input.repository, { immutable: input.immutable ?? false });
+    const now = this.clock.now();
+    const platforms = input.platforms ?? ['linux/amd64'];
+    const children: { manifest: ImageManifest; platform: string }[] = [];
+    for (const platform of platforms) {
+      const [os = 'linux', architecture = 'amd64'] = platform.split('/');
+      const layers = (input.layers ?? [{ sizeBytes: 100 * MB }]).map((layer) => {
+        if (layer instanceof Uint8Array) {
+          const digest = sha256Digest(layer);
+          ecr.putBlob(input.repository, { digest, size: layer.byteLength, data: layer });
+          return { mediaType: OCI_LAYER, digest, size: layer.byteLength };
+        }
+        this.layerSeq += 1;
+        const digest = sha256Digest(
+          `virtual-layer|${ecr.registry}/${input.repository}|${platform}|${this.layerSeq}|${layer.sizeBytes}`,
+        );
+        ecr.putBlob(input.repository, { digest, size: layer.sizeBytes });
+        return { mediaType: OCI_LAYER, digest, size: layer.sizeBytes };
+      });
+      const config = new TextEncoder().encode(
+        JSON.stringify({
+          architecture,
+          os,
+          config: {},
+          rootfs: { type: 'layers', diff_ids: layers.map((layer) => layer.digest) },
+        }),
+      );
+      const configDigest = sha256Digest(config);
+      ecr.putBlob(input.repository, {
+        digest: configDigest,
+        size: config.byteLength,
+        data: config,
+      });
+      const bytes = JSON.stringify(
+        {
+          schemaVersion: 2,
+          mediaType: OCI_MANIFEST,
+          config: { mediaType: OCI_CONFIG, digest: configDigest, size: config.byteLength },
+          layers,
+        },
+        null,
+        3,
+      );
+      const digest = sha256Digest(bytes);
+      const single = platforms.length === 1;
+      ecr.putManifest(
+        input.repository,
+        { digest, mediaType: OCI_MANIFEST, bytes },
+        single ? input.tag : undefined,
+        now,
+      );
+      children.push({ manifest: ecr.getManifest(input.repository, digest), platform });
+    }
+    let top = children[0]?.manifest;
+    if (platforms.length > 1) {
+      const bytes = JSON.stringify(
+        {
+          schemaVersion: 2,
+          mediaType: OCI_INDEX,
+          manifests: children.map(({ manifest, platform }) => {
+            const [os = 'linux', architecture = 'amd64'] = platform.split('/');
+            return {
+              mediaType: OCI_MANIFEST,
+              digest: manifest.digest,
+              size: Buffer.byteLength(manifest.bytes),
+              platform: { architecture, os },
+            };
+          }),
+        },
+        null,
+        3,
+      );
+      const digest = sha256Digest(bytes);
+      ecr.putManifest(input.repository, { digest, mediaType: OCI_INDEX, bytes }, input.tag, now);
+      top = ecr.getManifest(input.repository, digest);
+    }
+    if (!top) throw new Error('pushImage needs at least one platform');
+    const reference: ImageReference = {
+      registry: ecr.registry,
+      repository: input.repository,
+      digest: top.digest,
+      ...(input.tag === undefined ? {} : { tag: input.tag }),
+    };
+    const manifests = platforms.length > 1 ? [top, ...children.map((c) => c.manifest)] : [top];
+    return { reference, uri: imageUri(reference), manifests };
+  }
+
+  /**
+   * Loads datapoints of one metric from a regular series (`null` points are gaps: no
+   * datapoint is stored for them).
+   */
+  public loadMetricSeries(location: Location, metric: MetricIdentity, series: TimeSeries): void {
+    const points: { atMs: number; value: number }[] = [];
+    series.values.forEach((value, index) => {
+      if (value !== null)
+        points.push({ atMs: series.start + index * series.intervalSeconds * 1000, value });
+    });
+    this.state(location).metrics.put(metric, points);
+  }
+}

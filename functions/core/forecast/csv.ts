@@ -346,9 +346,20 @@ export function parseSeriesCsv(text: string, options: ParseSeriesOptions = {}): 
     );
   }
   const gaps = length - observed;
-  if (gaps) warnings.push(`${gaps} of ${length} slots are missing (gaps)`);
-  if (gaps > observed) {
-    warnings.push('more than half of the slots are missing: the interval may be wrong');
+  if (gaps) {
+    let runs = 0;
+    let longest = 0;
+    let current = 0;
+    for (const value of values) {
+      if (value === null) {
+        if (current === 0) runs += 1;
+        current += 1;
+        longest = Math.max(longest, current);
+      } else current = 0;
+    }
+    warnings.push(
+      `${gaps} of ${length} slots are missing (${runs} gap(s), longest ${formatIsoDuration(longest * step)})`,
+    );
   }
   return {
     start: anchor + firstIndex * stepMs,

@@ -30,7 +30,34 @@ export interface ForecastInput {
   readonly seed?: number;
   /** Values can never be negative (utilisation, counts). Default true. */
   readonly nonNegative?: boolean;
+  /**
+   * Candidate models to backtest and combine (default {@link DEFAULT_MODELS}). `sarima` is
+   * available but not in the default pool: it refits per backtest origin and costs ~50 ms a fit.
+   */
+  readonly models?: readonly ModelName[];
+  /** Most rolling-origin backtest origins inside the history (default 24; 0 disables backtests). */
+  readonly backtestOrigins?: number;
+  /** Most models combined (default 3); 1 means pick the single best by backtest. */
+  readonly maxMembers?: number;
 }
+
+/** Names of the point-forecasting models the engine can backtest and combine. */
+export const MODEL_NAMES = [
+  'snaive-daily',
+  'snaive-weekly',
+  'seasonal-median',
+  'median-level',
+  'ets-daily',
+  'ets-weekly',
+  'additive',
+  'sarima',
+] as const;
+
+/** One of {@link MODEL_NAMES}. */
+export type ModelName = (typeof MODEL_NAMES)[number];
+
+/** The default candidate pool: everything but `sarima` (too slow to backtest within budget). */
+export const DEFAULT_MODELS: readonly ModelName[] = MODEL_NAMES.filter((m) => m !== 'sarima');
 
 /** A calibrated predictive distribution over the horizon. */
 export interface ForecastResult {

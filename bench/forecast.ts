@@ -1,0 +1,209 @@
+/**
+ * Forecast benchmark: runs the engine and in-project baselines on the shared cases, scores them
+ * (and the peers' published forecasts) with the same TypeScript port of `score.py`, writes our
+ * forecasts in the peers' JSON format for a cross-check with the Python scorer, and reports the
+ * reliability of predicted exceedance probabilities.
+ *
+ * Usage: `npm run bench:forecast -- [--cases DIR] [--only ours] [--no-python]`. The cases come
+ * from `$UNDERSTUDY_SHARED/benchmarks/forecast` (default `<repo>/../shared`).
+ *
+ * Imputed history hours (linear fills made by the benchmark's preparation) are passed to the
+ * engine as missing (`null`): the engine fills them from the seasonal profile instead, and its
+ * backtests never score against them. Seconds are wall time of `forecast()` per case in this one
+ * process (after one warm-up call), so JIT and machine load show in them.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { basename, join, resolve } from 'node:path';
+import { forecast } from '../functions/core/forecast/engine';
+import { exceedance } from '../functions/core/forecast/exceedance';
+import { DEFAULT_QUANTILES, type ForecastInput } from '../functions/core/forecast/types';
+import { sarimaBaseline, snaiveBaseline } from './lib/baselines';
+import { type BenchCase, loadCases } from './lib/cases';
+import { type CaseForecast, type ScoreRow, scoreForecasts } from './lib/score';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const repo = resolve(__dirname, '..');
+const shared = process.env.UNDERSTUDY_SHARED ?? join(repo, '..', 'shared');
+const benchDir =
+  flag('--cases') ??
+  process.env.UNDERSTUDY_FORECAST_CASES ??
+  join(shared, 'benchmarks', 'forecast');
+const caseDir = existsSync(join(benchDir, 'cases', 'index.json'))
+  ? join(benchDir, 'cases')
+  : benchDir;
+const peerDir = join(benchDir, 'peers');
+const onlyOurs = flag('--only') === 'ours';
+const outDir = join(repo, 'bench', 'results');
+mkdirSync(outDir, { recursive: true });
+
+function inputOf(c: BenchCase): ForecastInput {
+  return {
+    start: Date.parse(c.historyTimestamps[0] ?? c.origin),
+    intervalSeconds: 3600,
+    values: c.history.map((v, i) => (c.historyImputed[i] ? null : v)),
+    horizon: c.horizon,
+    quantiles: DEFAULT_QUANTILES,
+  };
+}
+
+function timed<T>(f: () => T): { value: T; seconds: number } {
+  const t0 = performance.now();
+  const value = f();
+  return { value, seconds: (performance.now() - t0) / 1000 };
+}
+
+const cases = loadCases(caseDir);
+const loadBefore = loadavg();
+const ours: Record<string, CaseForecast> = {};
+const snaive: Record<string, CaseForecast> = {};
+const sarimaRes: Record<string, CaseForecast> = {};
+const models = new Map<string, number>();
+interface Rel {
+  p: number;
+  hit: boolean;
+}
+const relAny: Rel[] = [];
+const relStep: Rel[] = [];
+const first = cases[0];
+if (first) forecast(inputOf(first)); // warm-up: JIT, not scored
+for (const c of cases) {
+  const { value: r, seconds } = timed(() => forecast(inputOf(c)));
+  const q: Record<string, number[]> = {};
+  for (const [level, row] of r.quantiles) q[String(level)] = [...row];
+  ours[c.case] = { quantiles: q, seconds };
+  for (const m of r.model.split('+')) models.set(m, (models.get(m) ?? 0) + 1);
+  const observed = c.history.filter((_, i) => !c.historyImputed[i]).sort((a, b) => a - b);
+  for (const p of [0.9, 0.95]) {
+    const thr = observed[Math.min(observed.length - 1, Math.floor(p * observed.length))] ?? 0;
+    const ex = exceedance(r, thr);
+    const idx = c.actual.map((_, i) => i).filter((i) => !c.actualImputed[i]);
+    relAny.push({ p: ex.anyStep, hit: idx.some((i) => (c.actual[i] ?? 0) > thr) });
+    for (const i of idx) relStep.push({ p: ex.perStep[i] ?? 0, hit: (c.actual[i] ?? 0) > thr });
+  }
+  if (!onlyOurs) {
+    const hist = c.history.map((v, i) => (c.historyImputed[i] ? Number.NaN : v));
+    const s1 = timed(() => snaiveBaseline(hist, c.horizon, DEFAULT_QUANTILES));
+    snaive[c.case] = { quantiles: s1.value, seconds: s1.seconds };
+    const s2 = timed(() => sarimaBaseline([...c.history], c.horizon, DEFAULT_QUANTILES));
+    sarimaRes[c.case] = { quantiles: s2.value, seconds: s2.seconds };
+  }
+}
+const loadAfter = loadavg();
+
+const oursFile = join(outDir, 'understudy-forecasts.json');
+writeFileSync(oursFile, JSON.stringify(ours));
+const rows: ScoreRow[] = [scoreForecasts('**Understudy engine**', cases, ours)];
+const files = [oursFile];
+if (!onlyOurs) {
+  const f1 = join(outDir, 'baseline-snaive.json');
+  const f2 = join(outDir, 'baseline-sarima.json');
+  writeFileSync(f1, JSON.stringify(snaive));
+  writeFileSync(f2, JSON.stringify(sarimaRes));
+  files.push(f1, f2);
+  rows.push(scoreForecasts('baseline: seasonal naive (TS)', cases, snaive));
+  rows.push(scoreForecasts('baseline: SARIMA(1,0,1)(0,1,1)24 (arima)', cases, sarimaRes));
+}
+const peerNames: Record<string, string> = {
+  'peer-ets': 'peer: R ets',
+  'peer-prophet': 'peer: Prophet',
+  'peer-snaive': 'peer: R snaive',
+  'peer-stlf': 'peer: R stlf',
+  'peer-tbats': 'peer: R tbats (24, 168)',
+};
+if (existsSync(peerDir)) {
+  for (const [file, label] of Object.entries(peerNames)) {
+    const path = join(peerDir, `${file}.json`);
+    if (!existsSync(path)) continue;
+    const { readFileSync } = require('node:fs') as typeof import('node:fs');
+    rows.push(scoreForecasts(label, cases, JSON.parse(readFileSync(path, 'utf8'))));
+    files.push(path);
+  }
+}
+
+const f = (v: number, d = 3): string => (Number.isFinite(v) ? v.toFixed(d) : '—');
+const table = [
+  '| model | cases | fail | gMASE | MASE (mean) | SQL | wQL | cov 80% | cov 95% | cov80 IQR | s/case |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
+  ...rows.map(
+    (r) =>
+      `| ${r.name} | ${r.cases} | ${r.fails} | ${f(r.gMASE)} | ${f(r.MASE)} | ${f(r.SQL)} | ${f(r.wQL, 4)} | ${f(r.cov80)} | ${f(r.cov95)} | ${f(r.cov80Iqr)} | ${f(r.secondsMedian)} |`,
+  ),
+].join('\n');
+
+function reliability(items: readonly Rel[]): string {
+  const edges = [0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.95, 1.0000001];
+  const lines = ['| predicted P | n | mean predicted | observed frequency |', '|---|---|---|---|'];
+  for (let b = 0; b + 1 < edges.length; b++) {
+    const lo = edges[b] ?? 0;
+    const hi = edges[b + 1] ?? 1;
+    const inBin = items.filter((x) => x.p >= lo && x.p < hi);
+    if (!inBin.length) continue;
+    const mp = inBin.reduce((s, x) => s + x.p, 0) / inBin.length;
+    const of = inBin.filter((x) => x.hit).length / inBin.length;
+    lines.push(
+      `| [${lo.toFixed(2)}, ${Math.min(hi, 1).toFixed(2)}) | ${inBin.length} | ${mp.toFixed(3)} | ${of.toFixed(3)} |`,
+    );
+  }
+  const brier =
+    items.reduce((s, x) => s + (x.p - (x.hit ? 1 : 0)) ** 2, 0) / Math.max(items.length, 1);
+  const base = items.filter((x) => x.hit).length / Math.max(items.length, 1);
+  const clim =
+    items.reduce((s, x) => s + (base - (x.hit ? 1 : 0)) ** 2, 0) / Math.max(items.length, 1);
+  lines.push(
+    '',
+    `Brier score ${brier.toFixed(4)} (climatology ${clim.toFixed(4)}; base rate ${base.toFixed(3)}).`,
+  );
+  return lines.join('\n');
+}
+
+const modelUse = [...models.entries()]
+  .sort((a, b) => b[1] - a[1])
+  .map(([m, k]) => `${m} ${k}`)
+  .join(', ');
+const report = [
+  '# Forecast benchmark',
+  '',
+  `Generated by \`npm run bench:forecast\` on ${cases.length} cases from \`${basename(benchDir)}\` (horizon 24 h, hourly;`,
+  'quantiles 0.025, 0.1 … 0.9, 0.975). All rows are scored by the same TypeScript port of `score.py`',
+  '(`bench/lib/score.ts`); the peers are scored from their published forecast files. Imputed history',
+  'hours are given to the engine as missing. Seconds: wall time per case in one Node process, on a',
+  `2-core machine shared with other jobs (load average ${loadBefore.map((v) => v.toFixed(2)).join(' / ')} before,`,
+  `${loadAfter.map((v) => v.toFixed(2)).join(' / ')} after); peers' seconds are R's as published.`,
+  '',
+  table,
+  '',
+  `Models in the engine's combinations (cases using each): ${modelUse}.`,
+  '',
+  '## Exceedance reliability',
+  '',
+  "Thresholds at each case's history p90 and p95 (observed hours); predicted probabilities from",
+  '`exceedance()` binned against how often the actuals exceeded them.',
+  '',
+  '### Anywhere in the horizon (`anyStep`, joint from sample paths)',
+  '',
+  reliability(relAny),
+  '',
+  '### Per step (`perStep`, marginal)',
+  '',
+  reliability(relStep),
+  '',
+].join('\n');
+process.stdout.write(`${report}\n`);
+writeFileSync(join(outDir, 'forecast.md'), report);
+
+if (!args.includes('--no-python')) {
+  try {
+    const out = execFileSync('python3', [join(benchDir, 'score.py'), caseDir, ...files], {
+      encoding: 'utf8',
+    });
+    process.stdout.write(`\nscore.py cross-check:\n${out}`);
+  } catch (error) {
+    process.stdout.write(`\nscore.py cross-check failed: ${String(error)}\n`);
+  }
+}

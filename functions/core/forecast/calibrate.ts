@@ -1,0 +1,124 @@
+/**
+ * Calibration of the predictive distribution from backtest errors. Per horizon step the error
+ * scale is the mean absolute backtest error, shrunk toward the all-steps mean (few origins per
+ * step) and forced non-decreasing in the step (isotonic); errors divided by their step's scale
+ * are pooled into one empirical distribution of standardised errors, whose quantiles (with a
+ * split-conformal finite-sample correction) give every quantile level at every step. Skewed and
+ * heavy-tailed errors — bursts, near-zero floors — are thus kept rather than forced Gaussian.
+ */
+import { isotonicIncreasing, quantileSorted } from './stats';
+
+/** The calibrated error model of one forecast. */
+export interface Calibration {
+  /** Error scale per horizon step (≥ 0, non-decreasing). */
+  readonly scales: Float64Array;
+  /** Standardised errors, ascending. */
+  readonly z: Float64Array;
+  /** Lag-1 correlation of standardised errors along a horizon, in [0, 0.99]. */
+  readonly rho: number;
+  /** Where the errors came from. */
+  readonly source: 'backtest' | 'seasonal-differences';
+}
+
+/** Pseudo-count pulling each step's scale toward the pooled scale. */
+const SHRINK_COUNT = 4;
+/** Fewest backtest errors trusted for calibration; below it the seasonal differences are used. */
+export const MIN_CALIBRATION_ERRORS = 48;
+
+/**
+ * Builds a {@link Calibration} from backtest errors (`origins × h`, NaN = unknown). Steps beyond
+ * the backtest's reach grow with √k from the last known step (random-walk growth).
+ */
+export function calibrateFromErrors(
+  errors: Float64Array,
+  origins: number,
+  h: number,
+  floor: number,
+): Calibration {
+  const abs = new Float64Array(h);
+  const cnt = new Float64Array(h);
+  let pooled = 0;
+  let pooledN = 0;
+  for (let i = 0; i < origins; i++) {
+    for (let k = 0; k < h; k++) {
+      const e = errors[i * h + k] ?? Number.NaN;
+      if (!Number.isFinite(e)) continue;
+      abs[k] = (abs[k] ?? 0) + Math.abs(e);
+      cnt[k] = (cnt[k] ?? 0) + 1;
+      pooled += Math.abs(e);
+      pooledN++;
+    }
+  }
+  const pooledMae = pooledN ? pooled / pooledN : floor;
+  const raw = new Float64Array(h);
+  const w = new Float64Array(h);
+  let lastKnown = -1;
+  for (let k = 0; k < h; k++) {
+    const c = cnt[k] ?? 0;
+    if (c > 0) lastKnown = k;
+    raw[k] = ((abs[k] ?? 0) + SHRINK_COUNT * pooledMae) / (c + SHRINK_COUNT);
+    w[k] = c + SHRINK_COUNT;
+  }
+  const scales = isotonicIncreasing(raw, w);
+  if (lastKnown >= 0) {
+    const base = scales[lastKnown] ?? floor;
+    for (let k = lastKnown + 1; k < h; k++) scales[k] = base * Math.sqrt((k + 1) / (lastKnown + 1));
+  }
+  for (let k = 0; k < h; k++) scales[k] = Math.max(scales[k] ?? 0, floor);
+  const zs: number[] = [];
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < origins; i++) {
+    let prev = Number.NaN;
+    for (let k = 0; k < h; k++) {
+      const e = errors[i * h + k] ?? Number.NaN;
+      if (!Number.isFinite(e)) {
+        prev = Number.NaN;
+        continue;
+      }
+      const z = e / (scales[k] ?? floor);
+      zs.push(z);
+      if (Number.isFinite(prev)) {
+        num += prev * z;
+        den += 0.5 * (prev * prev + z * z);
+      }
+      prev = z;
+    }
+  }
+  const rho = den > 0 ? Math.min(0.99, Math.max(0, num / den)) : 0;
+  return { scales, z: Float64Array.from(zs).sort(), rho, source: 'backtest' };
+}
+
+/**
+ * Fallback when the history is too short to backtest: the seasonal differences `y_t − y_{t−m}`
+ * (what a seasonal naive forecast would have erred by) stand in for errors at every step.
+ */
+export function calibrateFromDifferences(
+  y: ArrayLike<number>,
+  lag: number,
+  h: number,
+  floor: number,
+): Calibration {
+  const zs: number[] = [];
+  let sum = 0;
+  for (let t = lag; t < y.length; t++) {
+    const d = (y[t] ?? 0) - (y[t - lag] ?? 0);
+    zs.push(d);
+    sum += Math.abs(d);
+  }
+  const scale = Math.max(zs.length ? sum / zs.length : floor, floor);
+  const z = Float64Array.from(zs.map((d) => d / scale)).sort();
+  return { scales: new Float64Array(h).fill(scale), z, rho: 0.5, source: 'seasonal-differences' };
+}
+
+/**
+ * The standardised error at level `tau` with the split-conformal correction: with `n` errors,
+ * level τ is widened to 0.5 + (τ − 0.5)(n + 1)/n so intervals keep their coverage in finite
+ * samples.
+ */
+export function zQuantile(cal: Calibration, tau: number): number {
+  const n = cal.z.length;
+  if (n === 0) return 0;
+  const adj = Math.min(1, Math.max(0, 0.5 + ((tau - 0.5) * (n + 1)) / n));
+  return quantileSorted(cal.z, adj);
+}

@@ -1,0 +1,211 @@
+/**
+ * The forecasting engine: cleans the history, backtests a pool of models on rolling origins
+ * inside it, combines the best few with inverse-squared-error weights, and calibrates the
+ * predictive distribution from the combination's own backtest errors.
+ */
+import { backtestErrors, backtestOrigins, DEFAULT_BACKTEST_ORIGINS, runBacktest } from './backtest';
+import {
+  type Calibration,
+  calibrateFromDifferences,
+  calibrateFromErrors,
+  MIN_CALIBRATION_ERRORS,
+  zQuantile,
+} from './calibrate';
+import { eventMultipliers } from './events';
+import { additive } from './models/additive';
+import { etsDaily, etsWeekly } from './models/ets';
+import type { ForecastModel } from './models/model';
+import { robustLevel, seasonalMedian } from './models/robust-level';
+import { sarima } from './models/sarima';
+import { seasonalNaiveDaily, seasonalNaiveWeekly } from './models/seasonal-naive';
+import { samplePaths } from './paths';
+import { prepareSeries } from './series';
+import { median } from './stats';
+import {
+  DEFAULT_MODELS,
+  DEFAULT_QUANTILES,
+  type ForecastInput,
+  type ForecastResult,
+  type ModelName,
+} from './types';
+import { validateInput } from './validate';
+
+const MODELS: Record<ModelName, ForecastModel> = {
+  'snaive-daily': seasonalNaiveDaily,
+  'snaive-weekly': seasonalNaiveWeekly,
+  'seasonal-median': seasonalMedian,
+  'median-level': robustLevel,
+  'ets-daily': etsDaily,
+  'ets-weekly': etsWeekly,
+  additive,
+  sarima,
+};
+
+/** Default number of joint sample paths. */
+export const DEFAULT_SAMPLE_PATHS = 500;
+/** Default most models in the combination. */
+export const DEFAULT_MAX_MEMBERS = 3;
+/**
+ * A model joins the combination only if its backtest error is within this factor of the best:
+ * averaging in a clearly worse model costs more than the diversification gains.
+ */
+const MEMBER_SLACK = 1.25;
+
+interface Member {
+  readonly model: ForecastModel;
+  readonly weight: number;
+}
+
+/**
+ * Forecasts `input.horizon` steps after the history with a calibrated predictive distribution.
+ *
+ * @throws ForecastInputError when the input is unusable (see `validateInput` for the rules; the
+ *   minimum history is two seasonal cycles, e.g. 48 hourly points).
+ */
+export function forecast(input: ForecastInput): ForecastResult {
+  validateInput(input);
+  const h = input.horizon;
+  const n = input.values.length;
+  const interval = input.intervalSeconds;
+  const levels = [...(input.quantiles ?? DEFAULT_QUANTILES)].sort((a, b) => a - b);
+  const nonNegative = input.nonNegative ?? true;
+  const warnings: string[] = [];
+  const mult = eventMultipliers(input.events, input.start, interval, n + h);
+  const ctx = prepareSeries(input.values, interval, mult);
+  if (ctx.filled) warnings.push(`${ctx.filled} missing points filled from the seasonal profile`);
+  if (ctx.clipped) warnings.push(`${ctx.clipped} outlying points winsorised for fitting`);
+  if (!ctx.period)
+    warnings.push('no daily cycle usable at this step or history length; non-seasonal models only');
+  let eventSteps = 0;
+  for (let k = 0; k < h; k++) if ((mult[n + k] ?? 1) !== 1) eventSteps++;
+  if (eventSteps) warnings.push(`scheduled events scale ${eventSteps} horizon steps`);
+
+  const pool = (input.models ?? DEFAULT_MODELS).map((name) => MODELS[name]);
+  const origins = backtestOrigins(
+    n,
+    ctx.period,
+    h,
+    input.backtestOrigins ?? DEFAULT_BACKTEST_ORIGINS,
+  );
+  const results = runBacktest(ctx, pool, origins, h);
+  results.sort((a, b) => a.mae - b.mae);
+  const members = chooseMembers(results, input.maxMembers ?? DEFAULT_MAX_MEMBERS);
+
+  const level = Math.abs(median(ctx.y));
+  const floor = 1e-9 * Math.max(1, Number.isFinite(level) ? level : 1);
+  let cal: Calibration | undefined;
+  let used: Member[] = members;
+  if (members.length) {
+    const combined = origins.map((_, i) => {
+      const f = new Float64Array(h);
+      for (const m of members) {
+        const r = results.find((x) => x.model === m.model);
+        const mf = r?.forecasts[i];
+        for (let k = 0; k < h; k++) f[k] = (f[k] ?? 0) + m.weight * (mf?.[k] ?? 0);
+      }
+      return f;
+    });
+    const errors = backtestErrors(ctx, origins, combined, h);
+    let count = 0;
+    for (const e of errors) if (Number.isFinite(e)) count++;
+    if (count >= MIN_CALIBRATION_ERRORS)
+      cal = calibrateFromErrors(errors, origins.length, h, floor);
+  } else {
+    const fallback =
+      pool.find((m) => m.applicable(ctx, n)) ?? (ctx.period ? seasonalNaiveDaily : robustLevel);
+    used = [{ model: fallback.applicable(ctx, n) ? fallback : robustLevel, weight: 1 }];
+  }
+  if (!cal) {
+    warnings.push('history too short to backtest; calibrated from seasonal differences');
+    cal = calibrateFromDifferences(ctx.y, ctx.period || 1, h, floor);
+  }
+
+  const point = new Float64Array(h);
+  const finalMembers: Member[] = [];
+  for (const m of used) {
+    try {
+      const f = m.model.forecast(ctx, [n], h)[0];
+      if (!f?.every(Number.isFinite)) continue;
+      finalMembers.push(m);
+      for (let k = 0; k < h; k++) point[k] = (point[k] ?? 0) + m.weight * (f[k] ?? 0);
+    } catch {
+      // Dropped below: weights are renormalised over the members that produced a forecast.
+    }
+  }
+  const wsum = finalMembers.reduce((s, m) => s + m.weight, 0);
+  if (wsum > 0) {
+    for (let k = 0; k < h; k++) point[k] = (point[k] ?? 0) / wsum;
+  } else {
+    point.set(robustLevel.forecast(ctx, [n], h)[0] ?? new Float64Array(h));
+    finalMembers.push({ model: robustLevel, weight: 1 });
+  }
+
+  const transform = (v: number, k: number): number => {
+    const scaled = v * (mult[n + k] ?? 1);
+    return nonNegative ? Math.max(0, scaled) : scaled;
+  };
+  const calibration = cal;
+  const quantiles = new Map<number, number[]>();
+  for (const tau of levels) {
+    const z = zQuantile(calibration, tau);
+    const row: number[] = [];
+    for (let k = 0; k < h; k++)
+      row.push(transform((point[k] ?? 0) + (calibration.scales[k] ?? 0) * z, k));
+    quantiles.set(tau, row);
+  }
+  enforceMonotone(levels, quantiles, h);
+  const mean: number[] = [];
+  for (let k = 0; k < h; k++) {
+    // Exact mean of the calibrated (empirical) distribution after the same transform.
+    let s = 0;
+    for (const z of calibration.z)
+      s += transform((point[k] ?? 0) + (calibration.scales[k] ?? 0) * z, k);
+    mean.push(calibration.z.length ? s / calibration.z.length : transform(point[k] ?? 0, k));
+  }
+  const paths = samplePaths(
+    point,
+    calibration,
+    input.samplePaths ?? DEFAULT_SAMPLE_PATHS,
+    input.seed ?? 1,
+    transform,
+  );
+  const stepMs = interval * 1000;
+  const timestamps = Array.from({ length: h }, (_, k) => input.start + (n + k) * stepMs);
+  return {
+    timestamps,
+    mean,
+    quantiles,
+    paths,
+    model: finalMembers.map((m) => m.model.name).join('+'),
+    warnings,
+  };
+}
+
+/** The best few models by backtest error, weighted by inverse squared error. */
+function chooseMembers(
+  results: readonly { model: ForecastModel; mae: number }[],
+  maxMembers: number,
+): Member[] {
+  const best = results[0];
+  if (!best) return [];
+  if (best.mae <= 0) return [{ model: best.model, weight: 1 }];
+  const chosen = results.filter((r) => r.mae <= MEMBER_SLACK * best.mae).slice(0, maxMembers);
+  const raw = chosen.map((r) => 1 / (r.mae * r.mae));
+  const total = raw.reduce((a, b) => a + b, 0);
+  return chosen.map((r, i) => ({ model: r.model, weight: (raw[i] ?? 0) / total }));
+}
+
+/** Sorts each step's values across levels so quantiles never cross (they can only by rounding). */
+function enforceMonotone(
+  levels: readonly number[],
+  quantiles: Map<number, number[]>,
+  h: number,
+): void {
+  for (let k = 0; k < h; k++) {
+    const col = levels.map((q) => quantiles.get(q)?.[k] ?? 0).sort((a, b) => a - b);
+    levels.forEach((q, i) => {
+      const row = quantiles.get(q);
+      if (row) row[k] = col[i] ?? 0;
+    });
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Turns a raw series with gaps into what the models fit on: seasonal periods chosen from the
+ * step size, gaps filled from a robust seasonal profile, outliers winsorised for fitting, and
+ * known events divided out so past events do not distort the fit.
+ */
+import { mad, median } from './stats';
+
+/** Everything the models see about one series. Indices are steps from `values[0]`. */
+export interface SeriesContext {
+  /** Filled, event-adjusted and outlier-clipped: what models fit on. */
+  readonly y: Float64Array;
+  /** Filled and event-adjusted but not clipped; NaN where the point was missing. Backtests score against this. */
+  readonly actual: Float64Array;
+  /** Primary seasonal period in steps (one day), or 0 when the step gives none. */
+  readonly period: number;
+  /** Secondary period (one week) when the history holds at least two of them, else 0. */
+  readonly weekly: number;
+  /** Robust scale of the series' local noise (≥ 0), used to decide near-constant series. */
+  readonly noise: number;
+  /** Number of points filled. */
+  readonly filled: number;
+  /** Number of points winsorised. */
+  readonly clipped: number;
+}
+
+const DAY = 86_400;
+const WEEK = 7 * DAY;
+
+/** Seasonal periods (in steps) that a step of `intervalSeconds` gives: day and week when whole and ≥ 2. */
+export function periodsFor(intervalSeconds: number): { daily: number; weekly: number } {
+  const whole = (span: number): number => {
+    const p = span / intervalSeconds;
+    return Number.isInteger(p) && p >= 2 ? p : 0;
+  };
+  const daily = whole(DAY);
+  const weekly = whole(WEEK);
+  // For daily or coarser data the week is the primary cycle.
+  return daily ? { daily, weekly } : { daily: weekly, weekly: 0 };
+}
+
+/** Winsorising threshold in robust σ: wide enough to keep genuine peaks, narrow enough to stop one spike steering a fit. */
+const CLIP_SIGMAS = 5;
+
+/**
+ * Builds the {@link SeriesContext}. `multipliers[i]` is the known-event multiplier at step `i`
+ * (1 when none); values are divided by it so the models see demand without events.
+ */
+export function prepareSeries(
+  values: readonly (number | null)[],
+  intervalSeconds: number,
+  multipliers: ArrayLike<number>,
+): SeriesContext {
+  const n = values.length;
+  const { daily, weekly } = periodsFor(intervalSeconds);
+  const period = daily && n >= 2 * daily ? daily : 0;
+  const actual = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    actual[i] = v === null || v === undefined ? Number.NaN : v / (multipliers[i] ?? 1);
+  }
+  // Seasonal profile: per-phase median, so gaps are filled with the shape of a typical cycle.
+  const profile = new Float64Array(Math.max(period, 1));
+  if (period) {
+    const buckets: number[][] = Array.from({ length: period }, () => []);
+    for (let i = 0; i < n; i++) {
+      const v = actual[i] ?? Number.NaN;
+      if (Number.isFinite(v)) buckets[i % period]?.push(v);
+    }
+    const level = median(actual);
+    for (let p = 0; p < period; p++) {
+      const m = median(buckets[p] ?? []);
+      profile[p] = Number.isFinite(m) ? m - level : 0;
+    }
+  }
+  const prof = (i: number): number => (period ? (profile[i % period] ?? 0) : 0);
+  // Deseasonalise, interpolate linearly across gaps (hold at the ends), reseasonalise.
+  const d = new Float64Array(n);
+  let filled = 0;
+  let prev = -1;
+  for (let i = 0; i < n; i++) {
+    const v = actual[i] ?? Number.NaN;
+    if (!Number.isFinite(v)) continue;
+    d[i] = v - prof(i);
+    const gapStart = prev + 1;
+    for (let j = gapStart; j < i; j++) {
+      d[j] =
+        prev < 0
+          ? (d[i] ?? 0)
+          : (d[prev] ?? 0) + (((d[i] ?? 0) - (d[prev] ?? 0)) * (j - prev)) / (i - prev);
+      filled++;
+    }
+    prev = i;
+  }
+  for (let j = prev + 1; j < n; j++) {
+    d[j] = prev < 0 ? 0 : (d[prev] ?? 0);
+    filled++;
+  }
+  // Local robust residual: deseasonalised value minus a running median over one cycle.
+  const half = Math.max(2, Math.floor((period || 8) / 2));
+  const resid = new Float64Array(n);
+  const local = new Float64Array(n);
+  const win: number[] = [];
+  for (let i = 0; i < n; i++) {
+    win.length = 0;
+    for (let j = Math.max(0, i - half); j <= Math.min(n - 1, i + half); j++) win.push(d[j] ?? 0);
+    local[i] = median(win);
+    resid[i] = (d[i] ?? 0) - (local[i] ?? 0);
+  }
+  const noise = mad(resid);
+  const y = new Float64Array(n);
+  let clipped = 0;
+  const limit = CLIP_SIGMAS * noise;
+  for (let i = 0; i < n; i++) {
+    let r = resid[i] ?? 0;
+    if (limit > 0 && Math.abs(r) > limit) {
+      r = Math.sign(r) * limit;
+      clipped++;
+    }
+    y[i] = (local[i] ?? 0) + r + prof(i);
+  }
+  return {
+    y,
+    actual,
+    period,
+    weekly: weekly && period && n >= 2 * weekly ? weekly : 0,
+    noise,
+    filled,
+    clipped,
+  };
+}

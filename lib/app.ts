@@ -48,7 +48,7 @@ export function configWarnings(config: UnderstudyConfig): string[] {
   const warnings: string[] = [];
   if (config.healthCheck.region === config.primary.region) {
     warnings.push(
-      `healthCheck.region (${config.healthCheck.region}) is the primary's region: a regional outage there takes the detection quorum down together with the authority it watches. Remedy: set healthCheck.region to another region (us-east-1, where Route 53 publishes health-check metrics, unless that is the primary), or add the take-over probe heartbeat, which runs outside the primary's region.`,
+      `healthCheck.region (${config.healthCheck.region}) is the primary's region: a regional outage there takes the detection quorum down together with the authority it watches. Both quorum signals (the Route 53 health-check alarm and the authority probe heartbeat) run in healthCheck.region. Remedy: set healthCheck.region to another region (us-east-1, where Route 53 publishes health-check metrics, unless that is the primary's region).`,
     );
   }
   return warnings;

@@ -4,7 +4,8 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import { DetectionQuorum } from '../constructs/detection-quorum';
-import type { UnderstudyStackProps } from './understudy-stack-props';
+import { HealthProbe } from '../constructs/health-probe';
+import { removalPolicyOf, type UnderstudyStackProps } from './understudy-stack-props';
 
 /** Props of {@link HealthStack}. */
 export interface HealthStackProps extends UnderstudyStackProps {
@@ -19,13 +20,15 @@ export interface HealthStackProps extends UnderstudyStackProps {
 export const ALARM_STATE_CHANGE = 'CloudWatch Alarm State Change';
 
 /**
- * Health region (staging account): the detection quorum, outside the primary's region, and a
- * rule forwarding its state changes to the staging region's event bus where the failover
+ * Health region (staging account): the detection quorum — Route 53 health check and the
+ * authority probe heartbeat — outside the primary's region, and a rule forwarding its state changes to the staging region's event bus where the failover
  * workflow starts.
  */
 export class HealthStack extends Stack {
   /** Health check, its alarm and the composite quorum alarm. */
   public readonly detection: DetectionQuorum;
+  /** Authority heartbeat probe; its alarm is the quorum's second signal. */
+  public readonly probe: HealthProbe;
   /** Rule forwarding quorum state changes to the staging event bus. */
   public readonly forwardRule: events.Rule;
   /** Role EventBridge uses to put events on the staging bus. */
@@ -51,6 +54,12 @@ export class HealthStack extends Stack {
       requestIntervalSeconds: healthCheck.requestIntervalSeconds,
       evaluationPeriods: healthCheck.alarmEvaluationPeriods,
     });
+    this.probe = new HealthProbe(this, 'Probe', {
+      primaryRegion: config.primary.region,
+      evaluationPeriods: healthCheck.alarmEvaluationPeriods,
+      removalPolicy: removalPolicyOf(config),
+    });
+    this.detection.addSignal(this.probe.heartbeatAlarm);
     if (this.region !== 'us-east-1') {
       Annotations.of(this).addWarningV2(
         'understudy:route53-metrics-region',

@@ -70,10 +70,10 @@ export interface CapacityResult {
 }
 
 /**
- * Float noise guard: 0.9 × 4 / 0.6 is 6.000000000000001 in binary floating point, which must not
- * become 7 tasks.
+ * Float noise guard, relative so that any positive demand still needs a task: 0.9 × 4 / 0.6 is
+ * 6.000000000000001 in binary floating point, which must not become 7 tasks.
  */
-const EPSILON = 1e-9;
+const RELATIVE_EPSILON = 1e-12;
 
 function requirePositive(issues: string[], name: string, value: number | undefined): number {
   if (value === undefined || !(Number.isFinite(value) && value > 0)) {
@@ -147,7 +147,7 @@ export function desiredCount(input: CapacityInput): CapacityResult {
 
   let binding: SignalCapacity | undefined;
   for (const entry of perSignal) if (!binding || entry.tasks > binding.tasks) binding = entry;
-  const unbounded = binding ? Math.max(0, Math.ceil(binding.tasks - EPSILON)) : 0;
+  const unbounded = binding ? Math.max(0, Math.ceil(binding.tasks * (1 - RELATIVE_EPSILON))) : 0;
   const desired = Math.min(maxCount, Math.max(minCount, unbounded));
   let clampedBy: CapacityResult['clampedBy'];
   if (unbounded < minCount) clampedBy = 'min';

@@ -136,6 +136,55 @@ function nominalStep(rawSeconds: number): number {
   return best;
 }
 
+interface GridFit {
+  readonly step: number;
+  readonly anchor: number;
+  readonly slots: readonly { readonly index: number; readonly row: Row }[];
+  readonly snapped: number;
+  readonly maxShift: number;
+}
+
+interface GridMiss {
+  readonly step: number;
+  readonly row: Row;
+  readonly shift: number;
+}
+
+/**
+ * Places every row on a grid of `step` seconds, or names the first row more than 5 % of a step
+ * off it. The grid's phase is the median offset of the rows, so one jittered first row does not
+ * shift every other row; the epoch-aligned grid (CloudWatch aligns periods) wins when within
+ * the tolerance.
+ */
+function fitGrid(rows: readonly Row[], step: number): GridFit | GridMiss {
+  const stepMs = step * 1000;
+  const tolerance = stepMs * 0.05;
+  const t0 = rows[0]?.time ?? 0;
+  const offsets = rows
+    .map((row) => {
+      const raw = (row.time - t0) % stepMs;
+      return raw > stepMs / 2 ? raw - stepMs : raw;
+    })
+    .sort((a, b) => a - b);
+  let anchor = t0 + median(offsets);
+  const aligned = Math.round(anchor / stepMs) * stepMs;
+  if (Math.abs(aligned - anchor) <= tolerance) anchor = aligned;
+  const slots: { index: number; row: Row }[] = [];
+  let snapped = 0;
+  let maxShift = 0;
+  for (const row of rows) {
+    const index = Math.round((row.time - anchor) / stepMs);
+    const shift = Math.abs(row.time - anchor - index * stepMs);
+    if (shift > tolerance) return { step, row, shift };
+    if (shift > 0) {
+      snapped += 1;
+      maxShift = Math.max(maxShift, shift);
+    }
+    slots.push({ index, row });
+  }
+  return { step, anchor, slots, snapped, maxShift };
+}
+
 function readRows(text: string, where: string): Row[] {
   let records: { record: string[]; info: { lines: number } }[];
   try {
@@ -274,56 +323,52 @@ export function parseSeriesCsv(text: string, options: ParseSeriesOptions = {}): 
     .slice(1)
     .map((row, i) => (row.time - (rows[i]?.time ?? 0)) / 1000)
     .sort((a, b) => a - b);
-  const step = nominalStep(median(steps));
-  const stepMs = step * 1000;
-  const tolerance = stepMs * 0.05;
-
-  // Phase of the grid: the median offset of the rows from the first row's grid, so that one
-  // jittered first row does not shift every other row.
-  const t0 = rows[0]?.time ?? 0;
-  const offsets = rows
-    .map((row) => {
-      const raw = (row.time - t0) % stepMs;
-      return raw > stepMs / 2 ? raw - stepMs : raw;
-    })
-    .sort((a, b) => a - b);
-  let anchor = t0 + median(offsets);
-  // Prefer the epoch-aligned grid (CloudWatch aligns periods) when it is within the tolerance.
-  const aligned = Math.round(anchor / stepMs) * stepMs;
-  if (Math.abs(aligned - anchor) <= tolerance) anchor = aligned;
-
-  const slots: { index: number; row: Row }[] = [];
-  let snapped = 0;
-  let maxShift = 0;
-  for (const row of rows) {
-    const index = Math.round((row.time - anchor) / stepMs);
-    const shift = Math.abs(row.time - anchor - index * stepMs);
-    if (shift > tolerance) {
-      throw new CsvInputError(
-        'irregular',
-        `timestamp ${new Date(row.time).toISOString()} is off the ${formatIsoDuration(step)} grid by ${Math.round(shift / 1000)} s: the interval is irregular`,
-        row.line,
-      );
+  // The median step names the interval unless gaps skew it (every other slot missing gives a
+  // median of 1.5 steps); then the smallest common step is the one every row fits.
+  const candidates = [
+    ...new Set([
+      nominalStep(median(steps)),
+      nominalStep(steps[Math.floor(steps.length / 4)] ?? 1),
+      nominalStep(steps[0] ?? 1),
+    ]),
+  ];
+  let grid: GridFit | undefined;
+  let firstMiss: GridMiss | undefined;
+  for (const candidate of candidates) {
+    const fit = fitGrid(rows, candidate);
+    if ('slots' in fit) {
+      grid = fit;
+      break;
     }
-    if (shift > 0) {
-      snapped += 1;
-      maxShift = Math.max(maxShift, shift);
-    }
-    const previous = slots[slots.length - 1];
-    if (previous && previous.index === index) {
-      throw new CsvInputError(
-        'duplicate',
-        `timestamps ${new Date(previous.row.time).toISOString()} (line ${previous.row.line}) and ${new Date(row.time).toISOString()} fall in the same ${formatIsoDuration(step)} slot`,
-        row.line,
-      );
-    }
-    slots.push({ index, row });
+    firstMiss ??= fit;
   }
-  if (snapped) {
-    warnings.push(
-      `snapped ${snapped} timestamp(s) to the ${formatIsoDuration(step)} grid (largest shift ${Math.round(maxShift / 1000)} s)`,
+  if (!grid) {
+    const miss = firstMiss as GridMiss;
+    throw new CsvInputError(
+      'irregular',
+      `timestamp ${new Date(miss.row.time).toISOString()} is off the ${formatIsoDuration(miss.step)} grid by ${Math.round(miss.shift / 1000)} s: the interval is irregular`,
+      miss.row.line,
     );
   }
+  const { step, slots } = grid;
+  const stepMs = step * 1000;
+  for (let i = 1; i < slots.length; i++) {
+    const previous = slots[i - 1];
+    const slot = slots[i];
+    if (previous && slot && previous.index === slot.index) {
+      throw new CsvInputError(
+        'duplicate',
+        `timestamps ${new Date(previous.row.time).toISOString()} (line ${previous.row.line}) and ${new Date(slot.row.time).toISOString()} fall in the same ${formatIsoDuration(step)} slot`,
+        slot.row.line,
+      );
+    }
+  }
+  if (grid.snapped) {
+    warnings.push(
+      `snapped ${grid.snapped} timestamp(s) to the ${formatIsoDuration(step)} grid (largest shift ${Math.round(grid.maxShift / 1000)} s)`,
+    );
+  }
+  const anchor = grid.anchor;
 
   const firstIndex = slots[0]?.index ?? 0;
   const length = (slots[slots.length - 1]?.index ?? 0) - firstIndex + 1;

@@ -1,0 +1,248 @@
+import { ValidationError } from '../../functions/core/errors';
+import type { Exceedance } from '../../functions/core/forecast/types';
+import type { Forecast, ResourceMetric } from '../../functions/core/model';
+import {
+  decide,
+  executionNameFor,
+  type MetricEvidence,
+  type TriggerPolicy,
+  toDecisionRecord,
+} from '../../functions/core/trigger';
+
+const START = Date.UTC(2024, 4, 1, 10);
+
+function forecastOf(metric: ResourceMetric, p50: readonly number[], start = START): Forecast {
+  return {
+    service: 'shop/web',
+    metric,
+    generatedAt: '2024-05-01T10:02:00.000Z',
+    timestamps: p50.map((_, i) => new Date(start + i * 3_600_000).toISOString()),
+    intervalSeconds: 3600,
+    mean: p50,
+    quantiles: { '0.1': p50.map((v) => v * 0.8), '0.5': p50, '0.9': p50.map((v) => v * 1.2) },
+    model: 'ets-daily',
+    warnings: [],
+  };
+}
+
+function evidence(
+  metric: ResourceMetric,
+  perStep: readonly number[],
+  anyStep: number,
+  threshold = 80,
+  start = START,
+): MetricEvidence {
+  const exceedance: Exceedance = { threshold, perStep, anyStep };
+  return {
+    metric,
+    forecast: forecastOf(
+      metric,
+      perStep.map((p) => 50 + p * 40),
+      start,
+    ),
+    exceedance,
+  };
+}
+
+const policy: TriggerPolicy = { triggerProbability: 0.3, thresholds: { cpu: 80, memory: 90 } };
+
+describe('Function: decide', () => {
+  describe('Method: decide (firing rule)', () => {
+    it('fires when P(exceed anywhere in the horizon) reaches the trigger probability', () => {
+      // Arrange
+      const input = {
+        service: 'shop/web',
+        generatedAt: '2024-05-01T10:02:00.000Z',
+        evidence: [evidence('cpu', [0.1, 0.2, 0.15], 0.35)],
+        policy,
+      };
+
+      // Act
+      const decision = decide(input);
+
+      // Assert
+      expect(decision.fired).toBe(true);
+      expect(decision.metrics[0]).toMatchObject({
+        metric: 'cpu',
+        probability: 0.35,
+        probabilityAnyStep: 0.35,
+        probabilityPeakStep: 0.2,
+        threshold: 80,
+        model: 'ets-daily',
+        fired: true,
+      });
+      expect(decision.recommendedTier).toBe('hot');
+      expect(decision.reason).toMatch(/^fired: P\(cpu > 80\) within the horizon = 35\.0 %/);
+    });
+
+    it('does not fire below the trigger probability and explains the closest miss', () => {
+      // Act
+      const decision = decide({
+        service: 'shop/web',
+        generatedAt: '2024-05-01T10:02:00.000Z',
+        evidence: [evidence('cpu', [0.05, 0.1], 0.12), evidence('memory', [0.1, 0.2], 0.25, 90)],
+        policy,
+      });
+
+      // Assert
+      expect(decision.fired).toBe(false);
+      expect(decision.reason).toBe(
+        'not fired: highest is P(memory > 90) within the horizon = 25.0 % < 30.0 %',
+      );
+      expect(decision.recommendedTier).toBe('warm');
+    });
+
+    it("reduces to the seed's median rule in step mode at probability 0.5", () => {
+      // Arrange: the median is above the threshold at step 2 exactly when P(step 2) ≥ 0.5.
+      const seed: TriggerPolicy = {
+        triggerProbability: 0.5,
+        thresholds: { cpu: 80 },
+        mode: 'step',
+      };
+      const below = evidence('cpu', [0.2, 0.45, 0.3], 0.7);
+      const above = evidence('cpu', [0.2, 0.55, 0.3], 0.7);
+      const base = { service: 'shop/web', generatedAt: '2024-05-01T10:02:00.000Z', policy: seed };
+
+      // Act
+      const notFired = decide({ ...base, evidence: [below] });
+      const fired = decide({ ...base, evidence: [above] });
+
+      // Assert
+      expect(notFired.fired).toBe(false);
+      expect(fired.fired).toBe(true);
+      expect(fired.metrics[0]?.firstStepAtTrigger).toBe(1);
+    });
+
+    it('lists metrics without a threshold as unable to fire', () => {
+      const decision = decide({
+        service: 'shop/web',
+        generatedAt: '2024-05-01T10:02:00.000Z',
+        evidence: [evidence('cpu', [0.1], 0.1), evidence('networkIn', [0.9], 0.99)],
+        policy,
+      });
+      expect(decision.unthresholded).toEqual(['networkIn']);
+      expect(decision.fired).toBe(false);
+    });
+
+    it('never lowers the current tier', () => {
+      const decision = decide({
+        service: 'shop/web',
+        generatedAt: '2024-05-01T10:02:00.000Z',
+        evidence: [evidence('cpu', [0], 0)],
+        policy: { ...policy, currentTier: 'warm' },
+      });
+      expect(decision.recommendedTier).toBe('warm');
+    });
+
+    it.each([[0], [1.5], [Number.NaN]])('refuses trigger probability %s', (p) => {
+      expect(() =>
+        decide({
+          service: 'shop/web',
+          generatedAt: '2024-05-01T10:02:00.000Z',
+          evidence: [evidence('cpu', [0.1], 0.1)],
+          policy: { ...policy, triggerProbability: p },
+        }),
+      ).toThrow(ValidationError);
+    });
+  });
+
+  describe('Method: decide (decision id)', () => {
+    const base = {
+      service: 'shop/web',
+      generatedAt: '2024-05-01T10:02:00.000Z',
+      evidence: [evidence('cpu', [0.1, 0.4], 0.45)],
+      policy,
+    };
+
+    it('is the same for a retry at another time with slightly different probabilities', () => {
+      // Act
+      const first = decide(base);
+      const retry = decide({
+        ...base,
+        generatedAt: '2024-05-01T10:09:00.000Z',
+        evidence: [evidence('cpu', [0.12, 0.41], 0.47)],
+      });
+
+      // Assert
+      expect(retry.decisionId).toBe(first.decisionId);
+      expect(retry.executionName).toBe(first.executionName);
+    });
+
+    it('changes with the window, the outcome and the policy', () => {
+      // Act
+      const ids = new Set([
+        decide(base).decisionId,
+        decide({ ...base, evidence: [evidence('cpu', [0.1], 0.45, 80, START + 3_600_000)] })
+          .decisionId,
+        decide({ ...base, evidence: [evidence('cpu', [0.1], 0.05)] }).decisionId,
+        decide({ ...base, policy: { ...policy, thresholds: { cpu: 85, memory: 90 } } }).decisionId,
+        decide({ ...base, service: 'shop/api' }).decisionId,
+      ]);
+
+      // Assert
+      expect(ids.size).toBe(5);
+    });
+
+    it('records the decision with its inputs', () => {
+      // Act
+      const record = toDecisionRecord(decide(base));
+
+      // Assert
+      expect(record).toMatchObject({
+        service: 'shop/web',
+        metric: 'cpu',
+        fired: true,
+        probability: 0.45,
+        threshold: 80,
+        triggerProbability: 0.3,
+        decidedAt: '2024-05-01T10:02:00.000Z',
+      });
+      expect(record.id).toMatch(/^[0-9a-f]{64}$/);
+      expect(record.inputs).toMatchObject({
+        window: {
+          start: '2024-05-01T10:00:00.000Z',
+          end: '2024-05-01T12:00:00.000Z',
+          intervalSeconds: 3600,
+        },
+        metrics: [
+          expect.objectContaining({
+            model: 'ets-daily',
+            quantilePeaks: expect.objectContaining({ '0.5': expect.any(Number) }),
+          }),
+        ],
+      });
+      expect(JSON.parse(JSON.stringify(record))).toEqual(record);
+    });
+  });
+});
+
+describe('Function: executionNameFor', () => {
+  const id = 'ab'.repeat(32);
+
+  it('keeps names within 80 characters of [A-Za-z0-9_-]', () => {
+    // Act
+    const names = [
+      executionNameFor('shop/web', id),
+      executionNameFor(`${'x'.repeat(200)}/${'y'.repeat(200)}`, id),
+      executionNameFor('ünïcødé cluster/svc:blue', id),
+      executionNameFor('///', id),
+    ];
+
+    // Assert
+    for (const name of names) {
+      expect(name.length).toBeLessThanOrEqual(80);
+      expect(name).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(name.endsWith(id.slice(0, 32))).toBe(true);
+    }
+    expect(names[0]).toBe(`fc-shop-web-${id.slice(0, 32)}`);
+    expect(names[3]).toBe(`fc-${id.slice(0, 32)}`);
+  });
+
+  it('is deterministic', () => {
+    expect(executionNameFor('shop/web', id)).toBe(executionNameFor('shop/web', id));
+  });
+
+  it('refuses an id that is not a hash', () => {
+    expect(() => executionNameFor('shop/web', 'not-a-hash')).toThrow(ValidationError);
+  });
+});

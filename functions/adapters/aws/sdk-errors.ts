@@ -113,7 +113,7 @@ const CONFLICT = new Set([
 
 /** Message patterns ECS's generic `ClientException` uses for a missing thing. */
 const NOT_FOUND_MESSAGE =
-  /not found|does not exist|unable to describe task definition|revision is missing|is missing/i;
+  /not found|does not exist|unable to describe task definition|revision is missing/i;
 
 /** Messages of errors raised below HTTP (no response), which are worth retrying. */
 const NETWORK_MESSAGE = /socket hang up|ECONN|ETIMEDOUT|EPIPE|network|timed out|fetch failed/i;

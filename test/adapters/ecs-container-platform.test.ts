@@ -1,0 +1,451 @@
+import {
+  ClientException,
+  CreateServiceCommand,
+  DeregisterTaskDefinitionCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  ECSClient,
+  InvalidParameterException,
+  ListClustersCommand,
+  ListTaskDefinitionsCommand,
+  RegisterTaskDefinitionCommand,
+  type Service,
+  type TaskDefinition,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import { mockClient } from 'aws-sdk-client-mock';
+import 'aws-sdk-client-mock-jest';
+import { EcsContainerPlatform } from '../../functions/adapters/aws/ecs-container-platform';
+import { ConflictError, NotFoundError, ThrottlingError } from '../../functions/core/errors';
+import type { ServiceSpec, TaskDefinitionSpec } from '../../functions/core/model';
+import { awsError } from './support/aws-error';
+
+const ecs = mockClient(ECSClient);
+const REGION_ARN = 'arn:aws:ecs:eu-west-1:111122223333';
+const DIGEST = `sha256:${'a'.repeat(64)}`;
+const IMAGE = `111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/web@${DIGEST}`;
+
+/** A spec exercising every modelled field, so the round trip proves the mapping lossless. */
+const spec: TaskDefinitionSpec = {
+  family: 'web',
+  cpu: '512',
+  memory: '1024',
+  networkMode: 'awsvpc',
+  requiresCompatibilities: ['FARGATE'],
+  executionRoleArn: 'arn:aws:iam::111122223333:role/exec',
+  taskRoleArn: 'arn:aws:iam::111122223333:role/task',
+  runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+  ephemeralStorage: { sizeInGiB: 30 },
+  volumes: [{ name: 'scratch' }],
+  containerDefinitions: [
+    {
+      name: 'web',
+      image: IMAGE,
+      cpu: 256,
+      memory: 512,
+      memoryReservation: 256,
+      essential: true,
+      command: ['node', 'server.js'],
+      entryPoint: ['/bin/sh', '-c'],
+      environment: [{ name: 'STAGE', value: 'staging' }],
+      secrets: [{ name: 'DB', valueFrom: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db' }],
+      portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: 'tcp', name: 'http', appProtocol: 'http' }],
+      logConfiguration: {
+        logDriver: 'awslogs',
+        options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'eu-west-1' },
+      },
+      readonlyRootFilesystem: true,
+      user: '1000',
+      linuxParameters: { initProcessEnabled: true },
+      healthCheck: { command: ['CMD-SHELL', 'curl -f localhost:8080'], interval: 30, retries: 3 },
+      dependsOn: [{ containerName: 'sidecar', condition: 'START' }],
+    },
+    { name: 'sidecar', image: IMAGE, essential: false },
+  ],
+};
+
+function registered(revision: number): TaskDefinition {
+  return {
+    ...(spec as unknown as TaskDefinition),
+    taskDefinitionArn: `${REGION_ARN}:task-definition/web:${revision}`,
+    revision,
+    status: 'ACTIVE',
+    registeredAt: new Date('2026-11-01T10:00:00Z'),
+    // AWS-filled fields the model does not carry must not leak into it.
+    compatibilities: ['EC2', 'FARGATE'],
+    requiresAttributes: [{ name: 'ecs.capability.execution-role-awslogs' }],
+  };
+}
+
+const service: Service = {
+  serviceArn: `${REGION_ARN}:service/prod/web`,
+  serviceName: 'web',
+  clusterArn: `${REGION_ARN}:cluster/prod`,
+  taskDefinition: `${REGION_ARN}:task-definition/web:7`,
+  desiredCount: 4,
+  runningCount: 3,
+  pendingCount: 1,
+  status: 'ACTIVE',
+  launchType: 'FARGATE',
+  networkConfiguration: {
+    awsvpcConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'], assignPublicIp: 'DISABLED' },
+  },
+  loadBalancers: [
+    { targetGroupArn: 'arn:aws:elasticloadbalancing:tg/web', containerName: 'web', containerPort: 8080 },
+  ],
+  healthCheckGracePeriodSeconds: 60,
+  tags: [{ key: 'team', value: 'shop' }],
+  deployments: [
+    {
+      id: 'ecs-svc/1',
+      status: 'PRIMARY',
+      taskDefinition: `${REGION_ARN}:task-definition/web:7`,
+      desiredCount: 4,
+      runningCount: 3,
+      pendingCount: 1,
+      rolloutState: 'IN_PROGRESS',
+      serviceConnectConfiguration: { enabled: true, namespace: 'shop.local' },
+    },
+  ],
+};
+
+afterEach(() => {
+  ecs.reset();
+});
+
+describe('Class: EcsContainerPlatform', () => {
+  describe('Method: describeService', () => {
+    it('asks for tags and maps the service to the model', async () => {
+      // Arrange
+      ecs.on(DescribeServicesCommand).resolves({ services: [service], failures: [] });
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act
+      const described = await platform.describeService('prod', 'web');
+
+      // Assert
+      expect(ecs).toHaveReceivedCommandWith(DescribeServicesCommand, {
+        cluster: 'prod',
+        services: ['web'],
+        include: ['TAGS'],
+      });
+      expect(described).toEqual({
+        cluster: 'prod',
+        serviceName: 'web',
+        serviceArn: `${REGION_ARN}:service/prod/web`,
+        taskDefinition: `${REGION_ARN}:task-definition/web:7`,
+        desiredCount: 4,
+        runningCount: 3,
+        pendingCount: 1,
+        status: 'ACTIVE',
+        launchType: 'FARGATE',
+        networkConfiguration: {
+          subnets: ['subnet-1'],
+          securityGroups: ['sg-1'],
+          assignPublicIp: 'DISABLED',
+        },
+        loadBalancers: [
+          { targetGroupArn: 'arn:aws:elasticloadbalancing:tg/web', containerName: 'web', containerPort: 8080 },
+        ],
+        namespace: 'shop.local',
+        healthCheckGracePeriodSeconds: 60,
+        tags: [{ name: 'team', value: 'shop' }],
+        deployments: [
+          {
+            id: 'ecs-svc/1',
+            status: 'PRIMARY',
+            taskDefinition: `${REGION_ARN}:task-definition/web:7`,
+            desiredCount: 4,
+            runningCount: 3,
+            pendingCount: 1,
+            rolloutState: 'IN_PROGRESS',
+          },
+        ],
+      });
+    });
+
+    it('throws NotFoundError when ECS reports the service in failures', async () => {
+      // Arrange
+      ecs.on(DescribeServicesCommand).resolves({
+        services: [],
+        failures: [{ arn: `${REGION_ARN}:service/prod/gone`, reason: 'MISSING' }],
+      });
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act / Assert
+      await expect(platform.describeService('prod', 'gone')).rejects.toThrow(NotFoundError);
+      await expect(platform.describeService('prod', 'gone')).rejects.toMatchObject({
+        kind: 'service',
+        id: 'prod/gone',
+      });
+    });
+
+    it('throws NotFoundError for an INACTIVE (deleted) service', async () => {
+      // Arrange
+      ecs.on(DescribeServicesCommand).resolves({ services: [{ ...service, status: 'INACTIVE' }] });
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act / Assert
+      await expect(platform.describeService('prod', 'web')).rejects.toThrow(NotFoundError);
+    });
+
+    it('throws NotFoundError when the cluster does not exist', async () => {
+      // Arrange
+      ecs.on(DescribeServicesCommand).rejects(awsError('ClusterNotFoundException', 'Cluster not found.'));
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act / Assert
+      await expect(platform.describeService('nope', 'web')).rejects.toThrow(NotFoundError);
+    });
+
+    it('translates throttling into ThrottlingError', async () => {
+      // Arrange
+      ecs.on(DescribeServicesCommand).rejects(awsError('ThrottlingException', 'Rate exceeded'));
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act / Assert
+      await expect(platform.describeService('prod', 'web')).rejects.toThrow(ThrottlingError);
+    });
+  });
+
+  describe('Method: describeTaskDefinition', () => {
+    it('asks for tags and maps every modelled field losslessly', async () => {
+      // Arrange
+      ecs.on(DescribeTaskDefinitionCommand).resolves({
+        taskDefinition: registered(7),
+        tags: [{ key: 'understudy:clone', value: 'true' }],
+      });
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act
+      const described = await platform.describeTaskDefinition('web:7');
+
+      // Assert
+      expect(ecs).toHaveReceivedCommandWith(DescribeTaskDefinitionCommand, {
+        taskDefinition: 'web:7',
+        include: ['TAGS'],
+      });
+      expect(described).toEqual({
+        ...spec,
+        taskDefinitionArn: `${REGION_ARN}:task-definition/web:7`,
+        revision: 7,
+        status: 'ACTIVE',
+        registeredAt: '2026-11-01T10:00:00.000Z',
+        tags: [{ name: 'understudy:clone', value: 'true' }],
+      });
+    });
+
+    it('throws NotFoundError for ClientException "Unable to describe task definition."', async () => {
+      // Arrange
+      ecs.on(DescribeTaskDefinitionCommand).rejects(
+        new ClientException({ message: 'Unable to describe task definition.', $metadata: {} }),
+      );
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act / Assert
+      await expect(platform.describeTaskDefinition('web:99')).rejects.toMatchObject({
+        name: 'NotFoundError',
+        kind: 'task definition',
+        id: 'web:99',
+      });
+    });
+  });
+
+  describe('Method: registerTaskDefinition', () => {
+    it('registers the digest-pinned spec with its tags, field for field', async () => {
+      // Arrange
+      ecs.on(RegisterTaskDefinitionCommand).resolves({
+        taskDefinition: registered(8),
+        tags: [{ key: 'understudy:service', value: 'prod/web' }],
+      });
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act
+      const result = await platform.registerTaskDefinition(spec, [
+        { name: 'understudy:service', value: 'prod/web' },
+      ]);
+
+      // Assert
+      expect(ecs).toHaveReceivedCommandTimes(RegisterTaskDefinitionCommand, 1);
+      const input = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
+      expect(input).toEqual({ ...spec, tags: [{ key: 'understudy:service', value: 'prod/web' }] });
+      expect(input?.containerDefinitions?.map((container) => container.image)).toEqual([IMAGE, IMAGE]);
+      expect(result.revision).toBe(8);
+      expect(result.tags).toEqual([{ name: 'understudy:service', value: 'prod/web' }]);
+    });
+
+    it('sends no tags field when there are no tags', async () => {
+      // Arrange
+      ecs.on(RegisterTaskDefinitionCommand).resolves({ taskDefinition: registered(1) });
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act
+      await platform.registerTaskDefinition(spec, []);
+
+      // Assert
+      const input = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
+      expect(input).not.toHaveProperty('tags');
+    });
+  });
+
+  describe('Method: listTaskDefinitionRevisions', () => {
+    it('pages through ACTIVE revisions newest first and keeps the exact family only', async () => {
+      // Arrange
+      ecs
+        .on(ListTaskDefinitionsCommand, { nextToken: undefined })
+        .resolves({
+          taskDefinitionArns: [
+            `${REGION_ARN}:task-definition/web:12`,
+            `${REGION_ARN}:task-definition/web-worker:40`,
+          ],
+          nextToken: 'page-2',
+        })
+        .on(ListTaskDefinitionsCommand, { nextToken: 'page-2' })
+        .resolves({
+          taskDefinitionArns: [`${REGION_ARN}:task-definition/web:3`, `${REGION_ARN}:task-definition/web:11`],
+        });
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act
+      const arns = await platform.listTaskDefinitionRevisions('web');
+
+      // Assert
+      expect(ecs).toHaveReceivedCommandTimes(ListTaskDefinitionsCommand, 2);
+      expect(ecs).toHaveReceivedNthSpecificCommandWith(1, ListTaskDefinitionsCommand, {
+        familyPrefix: 'web',
+        status: 'ACTIVE',
+        sort: 'DESC',
+      });
+      expect(ecs).toHaveReceivedNthSpecificCommandWith(2, ListTaskDefinitionsCommand, {
+        familyPrefix: 'web',
+        nextToken: 'page-2',
+      });
+      expect(arns).toEqual([
+        `${REGION_ARN}:task-definition/web:12`,
+        `${REGION_ARN}:task-definition/web:11`,
+        `${REGION_ARN}:task-definition/web:3`,
+      ]);
+    });
+  });
+
+  describe('Method: deregisterTaskDefinition', () => {
+    it('deregisters the revision by ARN', async () => {
+      // Arrange
+      ecs.on(DeregisterTaskDefinitionCommand).resolves({ taskDefinition: registered(3) });
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act
+      await platform.deregisterTaskDefinition(`${REGION_ARN}:task-definition/web:3`);
+
+      // Assert
+      expect(ecs).toHaveReceivedCommandWith(DeregisterTaskDefinitionCommand, {
+        taskDefinition: `${REGION_ARN}:task-definition/web:3`,
+      });
+    });
+  });
+
+  describe('Method: createService', () => {
+    const serviceSpec: ServiceSpec = {
+      cluster: 'prod',
+      serviceName: 'web',
+      taskDefinition: `${REGION_ARN}:task-definition/web:7`,
+      desiredCount: 4,
+      launchType: 'FARGATE',
+      networkConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'], assignPublicIp: 'DISABLED' },
+      loadBalancers: [
+        { targetGroupArn: 'arn:aws:elasticloadbalancing:tg/web', containerName: 'web', containerPort: 8080 },
+      ],
+      namespace: 'shop.local',
+      healthCheckGracePeriodSeconds: 60,
+      tags: [{ name: 'team', value: 'shop' }],
+    };
+
+    it('creates the service with tags propagated from the service and ECS-managed tags', async () => {
+      // Arrange
+      ecs.on(CreateServiceCommand).resolves({ service });
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act
+      const created = await platform.createService(serviceSpec);
+
+      // Assert
+      expect(ecs).toHaveReceivedCommandWith(CreateServiceCommand, {
+        cluster: 'prod',
+        serviceName: 'web',
+        taskDefinition: `${REGION_ARN}:task-definition/web:7`,
+        desiredCount: 4,
+        launchType: 'FARGATE',
+        networkConfiguration: {
+          awsvpcConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'], assignPublicIp: 'DISABLED' },
+        },
+        loadBalancers: [
+          { targetGroupArn: 'arn:aws:elasticloadbalancing:tg/web', containerName: 'web', containerPort: 8080 },
+        ],
+        serviceConnectConfiguration: { enabled: true, namespace: 'shop.local' },
+        healthCheckGracePeriodSeconds: 60,
+        tags: [{ key: 'team', value: 'shop' }],
+        propagateTags: 'SERVICE',
+        enableECSManagedTags: true,
+      });
+      expect(created.serviceArn).toBe(`${REGION_ARN}:service/prod/web`);
+    });
+
+    it('throws ConflictError when a different service of that name is already active', async () => {
+      // Arrange
+      ecs.on(CreateServiceCommand).rejects(
+        new InvalidParameterException({ message: 'Creation of service was not idempotent.', $metadata: {} }),
+      );
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act / Assert
+      await expect(platform.createService(serviceSpec)).rejects.toThrow(ConflictError);
+    });
+  });
+
+  describe('Method: updateService', () => {
+    it('sends only the fields that change', async () => {
+      // Arrange
+      ecs.on(UpdateServiceCommand).resolves({ service: { ...service, desiredCount: 9 } });
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act
+      const updated = await platform.updateService('prod', 'web', { desiredCount: 9 });
+
+      // Assert
+      const input = ecs.commandCalls(UpdateServiceCommand)[0]?.args[0].input;
+      expect(input).toEqual({ cluster: 'prod', service: 'web', desiredCount: 9 });
+      expect(updated.desiredCount).toBe(9);
+    });
+
+    it('throws NotFoundError for a missing service', async () => {
+      // Arrange
+      ecs.on(UpdateServiceCommand).rejects(awsError('ServiceNotFoundException', 'Service not found.'));
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act / Assert
+      await expect(platform.updateService('prod', 'gone', { desiredCount: 1 })).rejects.toMatchObject({
+        name: 'NotFoundError',
+        id: 'prod/gone',
+      });
+    });
+  });
+
+  describe('Method: listClusters', () => {
+    it('pages through all clusters and returns names', async () => {
+      // Arrange
+      ecs
+        .on(ListClustersCommand, { nextToken: undefined })
+        .resolves({ clusterArns: [`${REGION_ARN}:cluster/prod`], nextToken: 't' })
+        .on(ListClustersCommand, { nextToken: 't' })
+        .resolves({ clusterArns: [`${REGION_ARN}:cluster/batch`] });
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act
+      const names = await platform.listClusters();
+
+      // Assert
+      expect(names).toEqual(['prod', 'batch']);
+      expect(ecs).toHaveReceivedCommandTimes(ListClustersCommand, 2);
+    });
+  });
+});

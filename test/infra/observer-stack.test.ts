@@ -1,0 +1,162 @@
+import { CfnOutput, PhysicalName } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { FORECAST_TABLE } from '../../functions/shared/tables';
+import { SOURCE_READ_ACTIONS } from '../../lib/constructs/source-read-role';
+import { sampleConfig, testApp } from './support';
+
+/** Every action in the role's identity policies. */
+function grantedActions(template: Template): string[] {
+  const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+  return policies
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[])
+    .flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]))
+    .sort();
+}
+
+describe('Class: ObserverStack', () => {
+  let built: ReturnType<typeof testApp>;
+  let template: Template;
+  beforeAll(() => {
+    built = testApp();
+    template = Template.fromStack(built.observer);
+  });
+
+  describe('Method: environment', () => {
+    it('expects the primary account and region from the configuration', () => {
+      expect(built.observer.account).toBe('111111111111');
+      expect(built.observer.region).toBe('eu-west-1');
+    });
+  });
+
+  describe('Method: forecast table', () => {
+    it('expects the forecast table built from FORECAST_TABLE with CMK encryption', () => {
+      template.resourceCountIs('AWS::DynamoDB::Table', 1);
+      template.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [
+          { AttributeName: FORECAST_TABLE.partitionKey.name, KeyType: 'HASH' },
+          { AttributeName: FORECAST_TABLE.sortKey?.name, KeyType: 'RANGE' },
+        ],
+        TimeToLiveSpecification: {
+          AttributeName: FORECAST_TABLE.timeToLiveAttribute,
+          Enabled: true,
+        },
+        SSESpecification: Match.objectLike({ SSEType: 'KMS' }),
+      });
+      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    });
+  });
+
+  describe('Method: source read role', () => {
+    it('expects only Describe, List, Get and BatchGet actions on ECS, ECR, EC2 and CloudWatch', () => {
+      // Act
+      const actions = grantedActions(template);
+
+      // Assert
+      expect(actions).toEqual(Object.values(SOURCE_READ_ACTIONS).flat().sort());
+      for (const action of actions) {
+        expect(action).toMatch(/^(ecs|ecr|ec2|cloudwatch):(Describe|List|Get|BatchGet)/);
+      }
+    });
+
+    it('expects unscoped reads limited to the primary region', () => {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Sid: 'EcsRead', Resource: 'arn:aws:ecs:eu-west-1:111111111111:*' }),
+            Match.objectLike({
+              Sid: 'UnscopedRead',
+              Resource: '*',
+              Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('expects the staging account trusted, limited to its roles, without ExternalId by default', () => {
+      // Act
+      const roles = template.findResources('AWS::IAM::Role');
+      const trust = Object.values(roles)[0]?.Properties.AssumeRolePolicyDocument.Statement;
+
+      // Assert
+      expect(trust).toEqual([
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::222222222222:root' },
+          Condition: { ArnLike: { 'aws:PrincipalArn': ['arn:aws:iam::222222222222:role/*'] } },
+        },
+      ]);
+      expect(JSON.stringify(trust)).not.toContain('ExternalId');
+    });
+
+    it('expects the organization condition when organizationId is configured', () => {
+      // Arrange
+      const observer = testApp({ ...sampleConfig(), organizationId: 'o-abcd123456' }).observer;
+
+      // Act
+      const org = Template.fromStack(observer);
+
+      // Assert
+      org.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [
+            Match.objectLike({
+              Condition: Match.objectLike({
+                StringEquals: { 'aws:PrincipalOrgID': 'o-abcd123456' },
+              }),
+            }),
+          ],
+        },
+      });
+    });
+
+    it('expects exactly the trusted staging roles when a shadow role is trusted', () => {
+      // Arrange: a shadow role in the staging stack, named at synth for cross-account use.
+      const app = testApp();
+      const shadow = new iam.Role(app.staging, 'ShadowRole', {
+        roleName: PhysicalName.GENERATE_IF_NEEDED,
+        assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      });
+
+      // Act
+      app.observer.trust(shadow);
+      const trusted = Template.fromStack(app.observer);
+
+      // Assert
+      const principalArns = Object.values(trusted.findResources('AWS::IAM::Role'))[0]?.Properties
+        .AssumeRolePolicyDocument.Statement[0].Condition.ArnLike['aws:PrincipalArn'];
+      expect(principalArns).toEqual([
+        expect.stringMatching(/^arn:aws:iam::222222222222:role\/[a-z0-9]+$/),
+      ]);
+      const roleName = String(principalArns[0]).split('/').pop();
+      Template.fromStack(app.staging).hasResourceProperties('AWS::IAM::Role', {
+        RoleName: roleName,
+        AssumeRolePolicyDocument: Match.objectLike({
+          Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+        }),
+      });
+    });
+
+    it('expects a generated role name when a staging stack references the role', () => {
+      // Arrange
+      const app = testApp();
+
+      // Act: the clone pipeline in staging passes the role ARN to its Lambdas.
+      new CfnOutput(app.staging, 'SourceReadRoleArn', {
+        value: app.observer.sourceReadRole.role.roleArn,
+      });
+      const observer = Template.fromStack(app.observer);
+      const staging = Template.fromStack(app.staging);
+
+      // Assert: a literal ARN in staging, no cross-stack export or lookup.
+      const roleName = Object.values(observer.findResources('AWS::IAM::Role'))[0]?.Properties
+        .RoleName;
+      expect(roleName).toMatch(/^[a-z0-9]+$/);
+      staging.hasOutput('SourceReadRoleArn', {
+        Value: `arn:aws:iam::111111111111:role/${roleName}`,
+      });
+    });
+  });
+});

@@ -48,7 +48,8 @@ async function collect(parts: AsyncIterable<Uint8Array>): Promise<Uint8Array[]> 
 }
 
 async function* chunksOf(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
-  for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
+  for (let offset = 0; offset < bytes.length; offset += size)
+    yield bytes.subarray(offset, offset + size);
 }
 
 /** A fake pre-signed URL server honouring Range like S3, recording every request. */
@@ -133,9 +134,9 @@ describe('Class: EcrImageRegistry', () => {
 
     it('throws NotFoundError for an unknown tag', async () => {
       // Arrange
-      ecr.on(DescribeImagesCommand).rejects(
-        new ImageNotFoundException({ message: 'not found', $metadata: {} }),
-      );
+      ecr
+        .on(DescribeImagesCommand)
+        .rejects(new ImageNotFoundException({ message: 'not found', $metadata: {} }));
 
       // Act / Assert
       await expect(registry().resolve('shop/web', 'nope')).rejects.toMatchObject({
@@ -223,13 +224,17 @@ describe('Class: EcrImageRegistry', () => {
       });
 
       // Act / Assert
-      await expect(registry().getManifest('shop/web', MANIFEST_DIGEST)).rejects.toThrow(NotFoundError);
+      await expect(registry().getManifest('shop/web', MANIFEST_DIGEST)).rejects.toThrow(
+        NotFoundError,
+      );
     });
 
     it('refuses bytes that do not hash to the requested digest', async () => {
       // Arrange
       ecr.on(BatchGetImageCommand).resolves({
-        images: [{ imageManifest: `${MANIFEST_BYTES} `, imageManifestMediaType: MANIFEST_MEDIA_TYPES[3] }],
+        images: [
+          { imageManifest: `${MANIFEST_BYTES} `, imageManifestMediaType: MANIFEST_MEDIA_TYPES[3] },
+        ],
       });
 
       // Act / Assert
@@ -257,7 +262,10 @@ describe('Class: EcrImageRegistry', () => {
       // Assert
       const calls = ecr.commandCalls(BatchCheckLayerAvailabilityCommand);
       expect(calls.map((call) => call.args[0].input.layerDigests?.length)).toEqual([100, 100, 50]);
-      expect(calls[0]?.args[0].input).toMatchObject({ registryId: '111122223333', repositoryName: 'shop/web' });
+      expect(calls[0]?.args[0].input).toMatchObject({
+        registryId: '111122223333',
+        repositoryName: 'shop/web',
+      });
       expect(present.size).toBe(125);
       expect(present.has(digests[0] as Digest)).toBe(true);
       expect(present.has(digests[1] as Digest)).toBe(false);
@@ -323,14 +331,19 @@ describe('Class: EcrImageRegistry', () => {
 
     it('throws NotFoundError when ECR has no such layer', async () => {
       // Arrange
-      ecr.on(GetDownloadUrlForLayerCommand).rejects(
-        Object.assign(new Error('layer missing'), { name: 'LayersNotFoundException', $metadata: {} }),
-      );
+      ecr
+        .on(GetDownloadUrlForLayerCommand)
+        .rejects(
+          Object.assign(new Error('layer missing'), {
+            name: 'LayersNotFoundException',
+            $metadata: {},
+          }),
+        );
 
       // Act / Assert
-      await expect(registry(rangeServer(bytesOf(1)).fetch).readBlob('shop/web', digestOf('x'))).rejects.toThrow(
-        NotFoundError,
-      );
+      await expect(
+        registry(rangeServer(bytesOf(1)).fetch).readBlob('shop/web', digestOf('x')),
+      ).rejects.toThrow(NotFoundError);
     });
   });
 
@@ -347,7 +360,11 @@ describe('Class: EcrImageRegistry', () => {
       ecr.on(CompleteLayerUploadCommand).resolves({ layerDigest: digest });
 
       // Act: the source yields odd-sized chunks; the adapter must regroup them.
-      await registry().writeBlob('shop/web', { digest, size: blob.length, parts: chunksOf(blob, 3 * MiB + 1) });
+      await registry().writeBlob('shop/web', {
+        digest,
+        size: blob.length,
+        parts: chunksOf(blob, 3 * MiB + 1),
+      });
 
       // Assert
       expect(ecr).toHaveReceivedCommandWith(InitiateLayerUploadCommand, {
@@ -355,12 +372,16 @@ describe('Class: EcrImageRegistry', () => {
         repositoryName: 'shop/web',
       });
       const parts = ecr.commandCalls(UploadLayerPartCommand).map((call) => call.args[0].input);
-      expect(parts.map(({ partFirstByte, partLastByte }) => [partFirstByte, partLastByte])).toEqual([
-        [0, 5 * MiB - 1],
-        [5 * MiB, 10 * MiB - 1],
-        [10 * MiB, 11 * MiB + 122],
-      ]);
-      expect(parts.every((part) => part.uploadId === 'up-1' && part.repositoryName === 'shop/web')).toBe(true);
+      expect(parts.map(({ partFirstByte, partLastByte }) => [partFirstByte, partLastByte])).toEqual(
+        [
+          [0, 5 * MiB - 1],
+          [5 * MiB, 10 * MiB - 1],
+          [10 * MiB, 11 * MiB + 122],
+        ],
+      );
+      expect(
+        parts.every((part) => part.uploadId === 'up-1' && part.repositoryName === 'shop/web'),
+      ).toBe(true);
       const sent = Buffer.concat(parts.map((part) => part.layerPartBlob as Uint8Array));
       expect(sent.equals(Buffer.from(blob))).toBe(true);
       expect(ecr).toHaveReceivedCommandWith(CompleteLayerUploadCommand, {
@@ -393,15 +414,18 @@ describe('Class: EcrImageRegistry', () => {
       ecr.on(BatchCheckLayerAvailabilityCommand).resolves({ layers: [] });
       ecr.on(InitiateLayerUploadCommand).resolves({ uploadId: 'up-2', partSize: 5 * MiB });
       ecr.on(UploadLayerPartCommand).resolves({});
-      ecr.on(CompleteLayerUploadCommand).rejects(
-        new LayerAlreadyExistsException({ message: 'exists', $metadata: {} }),
-      );
+      ecr
+        .on(CompleteLayerUploadCommand)
+        .rejects(new LayerAlreadyExistsException({ message: 'exists', $metadata: {} }));
 
       // Act / Assert
       await expect(
         registry().writeBlob('shop/web', { digest, size: 100, parts: chunksOf(blob, 100) }),
       ).resolves.toBeUndefined();
-      expect(ecr).toHaveReceivedCommandWith(UploadLayerPartCommand, { partFirstByte: 0, partLastByte: 99 });
+      expect(ecr).toHaveReceivedCommandWith(UploadLayerPartCommand, {
+        partFirstByte: 0,
+        partLastByte: 99,
+      });
     });
   });
 
@@ -443,7 +467,9 @@ describe('Class: EcrImageRegistry', () => {
 
     it('is idempotent for the same digest (ImageAlreadyExistsException)', async () => {
       // Arrange
-      ecr.on(PutImageCommand).rejects(new ImageAlreadyExistsException({ message: 'exists', $metadata: {} }));
+      ecr
+        .on(PutImageCommand)
+        .rejects(new ImageAlreadyExistsException({ message: 'exists', $metadata: {} }));
 
       // Act / Assert
       await expect(registry().putManifest('shop/web', manifest, 'v1')).resolves.toBeUndefined();
@@ -451,12 +477,14 @@ describe('Class: EcrImageRegistry', () => {
 
     it('throws ConflictError when an immutable tag already names another image', async () => {
       // Arrange
-      ecr.on(PutImageCommand).rejects(
-        new ImageTagAlreadyExistsException({ message: 'tag exists', $metadata: {} }),
-      );
+      ecr
+        .on(PutImageCommand)
+        .rejects(new ImageTagAlreadyExistsException({ message: 'tag exists', $metadata: {} }));
 
       // Act / Assert
-      await expect(registry().putManifest('shop/web', manifest, 'v1')).rejects.toThrow(ConflictError);
+      await expect(registry().putManifest('shop/web', manifest, 'v1')).rejects.toThrow(
+        ConflictError,
+      );
     });
   });
 
@@ -500,9 +528,9 @@ describe('Class: EcrImageRegistry', () => {
 
     it('succeeds when the repository already exists', async () => {
       // Arrange
-      ecr.on(CreateRepositoryCommand).rejects(
-        new RepositoryAlreadyExistsException({ message: 'exists', $metadata: {} }),
-      );
+      ecr
+        .on(CreateRepositoryCommand)
+        .rejects(new RepositoryAlreadyExistsException({ message: 'exists', $metadata: {} }));
 
       // Act / Assert
       await expect(registry().ensureRepository('shop/web', {})).resolves.toBeUndefined();
@@ -512,7 +540,9 @@ describe('Class: EcrImageRegistry', () => {
   describe('Method: deleteImage', () => {
     it('deletes by digest', async () => {
       // Arrange
-      ecr.on(BatchDeleteImageCommand).resolves({ imageIds: [{ imageDigest: MANIFEST_DIGEST }], failures: [] });
+      ecr
+        .on(BatchDeleteImageCommand)
+        .resolves({ imageIds: [{ imageDigest: MANIFEST_DIGEST }], failures: [] });
 
       // Act
       await registry().deleteImage('shop/web', MANIFEST_DIGEST);
@@ -547,7 +577,9 @@ describe('Class: EcrImageRegistry', () => {
       });
 
       // Act / Assert
-      await expect(registry().deleteImage('shop/web', MANIFEST_DIGEST)).rejects.toThrow(ConflictError);
+      await expect(registry().deleteImage('shop/web', MANIFEST_DIGEST)).rejects.toThrow(
+        ConflictError,
+      );
     });
   });
 });

@@ -48,8 +48,12 @@ const spec: TaskDefinitionSpec = {
       command: ['node', 'server.js'],
       entryPoint: ['/bin/sh', '-c'],
       environment: [{ name: 'STAGE', value: 'staging' }],
-      secrets: [{ name: 'DB', valueFrom: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db' }],
-      portMappings: [{ containerPort: 8080, hostPort: 8080, protocol: 'tcp', name: 'http', appProtocol: 'http' }],
+      secrets: [
+        { name: 'DB', valueFrom: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:db' },
+      ],
+      portMappings: [
+        { containerPort: 8080, hostPort: 8080, protocol: 'tcp', name: 'http', appProtocol: 'http' },
+      ],
       logConfiguration: {
         logDriver: 'awslogs',
         options: { 'awslogs-group': '/ecs/web', 'awslogs-region': 'eu-west-1' },
@@ -88,10 +92,18 @@ const service: Service = {
   status: 'ACTIVE',
   launchType: 'FARGATE',
   networkConfiguration: {
-    awsvpcConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'], assignPublicIp: 'DISABLED' },
+    awsvpcConfiguration: {
+      subnets: ['subnet-1'],
+      securityGroups: ['sg-1'],
+      assignPublicIp: 'DISABLED',
+    },
   },
   loadBalancers: [
-    { targetGroupArn: 'arn:aws:elasticloadbalancing:tg/web', containerName: 'web', containerPort: 8080 },
+    {
+      targetGroupArn: 'arn:aws:elasticloadbalancing:tg/web',
+      containerName: 'web',
+      containerPort: 8080,
+    },
   ],
   healthCheckGracePeriodSeconds: 60,
   tags: [{ key: 'team', value: 'shop' }],
@@ -145,7 +157,11 @@ describe('Class: EcsContainerPlatform', () => {
           assignPublicIp: 'DISABLED',
         },
         loadBalancers: [
-          { targetGroupArn: 'arn:aws:elasticloadbalancing:tg/web', containerName: 'web', containerPort: 8080 },
+          {
+            targetGroupArn: 'arn:aws:elasticloadbalancing:tg/web',
+            containerName: 'web',
+            containerPort: 8080,
+          },
         ],
         namespace: 'shop.local',
         healthCheckGracePeriodSeconds: 60,
@@ -191,7 +207,9 @@ describe('Class: EcsContainerPlatform', () => {
 
     it('throws NotFoundError when the cluster does not exist', async () => {
       // Arrange
-      ecs.on(DescribeServicesCommand).rejects(awsError('ClusterNotFoundException', 'Cluster not found.'));
+      ecs
+        .on(DescribeServicesCommand)
+        .rejects(awsError('ClusterNotFoundException', 'Cluster not found.'));
       const platform = new EcsContainerPlatform(new ECSClient({}));
 
       // Act / Assert
@@ -237,9 +255,11 @@ describe('Class: EcsContainerPlatform', () => {
 
     it('throws NotFoundError for ClientException "Unable to describe task definition."', async () => {
       // Arrange
-      ecs.on(DescribeTaskDefinitionCommand).rejects(
-        new ClientException({ message: 'Unable to describe task definition.', $metadata: {} }),
-      );
+      ecs
+        .on(DescribeTaskDefinitionCommand)
+        .rejects(
+          new ClientException({ message: 'Unable to describe task definition.', $metadata: {} }),
+        );
       const platform = new EcsContainerPlatform(new ECSClient({}));
 
       // Act / Assert
@@ -269,7 +289,10 @@ describe('Class: EcsContainerPlatform', () => {
       expect(ecs).toHaveReceivedCommandTimes(RegisterTaskDefinitionCommand, 1);
       const input = ecs.commandCalls(RegisterTaskDefinitionCommand)[0]?.args[0].input;
       expect(input).toEqual({ ...spec, tags: [{ key: 'understudy:service', value: 'prod/web' }] });
-      expect(input?.containerDefinitions?.map((container) => container.image)).toEqual([IMAGE, IMAGE]);
+      expect(input?.containerDefinitions?.map((container) => container.image)).toEqual([
+        IMAGE,
+        IMAGE,
+      ]);
       expect(result.revision).toBe(8);
       expect(result.tags).toEqual([{ name: 'understudy:service', value: 'prod/web' }]);
     });
@@ -302,7 +325,10 @@ describe('Class: EcsContainerPlatform', () => {
         })
         .on(ListTaskDefinitionsCommand, { nextToken: 'page-2' })
         .resolves({
-          taskDefinitionArns: [`${REGION_ARN}:task-definition/web:3`, `${REGION_ARN}:task-definition/web:11`],
+          taskDefinitionArns: [
+            `${REGION_ARN}:task-definition/web:3`,
+            `${REGION_ARN}:task-definition/web:11`,
+          ],
         });
       const platform = new EcsContainerPlatform(new ECSClient({}));
 
@@ -351,9 +377,17 @@ describe('Class: EcsContainerPlatform', () => {
       taskDefinition: `${REGION_ARN}:task-definition/web:7`,
       desiredCount: 4,
       launchType: 'FARGATE',
-      networkConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'], assignPublicIp: 'DISABLED' },
+      networkConfiguration: {
+        subnets: ['subnet-1'],
+        securityGroups: ['sg-1'],
+        assignPublicIp: 'DISABLED',
+      },
       loadBalancers: [
-        { targetGroupArn: 'arn:aws:elasticloadbalancing:tg/web', containerName: 'web', containerPort: 8080 },
+        {
+          targetGroupArn: 'arn:aws:elasticloadbalancing:tg/web',
+          containerName: 'web',
+          containerPort: 8080,
+        },
       ],
       namespace: 'shop.local',
       healthCheckGracePeriodSeconds: 60,
@@ -376,10 +410,18 @@ describe('Class: EcsContainerPlatform', () => {
         desiredCount: 4,
         launchType: 'FARGATE',
         networkConfiguration: {
-          awsvpcConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'], assignPublicIp: 'DISABLED' },
+          awsvpcConfiguration: {
+            subnets: ['subnet-1'],
+            securityGroups: ['sg-1'],
+            assignPublicIp: 'DISABLED',
+          },
         },
         loadBalancers: [
-          { targetGroupArn: 'arn:aws:elasticloadbalancing:tg/web', containerName: 'web', containerPort: 8080 },
+          {
+            targetGroupArn: 'arn:aws:elasticloadbalancing:tg/web',
+            containerName: 'web',
+            containerPort: 8080,
+          },
         ],
         serviceConnectConfiguration: { enabled: true, namespace: 'shop.local' },
         healthCheckGracePeriodSeconds: 60,
@@ -392,9 +434,14 @@ describe('Class: EcsContainerPlatform', () => {
 
     it('throws ConflictError when a different service of that name is already active', async () => {
       // Arrange
-      ecs.on(CreateServiceCommand).rejects(
-        new InvalidParameterException({ message: 'Creation of service was not idempotent.', $metadata: {} }),
-      );
+      ecs
+        .on(CreateServiceCommand)
+        .rejects(
+          new InvalidParameterException({
+            message: 'Creation of service was not idempotent.',
+            $metadata: {},
+          }),
+        );
       const platform = new EcsContainerPlatform(new ECSClient({}));
 
       // Act / Assert
@@ -419,11 +466,15 @@ describe('Class: EcsContainerPlatform', () => {
 
     it('throws NotFoundError for a missing service', async () => {
       // Arrange
-      ecs.on(UpdateServiceCommand).rejects(awsError('ServiceNotFoundException', 'Service not found.'));
+      ecs
+        .on(UpdateServiceCommand)
+        .rejects(awsError('ServiceNotFoundException', 'Service not found.'));
       const platform = new EcsContainerPlatform(new ECSClient({}));
 
       // Act / Assert
-      await expect(platform.updateService('prod', 'gone', { desiredCount: 1 })).rejects.toMatchObject({
+      await expect(
+        platform.updateService('prod', 'gone', { desiredCount: 1 }),
+      ).rejects.toMatchObject({
         name: 'NotFoundError',
         id: 'prod/gone',
       });

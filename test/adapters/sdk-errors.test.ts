@@ -1,5 +1,10 @@
 import { ClientException, ServerException } from '@aws-sdk/client-ecs';
 import {
+  AwsRequestError,
+  callAws,
+  translateSdkError,
+} from '../../functions/adapters/aws/sdk-errors';
+import {
   AccessDeniedError,
   ConflictError,
   isRetryable,
@@ -8,11 +13,6 @@ import {
   ThrottlingError,
   ValidationError,
 } from '../../functions/core/errors';
-import {
-  AwsRequestError,
-  callAws,
-  translateSdkError,
-} from '../../functions/adapters/aws/sdk-errors';
 import { awsError } from './support/aws-error';
 
 const context = { operation: 'ecs:DescribeServices', kind: 'service', id: 'prod/web' };

@@ -1,0 +1,61 @@
+import {
+  EnvironmentError,
+  optionalString,
+  requireAccount,
+  requireInteger,
+  requireRegion,
+  requireRoleArn,
+  requireString,
+} from '../../functions/shared/env';
+
+describe('Module: shared/env', () => {
+  describe('Function: requireString', () => {
+    it('returns the trimmed value', () => {
+      expect(requireString('TABLE', { TABLE: ' inventory ' })).toBe('inventory');
+    });
+
+    it('fails naming the variable when it is missing or blank', () => {
+      // Act / Assert
+      expect(() => requireString('INVENTORY_TABLE', {})).toThrow(EnvironmentError);
+      expect(() => requireString('INVENTORY_TABLE', { INVENTORY_TABLE: '  ' })).toThrow(
+        'environment variable INVENTORY_TABLE is required but not set',
+      );
+    });
+  });
+
+  describe('Function: optionalString', () => {
+    it('falls back when unset', () => {
+      expect(optionalString('MODE', 'approval', {})).toBe('approval');
+      expect(optionalString('MODE', undefined, {})).toBeUndefined();
+      expect(optionalString('MODE', 'approval', { MODE: 'auto' })).toBe('auto');
+    });
+  });
+
+  describe('Function: requireInteger', () => {
+    it('parses, applies the fallback and checks bounds', () => {
+      expect(requireInteger('N', {}, { N: '42' })).toBe(42);
+      expect(requireInteger('N', { fallback: 5 }, {})).toBe(5);
+      expect(() => requireInteger('N', {}, { N: '4.5' })).toThrow('N must be an integer');
+      expect(() => requireInteger('N', { min: 1 }, { N: '0' })).toThrow('N must be at least 1');
+      expect(() => requireInteger('N', { max: 9 }, { N: '10' })).toThrow('N must be at most 9');
+    });
+  });
+
+  describe('Function: requireRegion / requireAccount / requireRoleArn', () => {
+    it('accepts well-formed values and names the variable otherwise', () => {
+      expect(requireRegion('PRIMARY_REGION', { PRIMARY_REGION: 'eu-west-1' })).toBe('eu-west-1');
+      expect(() => requireRegion('PRIMARY_REGION', { PRIMARY_REGION: 'Ireland' })).toThrow(
+        'PRIMARY_REGION must be an AWS region code',
+      );
+      expect(requireAccount('ACCOUNT', { ACCOUNT: '111122223333' })).toBe('111122223333');
+      expect(() => requireAccount('ACCOUNT', { ACCOUNT: '1234' })).toThrow(
+        'ACCOUNT must be a 12-digit',
+      );
+      const arn = 'arn:aws:iam::111122223333:role/understudy-read';
+      expect(requireRoleArn('READ_ROLE_ARN', { READ_ROLE_ARN: arn })).toBe(arn);
+      expect(() => requireRoleArn('READ_ROLE_ARN', { READ_ROLE_ARN: 'role' })).toThrow(
+        'READ_ROLE_ARN must be an IAM role ARN',
+      );
+    });
+  });
+});

@@ -331,14 +331,12 @@ describe('Class: EcrImageRegistry', () => {
 
     it('throws NotFoundError when ECR has no such layer', async () => {
       // Arrange
-      ecr
-        .on(GetDownloadUrlForLayerCommand)
-        .rejects(
-          Object.assign(new Error('layer missing'), {
-            name: 'LayersNotFoundException',
-            $metadata: {},
-          }),
-        );
+      ecr.on(GetDownloadUrlForLayerCommand).rejects(
+        Object.assign(new Error('layer missing'), {
+          name: 'LayersNotFoundException',
+          $metadata: {},
+        }),
+      );
 
       // Act / Assert
       await expect(

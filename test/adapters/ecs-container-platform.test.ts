@@ -434,14 +434,12 @@ describe('Class: EcsContainerPlatform', () => {
 
     it('throws ConflictError when a different service of that name is already active', async () => {
       // Arrange
-      ecs
-        .on(CreateServiceCommand)
-        .rejects(
-          new InvalidParameterException({
-            message: 'Creation of service was not idempotent.',
-            $metadata: {},
-          }),
-        );
+      ecs.on(CreateServiceCommand).rejects(
+        new InvalidParameterException({
+          message: 'Creation of service was not idempotent.',
+          $metadata: {},
+        }),
+      );
       const platform = new EcsContainerPlatform(new ECSClient({}));
 
       // Act / Assert

@@ -1,3 +1,5 @@
+import { SANDBOX_PRIMARY, SandboxCloud } from '../../functions/adapters/sandbox';
+import { SfnTaskError } from '../../functions/adapters/sandbox/sdk-integrations';
 import {
   runStateMachine,
   type StateMachineEvent,
@@ -7,7 +9,12 @@ import {
   ServiceUnavailableError,
   ThrottlingError,
 } from '../../functions/core/errors';
-import { healthProbeHarness, probeInput, substitutions } from './bindings/health-probe';
+import {
+  healthProbeHarness,
+  probeInput,
+  sandboxHealthProbeHarness,
+  substitutions,
+} from './bindings/health-probe';
 
 const entered = (events: readonly StateMachineEvent[]): string[] =>
   events.flatMap((event) => (event.type === 'StateEntered' ? [event.state.name] : []));
@@ -106,7 +113,8 @@ describe('Class: health-probe state machine', () => {
 
     it('retries a failed heartbeat publish and fails the execution when it keeps failing', async () => {
       // Arrange
-      const throttled = () => new ThrottlingError('cloudwatch:PutMetricData');
+      // Named as the sandbox SDK dispatcher names CloudWatch throttling under the integration.
+      const throttled = () => new SfnTaskError('CloudWatch.ThrottlingException', 'Rate exceeded');
       const harness = healthProbeHarness(undefined, [throttled(), throttled(), throttled()]);
 
       // Act
@@ -119,8 +127,8 @@ describe('Class: health-probe state machine', () => {
 
       // Assert
       expect(run.status).toBe('FAILED');
-      expect(run.error).toBe('ThrottlingError');
-      expect(run.cause).toBe('cloudwatch:PutMetricData was throttled');
+      expect(run.error).toBe('CloudWatch.ThrottlingException');
+      expect(run.cause).toBe('Rate exceeded');
       expect(retriesOf(run.events, 'Publish heartbeat')).toEqual([1, 2]);
       expect(harness.sdkCalls).toHaveLength(3);
     });
@@ -197,6 +205,56 @@ describe('Class: health-probe state machine', () => {
       expect(run.output).toMatchObject({ status: 'probe-failed', error: 'ValidationError' });
       expect(run.output).toMatchObject({ cause: expect.stringContaining('maxLatencyMs') });
       expect(harness.ecsReads()).toBe(0);
+    });
+  });
+
+  describe('Method: run (sandbox cloud)', () => {
+    it('records a probe failure when the primary region goes dark', async () => {
+      // Arrange
+      const cloud = new SandboxCloud({ seed: 7 });
+      cloud.createCluster(SANDBOX_PRIMARY, 'shop');
+      cloud.setRegionDark(SANDBOX_PRIMARY.region, true);
+      const harness = sandboxHealthProbeHarness(cloud, SANDBOX_PRIMARY);
+
+      // Act
+      const run = await runStateMachine({
+        name: 'health-probe',
+        substitutions,
+        input: { ...probeInput, expectedClusters: ['shop'] },
+        bindings: harness.bindings,
+      });
+
+      // Assert
+      expect(run.output).toMatchObject({
+        status: 'probe-failed',
+        error: 'ServiceUnavailableError',
+        cause: expect.stringContaining('eu-west-1'),
+      });
+      expect(retriesOf(run.events, 'Probe authority')).toEqual([1, 2, 3]);
+      expect(harness.sdkCalls).toEqual([missedHeartbeatCall]);
+    });
+
+    it('reports healthy with the latency the sandbox charged for the read', async () => {
+      // Arrange
+      const cloud = new SandboxCloud({ seed: 7 });
+      cloud.createCluster(SANDBOX_PRIMARY, 'shop');
+      const harness = sandboxHealthProbeHarness(cloud, SANDBOX_PRIMARY);
+
+      // Act
+      const run = await runStateMachine({
+        name: 'health-probe',
+        substitutions,
+        input: { ...probeInput, expectedClusters: ['shop'] },
+        bindings: harness.bindings,
+      });
+
+      // Assert
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.output).toMatchObject({ status: 'healthy', healthy: true });
+      expect((run.output as { latencyMs: number }).latencyMs).toBeGreaterThan(0);
+      expect(cloud.callLog().map((call) => [call.operation, call.region, call.outcome])).toEqual([
+        ['ecs:ListClusters', 'eu-west-1', 'ok'],
+      ]);
     });
   });
 

@@ -3,6 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import {
+  createSdkDispatcher,
+  SANDBOX_STAGING,
+  SandboxCloud,
+} from '../../functions/adapters/sandbox';
+import {
   installPromiseWithResolvers,
   withResolvers,
 } from '../../functions/adapters/sandbox/promise-with-resolvers';
@@ -615,6 +620,50 @@ describe('Function: runStateMachine', () => {
 
       // Assert
       expect(run.output).toEqual({ when: '1970-01-01T00:00:00.000Z' });
+    });
+  });
+
+  describe('Method: sandbox SDK dispatcher', () => {
+    it('runs aws-sdk tasks on the sandbox cloud and lets its error names reach Catch', async () => {
+      // Arrange
+      const cloud = new SandboxCloud({ seed: 3 });
+      cloud.createCluster(SANDBOX_STAGING, 'shop');
+      const describe = (cluster: string, next: Record<string, unknown>) => ({
+        Type: 'Task',
+        Resource: 'arn:aws:states:::aws-sdk:ecs:describeServices',
+        Parameters: { Cluster: cluster, Services: ['web'] },
+        ...next,
+      });
+      const definition = {
+        StartAt: 'Known cluster',
+        States: {
+          'Known cluster': describe('shop', { ResultPath: '$.known', Next: 'Unknown cluster' }),
+          'Unknown cluster': describe('gone', {
+            Catch: [
+              {
+                ErrorEquals: ['Ecs.ClusterNotFoundException'],
+                ResultPath: '$.error',
+                Next: 'Done',
+              },
+            ],
+            End: true,
+          }),
+          Done: { Type: 'Succeed' },
+        },
+      };
+
+      // Act
+      const run = await runStateMachine({
+        definition,
+        bindings: { sdk: createSdkDispatcher(cloud, SANDBOX_STAGING) },
+      });
+
+      // Assert
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.output).toMatchObject({
+        known: { Services: [], Failures: [{ Reason: 'MISSING' }] },
+        error: { Error: 'Ecs.ClusterNotFoundException' },
+      });
     });
   });
 

@@ -77,7 +77,7 @@ export interface SdkIntegrationCall {
 export type SdkIntegrationDispatcher = (
   service: string,
   action: string,
-  params: unknown,
+  params: Record<string, unknown>,
   call: SdkIntegrationCall,
 ) => Promise<unknown>;
 
@@ -146,6 +146,12 @@ export interface RunStateMachineOptions extends DefinitionOptions {
 /** Makes a value exactly what JSON can carry, as between Step Functions and Lambda. */
 function roundTrip(value: unknown): JsonValue {
   return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as JsonValue);
+}
+
+/** SDK-integration parameters are a JSON object (Step Functions sends them as the API request). */
+function sdkParams(input: unknown): Record<string, unknown> {
+  const params = roundTrip(input);
+  return typeof params === 'object' && params !== null && !Array.isArray(params) ? params : {};
 }
 
 /**
@@ -266,7 +272,7 @@ function bindTask(
       };
       return {
         run: (input) =>
-          asTask(() => dispatch(target.service, target.action, roundTrip(input), call)).then(
+          asTask(() => dispatch(target.service, target.action, sdkParams(input), call)).then(
             roundTrip,
           ),
       };

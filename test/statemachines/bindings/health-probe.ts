@@ -2,11 +2,13 @@
 // primary ECS, and a recording CloudWatch for the SDK integration. The folder scan test
 // (`every-task-bound.test.ts`) checks these cover every Task state of the file.
 
+import type { SandboxCloud } from '../../../functions/adapters/sandbox';
 import type {
   SdkIntegrationDispatcher,
   StateMachineBindings,
 } from '../../../functions/adapters/sandbox/state-machine-runner';
 import { ValidationError } from '../../../functions/core/errors';
+import type { Location } from '../../../functions/core/model';
 import type { Clock, LoggerLike } from '../../../functions/core/ports';
 import { createHealthProbeHandler } from '../../../functions/handlers/health-probe';
 
@@ -105,6 +107,35 @@ export function healthProbeHarness(
     probeEvents,
     sdkCalls,
     logger,
+  };
+}
+
+/**
+ * Bindings over the sandbox cloud: the probe reads the primary's ECS through the sandbox
+ * (latency model, rate limits, outages, virtual clock) — the wiring the local drill uses.
+ * CloudWatch publishing stays the recording fake: the sandbox dispatcher has no putMetricData.
+ */
+export function sandboxHealthProbeHarness(
+  cloud: SandboxCloud,
+  primary: Location,
+): Omit<HealthProbeHarness, 'ecsReads'> {
+  const base = healthProbeHarness();
+  const probe = createHealthProbeHandler({
+    platform: cloud.containerPlatform(primary),
+    clock: cloud.clock,
+    logger: base.logger,
+  });
+  return {
+    ...base,
+    bindings: {
+      ...base.bindings,
+      lambdas: {
+        [PROBE_FUNCTION_ARN]: (event: unknown, context) => {
+          base.probeEvents.push(event);
+          return probe(event, context);
+        },
+      },
+    },
   };
 }
 

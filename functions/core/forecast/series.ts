@@ -21,6 +21,8 @@ export interface SeriesContext {
   readonly filled: number;
   /** Number of points winsorised. */
   readonly clipped: number;
+  /** A level shift found near the end of the history (the history before `at` was moved by `size`). */
+  readonly levelShift?: { readonly at: number; readonly size: number };
 }
 
 const DAY = 86_400;
@@ -40,6 +42,8 @@ export function periodsFor(intervalSeconds: number): { daily: number; weekly: nu
 
 /** Winsorising threshold in robust σ: wide enough to keep genuine peaks, narrow enough to stop one spike steering a fit. */
 const CLIP_SIGMAS = 5;
+/** Fewest consecutive points that make a level shift rather than a burst. */
+const MIN_SHIFT_POINTS = 4;
 
 /**
  * Builds the {@link SeriesContext}. `multipliers[i]` is the known-event multiplier at step `i`
@@ -107,6 +111,15 @@ export function prepareSeries(
     resid[i] = (d[i] ?? 0) - (local[i] ?? 0);
   }
   const noise = mad(resid);
+  const shift = detectLevelShift(d, actual, period, noise);
+  if (shift) {
+    for (let i = 0; i < shift.at; i++) {
+      d[i] = (d[i] ?? 0) + shift.size;
+      actual[i] = (actual[i] ?? 0) + shift.size;
+    }
+  }
+  if (shift)
+    for (let i = 0; i < n; i++) local[i] = (local[i] ?? 0) + (i < shift.at ? shift.size : 0);
   const y = new Float64Array(n);
   let clipped = 0;
   const limit = CLIP_SIGMAS * noise;
@@ -126,5 +139,48 @@ export function prepareSeries(
     noise,
     filled,
     clipped,
+    ...(shift ? { levelShift: shift } : {}),
   };
+}
+
+/**
+ * Finds a level shift in the last cycle that the models could not yet have learned: a split
+ * point after which every observed (deseasonalised) point lies beyond the winsorising limit
+ * ({@link CLIP_SIGMAS} robust σ) from the level of the cycle before it, all on the same side,
+ * for at least {@link MIN_SHIFT_POINTS} points. Those points would otherwise be clipped as
+ * outliers and the models would forecast the old level. Returns the earliest such split and the
+ * shift (median after − median before).
+ */
+function detectLevelShift(
+  d: Float64Array,
+  actual: Float64Array,
+  period: number,
+  noise: number,
+): { at: number; size: number } | undefined {
+  const n = d.length;
+  const p = period || 8;
+  if (!(noise > 0) || n < 2 * p + MIN_SHIFT_POINTS) return undefined;
+  const limit = CLIP_SIGMAS * noise;
+  for (let at = Math.max(p, n - p); at <= n - MIN_SHIFT_POINTS; at++) {
+    const before = median(d.subarray(at - p, at));
+    // A volatile cycle (more than a tenth of it beyond the limit) has no level to shift from.
+    let wild = 0;
+    for (let i = at - p; i < at; i++) if (Math.abs((d[i] ?? 0) - before) > limit) wild++;
+    if (wild > p / 10) continue;
+    let up = 0;
+    let down = 0;
+    let seen = 0;
+    for (let i = at; i < n; i++) {
+      if (!Number.isFinite(actual[i] ?? Number.NaN)) continue;
+      seen++;
+      const diff = (d[i] ?? 0) - before;
+      if (diff > limit) up++;
+      else if (diff < -limit) down++;
+    }
+    if (seen >= MIN_SHIFT_POINTS && (up === seen || down === seen)) {
+      const size = median(d.subarray(at, n)) - before;
+      return { at, size };
+    }
+  }
+  return undefined;
 }

@@ -2,6 +2,7 @@
  * Builders shared by the dynamodb tier: clone content and forecasts that satisfy the model types,
  * and a controllable clock.
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CloneContent, Forecast } from '../../functions/core/model';
 import type { Clock } from '../../functions/core/ports';
 
@@ -48,7 +49,10 @@ export function cloneContent(service: string, variant = 1): CloneContent {
   };
 }
 
-/** A clock whose time only moves when told; `sleep` yields to the event loop without waiting. */
+/**
+ * A clock whose time only moves when told (`advance`). `sleep` really waits (briefly) but does
+ * not move this clock, so waiting writers never see a claim go stale unless a test says so.
+ */
 export class ManualClock implements Clock {
   public constructor(public current = Date.parse('2026-11-26T12:00:00.000Z')) {}
 
@@ -57,8 +61,7 @@ export class ManualClock implements Clock {
   }
 
   public async sleep(ms: number): Promise<void> {
-    this.current += ms;
-    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setTimeout(resolve, ms));
   }
 
   public advance(ms: number): void {
@@ -94,4 +97,42 @@ export function forecast(
     model: 'seasonal-naive',
     warnings: [],
   };
+}
+
+/** What a crash predicate sees of one DynamoDB call. */
+export interface CallView {
+  readonly commandName: string;
+  readonly input: Record<string, unknown>;
+}
+
+/**
+ * A client to `endpoint` that "crashes" (throws before sending) on the first call for which
+ * `crashOn` is true and on every call after it: the writer stops there, as a killed Lambda would.
+ */
+export function crashingClient(
+  endpoint: string,
+  crashOn: (call: CallView) => boolean,
+): DynamoDBClient {
+  const client = new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'dynalite', secretAccessKey: 'dynalite' },
+    maxAttempts: 1,
+  });
+  let crashed = false;
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const call = {
+        commandName: String(context.commandName),
+        input: args.input as Record<string, unknown>,
+      };
+      if (crashed || crashOn(call)) {
+        crashed = true;
+        throw new Error(`simulated crash before ${call.commandName}`);
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'simulatedCrash' },
+  );
+  return client;
 }

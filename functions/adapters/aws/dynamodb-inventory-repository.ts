@@ -19,8 +19,9 @@
  * - the claim records the version number it is about to write before the version item is written,
  *   and a taker-over tries that number first, so a slow original writer and its successor meet
  *   on one item (`attribute_not_exists`) and never store the same content twice;
- * - version written, HEAD not moved → the next writer probes past it (`attribute_not_exists`
- *   fails, it tries the next number) and any `reconcile` moves HEAD up; no number is skipped;
+ * - version written, HEAD not moved → the next writer starts from the highest stored version
+ *   number (not HEAD) and any `reconcile` moves HEAD up; no number is skipped or reused (the
+ *   newest version is never deleted, so the highest stored number is the high-water mark);
  * - a status change that takes the latest validated version out of service moves HEAD off it
  *   first, so a crash leaves HEAD pointing at an older validated version, never at an invalid one.
  */
@@ -173,6 +174,8 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
   private readonly claimTimeoutMs: number;
   private readonly maxAttempts: number;
   private readonly newToken: () => string;
+  /** Orders this writer's audit entries written within one millisecond. */
+  private auditSequence = 0;
 
   /**
    * @param client - DynamoDB client (pointed at dynalite in tests and the local drill).
@@ -327,7 +330,8 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
     recordedCandidate: number | undefined,
     input: PutCloneInput,
   ): Promise<PutCloneResult | undefined> {
-    let candidate = recordedCandidate ?? (await this.readHead(service)).latestVersion + 1;
+    // The highest stored number is the high-water mark: the newest version is never deleted.
+    let candidate = recordedCandidate ?? (await this.highestStoredVersion(service)) + 1;
     for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
       if (!(await this.recordCandidate(service, hash, token, candidate))) return undefined;
       const record: CloneVersion = {
@@ -344,13 +348,16 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
       const created = await this.writeVersion(record);
       let stored = record;
       if (!created) {
-        const existing = await this.findVersion(service, candidate);
-        if (!existing || existing.contentHash !== hash) {
-          // Another content holds this number (or it was removed by retention): try the next.
-          candidate = Math.max(candidate + 1, (await this.readHead(service)).latestVersion + 1);
+        // Only the number inherited from a previous owner can hold this very content (that owner
+        // wrote it, then stopped). Any later twin write is fenced by `recordCandidate` instead.
+        const existing =
+          attempt === 0 && recordedCandidate !== undefined
+            ? await this.findVersion(service, candidate)
+            : undefined;
+        if (existing?.contentHash !== hash) {
+          candidate += 1; // another content holds this number: probe the next one
           continue;
         }
-        // A slower twin of this very claim wrote it first: same content, same version.
         stored = existing;
       }
       await this.commitClaim(service, hash, stored.version);
@@ -600,8 +607,8 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
   }
 
   /**
-   * Deletes a version (retention). ConflictError when it is the latest validated or the pinned
-   * one; NotFoundError when absent. Its hash claim goes too, so the same content stored later
+   * Deletes a version (retention). ConflictError when it is the latest validated, the pinned or
+   * the newest one; NotFoundError when absent. Its hash claim goes too, so the same content stored later
    * becomes a new version.
    */
   public async deleteVersion(
@@ -610,13 +617,20 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
     actor = 'retention',
   ): Promise<void> {
     assertVersionNumber(version);
-    // Reconcile first: HEAD's high-water mark must cover this version before it disappears, or
-    // its number could be handed out again.
+    // Reconcile first so the pointers checked below are current, not a crash-stale cache.
     const head = await this.reconcile(service);
-    if (head.latestValidated?.version === version || head.pinned?.version === version) {
-      throw new ConflictError(
-        `${service}#${version} is the ${head.pinned?.version === version ? 'pinned' : 'latest validated'} version and cannot be deleted`,
-      );
+    const role =
+      head.pinned?.version === version
+        ? 'pinned'
+        : head.latestValidated?.version === version
+          ? 'latest validated'
+          : version === head.latestVersion
+            ? 'newest'
+            : undefined;
+    if (role) {
+      // The newest stays so the highest stored number remains the high-water mark: a number is
+      // never handed out twice.
+      throw new ConflictError(`${service}#${version} is the ${role} version and cannot be deleted`);
     }
     const record = await this.findVersion(service, version);
     if (!record) throw new NotFoundError('clone version', `${service}#${version}`);
@@ -764,6 +778,28 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
   // -------------------------------------------------------------------------------------------
   // Reads
 
+  /** The highest stored version number (strongly consistent; 0 when there is none). */
+  private async highestStoredVersion(service: ServiceKey): Promise<number> {
+    const output = await callDynamo('Query', this.tableName, () =>
+      this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: toItem({
+            ':pk': servicePk(service),
+            ':prefix': VERSION_PREFIX,
+          }),
+          ProjectionExpression: 'version',
+          ConsistentRead: true,
+          ScanIndexForward: false,
+          Limit: 1,
+        }),
+      ),
+    );
+    const top = output.Items?.[0];
+    return top ? (numberField(fromItem(top), 'version') ?? 0) : 0;
+  }
+
   /** The HEAD item (strongly consistent); an empty head (`rev` 0) when the service has none. */
   public async readHead(service: ServiceKey): Promise<InventoryHead> {
     const item = await this.getItem(servicePk(service), HEAD_SK);
@@ -868,13 +904,14 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
   ): Promise<void> {
     const at = new Date(this.clock.now()).toISOString();
     const full: InventoryAuditEntry = { service, at, ...entry };
+    this.auditSequence += 1;
     await callDynamo('PutItem', this.tableName, () =>
       this.client.send(
         new PutItemCommand({
           TableName: this.tableName,
           Item: toItem({
             pk: servicePk(service),
-            sk: `${AUDIT_PREFIX}${at}#${randomUUID()}`,
+            sk: `${AUDIT_PREFIX}${at}#${padNumber(this.auditSequence, 9)}#${randomUUID()}`,
             kind: 'audit',
             action: entry.action,
             entry: JSON.stringify(full),

@@ -119,17 +119,22 @@ const primaryReadCache = new Map<string, AwsClients>();
 export function primaryReadClients(
   roleArn: string,
   region: string,
-  options: Omit<AssumeRoleOptions, 'roleArn'> & { readonly sts?: STSClient } = {},
+  options: Omit<AssumeRoleOptions, 'roleArn'> & {
+    /** STS client to assume the role with. @default regionalStsClient(region, overrides) */
+    readonly sts?: STSClient;
+    /** Endpoint (moto, sandbox) and attempts for the STS and service clients. */
+    readonly overrides?: Pick<ClientOverrides, 'endpoint' | 'maxAttempts'>;
+  } = {},
 ): AwsClients {
-  const key = `${roleArn}|${region}`;
+  const { sts, overrides = {}, ...assumeOptions } = options;
+  const key = `${roleArn}|${region}|${overrides.endpoint ?? ''}`;
   const cached = primaryReadCache.get(key);
   if (cached) return cached;
-  const { sts, ...assumeOptions } = options;
-  const credentials = assumeRoleCredentials(sts ?? regionalStsClient(region), {
+  const credentials = assumeRoleCredentials(sts ?? regionalStsClient(region, overrides), {
     ...assumeOptions,
     roleArn,
   });
-  const clients = awsClients({ region, credentials });
+  const clients = awsClients({ ...overrides, region, credentials });
   primaryReadCache.set(key, clients);
   return clients;
 }

@@ -91,7 +91,8 @@ export async function startMoto(region = 'us-east-1'): Promise<MotoServer> {
       if (child.exitCode !== null) return;
       const gone = new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
-      await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 5000))]);
+      // unref: the fallback timer must not keep jest alive once moto has exited.
+      await Promise.race([gone, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       if (child.exitCode === null) child.kill('SIGKILL');
     },
   };

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { runCli } from './cli-runtime';
+import { registerForecastCommand } from './commands/forecast';
 
 /** Builds the `understudy` command tree. Exported so tests drive the CLI in-process. */
 export function buildProgram(): Command {
@@ -11,6 +12,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   // Subcommands register themselves here, one module each (bin/commands/*.ts).
+  registerForecastCommand(program);
   return program;
 }
 

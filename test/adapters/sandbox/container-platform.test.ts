@@ -1,6 +1,10 @@
-import { DEFAULT_LATENCY, SANDBOX_PRIMARY, SANDBOX_STAGING } from '../../../functions/adapters/sandbox';
+import {
+  DEFAULT_LATENCY,
+  SANDBOX_PRIMARY,
+  SANDBOX_STAGING,
+} from '../../../functions/adapters/sandbox';
 import { ConflictError, NotFoundError, ValidationError } from '../../../functions/core/errors';
-import { newCloud, seedWorld, START_MS, webSpec } from './fixtures';
+import { newCloud, START_MS, seedWorld, webSpec } from './fixtures';
 
 const noJitter = { latency: { jitterFraction: 0 } };
 
@@ -12,14 +16,18 @@ describe('Class: SandboxContainerPlatform', () => {
       const ecs = cloud.containerPlatform(SANDBOX_STAGING);
 
       // Act
-      const first = await ecs.registerTaskDefinition(webSpec('nginx:1'), [{ name: 'understudy:clone', value: '1' }]);
+      const first = await ecs.registerTaskDefinition(webSpec('nginx:1'), [
+        { name: 'understudy:clone', value: '1' },
+      ]);
       const second = await ecs.registerTaskDefinition(webSpec('nginx:2'), []);
       const other = await ecs.registerTaskDefinition(webSpec('nginx:1', 'worker'), []);
       const reread = await ecs.describeTaskDefinition(first.taskDefinitionArn);
 
       // Assert
       expect([first.revision, second.revision, other.revision]).toEqual([1, 2, 1]);
-      expect(first.taskDefinitionArn).toBe('arn:aws:ecs:eu-central-1:222222222222:task-definition/web:1');
+      expect(first.taskDefinitionArn).toBe(
+        'arn:aws:ecs:eu-central-1:222222222222:task-definition/web:1',
+      );
       expect(reread.containerDefinitions[0]?.image).toBe('nginx:1');
       expect(reread.tags).toEqual([{ name: 'understudy:clone', value: '1' }]);
       expect(reread.status).toBe('ACTIVE');
@@ -109,7 +117,10 @@ describe('Class: SandboxContainerPlatform', () => {
 
       // Assert
       expect(created).toMatchObject({ runningCount: 0, pendingCount: 3, status: 'ACTIVE' });
-      expect(created.deployments[0]).toMatchObject({ status: 'PRIMARY', rolloutState: 'IN_PROGRESS' });
+      expect(created.deployments[0]).toMatchObject({
+        status: 'PRIMARY',
+        rolloutState: 'IN_PROGRESS',
+      });
       expect(early.runningCount).toBe(0);
       expect(later).toMatchObject({ runningCount: 3, pendingCount: 0 });
       expect(later.deployments[0]?.rolloutState).toBe('COMPLETED');
@@ -128,7 +139,13 @@ describe('Class: SandboxContainerPlatform', () => {
         taskDefinition: taskDefinition.taskDefinitionArn,
         desiredCount: 1,
         networkConfiguration,
-        loadBalancers: [{ targetGroupArn: 'arn:aws:elasticloadbalancing:tg/web', containerName: 'app', containerPort: 8080 }],
+        loadBalancers: [
+          {
+            targetGroupArn: 'arn:aws:elasticloadbalancing:tg/web',
+            containerName: 'app',
+            containerPort: 8080,
+          },
+        ],
       });
       await cloud.clock.sleep(40_000);
       const runningNotHealthy = await ecs.describeService('shop', 'web');
@@ -147,7 +164,10 @@ describe('Class: SandboxContainerPlatform', () => {
       const primaryWorld = seedWorld(cloud, SANDBOX_PRIMARY);
       const staging = seedWorld(cloud, SANDBOX_STAGING);
       const ecs = cloud.containerPlatform(SANDBOX_STAGING);
-      const crossRegion = cloud.registerTaskDefinition(SANDBOX_STAGING, webSpec(primaryWorld.image.uri, 'cross'));
+      const crossRegion = cloud.registerTaskDefinition(
+        SANDBOX_STAGING,
+        webSpec(primaryWorld.image.uri, 'cross'),
+      );
       cloud.setRegionDark(SANDBOX_PRIMARY.region, true);
 
       // Act
@@ -168,7 +188,9 @@ describe('Class: SandboxContainerPlatform', () => {
 
     it('paces a large fleet through the Fargate launch bucket', async () => {
       // Arrange
-      const cloud = newCloud({ latency: { jitterFraction: 0, serviceSchedulerTasksPerMinute: 1_000_000 } });
+      const cloud = newCloud({
+        latency: { jitterFraction: 0, serviceSchedulerTasksPerMinute: 1_000_000 },
+      });
       const { taskDefinition, networkConfiguration } = seedWorld(cloud);
       const ecs = cloud.containerPlatform(SANDBOX_PRIMARY);
 
@@ -208,9 +230,15 @@ describe('Class: SandboxContainerPlatform', () => {
 
       // Act
       const duplicate = await ecs.createService(spec).catch((e: unknown) => e);
-      const noCluster = await ecs.createService({ ...spec, cluster: 'nope' }).catch((e: unknown) => e);
+      const noCluster = await ecs
+        .createService({ ...spec, cluster: 'nope' })
+        .catch((e: unknown) => e);
       const noGroup = await ecs
-        .createService({ ...spec, serviceName: 'x', networkConfiguration: { ...networkConfiguration, securityGroups: ['sg-missing'] } })
+        .createService({
+          ...spec,
+          serviceName: 'x',
+          networkConfiguration: { ...networkConfiguration, securityGroups: ['sg-missing'] },
+        })
         .catch((e: unknown) => e);
 
       // Assert
@@ -236,7 +264,9 @@ describe('Class: SandboxContainerPlatform', () => {
       const ecs = cloud.containerPlatform(SANDBOX_PRIMARY);
 
       // Act
-      const updated = await ecs.updateService('shop', 'web', { taskDefinition: next.taskDefinitionArn });
+      const updated = await ecs.updateService('shop', 'web', {
+        taskDefinition: next.taskDefinitionArn,
+      });
       await cloud.clock.sleep(60_000);
       const done = await ecs.describeService('shop', 'web');
 
@@ -247,7 +277,11 @@ describe('Class: SandboxContainerPlatform', () => {
       ]);
       expect(updated.runningCount).toBe(2);
       expect(done.deployments).toHaveLength(1);
-      expect(done.deployments[0]).toMatchObject({ taskDefinition: next.taskDefinitionArn, runningCount: 2, rolloutState: 'COMPLETED' });
+      expect(done.deployments[0]).toMatchObject({
+        taskDefinition: next.taskDefinitionArn,
+        runningCount: 2,
+        rolloutState: 'COMPLETED',
+      });
       expect(done.taskDefinition).toBe(next.taskDefinitionArn);
     });
 
@@ -308,7 +342,9 @@ describe('Class: SandboxContainerPlatform', () => {
       });
 
       // Act
-      const described = await cloud.containerPlatform(SANDBOX_PRIMARY).describeService('shop', 'web');
+      const described = await cloud
+        .containerPlatform(SANDBOX_PRIMARY)
+        .describeService('shop', 'web');
 
       // Assert
       expect(described).toMatchObject({

@@ -25,7 +25,9 @@ describe('Class: FaultInjector', () => {
   describe('Method: decide', () => {
     it('injects faults at about the configured rate, identically per seed', () => {
       // Arrange
-      const plan = { operations: { 'ecs:UpdateService': { throttle: 0.1, unavailable: 0.1, timeout: 0.1 } } };
+      const plan = {
+        operations: { 'ecs:UpdateService': { throttle: 0.1, unavailable: 0.1, timeout: 0.1 } },
+      };
       const first = new FaultInjector(7, plan);
       const second = new FaultInjector(7, plan);
 
@@ -44,7 +46,9 @@ describe('Class: FaultInjector', () => {
 
     it('injects nothing for operations without rates', () => {
       // Arrange
-      const injector = new FaultInjector(1, { operations: { 'ecs:UpdateService': { throttle: 1 } } });
+      const injector = new FaultInjector(1, {
+        operations: { 'ecs:UpdateService': { throttle: 1 } },
+      });
 
       // Act
       const decisions = Array.from({ length: 100 }, () => injector.decide('ecs:DescribeServices'));
@@ -57,7 +61,9 @@ describe('Class: FaultInjector', () => {
   describe('Method: isDark', () => {
     it('is dark only inside a scheduled window', () => {
       // Arrange
-      const injector = new FaultInjector(1, { outages: { 'eu-west-1': [{ fromMs: 100, untilMs: 200 }] } });
+      const injector = new FaultInjector(1, {
+        outages: { 'eu-west-1': [{ fromMs: 100, untilMs: 200 }] },
+      });
 
       // Act / Assert
       expect(injector.isDark('eu-west-1', 99)).toBe(false);

@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
-import { SANDBOX_PRIMARY, SANDBOX_STAGING, sha256Digest } from '../../../functions/adapters/sandbox';
+import {
+  SANDBOX_PRIMARY,
+  SANDBOX_STAGING,
+  sha256Digest,
+} from '../../../functions/adapters/sandbox';
 import { ConflictError, NotFoundError, ValidationError } from '../../../functions/core/errors';
 import type { BlobStream, Digest } from '../../../functions/core/model';
 import { newCloud } from './fixtures';
@@ -13,16 +17,25 @@ async function collect(stream: BlobStream): Promise<Uint8Array[]> {
 }
 
 /** Copies one image by digest the way the clone workflow does: blobs, children, then manifest. */
-async function copyImage(cloud: ReturnType<typeof newCloud>, repository: string, digest: Digest, tag?: string) {
+async function copyImage(
+  cloud: ReturnType<typeof newCloud>,
+  repository: string,
+  digest: Digest,
+  tag?: string,
+) {
   const source = cloud.imageRegistry(SANDBOX_PRIMARY);
   const target = cloud.imageRegistry(SANDBOX_STAGING);
   await target.ensureRepository(repository, {});
   const copy = async (d: Digest): Promise<void> => {
     const manifest = await source.getManifest(repository, d);
     for (const child of manifest.children) await copy(child);
-    const present = await target.hasBlobs(repository, manifest.blobs.map((b) => b.digest));
+    const present = await target.hasBlobs(
+      repository,
+      manifest.blobs.map((b) => b.digest),
+    );
     for (const blob of manifest.blobs) {
-      if (!present.has(blob.digest)) await target.writeBlob(repository, await source.readBlob(repository, blob.digest));
+      if (!present.has(blob.digest))
+        await target.writeBlob(repository, await source.readBlob(repository, blob.digest));
     }
     await target.putManifest(repository, manifest, d === digest ? tag : undefined);
   };
@@ -43,7 +56,12 @@ describe('Class: SandboxImageRegistry', () => {
       const missing = await registry.resolve('shop/web', 'v9').catch((e: unknown) => e);
 
       // Assert
-      expect(byTag).toEqual({ registry: registry.registry, repository: 'shop/web', digest: pushed.reference.digest, tag: 'v1' });
+      expect(byTag).toEqual({
+        registry: registry.registry,
+        repository: 'shop/web',
+        digest: pushed.reference.digest,
+        tag: 'v1',
+      });
       expect(byDigest.digest).toBe(pushed.reference.digest);
       expect(missing).toBeInstanceOf(NotFoundError);
       expect(registry.registry).toBe('111111111111.dkr.ecr.eu-west-1.amazonaws.com');
@@ -54,14 +72,21 @@ describe('Class: SandboxImageRegistry', () => {
     it('returns the manifest byte for byte with its media type and references', async () => {
       // Arrange
       const cloud = newCloud();
-      const pushed = cloud.pushImage(SANDBOX_PRIMARY, { repository: 'shop/web', layers: [bytesOf('a'), bytesOf('b')] });
+      const pushed = cloud.pushImage(SANDBOX_PRIMARY, {
+        repository: 'shop/web',
+        layers: [bytesOf('a'), bytesOf('b')],
+      });
 
       // Act
-      const manifest = await cloud.imageRegistry(SANDBOX_PRIMARY).getManifest('shop/web', pushed.reference.digest);
+      const manifest = await cloud
+        .imageRegistry(SANDBOX_PRIMARY)
+        .getManifest('shop/web', pushed.reference.digest);
 
       // Assert
       expect(manifest.bytes).toBe(pushed.manifests[0]?.bytes);
-      expect(manifest.digest).toBe(`sha256:${createHash('sha256').update(manifest.bytes).digest('hex')}`);
+      expect(manifest.digest).toBe(
+        `sha256:${createHash('sha256').update(manifest.bytes).digest('hex')}`,
+      );
       expect(manifest.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
       expect(manifest.blobs.map((b) => b.digest)).toContain(sha256Digest(bytesOf('a')));
       expect(manifest.blobs).toHaveLength(3);
@@ -76,7 +101,9 @@ describe('Class: SandboxImageRegistry', () => {
       cloud.pushImage(SANDBOX_PRIMARY, { repository: 'shop/web', layers: [layer] });
 
       // Act
-      const stream = await cloud.imageRegistry(SANDBOX_PRIMARY).readBlob('shop/web', sha256Digest(layer));
+      const stream = await cloud
+        .imageRegistry(SANDBOX_PRIMARY)
+        .readBlob('shop/web', sha256Digest(layer));
       const parts = await collect(stream);
 
       // Assert
@@ -109,7 +136,9 @@ describe('Class: SandboxImageRegistry', () => {
         .catch((e: unknown) => e);
 
       // Assert
-      expect(await registry.hasBlobs('shop/web', [sha256Digest(data)])).toEqual(new Set([sha256Digest(data)]));
+      expect(await registry.hasBlobs('shop/web', [sha256Digest(data)])).toEqual(
+        new Set([sha256Digest(data)]),
+      );
       expect(cloud.callCounts()['ecr:UploadLayerPart']).toBe(3 + 3);
       expect(cloud.callCounts({ outcome: 'ok' })['ecr:CompleteLayerUpload']).toBe(1);
       expect(cloud.callCounts({ outcome: 'error' })['ecr:CompleteLayerUpload']).toBe(1);
@@ -130,12 +159,16 @@ describe('Class: SandboxImageRegistry', () => {
 
       // Act
       await copyImage(cloud, 'shop/web', pushed.reference.digest, 'v1');
-      const copied = await cloud.imageRegistry(SANDBOX_STAGING).getManifest('shop/web', pushed.reference.digest);
+      const copied = await cloud
+        .imageRegistry(SANDBOX_STAGING)
+        .getManifest('shop/web', pushed.reference.digest);
 
       // Assert
       expect(copied.bytes).toBe(pushed.manifests[0]?.bytes);
       expect(copied.mediaType).toBe('application/vnd.oci.image.index.v1+json');
-      expect((await cloud.imageRegistry(SANDBOX_STAGING).resolve('shop/web', 'v1')).digest).toBe(pushed.reference.digest);
+      expect((await cloud.imageRegistry(SANDBOX_STAGING).resolve('shop/web', 'v1')).digest).toBe(
+        pushed.reference.digest,
+      );
       expect(cloud.callCounts({ region: SANDBOX_STAGING.region })['ecr:PutImage']).toBe(3);
     });
 
@@ -143,14 +176,21 @@ describe('Class: SandboxImageRegistry', () => {
       // Arrange
       const cloud = newCloud();
       const single = cloud.pushImage(SANDBOX_PRIMARY, { repository: 'shop/web' });
-      const multi = cloud.pushImage(SANDBOX_PRIMARY, { repository: 'shop/api', platforms: ['linux/amd64', 'linux/arm64'] });
+      const multi = cloud.pushImage(SANDBOX_PRIMARY, {
+        repository: 'shop/api',
+        platforms: ['linux/amd64', 'linux/arm64'],
+      });
       const target = cloud.imageRegistry(SANDBOX_STAGING);
       await target.ensureRepository('shop/web', {});
       await target.ensureRepository('shop/api', {});
 
       // Act
-      const noBlobs = await target.putManifest('shop/web', single.manifests[0] as never).catch((e: unknown) => e);
-      const noChildren = await target.putManifest('shop/api', multi.manifests[0] as never).catch((e: unknown) => e);
+      const noBlobs = await target
+        .putManifest('shop/web', single.manifests[0] as never)
+        .catch((e: unknown) => e);
+      const noChildren = await target
+        .putManifest('shop/api', multi.manifests[0] as never)
+        .catch((e: unknown) => e);
 
       // Assert
       expect(noBlobs).toMatchObject({ name: 'NotFoundError', kind: 'blob' });
@@ -160,15 +200,23 @@ describe('Class: SandboxImageRegistry', () => {
     it('refuses to move a tag to another digest in an immutable repository, but is idempotent for the same one', async () => {
       // Arrange
       const cloud = newCloud();
-      const first = cloud.pushImage(SANDBOX_PRIMARY, { repository: 'shop/web', layers: [bytesOf('one')] });
-      const second = cloud.pushImage(SANDBOX_PRIMARY, { repository: 'shop/web', layers: [bytesOf('two')] });
+      const first = cloud.pushImage(SANDBOX_PRIMARY, {
+        repository: 'shop/web',
+        layers: [bytesOf('one')],
+      });
+      const second = cloud.pushImage(SANDBOX_PRIMARY, {
+        repository: 'shop/web',
+        layers: [bytesOf('two')],
+      });
       await copyImage(cloud, 'shop/web', first.reference.digest, 'v1');
       await copyImage(cloud, 'shop/web', second.reference.digest);
       const target = cloud.imageRegistry(SANDBOX_STAGING);
 
       // Act
       const again = await target.putManifest('shop/web', first.manifests[0] as never, 'v1');
-      const moved = await target.putManifest('shop/web', second.manifests[0] as never, 'v1').catch((e: unknown) => e);
+      const moved = await target
+        .putManifest('shop/web', second.manifests[0] as never, 'v1')
+        .catch((e: unknown) => e);
 
       // Assert
       expect(again).toBeUndefined();
@@ -178,7 +226,10 @@ describe('Class: SandboxImageRegistry', () => {
     it('rejects a manifest whose digest is not the sha256 of its bytes', async () => {
       // Arrange
       const cloud = newCloud();
-      const pushed = cloud.pushImage(SANDBOX_PRIMARY, { repository: 'shop/web', layers: [bytesOf('x')] });
+      const pushed = cloud.pushImage(SANDBOX_PRIMARY, {
+        repository: 'shop/web',
+        layers: [bytesOf('x')],
+      });
       const manifest = pushed.manifests[0];
       if (!manifest) throw new Error('no manifest');
 
@@ -200,7 +251,9 @@ describe('Class: SandboxImageRegistry', () => {
       const registry = cloud.imageRegistry(SANDBOX_STAGING);
 
       // Act
-      await registry.ensureRepository('shop/web', { kmsKeyArn: 'arn:aws:kms:eu-central-1:222222222222:key/k' });
+      await registry.ensureRepository('shop/web', {
+        kmsKeyArn: 'arn:aws:kms:eu-central-1:222222222222:key/k',
+      });
       await registry.ensureRepository('shop/web', {});
 
       // Assert
@@ -223,7 +276,9 @@ describe('Class: SandboxImageRegistry', () => {
 
       // Assert
       await expect(registry.resolve('shop/web', 'v1')).rejects.toBeInstanceOf(NotFoundError);
-      await expect(registry.deleteImage('shop/web', pushed.reference.digest)).rejects.toBeInstanceOf(NotFoundError);
+      await expect(
+        registry.deleteImage('shop/web', pushed.reference.digest),
+      ).rejects.toBeInstanceOf(NotFoundError);
     });
   });
 });

@@ -24,7 +24,8 @@ describe('Function: latencyModel', () => {
     const m = DEFAULT_LATENCY;
 
     // Act
-    const startMs = m.fargateProvisionMs + m.defaultImageSizeMb * m.imagePullMsPerMb + m.containerStartMs;
+    const startMs =
+      m.fargateProvisionMs + m.defaultImageSizeMb * m.imagePullMsPerMb + m.containerStartMs;
 
     // Assert
     expect(startMs).toBeGreaterThanOrEqual(30_000);

@@ -15,13 +15,26 @@ describe('Class: SandboxNetworkRules', () => {
       const { rules, vpcId } = setup();
 
       // Act
-      const groupId = await rules.createGroup({ vpcId, groupName: 'web', description: 'web tier', tags: [{ name: 'a', value: 'b' }] });
-      const duplicate = await rules.createGroup({ vpcId, groupName: 'web', description: 'again' }).catch((e: unknown) => e);
+      const groupId = await rules.createGroup({
+        vpcId,
+        groupName: 'web',
+        description: 'web tier',
+        tags: [{ name: 'a', value: 'b' }],
+      });
+      const duplicate = await rules
+        .createGroup({ vpcId, groupName: 'web', description: 'again' })
+        .catch((e: unknown) => e);
       const [group] = await rules.describeGroups([groupId]);
 
       // Assert
       expect(groupId).toMatch(/^sg-/);
-      expect(group).toMatchObject({ groupName: 'web', vpcId, description: 'web tier', ingress: [], egress: [{ protocol: '-1', cidrIpv4: '0.0.0.0/0' }] });
+      expect(group).toMatchObject({
+        groupName: 'web',
+        vpcId,
+        description: 'web tier',
+        ingress: [],
+        egress: [{ protocol: '-1', cidrIpv4: '0.0.0.0/0' }],
+      });
       expect(duplicate).toBeInstanceOf(ConflictError);
     });
   });
@@ -66,7 +79,13 @@ describe('Class: SandboxNetworkRules', () => {
       const wanted = {
         ingress: [
           { protocol: 'tcp', fromPort: 8080, toPort: 8080, referencedGroupId: lb },
-          { protocol: 'tcp', fromPort: 9090, toPort: 9090, cidrIpv4: '10.0.0.0/8', description: 'metrics' },
+          {
+            protocol: 'tcp',
+            fromPort: 9090,
+            toPort: 9090,
+            cidrIpv4: '10.0.0.0/8',
+            description: 'metrics',
+          },
         ],
         egress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' }],
       };
@@ -93,7 +112,10 @@ describe('Class: SandboxNetworkRules', () => {
 
       // Act
       const error = await rules
-        .syncRules(web, { ingress: [{ protocol: 'tcp', fromPort: 1, toPort: 1, referencedGroupId: 'sg-nope' }], egress: [] })
+        .syncRules(web, {
+          ingress: [{ protocol: 'tcp', fromPort: 1, toPort: 1, referencedGroupId: 'sg-nope' }],
+          egress: [],
+        })
         .catch((e: unknown) => e);
 
       // Assert

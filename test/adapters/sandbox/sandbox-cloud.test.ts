@@ -5,7 +5,7 @@ import {
   ZERO_LATENCY,
 } from '../../../functions/adapters/sandbox';
 import { ServiceUnavailableError, ThrottlingError } from '../../../functions/core/errors';
-import { newCloud, seedWorld, START_MS, webSpec } from './fixtures';
+import { newCloud, START_MS, seedWorld, webSpec } from './fixtures';
 
 /** A fixed workload mixing reads, writes and concurrency, with retries on failure. */
 async function workload(cloud: SandboxCloud): Promise<string[]> {
@@ -38,7 +38,9 @@ async function workload(cloud: SandboxCloud): Promise<string[]> {
     ),
   );
   await Promise.all(
-    Array.from({ length: 12 }, (_, i) => attempt(`describe${i}`, () => ecs.describeService('shop', `svc${i}`))),
+    Array.from({ length: 12 }, (_, i) =>
+      attempt(`describe${i}`, () => ecs.describeService('shop', `svc${i}`)),
+    ),
   );
   return outcomes;
 }
@@ -97,7 +99,9 @@ describe('Class: SandboxCloud', () => {
       expect(rejected).toHaveLength(5);
       expect(rejected.every((r) => r.reason instanceof ThrottlingError)).toBe(true);
       expect(after.map((r) => r.status)).toEqual(['fulfilled', 'rejected']);
-      expect(cloud.callCounts({ outcome: 'throttled' })).toEqual({ 'ecs:RegisterTaskDefinition': 6 });
+      expect(cloud.callCounts({ outcome: 'throttled' })).toEqual({
+        'ecs:RegisterTaskDefinition': 6,
+      });
     });
 
     it('keeps rate limits separate per account and region', async () => {
@@ -107,10 +111,14 @@ describe('Class: SandboxCloud', () => {
 
       // Act
       const primary = await Promise.allSettled(
-        Array.from({ length: 20 }, () => cloud.containerPlatform(SANDBOX_PRIMARY).registerTaskDefinition(spec, [])),
+        Array.from({ length: 20 }, () =>
+          cloud.containerPlatform(SANDBOX_PRIMARY).registerTaskDefinition(spec, []),
+        ),
       );
       const staging = await Promise.allSettled(
-        Array.from({ length: 20 }, () => cloud.containerPlatform(SANDBOX_STAGING).registerTaskDefinition(spec, [])),
+        Array.from({ length: 20 }, () =>
+          cloud.containerPlatform(SANDBOX_STAGING).registerTaskDefinition(spec, []),
+        ),
       );
 
       // Assert
@@ -120,7 +128,12 @@ describe('Class: SandboxCloud', () => {
 
     it('overlaps parallel calls in virtual time', async () => {
       // Arrange
-      const cloud = newCloud({ latency: { ...ZERO_LATENCY, apiMs: { read: 1000, write: 1000, registry: 1000, metrics: 1000 } } });
+      const cloud = newCloud({
+        latency: {
+          ...ZERO_LATENCY,
+          apiMs: { read: 1000, write: 1000, registry: 1000, metrics: 1000 },
+        },
+      });
       seedWorld(cloud);
       const ecs = cloud.containerPlatform(SANDBOX_PRIMARY);
 
@@ -162,7 +175,10 @@ describe('Class: SandboxCloud', () => {
       const cloud = newCloud();
       seedWorld(cloud);
       const ecs = cloud.containerPlatform(SANDBOX_PRIMARY);
-      cloud.darkenRegion(SANDBOX_PRIMARY.region, { fromMs: START_MS + 10_000, untilMs: START_MS + 20_000 });
+      cloud.darkenRegion(SANDBOX_PRIMARY.region, {
+        fromMs: START_MS + 10_000,
+        untilMs: START_MS + 20_000,
+      });
 
       // Act
       const before = await ecs.listClusters();
@@ -219,11 +235,15 @@ describe('Class: SandboxCloud', () => {
       const { createHash } = await import('node:crypto');
       expect(pushed.manifests).toHaveLength(3);
       for (const manifest of pushed.manifests) {
-        expect(manifest.digest).toBe(`sha256:${createHash('sha256').update(manifest.bytes).digest('hex')}`);
+        expect(manifest.digest).toBe(
+          `sha256:${createHash('sha256').update(manifest.bytes).digest('hex')}`,
+        );
       }
       expect(pushed.manifests[0]?.mediaType).toBe('application/vnd.oci.image.index.v1+json');
       expect(pushed.manifests[0]?.children).toHaveLength(2);
-      expect(pushed.uri).toBe(`111111111111.dkr.ecr.eu-west-1.amazonaws.com/shop/api@${pushed.reference.digest}`);
+      expect(pushed.uri).toBe(
+        `111111111111.dkr.ecr.eu-west-1.amazonaws.com/shop/api@${pushed.reference.digest}`,
+      );
     });
   });
 });

@@ -65,7 +65,10 @@ describe('Class: TokenBuckets', () => {
   describe('Constant: RATE_LIMITS', () => {
     it('carries the published ECS, Fargate and ECR figures with a source each', () => {
       // Assert
-      expect(RATE_LIMITS['ecs:task-definition-modify']).toMatchObject({ burst: 20, refillPerSecond: 1 });
+      expect(RATE_LIMITS['ecs:task-definition-modify']).toMatchObject({
+        burst: 20,
+        refillPerSecond: 1,
+      });
       expect(RATE_LIMITS['ecs:service-modify']).toMatchObject({ burst: 50, refillPerSecond: 5 });
       expect(RATE_LIMITS['ecs:service-read']).toMatchObject({ burst: 100, refillPerSecond: 20 });
       expect(RATE_LIMITS['fargate:task-launch']).toMatchObject({ burst: 100, refillPerSecond: 20 });

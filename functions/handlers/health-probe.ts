@@ -4,14 +4,14 @@
  * `health-probe` state machine, which retries transient errors and publishes the heartbeat.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { ECSClient } from '@aws-sdk/client-ecs';
 import { z } from 'zod';
 import { EcsContainerPlatform } from '../adapters/aws/ecs-container-platform';
 import { ValidationError } from '../core/errors';
 import { type ProbeDependencies, type ProbeVerdict, probeAuthority } from '../core/health/probe';
 import type { LoggerLike } from '../core/ports';
+import { primaryReadClients } from '../shared/clients';
 import { systemClock } from '../shared/clock';
-import { type EnvSource, requireInteger, requireRegion } from '../shared/env';
+import { type EnvSource, requireRegion, requireRoleArn } from '../shared/env';
 
 /** The event the state machine sends (its `Payload`). */
 export const HealthProbeEvent = z.strictObject({
@@ -75,25 +75,21 @@ export function createHealthProbeHandler(
 }
 
 /**
- * Production dependencies: ECS in `PRIMARY_REGION`. The SDK makes one attempt within
- * `PROBE_TIMEOUT_MS` so a slow or failing authority shows up in the verdict and the workflow's
- * jittered retries, instead of being hidden by client-side retries.
+ * Production dependencies: ECS in `PRIMARY_REGION`, read as the primary's read-only role
+ * (`PRIMARY_READ_ROLE_ARN`) so the heartbeat proves an authenticated read works. The SDK makes
+ * one attempt: a slow or failing authority must show up in the verdict and in the workflow's
+ * jittered retries, not be hidden by client-side retries.
  */
 export function productionDependencies(
   env: EnvSource = process.env,
 ): HealthProbeHandlerDependencies {
   const region = requireRegion('PRIMARY_REGION', env);
-  const timeoutMs = requireInteger(
-    'PROBE_TIMEOUT_MS',
-    { fallback: 5_000, min: 100, max: 60_000 },
-    env,
-  );
-  const client = new ECSClient({
-    region,
-    maxAttempts: 1,
-    requestHandler: { requestTimeout: timeoutMs, connectionTimeout: Math.min(timeoutMs, 2_000) },
+  const roleArn = requireRoleArn('PRIMARY_READ_ROLE_ARN', env);
+  const clients = primaryReadClients(roleArn, region, {
+    sessionName: 'understudy-health-probe',
+    overrides: { maxAttempts: 1 },
   });
-  return { platform: new EcsContainerPlatform(client), clock: systemClock, logger };
+  return { platform: new EcsContainerPlatform(clients.ecs), clock: systemClock, logger };
 }
 
 /** Lambda entry. */

@@ -31,7 +31,8 @@ export interface ClonePieces {
   readonly images: Readonly<Record<string, ImageReference>>;
   /** Staging groups and their resolved rules. */
   readonly networkRules: readonly NetworkRuleSet[];
-  readonly dependencies: readonly Pick<Dependency, 'kind' | 'id'>[];
+  /** Dependencies checked in staging (a {@link Dependency}'s `usedBy` is dropped). */
+  readonly dependencies: readonly { readonly kind: string; readonly id: string }[];
 }
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

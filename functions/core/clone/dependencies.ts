@@ -32,7 +32,7 @@ export interface Dependency {
 }
 
 /** Key of a dependency in a `present` set: `<kind>:<id>`. */
-export function dependencyKey(dependency: Pick<Dependency, 'kind' | 'id'>): string {
+export function dependencyKey(dependency: { readonly kind: string; readonly id: string }): string {
   return `${dependency.kind}:${dependency.id}`;
 }
 

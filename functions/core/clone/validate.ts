@@ -26,7 +26,8 @@ export interface CloneExpectation {
   readonly images: Readonly<Record<string, ImageReference>>;
   /** Staging security groups with the rules they must hold. */
   readonly networkRules: readonly NetworkRuleSet[];
-  readonly dependencies: readonly Pick<Dependency, 'kind' | 'id'>[];
+  /** Dependencies that must exist (`kind` as in {@link Dependency}). */
+  readonly dependencies: readonly { readonly kind: string; readonly id: string }[];
   /** Policy findings of the staged spec; an `error` finding makes the clone invalid. */
   readonly policyFindings?: readonly PolicyFinding[];
 }
@@ -92,7 +93,7 @@ export function expectationFromContent(content: CloneContent): CloneExpectation 
     taskDefinitionHash: taskDefinitionHash(content.taskDefinition),
     images: content.images,
     networkRules: content.networkRules,
-    dependencies: content.dependencies as readonly Pick<Dependency, 'kind' | 'id'>[],
+    dependencies: content.dependencies,
   };
 }
 

@@ -1,0 +1,211 @@
+import fc from 'fast-check';
+import { CloneValidationError } from '../../../functions/core/clone/errors';
+import {
+  normalizeRule,
+  planNetworkCopy,
+  resolveStagingRules,
+  rulesEqual,
+  stagingGroupName,
+} from '../../../functions/core/clone/network';
+import type { NetworkRule, NetworkRuleSet } from '../../../functions/core/model';
+import { mappings, sourceGroups } from './fixtures';
+
+const ruleArb: fc.Arbitrary<NetworkRule> = fc.record(
+  {
+    protocol: fc.constantFrom('tcp', 'udp', '6', '17', '-1', 'all', 'TCP'),
+    fromPort: fc.integer({ min: 0, max: 65535 }),
+    toPort: fc.integer({ min: 0, max: 65535 }),
+    cidrIpv4: fc.constantFrom('10.0.0.0/8', '0.0.0.0/0', '192.168.1.0/24'),
+    referencedGroupId: fc.constantFrom('sg-a', 'sg-b'),
+    description: fc.string({ maxLength: 5 }),
+  },
+  { requiredKeys: ['protocol'] },
+);
+const rulesArb = fc.record({
+  ingress: fc.array(ruleArb, { maxLength: 6 }),
+  egress: fc.array(ruleArb, { maxLength: 6 }),
+});
+
+describe('Module: clone/network', () => {
+  describe('Function: stagingGroupName', () => {
+    it('prefixes the source name deterministically', () => {
+      expect(stagingGroupName('shop-web')).toBe('understudy-shop-web');
+      expect(stagingGroupName('shop-web', 'dr-')).toBe('dr-shop-web');
+    });
+
+    it('shortens names EC2 would reject, keeping them distinct', () => {
+      // Arrange
+      const a = `${'x'.repeat(260)}a`;
+      const b = `${'x'.repeat(260)}b`;
+
+      // Act
+      const [na, nb] = [stagingGroupName(a), stagingGroupName(b)];
+
+      // Assert
+      expect(na).toHaveLength(255);
+      expect(nb).toHaveLength(255);
+      expect(na).not.toBe(nb);
+      expect(stagingGroupName(a)).toBe(na);
+    });
+  });
+
+  describe('Function: normalizeRule', () => {
+    it.each<[NetworkRule, NetworkRule]>([
+      [
+        { protocol: '6', fromPort: 443, toPort: 443 },
+        { protocol: 'tcp', fromPort: 443, toPort: 443 },
+      ],
+      [
+        { protocol: 'all', fromPort: -1, toPort: -1, cidrIpv4: '0.0.0.0/0' },
+        { protocol: '-1', cidrIpv4: '0.0.0.0/0' },
+      ],
+      [
+        { protocol: 'UDP', cidrIpv6: '2001:DB8::/32', description: '' },
+        { protocol: 'udp', cidrIpv6: '2001:db8::/32' },
+      ],
+    ])('normalises %j', (rule, expected) => {
+      expect(normalizeRule(rule)).toEqual(expected);
+    });
+  });
+
+  describe('Function: rulesEqual', () => {
+    it('ignores order, duplicates, descriptions and protocol spelling', () => {
+      // Arrange
+      const a = {
+        ingress: [
+          {
+            protocol: 'tcp',
+            fromPort: 443,
+            toPort: 443,
+            cidrIpv4: '10.0.0.0/8',
+            description: 'https',
+          },
+          { protocol: '-1', referencedGroupId: 'sg-a' },
+        ],
+        egress: [{ protocol: '-1', cidrIpv4: '0.0.0.0/0' }],
+      };
+      const b = {
+        ingress: [
+          { protocol: 'all', referencedGroupId: 'sg-a' },
+          { protocol: '6', fromPort: 443, toPort: 443, cidrIpv4: '10.0.0.0/8' },
+          { protocol: '6', fromPort: 443, toPort: 443, cidrIpv4: '10.0.0.0/8' },
+        ],
+        egress: [{ protocol: 'all', cidrIpv4: '0.0.0.0/0' }],
+      };
+
+      // Act / Assert
+      expect(rulesEqual(a, b)).toBe(true);
+    });
+
+    it.each([
+      ['a port changed', { protocol: 'tcp', fromPort: 444, toPort: 444, cidrIpv4: '10.0.0.0/8' }],
+      ['a source changed', { protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' }],
+    ])('detects %s', (_name, rule) => {
+      // Arrange
+      const base = {
+        ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '10.0.0.0/8' }],
+        egress: [],
+      };
+
+      // Act / Assert
+      expect(rulesEqual(base, { ingress: [rule], egress: [] })).toBe(false);
+      expect(rulesEqual(base, { ingress: [], egress: base.ingress })).toBe(false);
+    });
+
+    it('is symmetric (property)', () => {
+      fc.assert(fc.property(rulesArb, rulesArb, (a, b) => rulesEqual(a, b) === rulesEqual(b, a)));
+    });
+
+    it('is reflexive and holds under shuffling and duplication (property)', () => {
+      fc.assert(
+        fc.property(rulesArb, fc.nat(), (rules, seed) => {
+          const shuffle = <T>(list: readonly T[]) =>
+            [...list, ...list.slice(0, seed % (list.length + 1))].sort(
+              (x, y) =>
+                ((JSON.stringify(x).length * (seed + 1)) % 7) -
+                ((JSON.stringify(y).length * (seed + 1)) % 7),
+            );
+          expect(rulesEqual(rules, rules)).toBe(true);
+          expect(
+            rulesEqual(rules, { ingress: shuffle(rules.ingress), egress: shuffle(rules.egress) }),
+          ).toBe(true);
+        }),
+      );
+    });
+  });
+
+  describe('Function: planNetworkCopy', () => {
+    it('plans staging twins with mapped external references and self references to the twin', () => {
+      // Act
+      const plan = planNetworkCopy(sourceGroups(), mappings());
+
+      // Assert
+      expect(plan.groups).toHaveLength(1);
+      const [web] = plan.groups;
+      expect(web?.groupName).toBe('understudy-shop-web');
+      expect(web?.vpcId).toBe('vpc-staging');
+      expect(web?.tags).toEqual([
+        { name: 'Name', value: 'understudy-shop-web' },
+        { name: 'understudy:source-group', value: 'sg-web' },
+      ]);
+      expect(web?.ingress).toEqual(
+        expect.arrayContaining([
+          { protocol: 'tcp', fromPort: 8080, toPort: 8080, referencedGroupId: 'sg-staging-alb' },
+          { protocol: 'tcp', fromPort: 9901, toPort: 9901, twinOf: 'sg-web' },
+        ]),
+      );
+    });
+
+    it('refuses a reference outside the copied set without a mapping, and a regional prefix list', () => {
+      // Arrange
+      const groups: NetworkRuleSet[] = [
+        {
+          ...(sourceGroups()[0] as NetworkRuleSet),
+          ingress: [
+            { protocol: 'tcp', fromPort: 5432, toPort: 5432, referencedGroupId: 'sg-db' },
+            { protocol: 'tcp', fromPort: 443, toPort: 443, prefixListId: 'pl-123' },
+          ],
+        },
+      ];
+
+      // Act
+      const run = () => planNetworkCopy(groups, mappings());
+
+      // Assert
+      expect(run).toThrow(CloneValidationError);
+      expect(run).toThrow(
+        /sg-web\.ingress\[0\]: references sg-db, which is outside the copied groups/,
+      );
+      expect(run).toThrow(/sg-web\.ingress\[1\]: prefix list pl-123 is regional/);
+    });
+
+    it('resolves twins into final staging rules, and names a missing twin', () => {
+      // Arrange
+      const plan = planNetworkCopy(sourceGroups(), mappings());
+
+      // Act
+      const [resolved] = resolveStagingRules(plan, { 'sg-web': 'sg-new' });
+
+      // Assert
+      expect(resolved?.groupId).toBe('sg-new');
+      expect(resolved?.ingress).toEqual(
+        expect.arrayContaining([
+          { protocol: 'tcp', fromPort: 9901, toPort: 9901, referencedGroupId: 'sg-new' },
+          { protocol: 'tcp', fromPort: 8080, toPort: 8080, referencedGroupId: 'sg-staging-alb' },
+        ]),
+      );
+      expect(resolved?.egress).toEqual([{ protocol: '-1', cidrIpv4: '0.0.0.0/0' }]);
+      expect(() => resolveStagingRules(plan, {})).toThrow(/sg-web: no staging copy/);
+    });
+
+    it('is deterministic: the same source plans the same copy', () => {
+      // Arrange
+      const reversed = sourceGroups().map((g) => ({ ...g, ingress: [...g.ingress].reverse() }));
+
+      // Act / Assert
+      expect(planNetworkCopy(reversed, mappings())).toEqual(
+        planNetworkCopy(sourceGroups(), mappings()),
+      );
+    });
+  });
+});

@@ -81,7 +81,10 @@ export function forecast(
   const timestamps = Array.from({ length: steps }, (_, i) =>
     new Date(start + (i + 1) * 300_000).toISOString(),
   );
-  const mean = Array.from({ length: steps }, (_, i) => scale * (10 + i * 0.5));
+  const mean = Array.from(
+    { length: steps },
+    (_, i) => Math.round(scale * (10 + i * 0.5) * 1000) / 1000,
+  );
   return {
     service,
     metric,
@@ -90,9 +93,10 @@ export function forecast(
     intervalSeconds: 300,
     mean,
     quantiles: {
-      '0.1': mean.map((v) => v * 0.8),
+      // Rounded to 3 decimals so values survive the repository's 6-significant-digit storage.
+      '0.1': mean.map((v) => Math.round(v * 800) / 1000),
       '0.5': mean,
-      '0.9': mean.map((v) => v * 1.25),
+      '0.9': mean.map((v) => Math.round(v * 1250) / 1000),
     },
     model: 'seasonal-naive',
     warnings: [],

@@ -23,6 +23,7 @@ describe('Function: placeholdersOf', () => {
 describe('Function: definitionFromAsl', () => {
   it('names a placeholder that has no value', () => {
     expect(() => definitionFromAsl('health-probe', { MetricNamespace: 'X' })).toThrow(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: an ASL placeholder, not a template
       'statemachines/health-probe.asl.json: no value for ${ProbeFunctionArn}',
     );
   });
@@ -42,6 +43,7 @@ describe('Function: iamActionOf', () => {
   it.each([
     ['arn:aws:states:::lambda:invoke', 'lambda:InvokeFunction'],
     ['arn:aws:states:::lambda:invoke.waitForTaskToken', 'lambda:InvokeFunction'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: an ASL placeholder, not a template
     ['${ProbeFunctionArn}', 'lambda:InvokeFunction'],
     ['arn:aws:states:::aws-sdk:cloudwatch:putMetricData', 'cloudwatch:PutMetricData'],
     ['arn:aws:states:::aws-sdk:ecs:registerTaskDefinition', 'ecs:RegisterTaskDefinition'],

@@ -315,6 +315,24 @@ describe('Class: EcrImageRegistry', () => {
       expect(Buffer.concat(parts).equals(Buffer.from(blob))).toBe(true);
     });
 
+    it('streams the whole body, regrouped into parts, when the server ignores Range', async () => {
+      // Arrange
+      const blob = bytesOf(2100);
+      const digest = digestOf(blob);
+      ecr.on(GetDownloadUrlForLayerCommand).resolves({ downloadUrl: 'https://bucket/x' });
+      const fetch: FetchLike = async () =>
+        new Response(blob, { status: 200, headers: { 'content-length': String(blob.length) } });
+
+      // Act
+      const stream = await registry(fetch, 1000).readBlob('shop/web', digest);
+      const parts = await collect(stream.parts);
+
+      // Assert
+      expect(stream.size).toBe(2100);
+      expect(parts.map((part) => part.byteLength)).toEqual([1000, 1000, 100]);
+      expect(Buffer.concat(parts).equals(Buffer.from(blob))).toBe(true);
+    });
+
     it('fails the stream when the bytes do not match the digest', async () => {
       // Arrange
       const blob = bytesOf(300);

@@ -26,6 +26,9 @@ export { OPERATIONS, type Operation, type OperationProfile } from './operations'
 export {
   type ApiCallRecord,
   type CallOutcome,
+  type Fleet,
+  type FleetOptions,
+  type FleetService,
   type LayerInput,
   type PushedImage,
   type PushImageInput,

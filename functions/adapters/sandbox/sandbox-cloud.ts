@@ -114,6 +114,36 @@ export interface PushedImage {
   readonly manifests: readonly ImageManifest[];
 }
 
+/** Options of {@link SandboxCloud.seedFleet}. */
+export interface FleetOptions {
+  /** Number of services. */
+  readonly count: number;
+  /** @default 'fleet' */
+  readonly cluster?: string;
+  /** Service, family and repository name prefix. @default 'svc' */
+  readonly prefix?: string;
+  /** Tasks per service. @default 2 */
+  readonly desiredCount?: number;
+  /** Size of each service's image. @default 100 MiB */
+  readonly imageSizeBytes?: number;
+}
+
+/** One seeded fleet service. */
+export interface FleetService {
+  readonly serviceName: string;
+  readonly taskDefinitionArn: string;
+  readonly image: PushedImage;
+}
+
+/** What {@link SandboxCloud.seedFleet} created. */
+export interface Fleet {
+  readonly cluster: string;
+  readonly vpcId: string;
+  readonly subnetIds: readonly string[];
+  readonly groupId: string;
+  readonly services: readonly FleetService[];
+}
+
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const OCI_INDEX = 'application/vnd.oci.image.index.v1+json';
 const OCI_CONFIG = 'application/vnd.oci.image.config.v1+json';
@@ -258,13 +288,15 @@ export class SandboxCloud {
   /**
    * Runs one API call against `location`: outage check, rate limit, seeded fault, virtual
    * round trip (plus `extraMs`, e.g. a transfer), then `apply` at the time the call completes.
+   * `bucket` overrides the operation's rate-limit bucket (EC2 limits an unfiltered describe
+   * more tightly than a filtered one).
    * Draws exactly one jitter and one fault number per call, so runs replay exactly.
    */
   public async call<T>(
     location: Location,
     operation: Operation,
     apply: () => T,
-    options: { readonly extraMs?: number } = {},
+    options: { readonly extraMs?: number; readonly bucket?: BucketName } = {},
   ): Promise<T> {
     const profile: OperationProfile = OPERATIONS[operation];
     const startMs = this.clock.now();
@@ -292,7 +324,7 @@ export class SandboxCloud {
     const bucket = this.buckets.get(
       location.account,
       location.region,
-      profile.bucket,
+      options.bucket ?? profile.bucket,
       startMs,
       operation.startsWith('ec2:') ? operation : '',
     );
@@ -364,10 +396,10 @@ export class SandboxCloud {
       );
       const spacingMs = 60_000 / model.serviceSchedulerTasksPerMinute;
       const runningAtMs: number[] = [];
-      let earliest = nowMs;
       for (let i = 0; i < count; i += 1) {
-        const launchAt = bucket.reserve(earliest);
-        earliest = launchAt + spacingMs;
+        // The account bucket and the per-service scheduler pace launches independently;
+        // reserving at the current time keeps the shared bucket's clock monotonic.
+        const launchAt = Math.max(bucket.reserve(nowMs), nowMs + Math.round(i * spacingMs));
         runningAtMs.push(
           launchAt + this.jitter(model.fargateProvisionMs + pull.pullMs + model.containerStartMs),
         );
@@ -610,6 +642,61 @@ export class SandboxCloud {
     };
     const manifests = platforms.length > 1 ? [top, ...children.map((c) => c.manifest)] : [top];
     return { reference, uri: imageUri(reference), manifests };
+  }
+
+  /**
+   * Seeds a fleet of `count` running Fargate services in one cluster (for benchmarks and the
+   * drill): one VPC and security group, and per service an image (one virtual layer), a task
+   * definition and a settled service, all named `<prefix>-NNNN`.
+   */
+  public seedFleet(location: Location, options: FleetOptions): Fleet {
+    const cluster = options.cluster ?? 'fleet';
+    const prefix = options.prefix ?? 'svc';
+    this.createCluster(location, cluster);
+    const { vpcId, subnetIds } = this.createVpc(location);
+    const groupId = this.createSecurityGroup(location, {
+      vpcId,
+      groupName: `${cluster}-services`,
+      ingress: [{ protocol: 'tcp', fromPort: 8080, toPort: 8080, cidrIpv4: '10.0.0.0/8' }],
+    });
+    const services: FleetService[] = [];
+    for (let i = 1; i <= options.count; i += 1) {
+      const name = `${prefix}-${String(i).padStart(4, '0')}`;
+      const image = this.pushImage(location, {
+        repository: `${cluster}/${name}`,
+        tag: 'v1',
+        layers: [{ sizeBytes: options.imageSizeBytes ?? 100 * MB }],
+      });
+      const taskDefinition = this.registerTaskDefinition(location, {
+        family: name,
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [
+          {
+            name: 'app',
+            image: image.uri,
+            essential: true,
+            portMappings: [{ containerPort: 8080, protocol: 'tcp' }],
+          },
+        ],
+      });
+      this.createService(location, {
+        cluster,
+        serviceName: name,
+        taskDefinition: taskDefinition.taskDefinitionArn,
+        desiredCount: options.desiredCount ?? 2,
+        launchType: 'FARGATE',
+        networkConfiguration: { subnets: [...subnetIds], securityGroups: [groupId] },
+      });
+      services.push({
+        serviceName: name,
+        taskDefinitionArn: taskDefinition.taskDefinitionArn,
+        image,
+      });
+    }
+    return { cluster, vpcId, subnetIds, groupId, services };
   }
 
   /**

@@ -579,28 +579,37 @@ export function createSdkDispatcher(cloud: SandboxCloud, location: Location): Sd
         name: String(f.Name ?? ''),
         values: strings(f, 'Values'),
       }));
-      return cloud.call(location, 'ec2:DescribeSecurityGroups', () => {
-        const ec2 = state().ec2;
-        const groups = ids.length > 0 ? ec2.describeGroups(ids) : ec2.allGroups();
-        const matches = (group: NetworkRuleSet) =>
-          filters.every(({ name, values }) => {
-            if (name === 'vpc-id') return values.includes(group.vpcId);
-            if (name === 'group-name') return values.includes(group.groupName);
-            if (name === 'group-id') return values.includes(group.groupId);
-            if (name.startsWith('tag:')) {
-              const key = name.slice(4);
-              return (group.tags ?? []).some(
-                (tag) => tag.name === key && values.includes(tag.value),
-              );
-            }
-            throw new ValidationError('unsupported filter', [name]);
-          });
-        return {
-          SecurityGroups: groups
-            .filter(matches)
-            .map((group) => securityGroupOut(group, location.account)),
-        };
-      });
+      // EC2 limits a describe with no filter and no pagination more tightly.
+      const unfiltered =
+        ids.length === 0 && filters.length === 0 && params.MaxResults === undefined;
+      const limits = unfiltered ? { bucket: 'ec2:unfiltered-non-mutating' as const } : {};
+      return cloud.call(
+        location,
+        'ec2:DescribeSecurityGroups',
+        () => {
+          const ec2 = state().ec2;
+          const groups = ids.length > 0 ? ec2.describeGroups(ids) : ec2.allGroups();
+          const matches = (group: NetworkRuleSet) =>
+            filters.every(({ name, values }) => {
+              if (name === 'vpc-id') return values.includes(group.vpcId);
+              if (name === 'group-name') return values.includes(group.groupName);
+              if (name === 'group-id') return values.includes(group.groupId);
+              if (name.startsWith('tag:')) {
+                const key = name.slice(4);
+                return (group.tags ?? []).some(
+                  (tag) => tag.name === key && values.includes(tag.value),
+                );
+              }
+              throw new ValidationError('unsupported filter', [name]);
+            });
+          return {
+            SecurityGroups: groups
+              .filter(matches)
+              .map((group) => securityGroupOut(group, location.account)),
+          };
+        },
+        limits,
+      );
     },
     'cloudwatch:getMetricData': async (params) => {
       const queries = list(params, 'MetricDataQueries');

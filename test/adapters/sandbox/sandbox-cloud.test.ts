@@ -247,3 +247,50 @@ describe('Class: SandboxCloud', () => {
     });
   });
 });
+
+describe('Class: SandboxCloud (seeding and faults)', () => {
+  describe('Method: seedFleet', () => {
+    it('seeds running services with their own images and task definitions', async () => {
+      // Arrange
+      const cloud = newCloud();
+
+      // Act
+      const fleet = cloud.seedFleet(SANDBOX_PRIMARY, { count: 3, desiredCount: 2 });
+      const described = await cloud
+        .containerPlatform(SANDBOX_PRIMARY)
+        .describeService('fleet', 'svc-0003');
+
+      // Assert
+      expect(fleet.services.map((s) => s.serviceName)).toEqual([
+        'svc-0001',
+        'svc-0002',
+        'svc-0003',
+      ]);
+      expect(described).toMatchObject({
+        runningCount: 2,
+        taskDefinition: fleet.services[2]?.taskDefinitionArn,
+      });
+      expect(fleet.services[0]?.image.uri).toContain('/fleet/svc-0001@sha256:');
+      expect(cloud.callCounts()).toEqual({ 'ecs:DescribeServices': 1 });
+    });
+  });
+
+  describe('Method: call (injected timeouts)', () => {
+    it('hangs for the call timeout, then fails as unavailable', async () => {
+      // Arrange
+      const cloud = newCloud({ faults: { operations: { 'ecs:ListClusters': { timeout: 1 } } } });
+      const ecs = cloud.containerPlatform(SANDBOX_PRIMARY);
+
+      // Act
+      const error = await ecs.listClusters().catch((e: unknown) => e);
+
+      // Assert
+      expect(error).toMatchObject({ name: 'ServiceUnavailableError', reason: 'request timed out' });
+      expect(cloud.clock.now() - START_MS).toBe(cloud.latency.callTimeoutMs);
+      expect(cloud.callLog()[0]).toMatchObject({
+        operation: 'ecs:ListClusters',
+        outcome: 'timeout',
+      });
+    });
+  });
+});

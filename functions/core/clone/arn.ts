@@ -19,8 +19,13 @@ export interface Arn {
 
 const ARN_SHAPE = /^arn:(aws[a-z-]*):([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.+)$/;
 
-/** ARNs embedded in free text (environment values, log options). */
-const EMBEDDED_ARN = /arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12})?:[^\s"',;]+/g;
+/**
+ * ARNs embedded in free text (environment values, log options, JSON in a value): the resource
+ * part runs to whitespace, a quote, a separator or a bracket, and a sentence's final period is
+ * not part of it.
+ */
+export const EMBEDDED_ARN =
+  /arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12})?:[^\s"'`,;|<>()[\]{}]*[^\s"'`,;|<>()[\]{}.]/g;
 
 /** Parses an ARN; undefined when `value` is not one. */
 export function parseArn(value: string): Arn | undefined {

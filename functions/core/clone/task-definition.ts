@@ -15,7 +15,7 @@ import {
   type SecretRef,
   type TaskDefinitionSpec,
 } from '../model';
-import { findEmbeddedArns, mapReference, splitSecretReference } from './arn';
+import { EMBEDDED_ARN, mapReference, splitSecretReference } from './arn';
 import { throwIfIssues } from './errors';
 import type { CloneMappings } from './mappings';
 
@@ -218,7 +218,10 @@ function mapSecrets(
   });
 }
 
-/** Maps every primary ARN embedded in `text`; problems name `path`. */
+/**
+ * Maps every primary ARN embedded in `text`; problems name `path`. Replaces each ARN where it
+ * was found (one regex pass), so an ARN that is a prefix of another is never half-rewritten.
+ */
 function mapEmbeddedArns(
   text: string,
   path: string,
@@ -226,8 +229,8 @@ function mapEmbeddedArns(
   mappings: CloneMappings,
   issues: Issues,
 ): string {
-  let result = text;
-  for (const arn of new Set(findEmbeddedArns(text))) {
+  const reported = new Set<string>();
+  return text.replace(EMBEDDED_ARN, (arn) => {
     const outcome = mapReference(
       arn,
       [mappings.arns, mappings.secrets, mappings.roles, mappings.targetGroups],
@@ -235,10 +238,11 @@ function mapEmbeddedArns(
       mappings,
       'arns',
     );
-    if (outcome.ok) result = result.split(arn).join(outcome.value);
-    else issues.add(path, outcome.problem);
-  }
-  return result;
+    if (outcome.ok) return outcome.value;
+    if (!reported.has(arn)) issues.add(path, outcome.problem);
+    reported.add(arn);
+    return arn;
+  });
 }
 
 function mapEnvironment(
@@ -255,10 +259,7 @@ function mapEnvironment(
     let value = mapEmbeddedArns(variable.value, fieldPath, 'environment', mappings, issues);
     if (source.region !== staging.region) {
       // Strip ARNs first so a region inside an ARN (already reported) is not reported twice.
-      const withoutArns = findEmbeddedArns(value).reduce(
-        (text, arn) => text.split(arn).join(''),
-        value,
-      );
+      const withoutArns = value.replace(EMBEDDED_ARN, '');
       if (regionToken(source.region).test(withoutArns)) {
         if (mappings.rewriteRegionAndAccount?.includes('environment')) {
           value = value.replace(regionToken(source.region), `$1${staging.region}`);

@@ -90,6 +90,28 @@ export interface PlanInput {
 }
 
 /**
+ * The plan entry of one service in `wave` (see {@link computeWaves}): what the clone-validate-store
+ * pipeline writes when it refreshes a single service's entry.
+ */
+export function planEntry(service: PlanServiceInput, wave: number): PlanEntry {
+  const { clone } = service;
+  const definition = clone.content.serviceDefinition;
+  return {
+    service: clone.service,
+    cloneVersion: clone.version,
+    cluster: definition.cluster,
+    taskDefinitionArn: clone.content.stagedTaskDefinitionArn,
+    desiredCount: service.desiredCount,
+    ...(definition.networkConfiguration
+      ? { networkConfiguration: definition.networkConfiguration }
+      : {}),
+    ...(definition.loadBalancers ? { loadBalancers: definition.loadBalancers } : {}),
+    dependsOn: [...new Set(service.dependsOn ?? [])].sort(),
+    wave,
+  };
+}
+
+/**
  * Builds a deployment plan: one entry per service, waves from `dependsOn`, entries ordered by
  * wave then service. A clone that is not `validated` (e.g. a pinned version that went stale) is
  * planned with a warning rather than dropped: the operator pinned it on purpose.
@@ -111,27 +133,12 @@ export function buildDeploymentPlan(input: PlanInput): DeploymentPlan {
   if (issues.length > 0) throw new ValidationError('deployment plan input is invalid', issues);
   const waves = computeWaves(graph);
 
-  const warnings: string[] = [];
-  const entries = input.services.map((service): PlanEntry => {
-    const { clone } = service;
-    if (clone.status !== 'validated') {
-      warnings.push(`${clone.service}: clone version ${clone.version} is ${clone.status}`);
-    }
-    const definition = clone.content.serviceDefinition;
-    return {
-      service: clone.service,
-      cloneVersion: clone.version,
-      cluster: definition.cluster,
-      taskDefinitionArn: clone.content.stagedTaskDefinitionArn,
-      desiredCount: service.desiredCount,
-      ...(definition.networkConfiguration
-        ? { networkConfiguration: definition.networkConfiguration }
-        : {}),
-      ...(definition.loadBalancers ? { loadBalancers: definition.loadBalancers } : {}),
-      dependsOn: [...new Set(service.dependsOn ?? [])].sort(),
-      wave: waves[clone.service] ?? 0,
-    };
-  });
+  const warnings = input.services
+    .filter(({ clone }) => clone.status !== 'validated')
+    .map(({ clone }) => `${clone.service}: clone version ${clone.version} is ${clone.status}`);
+  const entries = input.services.map((service) =>
+    planEntry(service, waves[service.clone.service] ?? 0),
+  );
   entries.sort(
     (a, b) => a.wave - b.wave || (a.service < b.service ? -1 : a.service > b.service ? 1 : 0),
   );

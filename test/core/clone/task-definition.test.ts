@@ -294,6 +294,30 @@ describe('Module: clone/task-definition', () => {
       ]);
     });
 
+    it('maps each embedded ARN where it stands, even when one is a prefix of another', () => {
+      // Arrange
+      const a = 'arn:aws:sqs:eu-west-1:111111111111:a';
+      const ab = 'arn:aws:sqs:eu-west-1:111111111111:a-b';
+      const spec: TaskDefinitionSpec = {
+        family: 'f',
+        containerDefinitions: [
+          { name: 'web', image: 'x', environment: [{ name: 'QUEUES', value: `${ab},${a}` }] },
+        ],
+      };
+
+      // Act
+      const staged = rewriteForStaging(
+        spec,
+        mappings({ arns: { [a]: 'A', [ab]: 'AB' } }),
+        stagedImages(),
+      );
+
+      // Assert
+      expect(staged.containerDefinitions[0]?.environment).toEqual([
+        { name: 'QUEUES', value: 'AB,A' },
+      ]);
+    });
+
     it('rewrites unmapped primary ARNs generically only for the fields config allows', () => {
       // Arrange
       const spec: TaskDefinitionSpec = {

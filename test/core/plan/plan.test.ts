@@ -6,6 +6,7 @@ import {
   computeWaves,
   PlanCycleError,
   type PlanServiceInput,
+  planEntry,
   planWaves,
   UnknownDependencyError,
 } from '../../../functions/core/plan/plan';
@@ -136,6 +137,21 @@ describe('Module: plan/plan', () => {
       // Assert
       expect(plan.entries).toHaveLength(1);
       expect(plan.warnings).toEqual(['a: clone version 2 is stale']);
+    });
+
+    it('builds one entry for a single-service refresh', () => {
+      // Act
+      const entry = planEntry(service('shop/web', ['shop/api', 'shop/api'], 3), 1);
+
+      // Assert
+      expect(entry).toEqual(
+        expect.objectContaining({
+          service: 'shop/web',
+          desiredCount: 3,
+          dependsOn: ['shop/api'],
+          wave: 1,
+        }),
+      );
     });
 
     it('puts every service in a later wave than each of its dependencies (property)', () => {

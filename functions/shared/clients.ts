@@ -127,7 +127,18 @@ export function primaryReadClients(
   } = {},
 ): AwsClients {
   const { sts, overrides = {}, ...assumeOptions } = options;
-  const key = `${roleArn}|${region}|${overrides.endpoint ?? ''}`;
+  // Everything that changes behaviour is in the key (a probe's single-attempt clients must not
+  // be handed to a caller that expects retries); the STS client and clock are not: first wins.
+  const key = JSON.stringify([
+    roleArn,
+    region,
+    overrides.endpoint,
+    overrides.maxAttempts,
+    assumeOptions.sessionName,
+    assumeOptions.durationSeconds,
+    assumeOptions.externalId,
+    assumeOptions.refreshBeforeExpiryMs,
+  ]);
   const cached = primaryReadCache.get(key);
   if (cached) return cached;
   const credentials = assumeRoleCredentials(sts ?? regionalStsClient(region, overrides), {

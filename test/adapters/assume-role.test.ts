@@ -134,6 +134,21 @@ describe('Function: primaryReadClients', () => {
     expect(primaryReadClients(ROLE, 'eu-central-1')).toBe(clients);
   });
 
+  it('keeps clients with different settings apart (a single-attempt probe vs retrying readers)', async () => {
+    // Act
+    const probe = primaryReadClients(ROLE, 'sa-east-1', {
+      sts: new STSClient({}),
+      sessionName: 'understudy-health-probe',
+      overrides: { maxAttempts: 1 },
+    });
+    const reader = primaryReadClients(ROLE, 'sa-east-1', { sts: new STSClient({}) });
+
+    // Assert
+    expect(reader).not.toBe(probe);
+    expect(await probe.ecs.config.maxAttempts()).toBe(1);
+    expect(await reader.ecs.config.maxAttempts()).toBe(SDK_RETRY.maxAttempts);
+  });
+
   it('configures standard retries with jitter on every client', async () => {
     // Act
     const clients = primaryReadClients(ROLE, 'ap-southeast-2', { sts: new STSClient({}) });

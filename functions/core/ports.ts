@@ -321,3 +321,17 @@ export interface PipelineStarter {
   /** Starts an execution named `executionName` with `input` (JSON-safe) as its input. */
   start(executionName: string, input: Readonly<Record<string, unknown>>): Promise<PipelineStart>;
 }
+
+/** A resource a clone needs in staging but does not copy (see `core/clone/dependencies`). */
+export interface DependencyRef {
+  /** `cluster`, `role`, `secret`, `parameter`, `log-group`, `target-group`, `kms-key`, … */
+  readonly kind: string;
+  /** ARN, name or id exactly as the staged definition uses it. */
+  readonly id: string;
+}
+
+/** Checks that what a clone depends on exists in staging (secrets, roles, target groups, keys…). */
+export interface DependencyProbe {
+  /** `kind:id` keys of the given dependencies that exist; unknown kinds count as absent. */
+  present(dependencies: readonly DependencyRef[]): Promise<ReadonlySet<string>>;
+}

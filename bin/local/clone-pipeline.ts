@@ -1,0 +1,359 @@
+/**
+ * The clone-validate-store state machine on a laptop: the real ASL file, run by
+ * aws-local-stepfunctions, with every Lambda task bound to the real handler over sandbox ports
+ * (ECS/ECR/EC2 of a primary and a staging location) and the real DynamoDB repositories on
+ * dynalite. Tests, `npm run bench:clone` and the local drill all build on this.
+ */
+import { PutItemCommand, type PutItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { DynamoDbForecastRepository } from '../../functions/adapters/aws/dynamodb-forecast-repository';
+import { DynamoDbInventoryRepository } from '../../functions/adapters/aws/dynamodb-inventory-repository';
+import { DynamoDbPlanRepository } from '../../functions/adapters/aws/dynamodb-plan-repository';
+import {
+  SANDBOX_PRIMARY,
+  SANDBOX_STAGING,
+  SandboxCloud,
+  type SandboxCloudOptions,
+} from '../../functions/adapters/sandbox';
+import { SandboxDependencyProbe } from '../../functions/adapters/sandbox/dependency-probe';
+import {
+  type DynaliteHandle,
+  type DynaliteTableNames,
+  startDynalite,
+} from '../../functions/adapters/sandbox/dynalite';
+import {
+  runStateMachine,
+  type StateMachineBindings,
+  type StateMachineRun,
+} from '../../functions/adapters/sandbox/state-machine-runner';
+import type { Location, ServiceKey } from '../../functions/core/model';
+import type { LoggerLike } from '../../functions/core/ports';
+import type { SideAdapters } from '../../functions/core/prebake/clone-steps';
+import {
+  type PipelineSettings,
+  parsePipelineSettings,
+  stagingRegistry,
+} from '../../functions/core/prebake/settings';
+import { createCloneCopyImagesHandler } from '../../functions/handlers/clone-copy-images';
+import { createCloneDescribeHandler } from '../../functions/handlers/clone-describe';
+import { createClonePrepareHandler } from '../../functions/handlers/clone-prepare-service';
+import {
+  type CloneRunReport,
+  createCloneRefreshPlanHandler,
+} from '../../functions/handlers/clone-refresh-plan';
+import { createCloneSelectHandler } from '../../functions/handlers/clone-select';
+import { createCloneStageHandler } from '../../functions/handlers/clone-stage-task-definition';
+import { createCloneStoreHandler } from '../../functions/handlers/clone-store';
+import { createCloneSyncNetworkHandler } from '../../functions/handlers/clone-sync-network';
+
+/** The name of the ASL file. */
+export const CLONE_STATE_MACHINE = 'clone-validate-store';
+
+/** Function ARNs the CDK would substitute, one per Lambda task. */
+export const CLONE_FUNCTIONS = {
+  SelectFunctionArn: 'understudy-clone-select',
+  DescribeFunctionArn: 'understudy-clone-describe',
+  CopyImagesFunctionArn: 'understudy-clone-copy-images',
+  StageTaskDefinitionFunctionArn: 'understudy-clone-stage-task-definition',
+  SyncNetworkFunctionArn: 'understudy-clone-sync-network',
+  PrepareServiceFunctionArn: 'understudy-clone-prepare-service',
+  StoreFunctionArn: 'understudy-clone-store',
+  RefreshPlanFunctionArn: 'understudy-clone-refresh-plan',
+} as const;
+
+/** Every `${Placeholder}` of the ASL file. */
+export function cloneSubstitutions(inventoryTableName: string): Record<string, string> {
+  return { ...CLONE_FUNCTIONS, InventoryTableName: inventoryTableName };
+}
+
+/** A sandbox world to clone from and into. */
+export interface LocalCloneWorld {
+  readonly cloud: SandboxCloud;
+  readonly primary: Location;
+  readonly staging: Location;
+  readonly probe: SandboxDependencyProbe;
+  readonly dynamo: DynaliteHandle;
+  readonly tables: DynaliteTableNames;
+  readonly inventory: DynamoDbInventoryRepository;
+  readonly plans: DynamoDbPlanRepository;
+  readonly forecasts: DynamoDbForecastRepository;
+  readonly settings: PipelineSettings;
+  /** Every run report the refresh-plan step published. */
+  readonly reports: CloneRunReport[];
+  /** Items the `Record failure` SDK task wrote. */
+  readonly failureItems: PutItemCommandInput[];
+}
+
+/** Options of {@link createLocalCloneWorld}. */
+export interface LocalCloneWorldOptions {
+  /** How many protected services to seed in the primary. @default 3 */
+  readonly services?: number;
+  readonly seed?: number;
+  readonly cloud?: Omit<SandboxCloudOptions, 'seed'>;
+  /** Layers per image (virtual sizes in bytes). @default [40 MiB, 8 MiB] */
+  readonly layerSizes?: readonly number[];
+  /** An already running dynalite (fresh tables are made in it). */
+  readonly dynamo?: DynaliteHandle;
+}
+
+const MIB = 1024 * 1024;
+
+/** Name of the i-th seeded service (`shop/svc-000`, …). */
+export function seededServiceKey(index: number): ServiceKey {
+  return `shop/svc-${String(index).padStart(3, '0')}`;
+}
+
+/**
+ * Seeds a primary with `services` ECS services on Fargate (each with its own image, task
+ * definition with a secret and awslogs, a security group referencing a shared ALB group, a
+ * target group) and a staging location with a cluster, VPC, subnets and every dependency the
+ * clones need; starts dynalite and wires the real repositories.
+ */
+export async function createLocalCloneWorld(
+  options: LocalCloneWorldOptions = {},
+): Promise<LocalCloneWorld> {
+  const count = options.services ?? 3;
+  const cloud = new SandboxCloud({ seed: options.seed ?? 7, ...options.cloud });
+  const primary = SANDBOX_PRIMARY;
+  const staging = SANDBOX_STAGING;
+  const probe = new SandboxDependencyProbe({
+    platform: cloud.containerPlatform(staging),
+    network: cloud.networkRules(staging),
+  });
+
+  cloud.createCluster(primary, 'shop');
+  const primaryVpc = cloud.createVpc(primary, { cidr: '10.1.0.0/16', subnetCount: 2 });
+  const albGroup = cloud.createSecurityGroup(primary, {
+    vpcId: primaryVpc.vpcId,
+    groupName: 'shop-alb',
+    ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' }],
+  });
+  cloud.createCluster(staging, 'understudy');
+  const stagingVpc = cloud.createVpc(staging, { cidr: '10.2.0.0/16', subnetCount: 2 });
+  const stagingAlbGroup = cloud.createSecurityGroup(staging, {
+    vpcId: stagingVpc.vpcId,
+    groupName: 'understudy-alb',
+  });
+
+  const p = (service: string, resource: string) =>
+    `arn:aws:${service}:${primary.region}:${primary.account}:${resource}`;
+  const s = (service: string, resource: string) =>
+    `arn:aws:${service}:${staging.region}:${staging.account}:${resource}`;
+  const roles: Record<string, string> = {
+    [`arn:aws:iam::${primary.account}:role/shop-execution`]: `arn:aws:iam::${staging.account}:role/understudy-shop-execution`,
+    [`arn:aws:iam::${primary.account}:role/shop-task`]: `arn:aws:iam::${staging.account}:role/understudy-shop-task`,
+  };
+  const secrets: Record<string, string> = {};
+  const targetGroups: Record<string, string> = {};
+  const logGroups: Record<string, string> = { '/ecs/shop': '/understudy/shop' };
+  for (const role of Object.values(roles)) probe.declare({ kind: 'role', id: role });
+  probe.declare({ kind: 'log-group', id: '/understudy/shop' });
+  for (const subnet of stagingVpc.subnetIds) probe.declare({ kind: 'subnet', id: subnet });
+
+  const services: PipelineSettings['services'] = [];
+  for (let index = 0; index < count; index += 1) {
+    const key = seededServiceKey(index);
+    const name = key.split('/')[1] as string;
+    const image = cloud.pushImage(primary, {
+      repository: `shop/${name}`,
+      tag: 'v1',
+      layers: (options.layerSizes ?? [40 * MIB, 8 * MIB]).map((sizeBytes) => ({ sizeBytes })),
+    });
+    const secret = p('secretsmanager', `secret:shop/${name}/db-AbCdEf`);
+    secrets[secret] = s('secretsmanager', `secret:shop/${name}/db-XyZ123`);
+    probe.declare({ kind: 'secret', id: secrets[secret] as string });
+    const targetGroup = p('elasticloadbalancing', `targetgroup/${name}/0123456789abcdef`);
+    targetGroups[targetGroup] = s(
+      'elasticloadbalancing',
+      `targetgroup/us-${name}/fedcba9876543210`,
+    );
+    probe.declare({ kind: 'target-group', id: targetGroups[targetGroup] as string });
+
+    const group = cloud.createSecurityGroup(primary, {
+      vpcId: primaryVpc.vpcId,
+      groupName: `shop-${name}`,
+      ingress: [
+        { protocol: 'tcp', fromPort: 8080, toPort: 8080, referencedGroupId: albGroup },
+        { protocol: 'tcp', fromPort: 9090, toPort: 9090, cidrIpv4: '10.1.0.0/16' },
+      ],
+      egress: [{ protocol: '-1', cidrIpv4: '0.0.0.0/0' }],
+    });
+    const taskDefinition = cloud.registerTaskDefinition(primary, {
+      family: `shop-${name}`,
+      cpu: '512',
+      memory: '1024',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      executionRoleArn: `arn:aws:iam::${primary.account}:role/shop-execution`,
+      taskRoleArn: `arn:aws:iam::${primary.account}:role/shop-task`,
+      containerDefinitions: [
+        {
+          name: 'app',
+          image: `${image.reference.registry}/${image.reference.repository}:v1`,
+          essential: true,
+          portMappings: [{ containerPort: 8080, protocol: 'tcp' }],
+          environment: [{ name: 'MODE', value: 'production' }],
+          secrets: [{ name: 'DB_PASSWORD', valueFrom: secret }],
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: {
+              'awslogs-group': '/ecs/shop',
+              'awslogs-region': primary.region,
+              'awslogs-stream-prefix': name,
+            },
+          },
+        },
+      ],
+    });
+    cloud.createService(primary, {
+      cluster: 'shop',
+      serviceName: name,
+      taskDefinition: taskDefinition.taskDefinitionArn,
+      desiredCount: 2,
+      launchType: 'FARGATE',
+      networkConfiguration: {
+        subnets: [...primaryVpc.subnetIds],
+        securityGroups: [group],
+        assignPublicIp: 'DISABLED',
+      },
+      loadBalancers: [{ targetGroupArn: targetGroup, containerName: 'app', containerPort: 8080 }],
+      healthCheckGracePeriodSeconds: 30,
+    });
+    services.push({
+      cluster: 'shop',
+      service: name,
+      dependsOn: index > 0 && index % 10 !== 0 ? [seededServiceKey(index - (index % 10))] : [],
+      minTasks: 1,
+      maxTasks: 10,
+      targetUtilization: 0.6,
+      capacityQuantile: 0.9,
+      kmsKeys: [],
+    });
+  }
+
+  const settings = parsePipelineSettings({
+    source: primary,
+    staging: {
+      ...staging,
+      registry: cloud.imageRegistry(staging).registry,
+      cluster: 'understudy',
+      vpcId: stagingVpc.vpcId,
+      subnets: stagingVpc.subnetIds,
+    },
+    mappings: {
+      roles,
+      secrets,
+      logGroups,
+      targetGroups,
+      securityGroups: { [albGroup]: stagingAlbGroup },
+    },
+    services,
+  });
+
+  const dynamo = options.dynamo ?? (await startDynalite());
+  const tables = options.dynamo ? await dynamo.createTables() : dynamo.tableNames;
+  return {
+    cloud,
+    primary,
+    staging,
+    probe,
+    dynamo,
+    tables,
+    inventory: new DynamoDbInventoryRepository(dynamo.client, tables.inventory, {
+      clock: cloud.clock,
+    }),
+    plans: new DynamoDbPlanRepository(dynamo.client, tables.inventory, { clock: cloud.clock }),
+    forecasts: new DynamoDbForecastRepository(dynamo.client, tables.forecasts),
+    settings,
+    reports: [],
+    failureItems: [],
+  };
+}
+
+/** Adapters of one side of the world. */
+export function sideOf(world: LocalCloneWorld, location: Location): SideAdapters {
+  return {
+    platform: world.cloud.containerPlatform(location),
+    registry: world.cloud.imageRegistry(location),
+    network: world.cloud.networkRules(location),
+  };
+}
+
+const quietLogger: LoggerLike = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Binds every Task state of the ASL file to the real handlers over the world. */
+export function cloneBindings(
+  world: LocalCloneWorld,
+  options: { readonly logger?: LoggerLike } = {},
+): StateMachineBindings {
+  const logger = options.logger ?? quietLogger;
+  const primary = sideOf(world, world.primary);
+  const staging = sideOf(world, world.staging);
+  const { settings, cloud } = world;
+  if (stagingRegistry(settings) !== staging.registry.registry) {
+    throw new Error('settings.staging.registry must be the sandbox staging registry');
+  }
+  return {
+    lambdas: {
+      [CLONE_FUNCTIONS.SelectFunctionArn]: createCloneSelectHandler({ settings }),
+      [CLONE_FUNCTIONS.DescribeFunctionArn]: createCloneDescribeHandler({ primary }),
+      [CLONE_FUNCTIONS.CopyImagesFunctionArn]: createCloneCopyImagesHandler({
+        primaryRegistry: primary.registry,
+        stagingRegistry: staging.registry,
+        clock: cloud.clock,
+      }),
+      [CLONE_FUNCTIONS.StageTaskDefinitionFunctionArn]: createCloneStageHandler({
+        stagingPlatform: staging.platform,
+        settings,
+      }),
+      [CLONE_FUNCTIONS.SyncNetworkFunctionArn]: createCloneSyncNetworkHandler({
+        stagingNetwork: staging.network,
+        settings,
+      }),
+      [CLONE_FUNCTIONS.PrepareServiceFunctionArn]: createClonePrepareHandler({
+        probe: world.probe,
+        settings,
+      }),
+      [CLONE_FUNCTIONS.StoreFunctionArn]: createCloneStoreHandler({
+        staging,
+        probe: world.probe,
+        inventory: world.inventory,
+        logger,
+      }),
+      [CLONE_FUNCTIONS.RefreshPlanFunctionArn]: createCloneRefreshPlanHandler({
+        inventory: world.inventory,
+        plans: world.plans,
+        forecasts: world.forecasts,
+        clock: cloud.clock,
+        settings,
+        logger,
+        metrics: { publish: (report) => world.reports.push(report) },
+      }),
+    },
+    sdk: async (service, action, params) => {
+      if (service === 'dynamodb' && action === 'putItem') {
+        const input = params as unknown as PutItemCommandInput;
+        world.failureItems.push(input);
+        return world.dynamo.client.send(new PutItemCommand(input));
+      }
+      throw new Error(`no local binding for ${service}:${action}`);
+    },
+  };
+}
+
+/** Runs the real clone-validate-store ASL over the world. */
+export function runClonePipeline(
+  world: LocalCloneWorld,
+  input: {
+    readonly services?: readonly string[];
+    readonly trigger: string;
+    readonly requestedBy?: string;
+  },
+  options: { readonly bindings?: StateMachineBindings; readonly logger?: LoggerLike } = {},
+): Promise<StateMachineRun> {
+  return runStateMachine({
+    name: CLONE_STATE_MACHINE,
+    substitutions: cloneSubstitutions(world.tables.inventory),
+    input,
+    bindings: options.bindings ?? cloneBindings(world, options),
+  });
+}

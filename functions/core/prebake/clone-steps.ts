@@ -1,0 +1,508 @@
+/**
+ * The steps of the clone-validate-store workflow, one function per Task state. Each takes the
+ * ports it needs (bound to primary or staging by the handler) and plain JSON in and out, so the
+ * state machine carries the state between steps and any step can be retried on its own:
+ * every step is idempotent (find-or-create, skip-if-present, reuse-by-hash, conditional writes).
+ */
+import { assembleCloneContent } from '../clone/content';
+import { type Dependency, listDependencies, readiness } from '../clone/dependencies';
+import { CloneValidationError } from '../clone/errors';
+import type { CloneMappings } from '../clone/mappings';
+import { planNetworkCopy, resolveStagingRules } from '../clone/network';
+import type { PolicyFinding } from '../clone/policy';
+import {
+  type ClonePolicy,
+  checkPolicy,
+  describeFindings,
+  hasBlockingFindings,
+} from '../clone/policy';
+import { buildStagingServiceSpec } from '../clone/service-definition';
+import {
+  rewriteForStaging,
+  stagedTaskDefinitionTags,
+  stripAwsFilledFields,
+  TASK_DEFINITION_TAG_KEYS,
+  taskDefinitionHash,
+} from '../clone/task-definition';
+import { type CloneValidation, validateClone } from '../clone/validate';
+import { NotFoundError } from '../errors';
+import {
+  type CloneVersion,
+  type Digest,
+  type ImageReference,
+  imageUri,
+  isDigest,
+  type NetworkRuleSet,
+  type RegisteredTaskDefinition,
+  type ServiceDescription,
+  type ServiceRef,
+  type ServiceSpec,
+  serviceKey,
+  type TaskDefinitionSpec,
+} from '../model';
+import type {
+  Clock,
+  ContainerPlatform,
+  DependencyProbe,
+  ImageRegistry,
+  InventoryRepository,
+  NetworkRules,
+} from '../ports';
+
+/** The ECS/ECR/EC2 ports of one side (primary read-only, or staging). */
+export interface SideAdapters {
+  readonly platform: ContainerPlatform;
+  readonly registry: ImageRegistry;
+  readonly network: NetworkRules;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Describe the source
+
+/** What the primary runs for one service, with every image pinned by digest. */
+export interface SourceSnapshot {
+  readonly service: ServiceRef;
+  readonly description: ServiceDescription;
+  readonly taskDefinition: RegisteredTaskDefinition;
+  /** Source images by container name, resolved to the digest the tag points at now. */
+  readonly images: Readonly<Record<string, ImageReference>>;
+  /** The service's own security groups with their rules. */
+  readonly securityGroups: readonly NetworkRuleSet[];
+}
+
+/** Splits `registry/repo[:tag|@sha256:…]` into its parts. */
+export function parseImageUri(
+  uri: string,
+): { registry: string; repository: string; reference: string } | undefined {
+  const slash = uri.indexOf('/');
+  if (slash <= 0) return undefined;
+  const registry = uri.slice(0, slash);
+  const rest = uri.slice(slash + 1);
+  const at = rest.indexOf('@');
+  if (at >= 0) {
+    return { registry, repository: rest.slice(0, at), reference: rest.slice(at + 1) };
+  }
+  const colon = rest.lastIndexOf(':');
+  if (colon > 0) {
+    return { registry, repository: rest.slice(0, colon), reference: rest.slice(colon + 1) };
+  }
+  return { registry, repository: rest, reference: 'latest' };
+}
+
+/**
+ * Reads the primary service, its current task definition, the digest of every image (a tag can
+ * move without a new revision, so the digest is resolved now) and its security groups.
+ *
+ * @throws CloneValidationError when an image is not in the primary's registry (it cannot be
+ *   copied by digest from there); NotFoundError when the service does not exist.
+ */
+export async function describeSource(
+  primary: SideAdapters,
+  service: ServiceRef,
+): Promise<SourceSnapshot> {
+  const description = await primary.platform.describeService(service.cluster, service.service);
+  const taskDefinition = await primary.platform.describeTaskDefinition(description.taskDefinition);
+  const issues: string[] = [];
+  const images: Record<string, ImageReference> = {};
+  for (const container of taskDefinition.containerDefinitions) {
+    const parsed = parseImageUri(container.image);
+    if (!parsed || parsed.registry !== primary.registry.registry) {
+      issues.push(
+        `containerDefinitions[${container.name}].image: ${container.image} is not in the primary registry ${primary.registry.registry}`,
+      );
+      continue;
+    }
+    const resolved = await primary.registry.resolve(parsed.repository, parsed.reference);
+    images[container.name] = {
+      ...resolved,
+      ...(isDigest(parsed.reference) ? {} : { tag: parsed.reference }),
+    };
+  }
+  if (issues.length > 0) {
+    throw new CloneValidationError(`${serviceKey(service)} cannot be cloned`, issues);
+  }
+  const groupIds = description.networkConfiguration?.securityGroups ?? [];
+  const securityGroups = groupIds.length > 0 ? await primary.network.describeGroups(groupIds) : [];
+  return { service, description, taskDefinition, images, securityGroups };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Copy images by digest
+
+/** Progress of {@link copyImages}; `done: false` means call again to continue. */
+export interface ImageCopyProgress {
+  /** Images fully staged so far, by container name. */
+  readonly staged: Readonly<Record<string, ImageReference>>;
+  readonly done: boolean;
+  readonly manifestsPut: number;
+  readonly blobsCopied: number;
+  readonly blobsSkipped: number;
+  readonly bytesCopied: number;
+}
+
+/** Options of {@link copyImages}. */
+export interface ImageCopyOptions {
+  readonly clock: Clock;
+  /**
+   * Stop starting new blob copies after this epoch ms and return `done: false` (a Lambda passes
+   * its deadline minus a margin); the next call skips everything already present and resumes.
+   */
+  readonly deadlineMs: number;
+  /** KMS key of staged repositories. */
+  readonly kmsKeyArn?: string;
+}
+
+/**
+ * The staged tag of a manifest: derived from its digest so it can never point at anything else
+ * (the repositories have immutable tags) and so no lifecycle rule for untagged images can expire
+ * a manifest the inventory references — children of an index included.
+ */
+export function stagedTag(digest: Digest): string {
+  return `understudy-${digest.slice('sha256:'.length, 'sha256:'.length + 20)}`;
+}
+
+class DeadlineReached extends Error {}
+
+/**
+ * Makes every source image present in the staging registry by digest: manifests copied byte for
+ * byte with their media type (children of an index first, so the index never references a
+ * missing manifest), blobs already present skipped, large blobs streamed in parts.
+ */
+export async function copyImages(
+  from: ImageRegistry,
+  to: ImageRegistry,
+  images: Readonly<Record<string, ImageReference>>,
+  options: ImageCopyOptions,
+): Promise<ImageCopyProgress> {
+  let manifestsPut = 0;
+  let blobsCopied = 0;
+  let blobsSkipped = 0;
+  let bytesCopied = 0;
+  const ensured = new Set<string>();
+  const copied = new Set<string>();
+
+  const copyManifest = async (repository: string, digest: Digest): Promise<void> => {
+    const key = `${repository}@${digest}`;
+    if (copied.has(key)) return;
+    const manifest = await from.getManifest(repository, digest);
+    for (const child of manifest.children) await copyManifest(repository, child);
+    if (manifest.blobs.length > 0) {
+      const present = await to.hasBlobs(
+        repository,
+        manifest.blobs.map((blob) => blob.digest),
+      );
+      for (const blob of manifest.blobs) {
+        if (present.has(blob.digest)) {
+          blobsSkipped += 1;
+          continue;
+        }
+        if (options.clock.now() >= options.deadlineMs) throw new DeadlineReached();
+        await to.writeBlob(repository, await from.readBlob(repository, blob.digest));
+        blobsCopied += 1;
+        bytesCopied += blob.size;
+      }
+    }
+    await to.putManifest(repository, manifest, stagedTag(manifest.digest));
+    manifestsPut += 1;
+    copied.add(key);
+  };
+
+  const staged: Record<string, ImageReference> = {};
+  let done = true;
+  try {
+    for (const [container, image] of Object.entries(images).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    )) {
+      if (!ensured.has(image.repository)) {
+        await to.ensureRepository(image.repository, {
+          ...(options.kmsKeyArn ? { kmsKeyArn: options.kmsKeyArn } : {}),
+          tags: [{ name: 'understudy:managed', value: 'true' }],
+        });
+        ensured.add(image.repository);
+      }
+      await copyManifest(image.repository, image.digest);
+      staged[container] = {
+        registry: to.registry,
+        repository: image.repository,
+        digest: image.digest,
+        ...(image.tag ? { tag: image.tag } : {}),
+      };
+    }
+  } catch (error) {
+    if (!(error instanceof DeadlineReached)) throw error;
+    done = false;
+  }
+  return { staged, done, manifestsPut, blobsCopied, blobsSkipped, bytesCopied };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Stage the task definition
+
+/** Outcome of {@link stageTaskDefinition}. */
+export interface StagedTaskDefinition {
+  readonly taskDefinitionArn: string;
+  /** {@link taskDefinitionHash} of `spec`. */
+  readonly hash: string;
+  readonly spec: TaskDefinitionSpec;
+  readonly policyFindings: readonly PolicyFinding[];
+  /** True when an identical ACTIVE revision already existed and was reused. */
+  readonly reused: boolean;
+}
+
+/** How many newest revisions of the family are examined for reuse before registering anew. */
+const REUSE_LOOKBACK = 5;
+
+/**
+ * Rewrites the source revision for staging, refuses dangerous settings, and registers it —
+ * unless one of the newest ACTIVE revisions of the family already has exactly this content
+ * (recorded by tag and re-checked by hash), which keeps re-runs from piling up revisions.
+ *
+ * @throws CloneValidationError for an unmappable reference or a blocking policy finding.
+ */
+export async function stageTaskDefinition(
+  staging: ContainerPlatform,
+  input: {
+    readonly source: RegisteredTaskDefinition;
+    readonly stagedImages: Readonly<Record<string, ImageReference>>;
+    readonly mappings: CloneMappings;
+    readonly policy?: ClonePolicy;
+  },
+): Promise<StagedTaskDefinition> {
+  const spec = rewriteForStaging(
+    stripAwsFilledFields(input.source),
+    input.mappings,
+    input.stagedImages,
+  );
+  const policyFindings = checkPolicy(spec, input.policy);
+  if (hasBlockingFindings(policyFindings)) {
+    throw new CloneValidationError(
+      `task definition ${spec.family} is refused by policy`,
+      describeFindings(policyFindings.filter((finding) => finding.severity === 'error')),
+    );
+  }
+  const hash = taskDefinitionHash(spec);
+  const revisions = await staging.listTaskDefinitionRevisions(spec.family);
+  for (const arn of revisions.slice(0, REUSE_LOOKBACK)) {
+    const candidate = await staging.describeTaskDefinition(arn);
+    const tagged = candidate.tags?.find(
+      (tag) => tag.name === TASK_DEFINITION_TAG_KEYS.contentHash,
+    )?.value;
+    if (
+      candidate.status === 'ACTIVE' &&
+      tagged === hash &&
+      taskDefinitionHash(stripAwsFilledFields(candidate)) === hash
+    ) {
+      return { taskDefinitionArn: arn, hash, spec, policyFindings, reused: true };
+    }
+  }
+  const registered = await staging.registerTaskDefinition(
+    spec,
+    stagedTaskDefinitionTags({ sourceTaskDefinitionArn: input.source.taskDefinitionArn, hash }),
+  );
+  return {
+    taskDefinitionArn: registered.taskDefinitionArn,
+    hash,
+    spec,
+    policyFindings,
+    reused: false,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Copy network rules
+
+/** Outcome of {@link syncNetwork}. */
+export interface StagedNetwork {
+  /** Source security group id → staging copy id. */
+  readonly groupCopies: Readonly<Record<string, string>>;
+  /** The staging groups with the rules they now hold. */
+  readonly rules: readonly NetworkRuleSet[];
+  readonly added: number;
+  readonly revoked: number;
+}
+
+/**
+ * Copies the service's security groups into the staging VPC: each found by its deterministic
+ * name or created, then its rules made exactly the mapped source rules (idempotent).
+ */
+export async function syncNetwork(
+  staging: NetworkRules,
+  sourceGroups: readonly NetworkRuleSet[],
+  mappings: CloneMappings,
+): Promise<StagedNetwork> {
+  const plan = planNetworkCopy(sourceGroups, mappings);
+  const twins: Record<string, string> = {};
+  for (const group of plan.groups) {
+    const existing = await staging.findGroup(group.vpcId, group.groupName);
+    twins[group.sourceGroupId] =
+      existing?.groupId ??
+      (await staging.createGroup({
+        vpcId: group.vpcId,
+        groupName: group.groupName,
+        description: group.description,
+        tags: group.tags,
+      }));
+  }
+  const rules = resolveStagingRules(plan, twins);
+  let added = 0;
+  let revoked = 0;
+  for (const group of rules) {
+    const result = await staging.syncRules(group.groupId, group);
+    added += result.added;
+    revoked += result.revoked;
+  }
+  return { groupCopies: twins, rules, added, revoked };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Service definition and dependency readiness
+
+/** Outcome of {@link prepareService}. */
+export interface PreparedService {
+  readonly serviceDefinition: ServiceSpec;
+  readonly dependencies: readonly Dependency[];
+  readonly ready: boolean;
+  /** Why it is not ready (each missing dependency and the fields that need it). */
+  readonly reasons: readonly string[];
+}
+
+/**
+ * Builds the staging service definition and checks that everything it and the task definition
+ * need but the clone does not copy (secrets, roles, target groups, keys, …) exists in staging.
+ */
+export async function prepareService(
+  probe: DependencyProbe,
+  input: {
+    readonly source: ServiceDescription;
+    readonly taskDefinition: StagedTaskDefinition;
+    readonly network: Pick<StagedNetwork, 'groupCopies'>;
+    readonly mappings: CloneMappings;
+    readonly kmsKeys?: readonly string[];
+  },
+): Promise<PreparedService> {
+  const serviceDefinition = buildStagingServiceSpec({
+    source: input.source,
+    taskDefinition: input.taskDefinition.spec,
+    taskDefinitionArn: input.taskDefinition.taskDefinitionArn,
+    mappings: input.mappings,
+    groupCopies: input.network.groupCopies,
+  });
+  const dependencies = listDependencies({
+    taskDefinition: input.taskDefinition.spec,
+    service: serviceDefinition,
+    ...(input.kmsKeys ? { kmsKeys: input.kmsKeys } : {}),
+  });
+  const present = await probe.present(dependencies);
+  const result = readiness(dependencies, present);
+  return {
+    serviceDefinition,
+    dependencies,
+    ready: result.status === 'ready',
+    reasons: result.reasons,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. Validate against staging and store the clone version
+
+/** Everything the earlier steps staged for one service. */
+export interface StagedPieces {
+  readonly source: Pick<SourceSnapshot, 'service' | 'taskDefinition'>;
+  readonly images: Readonly<Record<string, ImageReference>>;
+  readonly taskDefinition: StagedTaskDefinition;
+  readonly network: Pick<StagedNetwork, 'rules'>;
+  readonly service: Pick<PreparedService, 'serviceDefinition' | 'dependencies'>;
+}
+
+/** Outcome of {@link validateAndStore}. */
+export interface StoredClone {
+  readonly version: CloneVersion;
+  /** False when identical content was already stored (a re-run): no new version. */
+  readonly created: boolean;
+  readonly validation: CloneValidation;
+}
+
+/**
+ * Reads back what staging actually holds (digests, the revision and its hash, rules,
+ * dependencies), validates the clone against it, and stores it as a clone version. Identical
+ * content makes no new version; its status is brought up to date instead.
+ */
+export async function validateAndStore(
+  ports: {
+    readonly staging: SideAdapters;
+    readonly probe: DependencyProbe;
+    readonly inventory: InventoryRepository;
+  },
+  pieces: StagedPieces,
+  audit: { readonly actor: string; readonly trigger: string },
+): Promise<StoredClone> {
+  const { staging } = ports;
+  const imagesPresent = new Set<string>();
+  for (const image of Object.values(pieces.images)) {
+    try {
+      const found = await staging.registry.resolve(image.repository, image.digest);
+      imagesPresent.add(imageUri({ ...found, digest: image.digest }));
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+  }
+  let taskDefinition: { status: RegisteredTaskDefinition['status']; hash: string } | undefined;
+  try {
+    const described = await staging.platform.describeTaskDefinition(
+      pieces.taskDefinition.taskDefinitionArn,
+    );
+    taskDefinition = {
+      status: described.status,
+      hash: taskDefinitionHash(stripAwsFilledFields(described)),
+    };
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+  }
+  const rules: Record<string, NetworkRuleSet> = {};
+  const groupIds = pieces.network.rules.map((group) => group.groupId);
+  if (groupIds.length > 0) {
+    for (const group of await staging.network.describeGroups(groupIds))
+      rules[group.groupId] = group;
+  }
+  const dependenciesPresent = await ports.probe.present(pieces.service.dependencies);
+
+  const validation = validateClone({
+    expected: {
+      taskDefinitionArn: pieces.taskDefinition.taskDefinitionArn,
+      taskDefinitionHash: pieces.taskDefinition.hash,
+      images: pieces.images,
+      networkRules: pieces.network.rules,
+      dependencies: pieces.service.dependencies,
+      policyFindings: pieces.taskDefinition.policyFindings,
+    },
+    observed: { imagesPresent, taskDefinition, rules, dependenciesPresent },
+  });
+  const content = assembleCloneContent({
+    service: pieces.source.service,
+    sourceTaskDefinition: pieces.source.taskDefinition,
+    stagedTaskDefinition: pieces.taskDefinition.spec,
+    stagedTaskDefinitionArn: pieces.taskDefinition.taskDefinitionArn,
+    serviceDefinition: pieces.service.serviceDefinition,
+    images: pieces.images,
+    networkRules: pieces.network.rules,
+    dependencies: pieces.service.dependencies,
+  });
+  const stored = await ports.inventory.putClone({
+    content,
+    status: validation.status,
+    reasons: validation.reasons,
+    createdBy: audit.actor,
+    trigger: audit.trigger,
+  });
+  let version = stored.version;
+  if (!stored.created && version.status !== validation.status) {
+    version = await ports.inventory.setStatus(
+      version.service,
+      version.version,
+      validation.status,
+      validation.reasons,
+      audit.actor,
+    );
+  }
+  return { version, created: stored.created, validation };
+}

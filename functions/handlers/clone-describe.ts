@@ -1,0 +1,26 @@
+/**
+ * clone-validate-store, per service: reads the primary service, its task definition, image
+ * digests and security groups through the primary's read-only role.
+ */
+import { z } from 'zod';
+import {
+  describeSource,
+  type SideAdapters,
+  type SourceSnapshot,
+} from '../core/prebake/clone-steps';
+import { serviceItemSchema } from '../core/prebake/schemas';
+import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+
+/** The state's input: the Map item. */
+export const CloneDescribeEvent = z.object({
+  service: serviceItemSchema,
+});
+
+/** Builds the handler. */
+export function createCloneDescribeHandler(deps: Deps<{ readonly primary: SideAdapters }>) {
+  const get = lazyDeps(deps);
+  return async (event: unknown): Promise<SourceSnapshot> => {
+    const { service } = parseEvent(CloneDescribeEvent, event, 'clone-describe');
+    return describeSource(get().primary, service);
+  };
+}

@@ -43,10 +43,19 @@ export type SfnJson = Record<string, unknown>;
 /** Dispatches one SDK-integration call: service and action as in the Resource ARN. */
 export type SdkDispatcher = (service: string, action: string, params: SfnJson) => Promise<SfnJson>;
 
-/** An error as a Step Functions Task state sees it: `name` is the `Error`, `message` the `Cause`. */
+/**
+ * An error as a Step Functions Task state sees it: `name` is the `Error`, `message` the `Cause`.
+ * The sandbox error it stands for travels on `sourceError`, not on `cause`: local runners report
+ * `cause ?? message` as the Cause, which must stay the service's message.
+ */
 export class SfnTaskError extends Error {
-  public constructor(name: string, message: string, options?: ErrorOptions) {
-    super(message, options);
+  public constructor(
+    name: string,
+    message: string,
+    /** The typed sandbox error this one translates, if any. */
+    public readonly sourceError?: unknown,
+  ) {
+    super(message);
     this.name = name;
   }
 }
@@ -335,7 +344,7 @@ function securityGroupOut(group: NetworkRuleSet, owner: string): SfnJson {
 function translate(service: string, action: string, error: unknown): unknown {
   if (error instanceof SfnTaskError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  const wrap = (name: string, text = message) => new SfnTaskError(name, text, { cause: error });
+  const wrap = (name: string, text = message) => new SfnTaskError(name, text, error);
   if (service === 'ec2') {
     const code =
       error instanceof ThrottlingError

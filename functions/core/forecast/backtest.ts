@@ -55,7 +55,12 @@ export function backtestErrors(
  * Mean absolute error, averaged per step first so steps with many origins (the short ones) do
  * not dominate the choice of model for a whole horizon.
  */
-export function horizonMae(errors: Float64Array, origins: number, h: number): number {
+export function horizonMae(
+  errors: Float64Array,
+  origins: number,
+  h: number,
+  include: (origin: number) => boolean = () => true,
+): number {
   let total = 0;
   let steps = 0;
   for (let k = 0; k < h; k++) {
@@ -63,7 +68,7 @@ export function horizonMae(errors: Float64Array, origins: number, h: number): nu
     let c = 0;
     for (let i = 0; i < origins; i++) {
       const e = errors[i * h + k] ?? Number.NaN;
-      if (Number.isFinite(e)) {
+      if (Number.isFinite(e) && include(i)) {
         s += Math.abs(e);
         c++;
       }

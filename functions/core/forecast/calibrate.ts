@@ -19,8 +19,8 @@ export interface Calibration {
   /** Where the errors came from. */
   readonly source: 'backtest' | 'seasonal-differences';
   /**
-   * Effective number of independent error samples for the finite-sample correction: errors
-   * along one horizon are strongly dependent, so the exchangeable unit is a whole trajectory.
+   * Effective number of exchangeable error samples for the finite-sample correction: errors
+   * along one horizon are strongly dependent, so the unit is a whole trajectory (one origin).
    */
   readonly effective: number;
 }
@@ -39,7 +39,6 @@ export function calibrateFromErrors(
   origins: number,
   h: number,
   floor: number,
-  effective: number = origins,
 ): Calibration {
   const abs = new Float64Array(h);
   const cnt = new Float64Array(h);
@@ -70,7 +69,6 @@ export function calibrateFromErrors(
     const base = scales[lastKnown] ?? floor;
     for (let k = lastKnown + 1; k < h; k++) scales[k] = base * Math.sqrt((k + 1) / (lastKnown + 1));
   }
-  const inflate = Number(process.env.FC_INF ?? 1);
   for (let k = 0; k < h; k++) scales[k] = Math.max(scales[k] ?? 0, floor);
   const zs: number[] = [];
   let num = 0;
@@ -83,7 +81,7 @@ export function calibrateFromErrors(
         prev = Number.NaN;
         continue;
       }
-      const z = (inflate * e) / (scales[k] ?? floor);
+      const z = e / (scales[k] ?? floor);
       zs.push(z);
       if (Number.isFinite(prev)) {
         num += prev * z;
@@ -93,7 +91,14 @@ export function calibrateFromErrors(
     }
   }
   const rho = den > 0 ? Math.min(0.99, Math.max(0, num / den)) : 0;
-  return { scales, z: Float64Array.from(zs).sort(), rho, source: 'backtest', effective };
+  // One origin's whole error trajectory is the exchangeable unit, not one error.
+  return {
+    scales,
+    z: Float64Array.from(zs).sort(),
+    rho,
+    source: 'backtest',
+    effective: Math.max(1, origins),
+  };
 }
 
 /**
@@ -125,9 +130,9 @@ export function calibrateFromDifferences(
 }
 
 /**
- * The standardised error at level `tau` with the split-conformal correction: with `n` errors,
- * level τ is widened to 0.5 + (τ − 0.5)(n + 1)/n so intervals keep their coverage in finite
- * samples.
+ * The standardised error at level `tau` with the split-conformal correction: with `n`
+ * exchangeable samples ({@link Calibration.effective}), level τ is widened to
+ * 0.5 + (τ − 0.5)(n + 1)/n so intervals keep their coverage in finite samples.
  */
 export function zQuantile(cal: Calibration, tau: number): number {
   if (cal.z.length === 0) return 0;

@@ -3,7 +3,13 @@
  * inside it, combines the best few with inverse-squared-error weights, and calibrates the
  * predictive distribution from the combination's own backtest errors.
  */
-import { backtestErrors, backtestOrigins, DEFAULT_BACKTEST_ORIGINS, runBacktest } from './backtest';
+import {
+  backtestErrors,
+  backtestOrigins,
+  DEFAULT_BACKTEST_ORIGINS,
+  horizonMae,
+  runBacktest,
+} from './backtest';
 import {
   type Calibration,
   calibrateFromDifferences,
@@ -94,16 +100,32 @@ export function forecast(input: ForecastInput): ForecastResult {
   );
   const results = runBacktest(ctx, pool, origins, h);
   results.sort((a, b) => a.mae - b.mae);
-  const members = chooseMembers(results, input.maxMembers ?? DEFAULT_MAX_MEMBERS);
+  const maxMembers = input.maxMembers ?? DEFAULT_MAX_MEMBERS;
+  const members = chooseMembers(results, maxMembers);
 
   const level = Math.abs(median(ctx.y));
   const floor = 1e-9 * Math.max(1, Number.isFinite(level) ? level : 1);
   let cal: Calibration | undefined;
   let used: Member[] = members;
   if (members.length) {
-    const combined = origins.map((_, i) => {
+    // Each origin's combination is chosen without the origins whose horizons overlap it, so
+    // the calibration errors carry the cost of model selection instead of hiding it.
+    const combined = origins.map((oi, i) => {
+      const honest = results
+        .map((r) => ({
+          model: r.model,
+          mae: horizonMae(
+            r.errors,
+            origins.length,
+            h,
+            (j) => Math.abs((origins[j] ?? 0) - oi) >= h,
+          ),
+        }))
+        .filter((r) => Number.isFinite(r.mae))
+        .sort((a, b) => a.mae - b.mae);
+      const chosen = honest.length ? chooseMembers(honest, maxMembers) : members;
       const f = new Float64Array(h);
-      for (const m of members) {
+      for (const m of chosen) {
         const r = results.find((x) => x.model === m.model);
         const mf = r?.forecasts[i];
         for (let k = 0; k < h; k++) f[k] = (f[k] ?? 0) + m.weight * (mf?.[k] ?? 0);

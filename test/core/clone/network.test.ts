@@ -179,6 +179,31 @@ describe('Module: clone/network', () => {
       expect(run).toThrow(/sg-web\.ingress\[1\]: prefix list pl-123 is regional/);
     });
 
+    it('maps a prefix list and refuses two groups that would share a staging name', () => {
+      // Arrange
+      const [web] = sourceGroups() as [NetworkRuleSet];
+      const withPrefixList = {
+        ...web,
+        ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, prefixListId: 'pl-src' }],
+      };
+      const twin = { ...web, groupId: 'sg-other', ingress: [], egress: [] };
+
+      // Act
+      const plan = planNetworkCopy(
+        [withPrefixList],
+        mappings({ prefixLists: { 'pl-src': 'pl-stg' } }),
+      );
+      const clash = () => planNetworkCopy([web, twin], mappings());
+
+      // Assert
+      expect(plan.groups[0]?.ingress).toEqual([
+        { protocol: 'tcp', fromPort: 443, toPort: 443, prefixListId: 'pl-stg' },
+      ]);
+      expect(clash).toThrow(
+        /sg-web: staging name understudy-shop-web is also the copy of sg-other/,
+      );
+    });
+
     it('resolves twins into final staging rules, and names a missing twin', () => {
       // Arrange
       const plan = planNetworkCopy(sourceGroups(), mappings());

@@ -145,6 +145,35 @@ describe('Module: clone/service-definition', () => {
       ]);
     });
 
+    it('maps service registries and custom capacity providers, and refuses unmapped registries', () => {
+      // Arrange
+      const registry = 'arn:aws:servicediscovery:eu-west-1:111111111111:service/srv-1';
+      const source: ServiceDescription = {
+        ...sourceService(),
+        serviceRegistries: [{ registryArn: registry }],
+        capacityProviderStrategy: [{ capacityProvider: 'prod-asg', weight: 1 }],
+      };
+      const config = mappings({
+        serviceRegistries: { [registry]: 'arn:staged-registry' },
+        capacityProviders: { 'prod-asg': 'staging-asg' },
+      });
+
+      // Act
+      const spec = buildStagingServiceSpec(input(source, { mappings: config }));
+      const issues = issuesOf(() =>
+        buildStagingServiceSpec(input(source, { mappings: { ...config, serviceRegistries: {} } })),
+      );
+
+      // Assert
+      expect(spec.serviceRegistries).toEqual([{ registryArn: 'arn:staged-registry' }]);
+      expect(spec.capacityProviderStrategy).toEqual([
+        { capacityProvider: 'staging-asg', weight: 1 },
+      ]);
+      expect(issues).toEqual([
+        `serviceRegistries[${registry}]: ${registry} belongs to the primary (111111111111/eu-west-1) and has no mapping in serviceRegistries`,
+      ]);
+    });
+
     it('keeps the capacity provider strategy and drops the launch type when both are set', () => {
       // Arrange
       const source: ServiceDescription = {

@@ -318,6 +318,46 @@ describe('Module: clone/task-definition', () => {
       ]);
     });
 
+    it('refuses an unmapped primary ARN in an environment value or log option, once per ARN', () => {
+      // Arrange
+      const topic = 'arn:aws:sns:eu-west-1:111111111111:alerts';
+      const spec: TaskDefinitionSpec = {
+        family: 'f',
+        containerDefinitions: [
+          {
+            name: 'web',
+            image: 'x',
+            environment: [{ name: 'TOPICS', value: `${topic} ${topic}` }],
+            logConfiguration: {
+              logDriver: 'awsfirelens',
+              options: {
+                delivery_stream: 'arn:aws:firehose:eu-west-1:111111111111:deliverystream/logs',
+              },
+            },
+          },
+        ],
+      };
+
+      // Act
+      const error = rewriteError(() => rewriteForStaging(spec, mappings(), stagedImages()));
+      const rewritten = rewriteForStaging(
+        spec,
+        mappings({ rewriteRegionAndAccount: ['environment', 'logOptions'] }),
+        stagedImages(),
+      );
+
+      // Assert
+      expect(error.issues).toEqual([
+        `containerDefinitions[web].environment[TOPICS]: ${topic} belongs to the primary (111111111111/eu-west-1) and has no mapping in arns`,
+        expect.stringMatching(
+          /^containerDefinitions\[web\]\.logConfiguration\.options\[delivery_stream\]: arn:aws:firehose/,
+        ),
+      ]);
+      expect(rewritten.containerDefinitions[0]?.logConfiguration?.options).toEqual({
+        delivery_stream: 'arn:aws:firehose:eu-central-1:222222222222:deliverystream/logs',
+      });
+    });
+
     it('rewrites unmapped primary ARNs generically only for the fields config allows', () => {
       // Arrange
       const spec: TaskDefinitionSpec = {

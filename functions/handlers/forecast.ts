@@ -196,25 +196,25 @@ export const metrics = new Metrics({ serviceName: 'understudy-forecast', namespa
 /**
  * Publishes, per forecast series, `ForecastP50`/`ForecastP90` of the first step (timestamped at
  * that step) and `Actual` (timestamped at the last observed slot), dimensioned by Service and
- * Metric; and the cycle's counts as plain metrics.
+ * Metric; and the cycle's counts as plain metrics. Each value is its own single-metric blob, so
+ * every one carries its own timestamp.
  */
 export function publishForecastMetrics(emf: Metrics, summary: CycleSummary): void {
+  const emit = (s: (typeof summary.series)[number], name: string, value: number, at: string) => {
+    // A single-metric instance flushes (and forgets its dimensions and timestamp) on addMetric.
+    const one = emf.singleMetric();
+    one.addDimensions({ Service: s.service, Metric: s.metric });
+    one.setTimestamp(new Date(at));
+    one.addMetric(name, MetricUnit.NoUnit, value);
+  };
   for (const s of summary.series) {
     if (s.status !== 'forecast') continue;
-    if (s.nextTimestamp !== undefined && (s.nextP50 !== undefined || s.nextP90 !== undefined)) {
-      const forecast = emf.singleMetric();
-      forecast.addDimensions({ Service: s.service, Metric: s.metric });
-      forecast.setTimestamp(new Date(s.nextTimestamp));
-      if (s.nextP50 !== undefined) forecast.addMetric('ForecastP50', MetricUnit.NoUnit, s.nextP50);
-      if (s.nextP90 !== undefined) forecast.addMetric('ForecastP90', MetricUnit.NoUnit, s.nextP90);
-      forecast.publishStoredMetrics();
+    if (s.nextTimestamp !== undefined) {
+      if (s.nextP50 !== undefined) emit(s, 'ForecastP50', s.nextP50, s.nextTimestamp);
+      if (s.nextP90 !== undefined) emit(s, 'ForecastP90', s.nextP90, s.nextTimestamp);
     }
     if (s.lastActual !== undefined && s.lastActualTimestamp !== undefined) {
-      const actual = emf.singleMetric();
-      actual.addDimensions({ Service: s.service, Metric: s.metric });
-      actual.setTimestamp(new Date(s.lastActualTimestamp));
-      actual.addMetric('Actual', MetricUnit.NoUnit, s.lastActual);
-      actual.publishStoredMetrics();
+      emit(s, 'Actual', s.lastActual, s.lastActualTimestamp);
     }
   }
   emf.addMetric('SeriesForecast', MetricUnit.Count, summary.seriesForecast);

@@ -4,10 +4,18 @@
  * they receive one (STYLE.md §3), which is how tests point the same code at moto or a mock.
  */
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { EFSClient } from '@aws-sdk/client-efs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { ServiceDiscoveryClient } from '@aws-sdk/client-servicediscovery';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import {
   type AssumeRoleOptions,
@@ -15,6 +23,7 @@ import {
   type CredentialsProvider,
 } from '../adapters/aws/assume-role';
 import { CloudWatchMetricsSource } from '../adapters/aws/cloudwatch-metrics-source';
+import type { DependencyProbeClients } from '../adapters/aws/dependency-probe';
 import { Ec2NetworkRules } from '../adapters/aws/ec2-network-rules';
 import { EcrImageRegistry } from '../adapters/aws/ecr-image-registry';
 import { EcsContainerPlatform } from '../adapters/aws/ecs-container-platform';
@@ -158,3 +167,24 @@ export const localClients: AwsClients = awsClients();
 
 /** DynamoDB client for this Lambda's own region, built once per container. */
 export const dynamoDbClient: DynamoDBClient = new DynamoDBClient(clientConfig());
+
+/**
+ * The clients an `AwsDependencyProbe` asks, for one account + region with the same settings and
+ * credentials. IAM is global, so its client follows the SDK's own endpoint resolution. Building
+ * ten clients is not free: call it once per region (module scope or a memo), not per invocation.
+ */
+export function dependencyProbeClients(overrides: ClientOverrides = {}): DependencyProbeClients {
+  const config = clientConfig(overrides);
+  return {
+    ecs: new ECSClient(config),
+    ec2: new EC2Client(config),
+    secretsManager: new SecretsManagerClient(config),
+    ssm: new SSMClient(config),
+    iam: new IAMClient(config),
+    logs: new CloudWatchLogsClient(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
+    kms: new KMSClient(config),
+    serviceDiscovery: new ServiceDiscoveryClient(config),
+    efs: new EFSClient(config),
+  };
+}

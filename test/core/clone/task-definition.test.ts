@@ -10,7 +10,11 @@ import {
   taskDefinitionHash,
 } from '../../../functions/core/clone/task-definition';
 import { ValidationError } from '../../../functions/core/errors';
-import { isDigest, type TaskDefinitionSpec } from '../../../functions/core/model';
+import {
+  type ImageReference,
+  isDigest,
+  type TaskDefinitionSpec,
+} from '../../../functions/core/model';
 import {
   digest,
   mappings,
@@ -456,24 +460,32 @@ describe('Module: clone/task-definition', () => {
 
     it('never leaves an image that is not a staging digest (property)', () => {
       const containerName = fc.stringMatching(/^[a-z][a-z0-9-]{0,10}$/);
+      // A staged image may be missing, tag-only, malformed, from another registry, or valid.
+      const stagedArb = fc.option(
+        fc.record({
+          registry: fc.constantFrom(STAGING_REGISTRY, STAGING_REGISTRY, 'docker.io'),
+          digest: fc.oneof(
+            fc.stringMatching(/^[0-9a-f]{64}$/).map((hex) => `sha256:${hex}`),
+            fc.constantFrom('latest', 'sha256:abc', `sha256:${'A'.repeat(64)}`),
+          ),
+        }),
+      );
       fc.assert(
         fc.property(
           fc.uniqueArray(containerName, { minLength: 1, maxLength: 5 }),
-          fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
+          fc.array(stagedArb, { minLength: 5, maxLength: 5 }),
           (names, staged) => {
             const spec: TaskDefinitionSpec = {
               family: 'f',
               containerDefinitions: names.map((name) => ({ name, image: `src/${name}:latest` })),
             };
             const images = Object.fromEntries(
-              names
-                .filter((_, index) => staged[index])
-                .map((name) => [
-                  name,
-                  { registry: STAGING_REGISTRY, repository: name, digest: digest('c') },
-                ]),
-            );
-            let result: TaskDefinitionSpec | undefined;
+              names.flatMap((name, index) => {
+                const image = staged[index];
+                return image ? [[name, { ...image, repository: name }]] : [];
+              }),
+            ) as Record<string, ImageReference>;
+            let result: TaskDefinitionSpec;
             try {
               result = rewriteForStaging(spec, mappings(), images);
             } catch (error) {
@@ -482,7 +494,7 @@ describe('Module: clone/task-definition', () => {
             }
             for (const container of result.containerDefinitions) {
               const [repo, pinned] = container.image.split('@');
-              expect(repo?.startsWith(`${STAGING_REGISTRY}/`)).toBe(true);
+              expect(repo).toBe(`${STAGING_REGISTRY}/${container.name}`);
               expect(isDigest(pinned ?? '')).toBe(true);
             }
           },

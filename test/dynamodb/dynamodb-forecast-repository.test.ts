@@ -150,6 +150,16 @@ describe('Class: DynamoDbForecastRepository', () => {
       await expect(repo.put(broken)).rejects.toThrow(ValidationError);
     });
 
+    it('refuses non-finite values, which JSON cannot carry', async () => {
+      // Arrange
+      const base = forecast(SERVICE, 'cpu', T0, 2);
+      const broken = { ...base, mean: [1, Number.NaN] };
+
+      // Act / Assert
+      await expect(repo.put(broken)).rejects.toThrow(/non-finite/);
+      expect(await repo.getLatest(SERVICE, 'cpu')).toBeUndefined();
+    });
+
     it('refuses an unknown metric', async () => {
       // Arrange
       const base = forecast(SERVICE, 'cpu', T0);

@@ -306,14 +306,18 @@ export class DynamoDbForecastRepository implements ForecastRepository {
     if (forecast.timestamps.length !== steps) {
       problems.push(`timestamps has ${forecast.timestamps.length} entries, mean has ${steps}`);
     }
+    if (!forecast.mean.every(Number.isFinite)) problems.push('mean holds a non-finite value');
     for (const [level, values] of Object.entries(forecast.quantiles)) {
+      // JSON would silently turn NaN/Infinity into null: refuse instead of storing a lie.
+      if (!values.every(Number.isFinite))
+        problems.push(`quantile ${level} holds a non-finite value`);
       if (values.length !== steps)
         problems.push(`quantile ${level} has ${values.length} entries, mean has ${steps}`);
     }
     if (problems.length > 0) throw new ValidationError('invalid forecast', problems);
 
     const round = (values: readonly number[]): number[] =>
-      values.map((v) => (Number.isFinite(v) ? Number(v.toPrecision(this.significantDigits)) : v));
+      values.map((v) => Number(v.toPrecision(this.significantDigits)));
     const t0 = evenlySpaced(forecast.timestamps, forecast.intervalSeconds);
     const body: ForecastBody = {
       service: forecast.service,

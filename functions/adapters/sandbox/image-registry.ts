@@ -107,17 +107,13 @@ export class SandboxImageRegistry implements ImageRegistry {
     );
   }
 
-  /** BatchCheckLayerAvailability, 100 digests per call. */
+  /** BatchCheckLayerAvailability, 100 digests per call (no call for an empty list). */
   public async hasBlobs(
     repository: string,
     digests: readonly Digest[],
   ): Promise<ReadonlySet<Digest>> {
     const present = new Set<Digest>();
-    for (
-      let offset = 0;
-      offset < Math.max(digests.length, 1);
-      offset += MAX_LAYER_CHECKS_PER_CALL
-    ) {
+    for (let offset = 0; offset < digests.length; offset += MAX_LAYER_CHECKS_PER_CALL) {
       const chunk = digests.slice(offset, offset + MAX_LAYER_CHECKS_PER_CALL);
       const found = await this.cloud.call(this.location, 'ecr:BatchCheckLayerAvailability', () =>
         this.ecr.hasBlobs(repository, chunk),

@@ -38,7 +38,23 @@ export {
   SandboxCloud,
   type SandboxCloudOptions,
 } from './sandbox-cloud';
-export { type MetricIdentity, sha256Digest } from './sandbox-state';
+export {
+  applyStat,
+  type BlobRecord,
+  Ec2State,
+  EcrState,
+  EcsState,
+  type LaunchPlan,
+  LocationState,
+  type MetricIdentity,
+  MetricsState,
+  metricKey,
+  parseManifest,
+  ruleKey,
+  sha256Digest,
+  shortName,
+  type TaskLauncher,
+} from './sandbox-state';
 export {
   createSdkDispatcher,
   parseSdkResource,

@@ -1,4 +1,5 @@
 import {
+  parseEcrUri,
   SANDBOX_PRIMARY,
   SANDBOX_STAGING,
   type SandboxCloud,
@@ -292,5 +293,25 @@ describe('Class: SandboxCloud (seeding and faults)', () => {
         outcome: 'timeout',
       });
     });
+  });
+});
+
+describe('Function: parseEcrUri', () => {
+  it('parses ECR URIs by digest, by tag and without either, and ignores other registries', () => {
+    // Act / Assert
+    const digest = `sha256:${'a'.repeat(64)}`;
+    expect(parseEcrUri(`111111111111.dkr.ecr.eu-west-1.amazonaws.com/shop/web@${digest}`)).toEqual({
+      account: '111111111111',
+      region: 'eu-west-1',
+      repository: 'shop/web',
+      reference: digest,
+    });
+    expect(parseEcrUri('111111111111.dkr.ecr.eu-west-1.amazonaws.com/shop/web:v1')?.reference).toBe(
+      'v1',
+    );
+    expect(parseEcrUri('111111111111.dkr.ecr.eu-west-1.amazonaws.com/shop/web')?.reference).toBe(
+      'latest',
+    );
+    expect(parseEcrUri('public.ecr.aws/nginx/nginx:1.27')).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import {
   SFN_ERROR_NAMES,
   SfnTaskError,
   SUPPORTED_SDK_INTEGRATIONS,
+  toPascal,
 } from '../../../functions/adapters/sandbox';
 import { newCloud, START_MS, seedWorld } from './fixtures';
 
@@ -414,6 +415,22 @@ describe('Function: createSdkDispatcher', () => {
       await expect(sdk('ecs', 'deleteCluster', {})).rejects.toThrow(
         /no SDK integration for ecs:deleteCluster/,
       );
+    });
+  });
+});
+
+describe('Function: toPascal', () => {
+  it('upper-cases structure keys, keeps map keys, and turns dates into ISO strings', () => {
+    // Act
+    const out = toPascal({
+      logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': 'g' } },
+      items: [{ createdAt: new Date(0) }],
+    });
+
+    // Assert
+    expect(out).toEqual({
+      LogConfiguration: { LogDriver: 'awslogs', Options: { 'awslogs-group': 'g' } },
+      Items: [{ CreatedAt: '1970-01-01T00:00:00.000Z' }],
     });
   });
 });

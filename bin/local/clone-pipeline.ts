@@ -4,7 +4,11 @@
  * (ECS/ECR/EC2 of a primary and a staging location) and the real DynamoDB repositories on
  * dynalite. Tests, `npm run bench:clone` and the local drill all build on this.
  */
-import { PutItemCommand, type PutItemCommandInput } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBClient,
+  PutItemCommand,
+  type PutItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
 import { DynamoDbForecastRepository } from '../../functions/adapters/aws/dynamodb-forecast-repository';
 import { DynamoDbInventoryRepository } from '../../functions/adapters/aws/dynamodb-inventory-repository';
 import { DynamoDbPlanRepository } from '../../functions/adapters/aws/dynamodb-plan-repository';
@@ -83,6 +87,12 @@ export interface LocalCloneWorld {
   readonly failureItems: PutItemCommandInput[];
 }
 
+/** The sandbox half of a {@link LocalCloneWorld}: seeded clouds, dependencies and settings. */
+export type SeededCloneWorld = Pick<
+  LocalCloneWorld,
+  'cloud' | 'primary' | 'staging' | 'probe' | 'settings'
+>;
+
 /** Options of {@link createLocalCloneWorld}. */
 export interface LocalCloneWorldOptions {
   /** How many protected services to seed in the primary. @default 3 */
@@ -108,9 +118,7 @@ export function seededServiceKey(index: number): ServiceKey {
  * target group) and a staging location with a cluster, VPC, subnets and every dependency the
  * clones need; starts dynalite and wires the real repositories.
  */
-export async function createLocalCloneWorld(
-  options: LocalCloneWorldOptions = {},
-): Promise<LocalCloneWorld> {
+export function seedCloneWorld(options: LocalCloneWorldOptions = {}): SeededCloneWorld {
   const count = options.services ?? 3;
   const cloud = new SandboxCloud({ seed: options.seed ?? 7, ...options.cloud });
   const primary = SANDBOX_PRIMARY;
@@ -249,28 +257,41 @@ export async function createLocalCloneWorld(
     services,
   });
 
+  return { cloud, primary, staging, probe, settings };
+}
+
+/** The repositories of a world, on one DynamoDB endpoint. */
+export function cloneRepositories(
+  client: DynamoDBClient,
+  tables: DynaliteTableNames,
+  clock: SandboxCloud['clock'],
+): Pick<LocalCloneWorld, 'inventory' | 'plans' | 'forecasts'> {
+  return {
+    inventory: new DynamoDbInventoryRepository(client, tables.inventory, { clock }),
+    plans: new DynamoDbPlanRepository(client, tables.inventory, { clock }),
+    forecasts: new DynamoDbForecastRepository(client, tables.forecasts),
+  };
+}
+
+/** {@link seedCloneWorld}, then dynalite (started, or fresh tables in `options.dynamo`) and the repositories. */
+export async function createLocalCloneWorld(
+  options: LocalCloneWorldOptions = {},
+): Promise<LocalCloneWorld> {
+  const seeded = seedCloneWorld(options);
   const dynamo = options.dynamo ?? (await startDynalite());
   const tables = options.dynamo ? await dynamo.createTables() : dynamo.tableNames;
   return {
-    cloud,
-    primary,
-    staging,
-    probe,
+    ...seeded,
     dynamo,
     tables,
-    inventory: new DynamoDbInventoryRepository(dynamo.client, tables.inventory, {
-      clock: cloud.clock,
-    }),
-    plans: new DynamoDbPlanRepository(dynamo.client, tables.inventory, { clock: cloud.clock }),
-    forecasts: new DynamoDbForecastRepository(dynamo.client, tables.forecasts),
-    settings,
+    ...cloneRepositories(dynamo.client, tables, seeded.cloud.clock),
     reports: [],
     failureItems: [],
   };
 }
 
 /** Adapters of one side of the world. */
-export function sideOf(world: LocalCloneWorld, location: Location): SideAdapters {
+export function sideOf(world: Pick<LocalCloneWorld, 'cloud'>, location: Location): SideAdapters {
   return {
     platform: world.cloud.containerPlatform(location),
     registry: world.cloud.imageRegistry(location),
@@ -282,7 +303,19 @@ const quietLogger: LoggerLike = { debug() {}, info() {}, warn() {}, error() {} }
 
 /** Binds every Task state of the ASL file to the real handlers over the world. */
 export function cloneBindings(
-  world: LocalCloneWorld,
+  world: Pick<
+    LocalCloneWorld,
+    | 'cloud'
+    | 'primary'
+    | 'staging'
+    | 'probe'
+    | 'settings'
+    | 'inventory'
+    | 'plans'
+    | 'forecasts'
+    | 'reports'
+    | 'failureItems'
+  > & { readonly dynamo: { readonly client: DynamoDBClient } },
   options: { readonly logger?: LoggerLike } = {},
 ): StateMachineBindings {
   const logger = options.logger ?? quietLogger;
@@ -340,6 +373,8 @@ export function cloneBindings(
   };
 }
 
+let runCounter = 0;
+
 /** Runs the real clone-validate-store ASL over the world. */
 export function runClonePipeline(
   world: LocalCloneWorld,
@@ -350,7 +385,16 @@ export function runClonePipeline(
   },
   options: { readonly bindings?: StateMachineBindings; readonly logger?: LoggerLike } = {},
 ): Promise<StateMachineRun> {
+  runCounter += 1;
+  const name = `local-${runCounter}-${input.trigger}`;
   return runStateMachine({
+    context: {
+      Execution: {
+        Id: `arn:aws:states:${world.staging.region}:${world.staging.account}:execution:${CLONE_STATE_MACHINE}:${name}`,
+        Name: name,
+        StartTime: new Date(world.cloud.clock.now()).toISOString(),
+      },
+    },
     name: CLONE_STATE_MACHINE,
     substitutions: cloneSubstitutions(world.tables.inventory),
     input,

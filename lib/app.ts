@@ -92,7 +92,10 @@ export function buildApp(options: BuildAppOptions = {}): UnderstudyApp {
   const health = new HealthStack(app, STACK_IDS.health, {
     config,
     stagingEventBusArn: staging.defaultEventBusArn,
+    primaryReadRole: observer.sourceReadRole.role,
   });
+  // The probe reads ECS in the primary as the observer's read-only role.
+  observer.trust(health.probe.probe.role);
 
   const warnings = configWarnings(config);
   for (const warning of warnings) {

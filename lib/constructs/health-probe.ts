@@ -20,14 +20,18 @@ export interface HealthProbeProps {
   /** Region of the deployment authority the probe reads (the primary's). */
   readonly primaryRegion: string;
   /**
+   * The primary's read-only role the probe assumes for its ECS read (`ObserverStack`'s
+   * `sourceReadRole.role`). That role must trust {@link HealthProbe.probe}'s role.
+   */
+  readonly primaryReadRole: iam.IRole;
+  /**
    * Name of the authority (the metric's `Authority` dimension).
    * @default 'primary'
    */
   readonly authority?: string;
   /**
-   * Clusters the authority must list for a healthy verdict. Only meaningful when the probe reads
-   * as the primary account; from another account, leave empty (a reachability check).
-   * @default []
+   * Clusters the authority must list for a healthy verdict.
+   * @default [] (any authenticated answer in time is healthy)
    */
   readonly expectedClusters?: readonly string[];
   /**
@@ -64,7 +68,8 @@ export interface HealthProbeProps {
 
 /**
  * The authority heartbeat: a scheduled Express workflow (`statemachines/health-probe.asl.json`)
- * that makes one authenticated ECS read in the primary region through a Lambda and publishes
+ * that makes one authenticated ECS read in the primary region through a Lambda (as the
+ * primary's read-only role) and publishes
  * `AuthorityHeartbeat`, and the alarm on it. Run it outside the primary's region; add
  * {@link heartbeatAlarm} to the detection quorum.
  */
@@ -89,17 +94,20 @@ export class HealthProbe extends Construct {
     this.probe = new UnderstudyFunction(this, 'Probe', {
       entry: 'functions/handlers/health-probe.ts',
       description: 'Understudy authority probe: one authenticated ECS read in the primary region',
-      environment: { PRIMARY_REGION: props.primaryRegion, PROBE_TIMEOUT_MS: '5000' },
+      environment: {
+        PRIMARY_REGION: props.primaryRegion,
+        PRIMARY_READ_ROLE_ARN: props.primaryReadRole.roleArn,
+      },
       timeout: Duration.seconds(10),
       logEncryptionKey: props.logEncryptionKey,
       logRemovalPolicy: removalPolicy,
     });
+    // The ECS read itself is granted to the read-only role in the primary account.
     this.probe.role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'ListClustersInPrimaryRegion',
-        actions: ['ecs:ListClusters'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:RequestedRegion': props.primaryRegion } },
+        sid: 'AssumePrimaryReadRole',
+        actions: ['sts:AssumeRole'],
+        resources: [props.primaryReadRole.roleArn],
       }),
     );
 
@@ -177,10 +185,5 @@ export class HealthProbe extends Construct {
           'cloudwatch:PutMetricData (limited by cloudwatch:namespace), X-Ray tracing and CloudWatch Logs delivery support no resource-level permissions.',
       },
     );
-    Validations.of(this.probe.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'ecs:ListClusters and X-Ray tracing support no resource-level permissions; ListClusters is limited to the primary region by aws:RequestedRegion.',
-    });
   }
 }

@@ -26,6 +26,7 @@ export const SOURCE_READ_ACTIONS = {
   ],
   /** Actions AWS cannot scope to a resource: limited to the primary region by condition. */
   unscoped: [
+    'ecs:ListClusters',
     'ecr:GetAuthorizationToken',
     'ec2:DescribeSecurityGroupRules',
     'ec2:DescribeSecurityGroups',
@@ -139,7 +140,7 @@ export class SourceReadRole extends Construct {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'ecr:GetAuthorizationToken, ec2:Describe* and cloudwatch:GetMetricData/GetMetricStatistics/ListMetrics/DescribeAlarms support no resource-level permissions; limited to the primary region by aws:RequestedRegion.',
+          'ecs:ListClusters, ecr:GetAuthorizationToken, ec2:Describe* and cloudwatch:GetMetricData/GetMetricStatistics/ListMetrics/DescribeAlarms support no resource-level permissions; limited to the primary region by aws:RequestedRegion.',
       },
     );
   }

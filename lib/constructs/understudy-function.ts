@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, PhysicalName, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -102,6 +102,9 @@ export class UnderstudyFunction extends Construct {
     // Our own role instead of AWSLambdaBasicExecutionRole: that managed policy may write to
     // every log group in the account; this one writes only to its own.
     this.role = new iam.Role(this, 'Role', {
+      // Named only if a stack in another account references it (e.g. a trust policy in the
+      // primary account); otherwise CloudFormation names it.
+      roleName: PhysicalName.GENERATE_IF_NEEDED,
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Execution role of ${props.description}`.slice(0, 1000),
     });

@@ -14,6 +14,16 @@ export interface HealthStackProps extends UnderstudyStackProps {
    * @default - the staging region's default event bus
    */
   readonly stagingEventBusArn?: string;
+  /**
+   * The primary's read-only role the authority probe assumes (`ObserverStack.sourceReadRole.role`).
+   * Trust the probe's role on it: `observer.trust(health.probe.probe.role)`.
+   */
+  readonly primaryReadRole: iam.IRole;
+  /**
+   * Clusters the authority must list for a healthy probe verdict.
+   * @default - the clusters of `config.services` (none with a service selector)
+   */
+  readonly expectedClusters?: readonly string[];
 }
 
 /** Event pattern `detail-type` of CloudWatch alarm state changes. */
@@ -56,6 +66,10 @@ export class HealthStack extends Stack {
     });
     this.probe = new HealthProbe(this, 'Probe', {
       primaryRegion: config.primary.region,
+      primaryReadRole: props.primaryReadRole,
+      expectedClusters: props.expectedClusters ?? [
+        ...new Set((config.services ?? []).map((s) => s.cluster)),
+      ],
       evaluationPeriods: healthCheck.alarmEvaluationPeriods,
       removalPolicy: removalPolicyOf(config),
     });

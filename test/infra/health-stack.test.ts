@@ -122,7 +122,7 @@ describe('Class: HealthStack', () => {
           Match.objectLike({
             Input: JSON.stringify({
               authority: 'primary',
-              expectedClusters: [],
+              expectedClusters: ['shop'],
               maxLatencyMs: 3000,
             }),
           }),
@@ -138,19 +138,48 @@ describe('Class: HealthStack', () => {
       });
     });
 
-    it('expects the probe to read ECS in the primary region only', () => {
+    it('expects the probe to read ECS in the primary region as the observer read-only role', () => {
+      // Arrange
+      const readRoleName = Object.values(
+        Template.fromStack(built.observer).findResources('AWS::IAM::Role'),
+      )[0]?.Properties.RoleName;
+      const readRoleArn = `arn:aws:iam::111111111111:role/${readRoleName}`;
+
+      // Assert
+      expect(readRoleArn).toMatch(/role\/[a-z0-9]+$/);
       template.hasResourceProperties('AWS::Lambda::Function', {
-        Environment: { Variables: Match.objectLike({ PRIMARY_REGION: 'eu-west-1' }) },
+        Environment: {
+          Variables: Match.objectLike({
+            PRIMARY_REGION: 'eu-west-1',
+            PRIMARY_READ_ROLE_ARN: readRoleArn,
+          }),
+        },
       });
       template.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: Match.arrayWith([
-            Match.objectLike({
-              Action: 'ecs:ListClusters',
-              Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
-            }),
+            {
+              Sid: 'AssumePrimaryReadRole',
+              Action: 'sts:AssumeRole',
+              Effect: 'Allow',
+              Resource: readRoleArn,
+            },
           ]),
         },
+      });
+    });
+
+    it('expects no cluster check with a service selector when configured', () => {
+      // Arrange
+      const { services: _unused, ...config } = sampleConfig();
+      const health = testApp({
+        ...config,
+        serviceSelector: { tagKey: 'understudy', tagValue: 'on' },
+      }).health;
+
+      // Assert
+      Template.fromStack(health).hasResourceProperties('AWS::Events::Rule', {
+        Targets: [Match.objectLike({ Input: Match.stringLikeRegexp('"expectedClusters":\\[\\]') })],
       });
     });
 

@@ -1,9 +1,9 @@
-import { CfnOutput, PhysicalName } from 'aws-cdk-lib';
+import { App, CfnOutput, PhysicalName, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { FORECAST_TABLE } from '../../functions/shared/tables';
-import { SOURCE_READ_ACTIONS } from '../../lib/constructs/source-read-role';
-import { sampleConfig, testApp } from './support';
+import { SOURCE_READ_ACTIONS, SourceReadRole } from '../../lib/constructs/source-read-role';
+import { CDK_CONTEXT, sampleConfig, testApp } from './support';
 
 /** Every action in the role's identity policies. */
 function grantedActions(template: Template): string[] {
@@ -74,21 +74,54 @@ describe('Class: ObserverStack', () => {
       });
     });
 
-    it('expects the staging account trusted, limited to its roles, without ExternalId by default', () => {
+    it('expects the staging account trusted, limited to the probe role, without ExternalId by default', () => {
       // Act
       const roles = template.findResources('AWS::IAM::Role');
       const trust = Object.values(roles)[0]?.Properties.AssumeRolePolicyDocument.Statement;
+      const probeRoleName = Object.values(
+        Template.fromStack(built.health).findResources('AWS::IAM::Role', {
+          Properties: { Description: Match.stringLikeRegexp('authority probe') },
+        }),
+      )[0]?.Properties.RoleName;
 
       // Assert
+      expect(probeRoleName).toMatch(/^[a-z0-9]+$/);
       expect(trust).toEqual([
         {
           Action: 'sts:AssumeRole',
           Effect: 'Allow',
           Principal: { AWS: 'arn:aws:iam::222222222222:root' },
-          Condition: { ArnLike: { 'aws:PrincipalArn': ['arn:aws:iam::222222222222:role/*'] } },
+          Condition: {
+            ArnLike: { 'aws:PrincipalArn': [`arn:aws:iam::222222222222:role/${probeRoleName}`] },
+          },
         },
       ]);
       expect(JSON.stringify(trust)).not.toContain('ExternalId');
+    });
+
+    it('expects any role of the staging account (not its users) when no role is trusted yet', () => {
+      // Arrange
+      const stack = new Stack(new App({ context: CDK_CONTEXT }), 'Alone', {
+        env: { account: '111111111111', region: 'eu-west-1' },
+      });
+
+      // Act
+      new SourceReadRole(stack, 'Read', {
+        sourceRegion: 'eu-west-1',
+        trustedAccount: '222222222222',
+      });
+
+      // Assert
+      Template.fromStack(stack).hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [
+            Match.objectLike({
+              Principal: { AWS: 'arn:aws:iam::222222222222:root' },
+              Condition: { ArnLike: { 'aws:PrincipalArn': ['arn:aws:iam::222222222222:role/*'] } },
+            }),
+          ],
+        },
+      });
     });
 
     it('expects the organization condition when organizationId is configured', () => {
@@ -127,10 +160,12 @@ describe('Class: ObserverStack', () => {
       // Assert
       const principalArns = Object.values(trusted.findResources('AWS::IAM::Role'))[0]?.Properties
         .AssumeRolePolicyDocument.Statement[0].Condition.ArnLike['aws:PrincipalArn'];
+      // The probe role (wired by the app) and the shadow role, nothing else.
       expect(principalArns).toEqual([
         expect.stringMatching(/^arn:aws:iam::222222222222:role\/[a-z0-9]+$/),
+        expect.stringMatching(/^arn:aws:iam::222222222222:role\/[a-z0-9]+$/),
       ]);
-      const roleName = String(principalArns[0]).split('/').pop();
+      const roleName = String(principalArns[1]).split('/').pop();
       Template.fromStack(app.staging).hasResourceProperties('AWS::IAM::Role', {
         RoleName: roleName,
         AssumeRolePolicyDocument: Match.objectLike({

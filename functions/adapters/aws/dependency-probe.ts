@@ -150,12 +150,18 @@ function assertOnlyMissing(
   }
 }
 
+/**
+ * IAM role ARNs: `arn:PARTITION:iam::ACCOUNT:role/PATH/NAME`. Matched on its own rather than with
+ * the strict core ARN grammar, so an unusual account field still yields the name to ask for; the
+ * returned role's ARN is then compared with the id in full.
+ */
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::[^:]*:role\/(.+)$/;
+
 /** IAM role name from a role ARN (`role/path/to/name` → `name`) or a bare name. */
 export function roleNameOf(id: string): string | undefined {
-  const arn = parseArn(id);
-  if (!arn) return id.includes('/') ? undefined : id;
-  if (arn.service !== 'iam' || !arn.resource.startsWith('role/')) return undefined;
-  return arn.resource.split('/').pop() || undefined;
+  if (!id.startsWith('arn:')) return id.includes('/') ? undefined : id;
+  const resource = ROLE_ARN.exec(id)?.[1];
+  return resource?.split('/').pop() || undefined;
 }
 
 /** Log group name from a name or a log group ARN (`log-group:NAME` or `log-group:NAME:*`). */
@@ -300,7 +306,7 @@ export class AwsDependencyProbe implements DependencyProbe {
         const role = output?.Role;
         if (!role) return false;
         // A role of that name on another path or in another account is a different role.
-        return parseArn(id) ? role.Arn === id : true;
+        return id.startsWith('arn:') ? role.Arn === id : true;
       }),
     );
     return ids.filter((_, index) => present[index]);

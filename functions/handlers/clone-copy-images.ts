@@ -7,7 +7,9 @@ import { z } from 'zod';
 import type { Clock, ImageRegistry } from '../core/ports';
 import { copyImages, type ImageCopyProgress } from '../core/prebake/clone-steps';
 import { imagesSchema } from '../core/prebake/schemas';
+import { systemClock } from '../shared/clock';
 import { type Deps, type HandlerContext, lazyDeps, parseEvent } from '../shared/handler-kit';
+import { primarySide, stagedImagesKeyArn, stagingSide } from '../shared/pipeline-wiring';
 
 /** The state's input: the describe step's images. */
 export const CloneCopyImagesEvent = z.object({
@@ -39,3 +41,14 @@ export function createCloneCopyImagesHandler(deps: Deps<CloneCopyImagesDeps>) {
     });
   };
 }
+
+/** Lambda entry. */
+export const handler = createCloneCopyImagesHandler(() => {
+  const kmsKeyArn = stagedImagesKeyArn();
+  return {
+    primaryRegistry: primarySide().registry,
+    stagingRegistry: stagingSide().registry,
+    clock: systemClock,
+    ...(kmsKeyArn ? { kmsKeyArn } : {}),
+  };
+});

@@ -10,6 +10,7 @@ import {
 } from '../core/prebake/clone-steps';
 import { serviceItemSchema } from '../core/prebake/schemas';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+import { primarySide } from '../shared/pipeline-wiring';
 
 /** The state's input: the Map item. */
 export const CloneDescribeEvent = z.object({
@@ -24,3 +25,6 @@ export function createCloneDescribeHandler(deps: Deps<{ readonly primary: SideAd
     return describeSource(get().primary, service);
   };
 }
+
+/** Lambda entry. */
+export const handler = createCloneDescribeHandler(() => ({ primary: primarySide() }));

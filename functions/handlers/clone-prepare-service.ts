@@ -14,6 +14,7 @@ import {
   serviceSettingsOf,
 } from '../core/prebake/settings';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+import { pipelineSettings, stagingDependencyProbe } from '../shared/pipeline-wiring';
 
 /** The state's input. */
 export const ClonePrepareEvent = z.object({
@@ -48,3 +49,9 @@ export function createClonePrepareHandler(deps: Deps<ClonePrepareDeps>) {
     });
   };
 }
+
+/** Lambda entry. */
+export const handler = createClonePrepareHandler(() => ({
+  probe: stagingDependencyProbe(),
+  settings: pipelineSettings(),
+}));

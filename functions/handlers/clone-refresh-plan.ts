@@ -3,6 +3,8 @@
  * from the forecasts, checks staging quotas, and reports the run (counts and warnings, plus EMF
  * metrics so a dashboard and alarm see failures and quota shortfalls).
  */
+
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import type {
   Clock,
@@ -13,7 +15,15 @@ import type {
 } from '../core/ports';
 import { type CloneRunFacts, refreshPlan } from '../core/prebake/plan-refresh';
 import type { PipelineSettings } from '../core/prebake/settings';
+import { systemClock } from '../shared/clock';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+import {
+  forecastRepository,
+  inventoryRepository,
+  pipelineSettings,
+  planRepository,
+} from '../shared/pipeline-wiring';
+import { createLogger, createMetrics } from '../shared/powertools';
 
 const outcome = z.union([
   z.object({
@@ -105,3 +115,29 @@ export function createCloneRefreshPlanHandler(deps: Deps<CloneRefreshPlanDeps>) 
     return report;
   };
 }
+
+/** Publishes a run report as EMF metrics (one flush per invocation). */
+export function emfRunMetrics(metrics: Metrics): RunMetrics {
+  return {
+    publish(report) {
+      metrics.addMetric('ClonesStored', MetricUnit.Count, report.stored);
+      metrics.addMetric('ClonesCreated', MetricUnit.Count, report.created);
+      metrics.addMetric('ClonesValidated', MetricUnit.Count, report.validated);
+      metrics.addMetric('CloneFailures', MetricUnit.Count, report.failed.length);
+      metrics.addMetric('ClonesNotValidated', MetricUnit.Count, report.notValidated.length);
+      metrics.addMetric('PlanVcpuShortfall', MetricUnit.Count, report.vcpuShortfall);
+      metrics.publishStoredMetrics();
+    },
+  };
+}
+
+/** Lambda entry. */
+export const handler = createCloneRefreshPlanHandler(() => ({
+  inventory: inventoryRepository(),
+  plans: planRepository(),
+  forecasts: forecastRepository(),
+  clock: systemClock,
+  settings: pipelineSettings(),
+  logger: createLogger('clone-refresh-plan'),
+  metrics: emfRunMetrics(createMetrics()),
+}));

@@ -8,6 +8,7 @@ import { ValidationError } from '../core/errors';
 import { serviceKey } from '../core/model';
 import type { PipelineSettings } from '../core/prebake/settings';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+import { pipelineSettings } from '../shared/pipeline-wiring';
 
 /** The execution input. */
 export const CloneSelectEvent = z.strictObject({
@@ -69,3 +70,6 @@ export function createCloneSelectHandler(deps: Deps<{ readonly settings: Pipelin
     };
   };
 }
+
+/** Lambda entry. */
+export const handler = createCloneSelectHandler(() => ({ settings: pipelineSettings() }));

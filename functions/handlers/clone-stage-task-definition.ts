@@ -9,6 +9,7 @@ import { type StagedTaskDefinition, stageTaskDefinition } from '../core/prebake/
 import { imagesSchema, registeredTaskDefinitionSchema } from '../core/prebake/schemas';
 import { cloneMappingsOf, clonePolicyOf, type PipelineSettings } from '../core/prebake/settings';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+import { pipelineSettings, stagingSide } from '../shared/pipeline-wiring';
 
 /** The state's input. */
 export const CloneStageEvent = z.object({
@@ -36,3 +37,9 @@ export function createCloneStageHandler(deps: Deps<CloneStageDeps>) {
     });
   };
 }
+
+/** Lambda entry. */
+export const handler = createCloneStageHandler(() => ({
+  stagingPlatform: stagingSide().platform,
+  settings: pipelineSettings(),
+}));

@@ -19,6 +19,12 @@ import {
   stagedTaskDefinitionSchema,
 } from '../core/prebake/schemas';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+import {
+  inventoryRepository,
+  stagingDependencyProbe,
+  stagingSide,
+} from '../shared/pipeline-wiring';
+import { createLogger } from '../shared/powertools';
 
 /** The state's input: the whole per-service state the earlier steps built. */
 export const CloneStoreEvent = z.object({
@@ -98,3 +104,11 @@ export function createCloneStoreHandler(deps: Deps<CloneStoreDeps>) {
     };
   };
 }
+
+/** Lambda entry. */
+export const handler = createCloneStoreHandler(() => ({
+  staging: stagingSide(),
+  probe: stagingDependencyProbe(),
+  inventory: inventoryRepository(),
+  logger: createLogger('clone-store'),
+}));

@@ -8,6 +8,7 @@ import { type StagedNetwork, syncNetwork } from '../core/prebake/clone-steps';
 import { ruleSetSchema } from '../core/prebake/schemas';
 import { cloneMappingsOf, type PipelineSettings } from '../core/prebake/settings';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+import { pipelineSettings, stagingSide } from '../shared/pipeline-wiring';
 
 /** The state's input. */
 export const CloneSyncNetworkEvent = z.object({
@@ -29,3 +30,9 @@ export function createCloneSyncNetworkHandler(deps: Deps<CloneSyncNetworkDeps>) 
     return syncNetwork(stagingNetwork, input.source.securityGroups, cloneMappingsOf(settings));
   };
 }
+
+/** Lambda entry. */
+export const handler = createCloneSyncNetworkHandler(() => ({
+  stagingNetwork: stagingSide().network,
+  settings: pipelineSettings(),
+}));

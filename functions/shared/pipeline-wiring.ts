@@ -1,0 +1,89 @@
+/**
+ * Production wiring of the shadow manager's Lambdas: settings, the primary read-only side, the
+ * staging side and the repositories, each built once per container from the environment that
+ * the CDK construct granting the access also sets (STYLE.md §4). Handlers call these lazily, on
+ * their first invocation, so tests can import the handler modules without this environment.
+ */
+import { AwsDependencyProbe } from '../adapters/aws/dependency-probe';
+import { DynamoDbForecastRepository } from '../adapters/aws/dynamodb-forecast-repository';
+import { DynamoDbInventoryRepository } from '../adapters/aws/dynamodb-inventory-repository';
+import { DynamoDbPlanRepository } from '../adapters/aws/dynamodb-plan-repository';
+import type { DependencyProbe } from '../core/ports';
+import type { SideAdapters } from '../core/prebake/clone-steps';
+import { type PipelineSettings, parsePipelineSettings } from '../core/prebake/settings';
+import {
+  awsAdapters,
+  dependencyProbeClients,
+  dynamoDbClient,
+  localClients,
+  primaryReadClients,
+} from './clients';
+import { type EnvSource, optionalString, requireRoleArn, requireString } from './env';
+
+/** Environment variable names of the shadow manager's Lambdas. */
+export const PIPELINE_ENV = {
+  settings: 'UNDERSTUDY_PIPELINE_SETTINGS',
+  primaryReadRoleArn: 'PRIMARY_READ_ROLE_ARN',
+  inventoryTable: 'INVENTORY_TABLE_NAME',
+  forecastTable: 'FORECAST_TABLE_NAME',
+  stagedImagesKeyArn: 'STAGED_IMAGES_KMS_KEY_ARN',
+} as const;
+
+let settingsCache: PipelineSettings | undefined;
+
+/** The pipeline settings (JSON in `UNDERSTUDY_PIPELINE_SETTINGS`), parsed once. */
+export function pipelineSettings(env: EnvSource = process.env): PipelineSettings {
+  settingsCache ??= parsePipelineSettings(requireString(PIPELINE_ENV.settings, env));
+  return settingsCache;
+}
+
+/** The primary's ECS/ECR/EC2, read through the cross-account read-only role. */
+export function primarySide(env: EnvSource = process.env): SideAdapters {
+  const settings = pipelineSettings(env);
+  const clients = primaryReadClients(
+    requireRoleArn(PIPELINE_ENV.primaryReadRoleArn, env),
+    settings.source.region,
+    { sessionName: 'understudy-shadow-manager' },
+  );
+  return awsAdapters(clients, settings.source);
+}
+
+/** Staging's ECS/ECR/EC2: this Lambda's own account and region. */
+export function stagingSide(env: EnvSource = process.env): SideAdapters {
+  return awsAdapters(localClients, pipelineSettings(env).staging);
+}
+
+/** The staging dependency probe (secrets, roles, target groups, keys, …). */
+export function stagingDependencyProbe(): DependencyProbe {
+  return new AwsDependencyProbe(dependencyProbeClients());
+}
+
+/** The inventory repository on `INVENTORY_TABLE_NAME`. */
+export function inventoryRepository(env: EnvSource = process.env): DynamoDbInventoryRepository {
+  return new DynamoDbInventoryRepository(
+    dynamoDbClient,
+    requireString(PIPELINE_ENV.inventoryTable, env),
+  );
+}
+
+/** The plan repository (plan entries live in the inventory table). */
+export function planRepository(env: EnvSource = process.env): DynamoDbPlanRepository {
+  return new DynamoDbPlanRepository(
+    dynamoDbClient,
+    requireString(PIPELINE_ENV.inventoryTable, env),
+  );
+}
+
+/** The staging copy of the forecasts, on `FORECAST_TABLE_NAME`. */
+export function forecastRepository(env: EnvSource = process.env): DynamoDbForecastRepository {
+  return new DynamoDbForecastRepository(
+    dynamoDbClient,
+    requireString(PIPELINE_ENV.forecastTable, env),
+  );
+}
+
+/** KMS key of staged repositories, when configured. */
+export function stagedImagesKeyArn(env: EnvSource = process.env): string | undefined {
+  const value = optionalString(PIPELINE_ENV.stagedImagesKeyArn, '', env);
+  return value === '' ? undefined : value;
+}

@@ -334,15 +334,20 @@ export function parseSeriesCsv(text: string, options: ParseSeriesOptions = {}): 
   ];
   let grid: GridFit | undefined;
   let firstMiss: GridMiss | undefined;
-  for (const candidate of candidates) {
+  for (const [rank, candidate] of candidates.entries()) {
     const fit = fitGrid(rows, candidate);
     if ('slots' in fit) {
-      grid = fit;
-      break;
-    }
-    firstMiss ??= fit;
+      // A finer grid than the median step fits any timestamps at all if fine enough; it is the
+      // interval only if it leaves most slots filled (else the rows were irregular).
+      const span = (fit.slots[fit.slots.length - 1]?.index ?? 0) - (fit.slots[0]?.index ?? 0) + 1;
+      if (rank === 0 || fit.slots.length * 2 >= span) {
+        grid = fit;
+        break;
+      }
+    } else firstMiss ??= fit;
   }
   if (!grid) {
+    // The median grid is always tried first, and a finer grid is refused only after fitting it.
     const miss = firstMiss as GridMiss;
     throw new CsvInputError(
       'irregular',

@@ -84,6 +84,8 @@ export class UnderstudyFunction extends Construct {
   public readonly role: iam.Role;
   /** Its log group. */
   public readonly logGroup: logs.LogGroup;
+  /** The X-Ray permissions of active tracing, kept apart from every other grant. */
+  public readonly tracingPolicy: iam.Policy;
 
   public constructor(scope: Construct, id: string, props: UnderstudyFunctionProps) {
     super(scope, id);
@@ -120,7 +122,8 @@ export class UnderstudyFunction extends Construct {
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout ?? Duration.seconds(30),
-      tracing: lambda.Tracing.ACTIVE,
+      // Active tracing is set on the L1 below, so the X-Ray grant lands in its own policy.
+      tracing: lambda.Tracing.DISABLED,
       role: this.role,
       logGroup: this.logGroup,
       environment: {
@@ -139,10 +142,24 @@ export class UnderstudyFunction extends Construct {
       },
     });
     // X-Ray's PutTraceSegments/PutTelemetryRecords have no resource-level permissions.
-    Validations.of(this.role).acknowledge({
+    // Tracing.ACTIVE would add the X-Ray grant (Resource *) to the role's default policy, and
+    // acknowledging Resource::* there would also hide any later unscoped grant. A separate policy
+    // keeps the acknowledgement to exactly these two actions.
+    (this.function.node.defaultChild as lambda.CfnFunction).tracingConfig = { mode: 'Active' };
+    this.tracingPolicy = new iam.Policy(this, 'TracingPolicy', {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          resources: ['*'],
+        }),
+      ],
+    });
+    this.function.node.addDependency(this.tracingPolicy);
+    Validations.of(this.tracingPolicy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
-        'Tracing.ACTIVE adds xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions.',
+        'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) support no resource-level permissions.',
     });
   }
 

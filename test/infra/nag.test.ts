@@ -55,6 +55,22 @@ describe('Class: AwsSolutionsChecks', () => {
       }
     });
 
+    it('reports an unscoped grant added to a house function role', () => {
+      // Arrange
+      const app = testApp();
+      app.staging.ping.role.addToPolicy(
+        new iam.PolicyStatement({ actions: ['ecs:RegisterTaskDefinition'], resources: ['*'] }),
+      );
+
+      // Act
+      const violations = violationsOf(app.staging);
+
+      // Assert
+      expect(violations).toEqual([
+        expect.stringMatching(/^AwsSolutions-IAM5\[Resource::\*\] \(error\)/),
+      ]);
+    });
+
     it('reports a finding nobody acknowledged (the check is live)', () => {
       // Arrange
       const app = testApp();

@@ -60,6 +60,21 @@ describe('Class: UnderstudyFunction', () => {
       });
     });
 
+    it('expects X-Ray permissions in a policy of their own', () => {
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyName: Match.stringLikeRegexp('^PingTracingPolicy'),
+        PolicyDocument: {
+          Statement: [
+            {
+              Action: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+              Effect: 'Allow',
+              Resource: '*',
+            },
+          ],
+        },
+      });
+    });
+
     it('expects no AWS managed policy and log writes to its own log group only', () => {
       template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
       template.hasResourceProperties('AWS::IAM::Policy', {

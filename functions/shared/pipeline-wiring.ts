@@ -8,7 +8,8 @@ import { AwsDependencyProbe } from '../adapters/aws/dependency-probe';
 import { DynamoDbForecastRepository } from '../adapters/aws/dynamodb-forecast-repository';
 import { DynamoDbInventoryRepository } from '../adapters/aws/dynamodb-inventory-repository';
 import { DynamoDbPlanRepository } from '../adapters/aws/dynamodb-plan-repository';
-import type { DependencyProbe } from '../core/ports';
+import { SfnPipelineStarter } from '../adapters/aws/sfn-pipeline-starter';
+import type { DependencyProbe, PipelineStarter } from '../core/ports';
 import type { SideAdapters } from '../core/prebake/clone-steps';
 import { type PipelineSettings, parsePipelineSettings } from '../core/prebake/settings';
 import {
@@ -27,6 +28,7 @@ export const PIPELINE_ENV = {
   inventoryTable: 'INVENTORY_TABLE_NAME',
   forecastTable: 'FORECAST_TABLE_NAME',
   stagedImagesKeyArn: 'STAGED_IMAGES_KMS_KEY_ARN',
+  cloneStateMachineArn: 'CLONE_STATE_MACHINE_ARN',
 } as const;
 
 let settingsCache: PipelineSettings | undefined;
@@ -86,4 +88,11 @@ export function forecastRepository(env: EnvSource = process.env): DynamoDbForeca
 export function stagedImagesKeyArn(env: EnvSource = process.env): string | undefined {
   const value = optionalString(PIPELINE_ENV.stagedImagesKeyArn, '', env);
   return value === '' ? undefined : value;
+}
+
+/** Starts clone-validate-store (`CLONE_STATE_MACHINE_ARN`) in this Lambda's region. */
+export function cloneStarter(env: EnvSource = process.env): PipelineStarter {
+  return new SfnPipelineStarter({
+    stateMachineArn: requireString(PIPELINE_ENV.cloneStateMachineArn, env),
+  });
 }

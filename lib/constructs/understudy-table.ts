@@ -1,4 +1,4 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { PhysicalName, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -56,6 +56,9 @@ export class UnderstudyTable extends Construct {
     this.definition = definition;
     this.envName = tableEnvName(definition);
     this.table = new dynamodb.Table(this, 'Table', {
+      // Named only when a stack in another account or region references it (the forecaster
+      // copying forecasts to staging); otherwise CloudFormation names it.
+      tableName: PhysicalName.GENERATE_IF_NEEDED,
       partitionKey: attribute(definition.partitionKey),
       sortKey: definition.sortKey ? attribute(definition.sortKey) : undefined,
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,

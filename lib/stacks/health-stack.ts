@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import type { UnderstudyConfig } from '../config';
 import { DetectionQuorum } from '../constructs/detection-quorum';
 import { HealthProbe } from '../constructs/health-probe';
 import { removalPolicyOf, type UnderstudyStackProps } from './understudy-stack-props';
@@ -35,6 +36,8 @@ export const ALARM_STATE_CHANGE = 'CloudWatch Alarm State Change';
  * workflow starts.
  */
 export class HealthStack extends Stack {
+  /** The validated configuration the stack was built from. */
+  public readonly config: UnderstudyConfig;
   /** Health check, its alarm and the composite quorum alarm. */
   public readonly detection: DetectionQuorum;
   /** Authority heartbeat probe; its alarm is the quorum's second signal. */
@@ -55,6 +58,7 @@ export class HealthStack extends Stack {
         region: props.config.healthCheck.region,
       },
     });
+    this.config = props.config;
     const { config } = props;
     const { healthCheck } = config;
 

@@ -3,6 +3,7 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { FORECAST_TABLE } from '../../functions/shared/tables';
+import type { UnderstudyConfig } from '../config';
 import { SourceReadRole } from '../constructs/source-read-role';
 import { UnderstudyTable } from '../constructs/understudy-table';
 import { removalPolicyOf, type UnderstudyStackProps } from './understudy-stack-props';
@@ -21,6 +22,8 @@ export interface ObserverStackProps extends UnderstudyStackProps {
  * the shadow assumes to describe what it clones. Holds nothing a failover reads.
  */
 export class ObserverStack extends Stack {
+  /** The validated configuration the stack was built from. */
+  public readonly config: UnderstudyConfig;
   /** CMK of the forecast table. */
   public readonly key: kms.Key;
   /** Forecasts (latest + history with TTL) and trigger decisions. */
@@ -37,6 +40,7 @@ export class ObserverStack extends Stack {
         region: props.config.primary.region,
       },
     });
+    this.config = props.config;
     const { config } = props;
     const removalPolicy = removalPolicyOf(config);
 

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { FORECAST_TABLE, INVENTORY_TABLE, LEASE_TABLE } from '../../functions/shared/tables';
+import type { UnderstudyConfig } from '../config';
 import { UnderstudyFunction } from '../constructs/understudy-function';
 import { UnderstudyTable } from '../constructs/understudy-table';
 import { removalPolicyOf, type UnderstudyStackProps } from './understudy-stack-props';
@@ -16,6 +17,8 @@ export type StagingStackProps = UnderstudyStackProps;
  * The clone pipeline and failover workflows are added to this stack.
  */
 export class StagingStack extends Stack {
+  /** The validated configuration the stack was built from. */
+  public readonly config: UnderstudyConfig;
   /** CMK for the tables and log groups of this stack (rotation on). */
   public readonly key: kms.Key;
   /** Clone versions, pointers, plans, audit trail. */
@@ -37,6 +40,7 @@ export class StagingStack extends Stack {
         region: props.config.staging.region,
       },
     });
+    this.config = props.config;
     const removalPolicy = removalPolicyOf(props.config);
 
     this.key = new kms.Key(this, 'Key', {

@@ -1,3 +1,4 @@
+import { CfnOutput } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import {
   FORECAST_TABLE,
@@ -102,6 +103,23 @@ describe('Class: StagingStack', () => {
 
     it('expects no hard-coded table names', () => {
       template.allResourcesProperties('AWS::DynamoDB::Table', { TableName: Match.absent() });
+    });
+
+    it('expects a generated table name when a stack in another account references the table', () => {
+      // Arrange
+      const app = testApp();
+
+      // Act: the forecaster in the primary copies the latest forecasts to staging.
+      new CfnOutput(app.observer, 'StagingForecasts', {
+        value: app.staging.forecastTable.table.tableName,
+      });
+
+      // Assert
+      const name = Template.fromStack(app.observer).toJSON().Outputs.StagingForecasts.Value;
+      expect(name).toMatch(/^[a-z0-9]+$/);
+      Template.fromStack(app.staging).hasResourceProperties('AWS::DynamoDB::Table', {
+        TableName: name,
+      });
     });
 
     it('expects tables and key to be destroyed when removalPolicy is destroy', () => {

@@ -52,7 +52,10 @@ const text = (value: unknown): string | undefined =>
  */
 export function servicesForEvent(
   event: DeployEvent,
-  settings: Pick<PipelineSettings, 'source' | 'services'>,
+  settings: {
+    readonly source: PipelineSettings['source'];
+    readonly services: readonly { readonly cluster: string; readonly service: string }[];
+  },
   index: CloneSourceIndex,
 ): EventMatch {
   if (event.account !== undefined && event.account !== settings.source.account) {

@@ -59,16 +59,16 @@ export function snaiveBaseline(
   return gaussianQuantiles(mean, sd, levels);
 }
 
-/** Plain SARIMA(1,0,1)(0,1,1)24 from the `arima` package with its own Gaussian intervals. */
+/**
+ * Plain SARIMA(1,0,1)(0,1,1)24 from the `arima` package with its own Gaussian intervals
+ * (`diverged`: the fit exploded and the seasonal naive stood in, see `sarimaForecast`).
+ */
 export function sarimaBaseline(
   history: readonly number[],
   h: number,
   levels: readonly number[],
-): Record<string, number[]> {
-  const { mean, variance } = sarimaForecast(history, h, 24);
-  return gaussianQuantiles(
-    mean,
-    Array.from(variance, (v) => Math.sqrt(Math.max(v, 0))),
-    levels,
-  );
+): { quantiles: Record<string, number[]>; diverged: boolean } {
+  const { mean, variance, diverged } = sarimaForecast(history, h, 24);
+  const sd = Array.from(variance, (v) => Math.sqrt(Math.max(v, 0)));
+  return { quantiles: gaussianQuantiles(mean, sd, levels), diverged };
 }

@@ -20,6 +20,7 @@ import {
 import { eventMultipliers } from './events';
 import { additive } from './models/additive';
 import { etsDaily, etsWeekly } from './models/ets';
+import { logTransformed } from './models/log-transformed';
 import type { ForecastModel } from './models/model';
 import { robustLevel, seasonalMedian } from './models/robust-level';
 import { sarima } from './models/sarima';
@@ -45,6 +46,8 @@ const MODELS: Record<ModelName, ForecastModel> = {
   'ets-weekly': etsWeekly,
   additive,
   sarima,
+  'ets-daily-log': logTransformed(etsDaily),
+  'additive-log': logTransformed(additive),
 };
 
 /** Default number of joint sample paths. */

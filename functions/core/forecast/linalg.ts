@@ -17,18 +17,20 @@ export function weightedRidge(
 ): Float64Array | undefined {
   const a = new Float64Array(cols * cols);
   const b = new Float64Array(cols);
+  // Hot loop: indices are in range by construction, so the casts only silence
+  // noUncheckedIndexedAccess without a per-element fallback branch.
   for (let r = 0; r < rows; r++) {
-    const wr = w[r] ?? 0;
+    const wr = w[r] as number;
     if (wr === 0) continue;
     const off = r * cols;
-    const yr = (y[r] ?? 0) * wr;
+    const yr = (y[r] as number) * wr;
     for (let i = 0; i < cols; i++) {
-      const xi = x[off + i] ?? 0;
+      const xi = x[off + i] as number;
       if (xi === 0) continue;
       const xw = xi * wr;
-      b[i] = (b[i] ?? 0) + xi * yr;
+      b[i] = (b[i] as number) + xi * yr;
       const ai = i * cols;
-      for (let j = 0; j <= i; j++) a[ai + j] = (a[ai + j] ?? 0) + xw * (x[off + j] ?? 0);
+      for (let j = 0; j <= i; j++) a[ai + j] = (a[ai + j] as number) + xw * (x[off + j] as number);
     }
   }
   for (let i = 0; i < cols; i++) a[i * cols + i] = (a[i * cols + i] ?? 0) + (lambda[i] ?? 0);

@@ -50,6 +50,8 @@ export const MODEL_NAMES = [
   'ets-daily',
   'ets-weekly',
   'additive',
+  'ets-daily-log',
+  'additive-log',
   'sarima',
 ] as const;
 

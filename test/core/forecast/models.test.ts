@@ -1,5 +1,6 @@
 import { additive, additiveForecast } from '../../../functions/core/forecast/models/additive';
 import { etsDaily, fitEts } from '../../../functions/core/forecast/models/ets';
+import { logTransformed } from '../../../functions/core/forecast/models/log-transformed';
 import { robustLevel, seasonalMedian } from '../../../functions/core/forecast/models/robust-level';
 import { sarimaForecast } from '../../../functions/core/forecast/models/sarima';
 import {
@@ -137,5 +138,30 @@ describe('Function: sarimaForecast', () => {
     expect(Array.from(mean).every(Number.isFinite)).toBe(true);
     expect(Array.from(variance).every((v) => v >= 0)).toBe(true);
     expect(mae(mean, dailySeries(6, 50, 20, 0).slice(120))).toBeLessThan(6);
+  });
+});
+
+describe('Function: logTransformed', () => {
+  it('fits a multiplicative cycle on the log scale and maps back', () => {
+    // Arrange: the daily swing is proportional to a level that doubles over the history.
+    const y = Array.from(
+      { length: 240 },
+      (_, t) => 2 ** (t / 240) * 100 * (1.5 + Math.sin((2 * Math.PI * t) / 24)),
+    );
+    const truth = Array.from(
+      { length: 24 },
+      (_, k) => 2 ** ((240 + k) / 240) * 100 * (1.5 + Math.sin((2 * Math.PI * (240 + k)) / 24)),
+    );
+    const model = logTransformed(etsDaily);
+
+    // Act
+    const [f] = model.forecast(ctxOf(y), [240], 24);
+    const [plain] = etsDaily.forecast(ctxOf(y), [240], 24);
+
+    // Assert
+    expect(model.name).toBe('ets-daily-log');
+    expect(mae(f ?? [], truth)).toBeLessThan(mae(plain ?? [], truth));
+    expect(mae(f ?? [], truth)).toBeLessThan(0.1 * 300);
+    expect(model.applicable(ctxOf(y.map((v) => v - 1000)), 240)).toBe(false);
   });
 });

@@ -17,7 +17,7 @@ const WINDOW_CYCLES = 28;
 /** Weight half-life in cycles: a week, so last week's level counts most. */
 const HALF_LIFE_CYCLES = 7;
 /** Spacing of trend changepoints in cycles. */
-const CHANGEPOINT_CYCLES = 2;
+const CHANGEPOINT_CYCLES = 4;
 
 function designRow(
   row: Float64Array,

@@ -15,6 +15,12 @@ import type { ForecastModel } from './model';
 export interface SarimaForecast {
   readonly mean: Float64Array;
   readonly variance: Float64Array;
+  /**
+   * The fit diverged (non-finite output, or a mean leaving the history's range widened by the
+   * range on each side — the C optimiser can land on an explosive AR root) and the forecast is
+   * the seasonal naive one with the seasonal differences' variance instead.
+   */
+  readonly diverged: boolean;
 }
 
 /** Fits SARIMA(1,0,1)(0,1,1)_season on `y` and forecasts `h` steps; always frees the WASM model. */
@@ -25,13 +31,39 @@ export function sarimaForecast(y: readonly number[], h: number, season: number):
     const [mean, variance] = model.predict(h);
     const m = Float64Array.from(mean);
     const v = Float64Array.from(variance);
-    const last = y[y.length - 1] ?? 0;
-    // The C optimiser can diverge on flat or tiny series; fall back to the seasonal naive there.
-    for (let k = 0; k < h; k++) {
-      if (!Number.isFinite(m[k] ?? Number.NaN)) m[k] = y[y.length - season + (k % season)] ?? last;
-      if (!Number.isFinite(v[k] ?? Number.NaN) || (v[k] ?? 0) < 0) v[k] = 0;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const x of y) {
+      lo = Math.min(lo, x);
+      hi = Math.max(hi, x);
     }
-    return { mean: m, variance: v };
+    const range = hi - lo;
+    let diverged = false;
+    for (let k = 0; k < h; k++) {
+      const mk = m[k] ?? Number.NaN;
+      const vk = v[k] ?? Number.NaN;
+      if (
+        !Number.isFinite(mk) ||
+        !Number.isFinite(vk) ||
+        mk < lo - range ||
+        mk > hi + range ||
+        vk < 0
+      )
+        diverged = true;
+    }
+    if (!diverged) return { mean: m, variance: v, diverged };
+    let ss = 0;
+    let count = 0;
+    for (let t = season; t < y.length; t++) {
+      ss += ((y[t] ?? 0) - (y[t - season] ?? 0)) ** 2;
+      count++;
+    }
+    const sd2 = count ? ss / count : 0;
+    for (let k = 0; k < h; k++) {
+      m[k] = y[y.length - season * Math.ceil((k + 1) / season) + k] ?? y[y.length - 1] ?? 0;
+      v[k] = sd2 * Math.ceil((k + 1) / season);
+    }
+    return { mean: m, variance: v, diverged };
   } finally {
     model.destroy();
   }

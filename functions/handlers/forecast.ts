@@ -9,11 +9,14 @@
  * - `FORECAST_TABLE_NAME` — forecast table in this (primary) region.
  * - `STAGING_REGION`, `STAGING_FORECAST_TABLE_NAME` — the staging copy a failover reads.
  * - `FORECAST_CONFIG` — JSON, {@link ForecastConfigSchema}: services, thresholds, trigger
- *   probability, interval, history, horizon, quantiles, events.
+ *   probability, interval, history, horizon, quantiles, events. Or `FORECAST_CONFIG_FILE`: the
+ *   path of that JSON bundled with the function — Lambda caps all variables at 4 KB together,
+ *   which a few dozen services exceed.
  * - `PIPELINE_STATE_MACHINE_ARN` — optional: the clone-validate-store state machine (staging
  *   region). Unset, decisions are recorded and a fired one is reported as not started.
  * - `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE` — set by the function construct.
  */
+import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -49,6 +52,7 @@ export const FORECAST_ENV = {
   stagingRegion: 'STAGING_REGION',
   stagingTableName: 'STAGING_FORECAST_TABLE_NAME',
   config: 'FORECAST_CONFIG',
+  configFile: 'FORECAST_CONFIG_FILE',
   pipelineArn: 'PIPELINE_STATE_MACHINE_ARN',
 } as const;
 
@@ -130,22 +134,36 @@ export function toCycleConfig(raw: z.output<typeof ForecastConfigSchema>): Forec
   };
 }
 
-/** Reads and validates `FORECAST_CONFIG`; the error names the variable and each bad key. */
+/**
+ * Reads and validates `FORECAST_CONFIG_FILE` (when set) or `FORECAST_CONFIG`; the error names
+ * the variable and each bad key.
+ */
 export function readForecastConfig(env: EnvSource = process.env): ForecastCycleConfig {
-  const text = requireString(FORECAST_ENV.config, env);
+  const file = optionalString(FORECAST_ENV.configFile, undefined, env);
+  const variable = file ? FORECAST_ENV.configFile : FORECAST_ENV.config;
+  let text: string;
+  if (file) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new EnvironmentError(
+        variable,
+        `names a file that cannot be read: ${(error as Error).message}`,
+      );
+    }
+  } else {
+    text = requireString(FORECAST_ENV.config, env);
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new EnvironmentError(
-      FORECAST_ENV.config,
-      `is not valid JSON: ${(error as Error).message}`,
-    );
+    throw new EnvironmentError(variable, `is not valid JSON: ${(error as Error).message}`);
   }
   const parsed = ForecastConfigSchema.safeParse(json);
   if (!parsed.success) {
     throw new EnvironmentError(
-      FORECAST_ENV.config,
+      variable,
       `is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
     );
   }

@@ -2,6 +2,9 @@
  * The forecast Lambda handler over the sandbox cloud's CloudWatch, in-memory forecast stores and
  * a recording pipeline: event validation, the cycle, and the EMF metrics it prints.
  */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { SandboxMetricsSource } from '../../functions/adapters/sandbox/metrics-source';
 import { SandboxCloud } from '../../functions/adapters/sandbox/sandbox-cloud';
@@ -252,6 +255,23 @@ describe('Function: forecast handler', () => {
   });
 
   describe('Method: readForecastConfig', () => {
+    it('reads the configuration from FORECAST_CONFIG_FILE when set', async () => {
+      // Arrange
+      const dir = await mkdtemp(path.join(tmpdir(), 'forecast-config-'));
+      const file = path.join(dir, 'forecast-config.json');
+      await writeFile(file, JSON.stringify(FORECAST_CONFIG), 'utf8');
+
+      // Act
+      const config = readForecastConfig({ FORECAST_CONFIG_FILE: file });
+      const missing = () =>
+        readForecastConfig({ FORECAST_CONFIG_FILE: path.join(dir, 'nope.json') });
+
+      // Assert
+      expect(config.services).toHaveLength(2);
+      expect(missing).toThrow(/FORECAST_CONFIG_FILE names a file that cannot be read/);
+      await rm(dir, { recursive: true, force: true });
+    });
+
     it('merges per-service thresholds over the global ones and leaves unthresholded services untriggered', () => {
       // Act
       const config = readForecastConfig({

@@ -1,0 +1,190 @@
+/**
+ * Integrity check Lambda (staging region, EventBridge schedule, or invoked by hand for some
+ * services): re-validates the latest clone of every protected service against staging and the
+ * primary's current revision, records status changes, starts re-clones, and publishes per-service
+ * freshness and findings as EMF metrics — what the freshness and integrity alarms watch.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { z } from 'zod';
+import type { ServiceKey } from '../core/model';
+import type { Clock, LoggerLike } from '../core/ports';
+import {
+  type IntegrityPorts,
+  type IntegrityReport,
+  runIntegrityCheck,
+} from '../core/prebake/integrity-run';
+import type { PipelineSettings } from '../core/prebake/settings';
+import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+
+const serviceKeyText = z.string().regex(/^[^/]+\/[^/]+$/, 'must be "cluster/service"');
+
+/**
+ * The scheduled EventBridge event, or a manual invocation `{ "services": ["cluster/service"] }`
+ * (or `{}` for every protected service).
+ */
+export const IntegrityCheckEvent = z.union([
+  z.looseObject({
+    source: z.literal('aws.events'),
+    'detail-type': z.literal('Scheduled Event'),
+    time: z.iso.datetime(),
+  }),
+  z.strictObject({
+    services: z.array(serviceKeyText).min(1).optional(),
+  }),
+]);
+
+/** Names of the metrics the check publishes (the alarms in CDK refer to these). */
+export const INTEGRITY_METRICS = {
+  lag: 'CloneFreshnessLagRevisions',
+  age: 'CloneAgeSeconds',
+  findings: 'CloneIntegrityFindings',
+  errors: 'IntegrityCheckErrors',
+  stale: 'CloneStale',
+  statusChanges: 'IntegrityStatusChanges',
+  reclones: 'IntegrityReclonesStarted',
+} as const;
+
+/** One datapoint; `service` becomes the `Service` dimension, none for run totals. */
+export interface IntegrityMetricPoint {
+  readonly name: (typeof INTEGRITY_METRICS)[keyof typeof INTEGRITY_METRICS];
+  readonly unit: 'Count' | 'Seconds';
+  readonly value: number;
+  readonly service?: ServiceKey;
+}
+
+/** Where the check's datapoints go: EMF in Lambda ({@link emfIntegrityMetrics}), a list in tests. */
+export interface IntegrityMetricSink {
+  publish(points: readonly IntegrityMetricPoint[]): void;
+}
+
+/**
+ * The datapoints of a report. Per service: findings, freshness lag and age (when a validated
+ * clone exists), stale (0/1) and errors (0 when none, so an alarm always has data); per run:
+ * status changes and re-clones started.
+ */
+export function integrityMetricPoints(report: IntegrityReport): IntegrityMetricPoint[] {
+  const services = new Set<ServiceKey>([
+    ...report.checked.map((c) => c.service),
+    ...report.freshness.map((f) => f.service),
+    ...report.errors.map((e) => e.service),
+    ...report.notCloned,
+  ]);
+  const points: IntegrityMetricPoint[] = [];
+  for (const service of [...services].sort()) {
+    const findings = report.findingsByService[service];
+    if (findings) {
+      points.push({
+        name: INTEGRITY_METRICS.findings,
+        unit: 'Count',
+        value: findings.length,
+        service,
+      });
+    }
+    const freshness = report.freshness.find((f) => f.service === service);
+    if (freshness) {
+      if (freshness.lagRevisions !== null) {
+        points.push({
+          name: INTEGRITY_METRICS.lag,
+          unit: 'Count',
+          value: freshness.lagRevisions,
+          service,
+        });
+      }
+      if (freshness.ageSeconds !== null) {
+        points.push({
+          name: INTEGRITY_METRICS.age,
+          unit: 'Seconds',
+          value: freshness.ageSeconds,
+          service,
+        });
+      }
+      points.push({
+        name: INTEGRITY_METRICS.stale,
+        unit: 'Count',
+        value: freshness.stale ? 1 : 0,
+        service,
+      });
+    }
+    points.push({
+      name: INTEGRITY_METRICS.errors,
+      unit: 'Count',
+      value: report.errors.filter((e) => e.service === service).length,
+      service,
+    });
+  }
+  points.push(
+    { name: INTEGRITY_METRICS.statusChanges, unit: 'Count', value: report.statusChanges.length },
+    { name: INTEGRITY_METRICS.reclones, unit: 'Count', value: report.reclonesStarted.length },
+  );
+  return points;
+}
+
+/**
+ * A sink writing EMF through Powertools: each per-service datapoint as its own single-metric
+ * blob (its own `Service` dimension), the run totals in one flush.
+ */
+export function emfIntegrityMetrics(emf: Metrics): IntegrityMetricSink {
+  return {
+    publish(points) {
+      for (const point of points) {
+        const unit = point.unit === 'Seconds' ? MetricUnit.Seconds : MetricUnit.Count;
+        if (point.service === undefined) {
+          emf.addMetric(point.name, unit, point.value);
+          continue;
+        }
+        // A single-metric instance flushes (and forgets its dimension) on addMetric.
+        const one = emf.singleMetric();
+        one.addDimension('Service', point.service);
+        one.addMetric(point.name, unit, point.value);
+      }
+      emf.publishStoredMetrics();
+    },
+  };
+}
+
+/** The one Powertools Logger of this function. */
+export const logger = new Logger({ serviceName: 'understudy-integrity-check' });
+
+/** The one Powertools Metrics of this function (namespace from `POWERTOOLS_METRICS_NAMESPACE`). */
+export const metrics = new Metrics({
+  serviceName: 'understudy-integrity-check',
+  namespace: 'Understudy',
+});
+
+/** What the handler needs. */
+export interface IntegrityCheckDeps extends IntegrityPorts {
+  readonly settings: Pick<PipelineSettings, 'services'>;
+  readonly clock: Pick<Clock, 'now'>;
+  readonly logger: LoggerLike;
+  readonly metrics: IntegrityMetricSink;
+  /** Services checked at once. @default 4 */
+  readonly concurrency?: number;
+}
+
+/** Builds the handler. */
+export function createIntegrityCheckHandler(deps: Deps<IntegrityCheckDeps>) {
+  const get = lazyDeps(deps);
+  return async (event: unknown): Promise<IntegrityReport> => {
+    const input = parseEvent(IntegrityCheckEvent, event, 'integrity-check');
+    const d = get();
+    const services = 'time' in input ? undefined : input.services;
+    const report = await runIntegrityCheck(d, d.settings, d.clock, {
+      ...(services ? { services } : {}),
+      ...(d.concurrency ? { concurrency: d.concurrency } : {}),
+    });
+    d.metrics.publish(integrityMetricPoints(report));
+    const summary = {
+      checked: report.checked.length,
+      statusChanges: report.statusChanges.length,
+      reclonesStarted: report.reclonesStarted.length,
+      stale: report.freshness.filter((f) => f.stale).map((f) => f.service),
+      notCloned: report.notCloned,
+      errors: report.errors.length,
+    };
+    if (report.errors.length > 0 || report.statusChanges.length > 0) {
+      d.logger.warn('integrity check found problems', summary);
+    } else d.logger.info('integrity check finished', summary);
+    return report;
+  };
+}

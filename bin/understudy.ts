@@ -1,6 +1,8 @@
 import { Command } from 'commander';
 import { runCli } from './cli-runtime';
+import { registerCostCommand } from './commands/cost';
 import { registerForecastCommand } from './commands/forecast';
+import { registerInventoryCommand } from './commands/inventory';
 
 /** Builds the `understudy` command tree. Exported so tests drive the CLI in-process. */
 export function buildProgram(): Command {
@@ -10,9 +12,13 @@ export function buildProgram(): Command {
       'Keeps ECS workloads deployable when their deployment authority goes dark: forecast demand, pre-bake clones, take over.',
     )
     .version('0.1.0')
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    // Program options only before a subcommand, so a subcommand's own `--version N` is its own.
+    .enablePositionalOptions();
   // Subcommands register themselves here, one module each (bin/commands/*.ts).
   registerForecastCommand(program);
+  registerInventoryCommand(program);
+  registerCostCommand(program);
   return program;
 }
 

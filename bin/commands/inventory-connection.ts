@@ -1,0 +1,119 @@
+/**
+ * The flags every `understudy inventory` subcommand shares (`--table`, `--region`, `--endpoint`,
+ * `--format`) and the one DynamoDB client a run builds from them.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type Command, Option } from 'commander';
+import { DynamoDbInventoryRepository } from '../../functions/adapters/aws/dynamodb-inventory-repository';
+import { ValidationError } from '../../functions/core/errors';
+import type * as SharedClients from '../../functions/shared/clients';
+
+/** Environment variable naming the inventory table when `--table` is absent. */
+export const INVENTORY_TABLE_ENV = 'UNDERSTUDY_INVENTORY_TABLE';
+
+/** Output formats of the inventory subcommands. */
+export const INVENTORY_FORMATS = ['table', 'json'] as const;
+
+/** One of {@link INVENTORY_FORMATS}. */
+export type InventoryFormat = (typeof INVENTORY_FORMATS)[number];
+
+/** The shared flags, parsed. */
+export interface ConnectionOptions {
+  readonly table?: string;
+  readonly region?: string;
+  readonly endpoint?: string;
+  readonly format: InventoryFormat;
+}
+
+/** Adds the shared flags to a subcommand (each subcommand carries them, so they go after it). */
+export function addConnectionOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--table <name>', 'inventory DynamoDB table').env(INVENTORY_TABLE_ENV))
+    .addOption(new Option('--region <region>', 'region of the inventory table').env('AWS_REGION'))
+    .option(
+      '--endpoint <url>',
+      'DynamoDB endpoint of a local dynalite or moto server (loopback only, e.g. http://127.0.0.1:4567)',
+    )
+    .addOption(
+      new Option('--format <format>', 'output format').choices(INVENTORY_FORMATS).default('table'),
+    );
+}
+
+/**
+ * `functions/shared/clients` builds the Lambda-side SDK clients when first loaded, and building a
+ * client makes the SDK print a Node-version warning: loading it only when an inventory command
+ * runs keeps every other command's output clean.
+ */
+export function loadSharedClients(): typeof SharedClients {
+  return require('../../functions/shared/clients') as typeof SharedClients;
+}
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+
+/**
+ * Checks `--endpoint`: only a loopback http(s) URL is accepted. A remote endpoint would be sent
+ * the dummy local credentials below, and real DynamoDB needs no endpoint at all.
+ */
+export function checkEndpoint(endpoint: string): URL {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch (error) {
+    throw new ValidationError(`--endpoint ${endpoint} is not a URL`, [], { cause: error });
+  }
+  if (!['http:', 'https:'].includes(url.protocol) || !LOOPBACK_HOSTS.has(url.hostname)) {
+    throw new ValidationError(
+      `--endpoint ${endpoint} must be a loopback http URL such as http://127.0.0.1:4567 (omit it for AWS)`,
+    );
+  }
+  return url;
+}
+
+/** An open inventory: the repository and the client to close when done. */
+export interface OpenInventory {
+  readonly repository: DynamoDbInventoryRepository;
+  readonly table: string;
+  close(): void;
+}
+
+/**
+ * Builds the DynamoDB client (once per run) and the inventory repository from the shared flags.
+ *
+ * @throws ValidationError naming `--table`/`UNDERSTUDY_INVENTORY_TABLE` or `--region`/`AWS_REGION`
+ *   when missing, or a non-loopback `--endpoint`.
+ */
+export function openInventory(options: ConnectionOptions): OpenInventory {
+  const table = options.table?.trim();
+  if (!table) {
+    throw new ValidationError(
+      `no inventory table: pass --table NAME or set ${INVENTORY_TABLE_ENV}`,
+    );
+  }
+  const local = options.endpoint !== undefined;
+  if (local) checkEndpoint(options.endpoint as string);
+  // A local server ignores the region; AWS needs one and guessing it could read the wrong table.
+  const region = options.region?.trim() || (local ? 'us-east-1' : undefined);
+  if (!region) {
+    throw new ValidationError(
+      'no region: pass --region REGION or set AWS_REGION (the staging region holding the inventory)',
+    );
+  }
+  const { clientConfig } = loadSharedClients();
+  const client = new DynamoDBClient({
+    ...clientConfig({
+      region,
+      ...(local
+        ? {
+            endpoint: options.endpoint as string,
+            // dynalite and moto accept any credentials; never look up real ones for them.
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          }
+        : {}),
+    }),
+  });
+  return {
+    repository: new DynamoDbInventoryRepository(client, table),
+    table,
+    close: () => client.destroy(),
+  };
+}

@@ -60,7 +60,10 @@ export interface IntegrityPorts {
     readonly network: Pick<SideAdapters['network'], 'describeGroups'>;
   };
   readonly probe: DependencyProbe;
-  readonly inventory: InventoryRepository;
+  readonly inventory: Pick<
+    InventoryRepository,
+    'listVersions' | 'getEffective' | 'getLatestValidated' | 'setStatus'
+  >;
   /** Starts clone-validate-store for one service. */
   readonly starter: PipelineStarter;
   readonly logger?: LoggerLike;

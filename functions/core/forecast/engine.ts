@@ -27,7 +27,7 @@ import { sarima } from './models/sarima';
 import { seasonalNaiveDaily, seasonalNaiveWeekly } from './models/seasonal-naive';
 import { samplePaths } from './paths';
 import { prepareSeries } from './series';
-import { median } from './stats';
+import { median, quantileOf } from './stats';
 import {
   DEFAULT_MODELS,
   DEFAULT_QUANTILES,
@@ -109,6 +109,7 @@ export function forecast(input: ForecastInput): ForecastResult {
   const level = Math.abs(median(ctx.y));
   const floor = 1e-9 * Math.max(1, Number.isFinite(level) ? level : 1);
   let cal: Calibration | undefined;
+  let relative: ((f: number) => number) | undefined;
   let used: Member[] = members;
   if (members.length) {
     // Each origin's combination is chosen without the origins whose horizons overlap it, so
@@ -138,8 +139,31 @@ export function forecast(input: ForecastInput): ForecastResult {
     const errors = backtestErrors(ctx, origins, combined, h);
     let count = 0;
     for (const e of errors) if (Number.isFinite(e)) count++;
-    if (count >= MIN_CALIBRATION_ERRORS)
+    if (count >= MIN_CALIBRATION_ERRORS) {
       cal = calibrateFromErrors(errors, origins.length, h, floor);
+      // Error scale ∝ level^p: p = 0 (additive), ½ (Poisson-like), 1 (proportional); the
+      // power whose calibrated quantiles score best on the backtest is kept.
+      const levelRel = levelScaler(ctx.y, n);
+      if (levelRel) {
+        let best = backtestPinball(errors, cal, h, () => 1);
+        for (const power of [0.5, 1]) {
+          const rel = (f: number): number => levelRel(f) ** power;
+          const relAt = (j: number): number => rel(combined[Math.floor(j / h)]?.[j % h] ?? 0);
+          const candidate = calibrateFromErrors(
+            errors.map((e, j) => e / relAt(j)),
+            origins.length,
+            h,
+            floor,
+          );
+          const loss = backtestPinball(errors, candidate, h, relAt);
+          if (loss < best) {
+            best = loss;
+            cal = candidate;
+            relative = rel;
+          }
+        }
+      }
+    }
   } else {
     const fallback =
       pool.find((m) => m.applicable(ctx, n)) ?? (ctx.period ? seasonalNaiveDaily : robustLevel);
@@ -168,6 +192,12 @@ export function forecast(input: ForecastInput): ForecastResult {
   } else {
     point.set(robustLevel.forecast(ctx, [n], h)[0] ?? new Float64Array(h));
     finalMembers.push({ model: robustLevel, weight: 1 });
+  }
+
+  if (relative) {
+    const rel = relative;
+    const base = cal;
+    cal = { ...base, scales: base.scales.map((s, k) => s * rel(point[k] ?? 0)) };
   }
 
   const transform = (v: number, k: number): number => {
@@ -238,4 +268,48 @@ function enforceMonotone(
       if (row) row[k] = col[i] ?? 0;
     });
   }
+}
+
+/**
+ * For a non-negative series, the error scale relative to the forecast level: (f + c) / (L + c),
+ * with L the mean of the history and c the 10th percentile of its positive values (so near-zero
+ * forecasts keep a floor of uncertainty). Undefined when the series goes negative.
+ */
+function levelScaler(y: Float64Array, n: number): ((f: number) => number) | undefined {
+  let sum = 0;
+  const positive: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = y[i] ?? 0;
+    if (v < 0) return undefined;
+    sum += v;
+    if (v > 0) positive.push(v);
+  }
+  if (!positive.length) return undefined;
+  const c = Math.max(quantileOf(positive, 0.1), Number.MIN_VALUE);
+  const level = sum / n;
+  return (f) => (Math.max(f, 0) + c) / (level + c);
+}
+
+/** Mean pinball loss (levels 0.1 … 0.9) of a calibration on the backtest errors it came from. */
+function backtestPinball(
+  errors: Float64Array,
+  cal: Calibration,
+  h: number,
+  rel: (j: number) => number,
+): number {
+  const taus = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+  const zq = taus.map((t) => zQuantile(cal, t));
+  let loss = 0;
+  let count = 0;
+  for (let j = 0; j < errors.length; j++) {
+    const e = errors[j] ?? Number.NaN;
+    if (!Number.isFinite(e)) continue;
+    const s = (cal.scales[j % h] ?? 0) * rel(j);
+    taus.forEach((t, i) => {
+      const d = e - s * (zq[i] ?? 0);
+      loss += Math.max(t * d, (t - 1) * d);
+    });
+    count++;
+  }
+  return count ? loss / count : Number.POSITIVE_INFINITY;
 }

@@ -60,10 +60,7 @@ export interface IntegrityPorts {
     readonly network: Pick<SideAdapters['network'], 'describeGroups'>;
   };
   readonly probe: DependencyProbe;
-  readonly inventory: Pick<
-    InventoryRepository,
-    'listVersions' | 'getEffective' | 'getLatestValidated' | 'setStatus'
-  >;
+  readonly inventory: Pick<InventoryRepository, 'listVersions' | 'getEffective' | 'setStatus'>;
   /** Starts clone-validate-store for one service. */
   readonly starter: PipelineStarter;
   readonly logger?: LoggerLike;
@@ -109,20 +106,26 @@ export interface RecloneStart {
   readonly alreadyStarted: boolean;
 }
 
-/** How far a service's clones lag its primary. */
+/**
+ * How far a service's clones lag its primary, measured from the newest *intact* clone version:
+ * validated, or stale (intact, only of an older primary revision). Measuring from the latest
+ * validated one alone would lose the figure exactly when it matters: the check marks a clone
+ * stale as soon as the primary moves on, and it then stops being the latest validated.
+ */
 export interface ServiceFreshness {
   readonly service: ServiceKey;
+  /** The clone version measured from; null when no version is intact. */
+  readonly baselineVersion: number | null;
   /**
-   * Revisions the primary's current task definition is ahead of the latest validated clone's
-   * source (at least 1 when the primary moved to another family); null without a validated
-   * clone.
+   * Revisions the primary's current task definition is ahead of the baseline's source (at
+   * least 1 when the primary moved to another family); null without a baseline.
    */
   readonly lagRevisions: number | null;
-  /** Seconds since the latest validated clone was created; null without one. */
+  /** Seconds since the baseline clone was created; null without one. */
   readonly ageSeconds: number | null;
   /**
-   * True when no validated clone is of what the primary runs now: none exists, its source
-   * revision is not the primary's, or an image tag of the primary moved to another digest.
+   * True unless the baseline is of exactly what the primary runs now (same source revision,
+   * and every image tag of the primary still resolves to the staged digest).
    */
   readonly stale: boolean;
 }
@@ -328,14 +331,20 @@ async function checkVersion(
   };
 }
 
+const INTACT: ReadonlySet<CloneStatus> = new Set(['validated', 'stale']);
+
+function noBaseline(service: ServiceKey): ServiceFreshness {
+  return { service, baselineVersion: null, lagRevisions: null, ageSeconds: null, stale: true };
+}
+
 function freshnessOf(
   service: ServiceKey,
   primary: PrimaryNow,
-  validated: CloneVersion | undefined,
+  baseline: CloneVersion | undefined,
   nowMs: number,
 ): ServiceFreshness {
-  if (!validated) return { service, lagRevisions: null, ageSeconds: null, stale: true };
-  const source = validated.content.source;
+  if (!baseline) return noBaseline(service);
+  const source = baseline.content.source;
   const primaryRevision = revisionOf(primary.taskDefinitionArn);
   const lagRevisions =
     familyOf(source.taskDefinitionArn) === familyOf(primary.taskDefinitionArn) &&
@@ -345,13 +354,14 @@ function freshnessOf(
         ? 0
         : 1;
   const imagesMoved = Object.entries(primary.imageDigests).some(([container, digest]) => {
-    const staged = validated.content.images[container];
+    const staged = baseline.content.images[container];
     return staged !== undefined && staged.digest !== digest;
   });
   return {
     service,
+    baselineVersion: baseline.version,
     lagRevisions,
-    ageSeconds: Math.max(0, Math.round((nowMs - Date.parse(validated.createdAt)) / 1000)),
+    ageSeconds: Math.max(0, Math.round((nowMs - Date.parse(baseline.createdAt)) / 1000)),
     stale: source.taskDefinitionArn !== primary.taskDefinitionArn || imagesMoved,
   };
 }
@@ -395,7 +405,7 @@ async function checkService(
     return {
       ...outcome,
       notCloned: true,
-      freshness: { service: key, lagRevisions: null, ageSeconds: null, stale: true },
+      freshness: noBaseline(key),
     };
   }
   const knownRevisions = new Set(versions.map((v) => v.content.stagedTaskDefinitionArn));
@@ -433,16 +443,12 @@ async function checkService(
       outcome.errors.push(errorOf(key, 'reclone', error));
     }
   }
-  let freshness: ServiceFreshness | undefined;
-  try {
-    freshness = freshnessOf(key, primary, await ports.inventory.getLatestValidated(key), nowMs);
-  } catch (error) {
-    outcome.errors.push(errorOf(key, 'check', error));
-  }
+  const statusNow = new Map(outcome.checks.map((check) => [check.version, check.status]));
+  const baseline = versions.find((v) => INTACT.has(statusNow.get(v.version) ?? v.status));
   return {
     ...outcome,
     ...(reclone ? { reclone } : {}),
-    ...(freshness ? { freshness } : {}),
+    freshness: freshnessOf(key, primary, baseline, nowMs),
   };
 }
 

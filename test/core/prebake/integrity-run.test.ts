@@ -79,8 +79,20 @@ describe('Module: prebake/integrity-run', () => {
             1000,
         );
       expect(report.freshness).toEqual([
-        { service: SVC0, lagRevisions: 0, ageSeconds: await ageOf(SVC0), stale: false },
-        { service: SVC1, lagRevisions: 0, ageSeconds: await ageOf(SVC1), stale: false },
+        {
+          service: SVC0,
+          baselineVersion: 1,
+          lagRevisions: 0,
+          ageSeconds: await ageOf(SVC0),
+          stale: false,
+        },
+        {
+          service: SVC1,
+          baselineVersion: 1,
+          lagRevisions: 0,
+          ageSeconds: await ageOf(SVC1),
+          stale: false,
+        },
       ]);
       expect(report.freshness[0]?.ageSeconds).toBeGreaterThanOrEqual(90);
       expect(report.errors).toEqual([]);
@@ -126,11 +138,47 @@ describe('Module: prebake/integrity-run', () => {
       ]);
       expect(report.freshness[0]).toEqual({
         service: SVC0,
+        baselineVersion: null,
         lagRevisions: null,
         ageSeconds: null,
         stale: true,
       });
       expect(report.findingsByService[SVC1]).toEqual([]);
+    });
+
+    it('marks a clone stale when the primary moved on and measures the lag from it', async () => {
+      // Arrange: two revisions registered in the primary since the clone, the service on the last
+      const world = coreWorld(1);
+      await cloneService(world, SVC0);
+      const primary = world.cloud.state(world.primary).ecs;
+      const current = primary.findTaskDefinition('shop-svc-000');
+      primary.registerTaskDefinition({ ...current, cpu: '1024', memory: '2048' }, [], 0);
+      const latest = primary.registerTaskDefinition(
+        { ...current, cpu: '2048', memory: '4096' },
+        [],
+        0,
+      );
+      await world.cloud.containerPlatform(world.primary).updateService('shop', 'svc-000', {
+        taskDefinition: latest.taskDefinitionArn,
+      });
+
+      // Act
+      const report = await runIntegrityCheck(
+        integrityPorts(world),
+        world.settings,
+        world.cloud.clock,
+      );
+
+      // Assert
+      expect(report.statusChanges.map((c) => [c.version, c.from, c.to])).toEqual([
+        [1, 'validated', 'stale'],
+      ]);
+      expect(report.freshness[0]).toMatchObject({
+        baselineVersion: 1,
+        lagRevisions: 2,
+        stale: true,
+      });
+      expect(world.starter.starts).toHaveLength(1);
     });
 
     it('starts the same execution name again for the same findings (idempotent)', async () => {
@@ -201,7 +249,7 @@ describe('Module: prebake/integrity-run', () => {
       ]);
       expect(report.statusChanges.map((c) => [c.version, c.to])).toEqual([[1, 'not-ready']]);
       expect(report.freshness).toEqual([
-        { service: SVC0, lagRevisions: null, ageSeconds: null, stale: true },
+        { service: SVC0, baselineVersion: null, lagRevisions: null, ageSeconds: null, stale: true },
       ]);
       // v1 is stale as well: a dependency missing outranks it in the status, not in the findings.
       expect(report.findingsByService[SVC0]?.map((f) => f.code)).toEqual([
@@ -343,6 +391,7 @@ describe('Module: prebake/integrity-run', () => {
       expect(report.notCloned).toEqual([SVC1]);
       expect(report.freshness[1]).toEqual({
         service: SVC1,
+        baselineVersion: null,
         lagRevisions: null,
         ageSeconds: null,
         stale: true,

@@ -46,7 +46,10 @@ export class SfnPipelineStarter implements PipelineStarter {
   }
 
   /**
-   * Starts `executionName` with `input`; `alreadyStarted` when that name was used before.
+   * Starts `executionName` with `input`; `alreadyStarted` when Step Functions refuses the name
+   * as used. A retry while the first execution still runs with the same input gets that
+   * execution back as a success, so it reports `alreadyStarted: false` with the same ARN:
+   * either way only one execution exists.
    *
    * @throws ValidationError for a name Step Functions would refuse; ThrottlingError,
    *   ServiceUnavailableError, AccessDeniedError and others from the SDK, translated.

@@ -240,11 +240,10 @@ export function registerForecastCommand(program: Command): Command {
       )
       .requiredOption('--input <file>', 'CSV file with header "timestamp,value"')
       .requiredOption('--horizon <steps>', 'steps to forecast (positive integer)', parseHorizon)
-      .option(
-        '--quantiles <levels>',
-        'comma-separated quantile levels in (0,1), ascending',
-        parseQuantiles,
-        [...DEFAULT_QUANTILES],
+      .addOption(
+        new Option('--quantiles <levels>', 'comma-separated quantile levels in (0,1), ascending')
+          .argParser(parseQuantiles)
+          .default([...DEFAULT_QUANTILES], DEFAULT_QUANTILES.join(',')),
       )
       .option(
         '--events <file>',

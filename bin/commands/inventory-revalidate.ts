@@ -228,13 +228,16 @@ export async function revalidateInventory(
     const latest = await absentIfNotFound(() =>
       input.inventory.getVersion(service, entry.latestVersion),
     );
+    if (latest) {
+      const ports = await portsFor(stagingLocationOf(latest.content));
+      results.push(await revalidateVersion(input, ports, latest, 'latest'));
+    }
+    // Read after the latest was judged: if it just went out of service, the effective version is
+    // now an older one, and that is the one a failover would deploy.
     const effective = await input.inventory.getEffective(service);
-    const targets: [CloneVersion, CheckedRole][] = [];
-    if (latest) targets.push([latest, 'latest']);
-    if (effective && effective.version !== latest?.version) targets.push([effective, 'effective']);
-    for (const [version, role] of targets) {
-      const ports = await portsFor(stagingLocationOf(version.content));
-      results.push(await revalidateVersion(input, ports, version, role));
+    if (effective && effective.version !== latest?.version) {
+      const ports = await portsFor(stagingLocationOf(effective.content));
+      results.push(await revalidateVersion(input, ports, effective, 'effective'));
     }
   }
   return results;

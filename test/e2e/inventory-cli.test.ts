@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { Command } from 'commander';
 import { runCli } from '../../bin/cli-runtime';
-import { registerInventoryCommand } from '../../bin/commands/inventory';
+import { awsStagingPorts, registerInventoryCommand } from '../../bin/commands/inventory';
 import type { StagingPortsFactory } from '../../bin/commands/inventory-revalidate';
 import {
   createLocalCloneWorld,
@@ -446,6 +446,40 @@ describe('Command: understudy inventory', () => {
       expect(result).toMatchObject({ status: 'not-ready', applied: true });
       expect(result?.reasons).toEqual([`secret ${secret.id} does not exist in staging`]);
       expect((await world.inventory.getVersion(svc2, 1)).status).toBe('not-ready');
+    });
+
+    it('checks the version a failover falls back to when the latest goes out of service', async () => {
+      // Arrange: version 1 is back in service, version 2's staged revision is deregistered
+      await world.inventory.setStatus(svc0, 1, 'validated', [], 'test');
+      const latest = await world.inventory.getVersion(svc0, 2);
+      await world.cloud
+        .containerPlatform(world.staging)
+        .deregisterTaskDefinition(latest.content.stagedTaskDefinitionArn);
+
+      // Act
+      const run = await validate([svc0, '--format', 'json']);
+
+      // Assert
+      expect(run.code).toBe(0);
+      const doc = json<{
+        results: { version: number; role: string; status: string; changed: boolean }[];
+      }>(run);
+      expect(doc.results.map((r) => [r.version, r.role, r.status, r.changed])).toEqual([
+        [2, 'latest', 'invalid', true],
+        [1, 'effective', 'validated', false],
+      ]);
+      expect((await world.inventory.getEffective(svc0))?.version).toBe(1);
+    });
+
+    it('wires production to the AWS adapters of the staging location each clone names', () => {
+      // Act
+      const ports = awsStagingPorts({ account: '222222222222', region: 'eu-central-1' });
+
+      // Assert
+      expect(ports.registry.registry).toBe('222222222222.dkr.ecr.eu-central-1.amazonaws.com');
+      expect(ports.platform.constructor.name).toBe('EcsContainerPlatform');
+      expect(ports.network.constructor.name).toBe('Ec2NetworkRules');
+      expect(ports.probe.constructor.name).toBe('AwsDependencyProbe');
     });
 
     it('exits 2 naming a service the inventory does not hold', async () => {

@@ -3,6 +3,7 @@
 // out-of-band change provoked in staging or the primary, detected by the integrity-check
 // handler, and (where a re-clone can repair it) repaired by running the pipeline with the very
 // input the check asked for.
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import {
   createLocalCloneWorld,
   type LocalCloneWorld,
@@ -18,6 +19,7 @@ import { stagedTag } from '../../functions/core/prebake/clone-steps';
 import type { IntegrityReport } from '../../functions/core/prebake/integrity-run';
 import {
   createIntegrityCheckHandler,
+  emfIntegrityMetrics,
   INTEGRITY_METRICS,
   type IntegrityMetricPoint,
 } from '../../functions/handlers/integrity-check';
@@ -229,6 +231,10 @@ describe('Handler: integrity-check (end to end)', () => {
       expect((await h.version(SVC1, 1)).status).toBe('validated');
       expect(metric(h.points, INTEGRITY_METRICS.findings, SVC0)).toEqual([1]);
       expect(metric(h.points, INTEGRITY_METRICS.statusChanges)).toEqual([1]);
+      // No intact clone left to measure the lag from: stale, and no lag or age datapoint.
+      expect(metric(h.points, INTEGRITY_METRICS.stale, SVC0)).toEqual([1]);
+      expect(metric(h.points, INTEGRITY_METRICS.lag, SVC0)).toEqual([]);
+      expect(metric(h.points, INTEGRITY_METRICS.age, SVC0)).toEqual([]);
       expect(h.starter.starts).toEqual([
         {
           executionName: expect.stringMatching(/^integrity-shop-svc-000-v1-/),
@@ -542,5 +548,61 @@ describe('Handler: integrity-check (end to end)', () => {
       expect((await h.version(SVC0, 1)).status).toBe('validated');
       expect(h.logs.filter((l) => l.level === 'error')).toHaveLength(2);
     });
+  });
+});
+
+describe('Function: emfIntegrityMetrics', () => {
+  it('writes each service datapoint as its own EMF blob with a Service dimension, totals in one', () => {
+    // Arrange
+    const writes: string[] = [];
+    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
+      writes.push(String(chunk));
+      return true;
+    });
+    const sink = emfIntegrityMetrics(
+      new Metrics({ namespace: 'UnderstudyTest', serviceName: 'integrity' }),
+    );
+
+    // Act
+    try {
+      sink.publish([
+        { name: INTEGRITY_METRICS.lag, unit: 'Count', value: 2, service: SVC0 },
+        { name: INTEGRITY_METRICS.age, unit: 'Seconds', value: 3600, service: SVC1 },
+        { name: INTEGRITY_METRICS.reclones, unit: 'Count', value: 1 },
+      ]);
+    } finally {
+      spy.mockRestore();
+    }
+
+    // Assert
+    const blobs = writes
+      .flatMap((text) => text.split('\n'))
+      .filter((line) => line.startsWith('{'))
+      .map(
+        (line) =>
+          JSON.parse(line) as Record<string, unknown> & {
+            _aws: {
+              CloudWatchMetrics: {
+                Namespace: string;
+                Dimensions: string[][];
+                Metrics: { Name: string; Unit: string }[];
+              }[];
+            };
+          },
+      );
+    expect(blobs).toHaveLength(3);
+    expect(blobs[0]).toMatchObject({ Service: SVC0, CloneFreshnessLagRevisions: 2 });
+    expect(blobs[0]?._aws.CloudWatchMetrics[0]?.Dimensions[0]).toEqual(
+      expect.arrayContaining(['Service']),
+    );
+    expect(blobs[1]).toMatchObject({ Service: SVC1, CloneAgeSeconds: 3600 });
+    expect(blobs[1]?._aws.CloudWatchMetrics[0]?.Metrics).toEqual([
+      { Name: 'CloneAgeSeconds', Unit: 'Seconds' },
+    ]);
+    expect(blobs[2]).toMatchObject({ IntegrityReclonesStarted: 1 });
+    expect(blobs[2]).not.toHaveProperty('Service');
+    expect(blobs.every((b) => b._aws.CloudWatchMetrics[0]?.Namespace === 'UnderstudyTest')).toBe(
+      true,
+    );
   });
 });

@@ -49,6 +49,8 @@ function inputOf(c: BenchCase): ForecastInput {
     values: c.history.map((v, i) => (c.historyImputed[i] ? null : v)),
     horizon: c.horizon,
     quantiles: DEFAULT_QUANTILES,
+    ...(process.env.FC_ORIGINS ? { backtestOrigins: Number(process.env.FC_ORIGINS) } : {}),
+    ...(process.env.FC_MEMBERS ? { maxMembers: Number(process.env.FC_MEMBERS) } : {}),
   };
 }
 

@@ -7,8 +7,8 @@
 import type { ForecastModel } from './models/model';
 import type { SeriesContext } from './series';
 
-/** Default cap on backtest origins (cost grows linearly in it). */
-export const DEFAULT_BACKTEST_ORIGINS = 24;
+/** Default cap on backtest origins: about one every four hours over an hourly week (cost grows linearly in it). */
+export const DEFAULT_BACKTEST_ORIGINS = 42;
 
 /**
  * Backtest origins: spread over the last week (7 cycles) of history, or less so at least two
@@ -25,10 +25,17 @@ export function backtestOrigins(
   const cycles = 7;
   const window = Math.min(period ? cycles * period : Math.max(2 * horizon, 24), n - minTrain);
   if (window < 1 || maxOrigins < 1) return [];
-  const stride = Math.max(1, Math.ceil(window / maxOrigins));
+  let stride = Math.max(1, Math.ceil(window / maxOrigins));
+  // A stride coprime with the cycle puts origins at every phase of the day in turn, so the
+  // calibration does not over-represent a few hours.
+  while (period && stride > 1 && gcd(stride, period) !== 1) stride++;
   const out: number[] = [];
   for (let o = n - window; o < n; o += stride) out.push(o);
   return out;
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 /** Errors of one model's backtest: `origins × h`, row-major, NaN where the actual is unknown. */

@@ -1,7 +1,11 @@
 // The integrity check as an application service: real clone steps and the sandbox cloud (in
 // memory, virtual time), an in-memory inventory and a recording pipeline starter.
 import { seededServiceKey } from '../../../bin/local/clone-pipeline';
-import { ServiceUnavailableError, ValidationError } from '../../../functions/core/errors';
+import {
+  NotFoundError,
+  ServiceUnavailableError,
+  ValidationError,
+} from '../../../functions/core/errors';
 import {
   INTEGRITY_ACTOR,
   integrityExecutionName,
@@ -279,6 +283,38 @@ describe('Module: prebake/integrity-run', () => {
         { service: SVC0, version: 1, from: 'not-ready', to: 'validated', reasons: [] },
       ]);
       expect(world.starter.starts).toEqual([]);
+    });
+
+    it('reports a staged security group that was removed', async () => {
+      // Arrange: the sandbox cannot delete a group, so staging EC2 answers as if one were gone
+      const world = coreWorld(1);
+      const stored = await cloneService(world, SVC0);
+      const [group] = stored.version.content.networkRules;
+      if (!group) throw new Error('no staged group');
+      const base = integrityPorts(world);
+      const network = base.staging.network;
+      const ports = {
+        ...base,
+        staging: {
+          ...base.staging,
+          network: {
+            describeGroups: async (ids: readonly string[]) => {
+              if (ids.includes(group.groupId))
+                throw new NotFoundError('security group', group.groupId);
+              return network.describeGroups(ids);
+            },
+          },
+        },
+      };
+
+      // Act
+      const report = await runIntegrityCheck(ports, world.settings, world.cloud.clock);
+
+      // Assert
+      expect(report.findingsByService[SVC0]).toEqual([
+        expect.objectContaining({ code: 'group-missing', subject: group.groupId }),
+      ]);
+      expect(report.statusChanges.map((c) => c.to)).toEqual(['invalid']);
     });
 
     it('records a service it cannot read and still checks the others', async () => {

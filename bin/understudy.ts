@@ -14,7 +14,10 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     // Program options only before a subcommand, so a subcommand's own `--version N` is its own.
-    .enablePositionalOptions();
+    .enablePositionalOptions()
+    // Set before any subcommand exists: commander copies it to subcommands at creation, so a
+    // bad flag anywhere reaches runCli as a CommanderError (exit 2) instead of exiting itself.
+    .exitOverride();
   // Subcommands register themselves here, one module each (bin/commands/*.ts).
   registerForecastCommand(program);
   registerInventoryCommand(program);

@@ -53,10 +53,17 @@ function keyFieldOf(items: readonly unknown[]): string | undefined {
 }
 
 /**
- * Flattens a JSON value into path → leaf. Arrays of scalars (commands, subnets) stay one leaf:
- * their order is meaningful and a whole-value comparison reads better than per-index noise.
+ * Flattens a JSON value into path → leaf, and records every array element under its path in
+ * `elements` (so a wholly added or removed element can be reported once). Arrays of scalars
+ * (commands, subnets) stay one leaf: their order is meaningful and a whole-value comparison
+ * reads better than per-index noise.
  */
-function flatten(value: unknown, path: string, out: Map<string, unknown>): void {
+function flatten(
+  value: unknown,
+  path: string,
+  out: Map<string, unknown>,
+  elements: Map<string, unknown>,
+): void {
   if (Array.isArray(value)) {
     if (value.length === 0 || !value.some((item) => isRecord(item) || Array.isArray(item))) {
       out.set(path, value);
@@ -65,7 +72,8 @@ function flatten(value: unknown, path: string, out: Map<string, unknown>): void 
     const field = keyFieldOf(value);
     value.forEach((item, index) => {
       const key = field ? String((item as Record<string, unknown>)[field]) : String(index);
-      flatten(item, `${path}[${key}]`, out);
+      elements.set(`${path}[${key}]`, item);
+      flatten(item, `${path}[${key}]`, out, elements);
     });
     return;
   }
@@ -75,10 +83,26 @@ function flatten(value: unknown, path: string, out: Map<string, unknown>): void 
       out.set(path, {});
       return;
     }
-    for (const key of keys.sort()) flatten(value[key], path ? `${path}.${key}` : key, out);
+    for (const key of keys.sort()) {
+      flatten(value[key], path ? `${path}.${key}` : key, out, elements);
+    }
     return;
   }
   out.set(path, value);
+}
+
+/** True when `path` is `element` or lies inside it. */
+function within(path: string, element: string): boolean {
+  return path === element || path.startsWith(`${element}.`) || path.startsWith(`${element}[`);
+}
+
+/** Elements present on one side only, outermost only: none lies inside another. */
+function loneElements(
+  mine: ReadonlyMap<string, unknown>,
+  theirs: ReadonlyMap<string, unknown>,
+): string[] {
+  const lone = [...mine.keys()].filter((path) => !theirs.has(path)).sort();
+  return lone.filter((path) => !lone.some((other) => other !== path && within(path, other)));
 }
 
 /** The section a path belongs to. Environment and secrets win over their enclosing sections. */
@@ -100,14 +124,42 @@ function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a as Json) === JSON.stringify(b as Json);
 }
 
-/** Every leaf that differs between `a` and `b`, in path order. Empty when the content is equal. */
+/**
+ * Every difference between `a` and `b`, in path order: an element of a keyed array (a container,
+ * a variable, a group) added or removed as a whole is one change; anything else is one change per
+ * differing leaf. Empty when the content is equal.
+ */
 export function diffContent(a: CloneContent, b: CloneContent): ContentChange[] {
   const left = new Map<string, unknown>();
   const right = new Map<string, unknown>();
-  flatten(a, '', left);
-  flatten(b, '', right);
-  const paths = [...new Set([...left.keys(), ...right.keys()])].sort();
-  const changes: ContentChange[] = [];
+  const leftElements = new Map<string, unknown>();
+  const rightElements = new Map<string, unknown>();
+  flatten(a, '', left, leftElements);
+  flatten(b, '', right, rightElements);
+  const removed = loneElements(leftElements, rightElements);
+  const added = loneElements(rightElements, leftElements);
+  const changes: ContentChange[] = [
+    ...removed.map(
+      (path): ContentChange => ({
+        path,
+        kind: 'removed',
+        section: sectionOf(path),
+        from: leftElements.get(path),
+      }),
+    ),
+    ...added.map(
+      (path): ContentChange => ({
+        path,
+        kind: 'added',
+        section: sectionOf(path),
+        to: rightElements.get(path),
+      }),
+    ),
+  ];
+  const wholes = [...removed, ...added];
+  const paths = [...new Set([...left.keys(), ...right.keys()])].filter(
+    (path) => !wholes.some((element) => within(path, element)),
+  );
   for (const path of paths) {
     const inLeft = left.has(path);
     const inRight = right.has(path);
@@ -120,7 +172,7 @@ export function diffContent(a: CloneContent, b: CloneContent): ContentChange[] {
       changes.push({ path, kind: 'changed', section, from: left.get(path), to: right.get(path) });
     }
   }
-  return changes;
+  return changes.sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
 }
 
 /** The order sections are printed in: what an operator checks first comes first. */

@@ -92,7 +92,10 @@ beforeAll(async () => {
     ...source,
     containerDefinitions: source.containerDefinitions.map((container) => ({
       ...container,
-      environment: [{ name: 'MODE', value: 'staging' }],
+      environment: [
+        { name: 'MODE', value: 'staging' },
+        { name: 'FEATURE', value: 'on' },
+      ],
     })),
   });
   await platform.updateService('shop', 'svc-000', { taskDefinition: changed.taskDefinitionArn });
@@ -234,7 +237,12 @@ describe('Command: understudy inventory', () => {
       expect(run.code).toBe(0);
       expect(run.stdout).toMatch(new RegExp(`^${svc0}: \\d+ changes from version 1 to version 2`));
       expect(run.stdout).toContain(
-        'environment:\n  ~ taskDefinition.containerDefinitions[app].environment[MODE].value: "production" -> "staging"',
+        [
+          'environment:',
+          '  + taskDefinition.containerDefinitions[app].environment[FEATURE]: {"name":"FEATURE","value":"on"}',
+          '  ~ taskDefinition.containerDefinitions[app].environment[MODE].value: "production" -> "staging"',
+          '',
+        ].join('\n'),
       );
       expect(run.stdout).toContain('task definition:\n  ~ stagedTaskDefinitionArn:');
       expect(run.stdout).not.toContain('images:');
@@ -255,8 +263,17 @@ describe('Command: understudy inventory', () => {
         from: 'production',
         to: 'staging',
       });
+      expect(doc.changes).toContainEqual({
+        path: 'taskDefinition.containerDefinitions[app].environment[FEATURE]',
+        kind: 'added',
+        section: 'environment',
+        to: { name: 'FEATURE', value: 'on' },
+      });
       expect(doc.changes).toContainEqual(
         expect.objectContaining({ path: 'source.revision', from: 1, to: 2, section: 'source' }),
+      );
+      expect(doc.changes.map((change) => change.path)).toEqual(
+        [...doc.changes.map((change) => change.path)].sort(),
       );
     });
 

@@ -224,7 +224,7 @@ async function readPrimary(
 }
 
 /** Reads the staging view {@link checkIntegrity} needs for one clone version. */
-async function observeStaging(
+export async function observeStaging(
   staging: IntegrityPorts['staging'],
   probe: DependencyProbe,
   version: CloneVersion,

@@ -3,8 +3,11 @@
  * services): re-validates the latest clone of every protected service against staging and the
  * primary's current revision, records status changes, starts re-clones, and publishes per-service
  * freshness and findings as EMF metrics — what the freshness and integrity alarms watch.
+ *
+ * Environment (see `functions/shared/pipeline-wiring.ts`; read on the first invocation):
+ * `UNDERSTUDY_PIPELINE_SETTINGS`, `PRIMARY_READ_ROLE_ARN`, `INVENTORY_TABLE_NAME`,
+ * `CLONE_STATE_MACHINE_ARN`.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { z } from 'zod';
 import type { ServiceKey } from '../core/model';
@@ -15,7 +18,17 @@ import {
   runIntegrityCheck,
 } from '../core/prebake/integrity-run';
 import type { PipelineSettings } from '../core/prebake/settings';
+import { systemClock } from '../shared/clock';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+import {
+  cloneStarter,
+  inventoryRepository,
+  pipelineSettings,
+  primarySide,
+  stagingDependencyProbe,
+  stagingSide,
+} from '../shared/pipeline-wiring';
+import { createLogger, METRICS_NAMESPACE } from '../shared/powertools';
 
 const serviceKeyText = z.string().regex(/^[^/]+\/[^/]+$/, 'must be "cluster/service"');
 
@@ -143,14 +156,16 @@ export function emfIntegrityMetrics(emf: Metrics): IntegrityMetricSink {
   };
 }
 
-/** The one Powertools Logger of this function. */
-export const logger = new Logger({ serviceName: 'understudy-integrity-check' });
+/**
+ * `service` dimension of this function's metrics: its own, not the pipeline's, because the
+ * freshness alarms of the shadow-manager construct select on it.
+ */
+export const INTEGRITY_METRICS_SERVICE = 'understudy-integrity-check';
 
-/** The one Powertools Metrics of this function (namespace from `POWERTOOLS_METRICS_NAMESPACE`). */
-export const metrics = new Metrics({
-  serviceName: 'understudy-integrity-check',
-  namespace: 'Understudy',
-});
+/** The Powertools Metrics of this function. */
+export function createIntegrityMetrics(): Metrics {
+  return new Metrics({ serviceName: INTEGRITY_METRICS_SERVICE, namespace: METRICS_NAMESPACE });
+}
 
 /** What the handler needs. */
 export interface IntegrityCheckDeps extends IntegrityPorts {
@@ -188,3 +203,16 @@ export function createIntegrityCheckHandler(deps: Deps<IntegrityCheckDeps>) {
     return report;
   };
 }
+
+/** Lambda entry. */
+export const handler = createIntegrityCheckHandler(() => ({
+  primary: primarySide(),
+  staging: stagingSide(),
+  probe: stagingDependencyProbe(),
+  inventory: inventoryRepository(),
+  starter: cloneStarter(),
+  settings: pipelineSettings(),
+  clock: systemClock,
+  logger: createLogger('integrity-check'),
+  metrics: emfIntegrityMetrics(createIntegrityMetrics()),
+}));

@@ -20,9 +20,11 @@ import type { IntegrityReport } from '../../functions/core/prebake/integrity-run
 import {
   createIntegrityCheckHandler,
   emfIntegrityMetrics,
+  handler,
   INTEGRITY_METRICS,
   type IntegrityMetricPoint,
 } from '../../functions/handlers/integrity-check';
+import { EnvironmentError } from '../../functions/shared/env';
 
 jest.setTimeout(120_000);
 
@@ -168,6 +170,17 @@ describe('Handler: integrity-check (end to end)', () => {
       // Assert
       await expect(run).rejects.toThrow(ValidationError);
       expect(h.points).toEqual([]);
+    });
+
+    it('the Lambda entry validates the event before it needs its environment', async () => {
+      // Act
+      const bad = handler({ services: 'all' });
+      const good = handler({});
+
+      // Assert
+      await expect(bad).rejects.toThrow(ValidationError);
+      await expect(good).rejects.toThrow(EnvironmentError);
+      await expect(good).rejects.toThrow(/UNDERSTUDY_PIPELINE_SETTINGS/);
     });
 
     it('rejects a service that is not protected', async () => {

@@ -88,7 +88,12 @@ export function buildApp(options: BuildAppOptions = {}): UnderstudyApp {
 
   const app = new App({ autoSynth: false, ...appProps });
   const staging = new StagingStack(app, STACK_IDS.staging, { config });
-  const observer = new ObserverStack(app, STACK_IDS.observer, { config });
+  const observer = new ObserverStack(app, STACK_IDS.observer, {
+    config,
+    forecastStaging: staging.forecastCopyWriter?.target,
+  });
+  // The forecaster copies forecasts to staging (and starts clones) as the staging writer role.
+  if (observer.forecaster) staging.forecastCopyWriter?.trust(observer.forecaster.role);
   const health = new HealthStack(app, STACK_IDS.health, {
     config,
     stagingEventBusArn: staging.defaultEventBusArn,

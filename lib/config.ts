@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../functions/core/errors';
+import { validateEvents } from '../functions/core/forecast/events-file';
 import { RESOURCE_METRICS } from '../functions/core/model';
 
 /** The context key the CDK app reads its configuration from. */
@@ -283,6 +284,30 @@ const serviceSchema = z.strictObject({
    * @default {} (use the global thresholds)
    */
   thresholds: thresholdsOverrideSchema.default({}),
+  /**
+   * ALB target group as CloudWatch's `TargetGroup` dimension (`targetgroup/<name>/<id>`);
+   * without it the forecaster has no `requestRate` series for the service.
+   * @default undefined
+   */
+  targetGroup: z
+    .string()
+    .regex(/^targetgroup\/[^/]+\/[0-9a-f]+$/, 'must be "targetgroup/<name>/<id>"')
+    .optional(),
+  /**
+   * Load balancer as CloudWatch's `LoadBalancer` dimension (`app/<name>/<id>`); with it,
+   * `requestRate` is the target group's total `RequestCount`, else `RequestCountPerTarget`.
+   * @default undefined
+   */
+  loadBalancer: z
+    .string()
+    .regex(/^app\/[^/]+\/[0-9a-f]+$/, 'must be "app/<name>/<id>"')
+    .optional(),
+  /**
+   * SQS queue (name) whose backlog drives the service; without it there is no `queueDepth`
+   * series for the service.
+   * @default undefined
+   */
+  queueName: name.optional(),
 });
 
 const serviceSelectorSchema = z.strictObject({
@@ -320,6 +345,29 @@ const forecastSchema = z.strictObject({
    * @default [0.025, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.975]
    */
   quantiles: z.array(probability).min(1).default(DEFAULT_QUANTILES),
+  /**
+   * Known events (launches, sales, batch windows) that lift or lower the forecast: objects
+   * `{ name, start, end, multiplier, services?, metrics? }` as `understudy forecast --events`
+   * reads them; validated at synth.
+   * @default undefined (no events)
+   */
+  events: z
+    .array(z.unknown())
+    .optional()
+    .superRefine((events, ctx) => {
+      if (events === undefined) return;
+      try {
+        validateEvents(events, 'forecast.events');
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        for (const issue of error.issues) ctx.addIssue({ code: 'custom', message: issue });
+      }
+    }),
+  /**
+   * Memory of the forecast Lambda in MiB; Lambda's CPU share scales with it (one vCPU at 1769).
+   * @default 1769 (sizing in `lib/constructs/forecaster.ts`)
+   */
+  memoryMiB: z.number().int().min(512).max(10240).optional(),
 });
 
 const policySchema = z.strictObject({

@@ -1,7 +1,7 @@
 /**
  * Re-validation behind `understudy inventory validate`: reads back from staging what a stored
- * clone version recorded (digests, the registered revision and its hash, security-group rules,
- * dependencies), judges it with the same `validateClone` the pipeline uses, and records a changed
+ * clone version recorded, with the periodic integrity check's own observation code
+ * (`functions/core/prebake/integrity-run.ts`), judges it with the same rules, and records a changed
  * status in the inventory.
  *
  * It talks to the world through ports only (no SDK, no environment), so the CLI hands it the AWS
@@ -9,25 +9,14 @@
  * lives in is read from its staged task definition ARN, so no flag can point it at the wrong one.
  */
 import { parseArn } from '../../functions/core/clone/arn';
-import {
-  stripAwsFilledFields,
-  taskDefinitionHash,
-} from '../../functions/core/clone/task-definition';
-import {
-  expectationFromContent,
-  type StagingObservation,
-  validateClone,
-} from '../../functions/core/clone/validate';
+import { checkIntegrity } from '../../functions/core/clone/integrity';
 import { NotFoundError, ValidationError } from '../../functions/core/errors';
-import {
-  type CloneContent,
-  type CloneStatus,
-  type CloneVersion,
-  imageUri,
-  type Location,
-  type NetworkRuleSet,
-  type ServiceKey,
-  type TaskDefinitionStatus,
+import type {
+  CloneContent,
+  CloneStatus,
+  CloneVersion,
+  Location,
+  ServiceKey,
 } from '../../functions/core/model';
 import type {
   ContainerPlatform,
@@ -36,6 +25,7 @@ import type {
   InventoryRepository,
   NetworkRules,
 } from '../../functions/core/ports';
+import { observeStaging } from '../../functions/core/prebake/integrity-run';
 
 /** The staging ports one location offers the re-validation. */
 export interface StagingPorts {
@@ -89,68 +79,6 @@ export function stagingLocationOf(content: CloneContent): Location {
   return { account: arn.account, region: arn.region };
 }
 
-async function absentIfNotFound<T>(read: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await read();
-  } catch (error) {
-    if (error instanceof NotFoundError) return undefined;
-    throw error;
-  }
-}
-
-/**
- * Describes the groups a clone recorded. `describeGroups` fails on the first missing id, so on a
- * miss each group is described on its own and only the missing ones are left out.
- */
-async function describeGroups(
-  network: NetworkRules,
-  groupIds: readonly string[],
-): Promise<Record<string, NetworkRuleSet>> {
-  const rules: Record<string, NetworkRuleSet> = {};
-  if (groupIds.length === 0) return rules;
-  const all = await absentIfNotFound(() => network.describeGroups(groupIds));
-  if (all) {
-    for (const group of all) rules[group.groupId] = group;
-    return rules;
-  }
-  for (const id of groupIds) {
-    const [group] = (await absentIfNotFound(() => network.describeGroups([id]))) ?? [];
-    if (group) rules[group.groupId] = group;
-  }
-  return rules;
-}
-
-/** Reads back from staging everything a clone's content says should be there. */
-export async function observeStaging(
-  ports: StagingPorts,
-  content: CloneContent,
-): Promise<StagingObservation> {
-  const imagesPresent = new Set<string>();
-  for (const image of Object.values(content.images)) {
-    const found = await absentIfNotFound(() =>
-      ports.registry.resolve(image.repository, image.digest),
-    );
-    if (found) imagesPresent.add(imageUri({ ...found, digest: image.digest }));
-  }
-  const described = await absentIfNotFound(() =>
-    ports.platform.describeTaskDefinition(content.stagedTaskDefinitionArn),
-  );
-  const taskDefinition: { status: TaskDefinitionStatus; hash: string } | undefined = described
-    ? { status: described.status, hash: taskDefinitionHash(stripAwsFilledFields(described)) }
-    : undefined;
-  const rules = await describeGroups(
-    ports.network,
-    content.networkRules.map((group) => group.groupId),
-  );
-  const dependenciesPresent = await ports.probe.present(content.dependencies);
-  return {
-    imagesPresent,
-    ...(taskDefinition ? { taskDefinition } : {}),
-    rules,
-    dependenciesPresent,
-  };
-}
-
 /**
  * The status a version should have after a staging check. A `stale` version stays stale when
  * staging is intact: staleness is about the primary having moved on, which a staging check cannot
@@ -163,20 +91,31 @@ export function nextStatus(
   return current === 'stale' && checked === 'validated' ? 'stale' : checked;
 }
 
-/** Re-checks one version against staging and records a changed status unless `dryRun`. */
+/**
+ * Re-checks one version against staging and records a changed status unless `dryRun`. Staging is
+ * read exactly as the periodic integrity check reads it, and judged by the same rules, so the CLI
+ * and the check never disagree about staging: missing digests, a deregistered, deleted or altered
+ * revision, an out-of-band revision in the staged family, a re-pointed staged tag, changed rules,
+ * missing dependencies. The primary is not read (the clone is compared with its own source), so
+ * the CLI needs only staging credentials; staleness stays the integrity check's call.
+ */
 export async function revalidateVersion(
   input: Pick<RevalidationInput, 'inventory' | 'dryRun' | 'actor'>,
   ports: StagingPorts,
   version: CloneVersion,
   role: CheckedRole,
+  knownRevisions: ReadonlySet<string>,
 ): Promise<RevalidationResult> {
-  const observed = await observeStaging(ports, version.content);
-  const validation = validateClone({
-    expected: expectationFromContent(version.content),
-    observed,
+  const staging = await observeStaging(ports, ports.probe, version);
+  const judged = checkIntegrity({
+    content: version.content,
+    staging,
+    knownRevisions,
+    primary: { taskDefinitionArn: version.content.source.taskDefinitionArn },
   });
-  const status = nextStatus(version.status, validation.status);
-  const reasons = status === 'stale' ? version.reasons : validation.reasons;
+  const checked = judged.status === 'stale' ? 'validated' : judged.status;
+  const status = nextStatus(version.status, checked);
+  const reasons = status === 'stale' ? version.reasons : judged.reasons;
   const changed =
     status !== version.status || JSON.stringify(reasons) !== JSON.stringify(version.reasons);
   if (changed && !input.dryRun) {
@@ -225,19 +164,21 @@ export async function revalidateInventory(
   for (const service of services) {
     const entry = byKey.get(service);
     if (!entry || entry.latestVersion < 1) continue;
-    const latest = await absentIfNotFound(() =>
-      input.inventory.getVersion(service, entry.latestVersion),
-    );
+    // Every staged revision Understudy registered for the service: a newer one outside this
+    // set in the staged family was registered out of band.
+    const versions = await input.inventory.listVersions(service);
+    const knownRevisions = new Set(versions.map((v) => v.content.stagedTaskDefinitionArn));
+    const latest = versions.find((v) => v.version === entry.latestVersion);
     if (latest) {
       const ports = await portsFor(stagingLocationOf(latest.content));
-      results.push(await revalidateVersion(input, ports, latest, 'latest'));
+      results.push(await revalidateVersion(input, ports, latest, 'latest', knownRevisions));
     }
     // Read after the latest was judged: if it just went out of service, the effective version is
     // now an older one, and that is the one a failover would deploy.
     const effective = await input.inventory.getEffective(service);
     if (effective && effective.version !== latest?.version) {
       const ports = await portsFor(stagingLocationOf(effective.content));
-      results.push(await revalidateVersion(input, ports, effective, 'effective'));
+      results.push(await revalidateVersion(input, ports, effective, 'effective', knownRevisions));
     }
   }
   return results;

@@ -441,7 +441,7 @@ export function registerInventoryCommand(
     inventory
       .command('validate')
       .description(
-        "Re-validate clones against staging (digests, the staged revision and its hash, rules, dependencies): per service the latest version and, when older, the effective one. A changed status is written to the inventory. Reads staging with the CLI's credentials, in the account and region each clone's staged task definition names.",
+        "Re-validate clones against staging with the integrity check's rules (digests, the staged revision, its hash and out-of-band revisions, re-pointed tags, rules, dependencies): per service the latest version and, when another, the effective one. A changed status is written to the inventory; the primary is not read. Reads staging with the CLI's credentials, in the account and region each clone's staged task definition names.",
       )
       .argument('[service]', 'cluster/service (default: every service)', parseServiceKey)
       .option('--dry-run', 'report only; change no status')

@@ -14,6 +14,11 @@
  *   which a few dozen services exceed.
  * - `PIPELINE_STATE_MACHINE_ARN` — optional: the clone-validate-store state machine (staging
  *   region). Unset, decisions are recorded and a fired one is reported as not started.
+ * - `STAGING_WRITER_ROLE_ARN` — optional: the staging account's forecast copy writer role,
+ *   assumed through the staging region's regional STS endpoint for the staging copy and the
+ *   pipeline start (both live in another account; a table or state machine there does not
+ *   accept this function's own role). Unset, both use this function's own credentials (one
+ *   account, or tests).
  * - `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE` — set by the function construct.
  */
 import { readFileSync } from 'node:fs';
@@ -35,13 +40,15 @@ import {
 import { validateEvents } from '../core/forecast/events-file';
 import { RESOURCE_METRICS, type ResourceMetric } from '../core/model';
 import type { PipelineStart, PipelineStarter } from '../core/ports';
-import { clientConfig, localClients } from '../shared/clients';
+import { assumeRoleCredentials } from '../adapters/aws/assume-role';
+import { clientConfig, localClients, regionalStsClient } from '../shared/clients';
 import { systemClock } from '../shared/clock';
 import {
   EnvironmentError,
   type EnvSource,
   optionalString,
   requireRegion,
+  requireRoleArn,
   requireString,
 } from '../shared/env';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
@@ -54,6 +61,7 @@ export const FORECAST_ENV = {
   config: 'FORECAST_CONFIG',
   configFile: 'FORECAST_CONFIG_FILE',
   pipelineArn: 'PIPELINE_STATE_MACHINE_ARN',
+  stagingWriterRoleArn: 'STAGING_WRITER_ROLE_ARN',
 } as const;
 
 const metricName = z.enum(RESOURCE_METRICS);
@@ -298,18 +306,36 @@ export function productionDependencies(env: EnvSource = process.env): ForecastHa
   const stagingTableName = requireString(FORECAST_ENV.stagingTableName, env);
   const pipelineArn = optionalString(FORECAST_ENV.pipelineArn, undefined, env);
   const pipelineRegion = pipelineArn?.split(':')[3];
+  const writerRoleArn =
+    optionalString(FORECAST_ENV.stagingWriterRoleArn, undefined, env) === undefined
+      ? undefined
+      : requireRoleArn(FORECAST_ENV.stagingWriterRoleArn, env);
+  // One cached provider for both staging clients: one AssumeRole per session, not per call.
+  const stagingCredentials = writerRoleArn
+    ? {
+        credentials: assumeRoleCredentials(regionalStsClient(stagingRegion), {
+          roleArn: writerRoleArn,
+          sessionName: 'understudy-forecast',
+        }),
+      }
+    : {};
   return {
     config,
     metrics: new CloudWatchMetricsSource(localClients.cloudwatch),
     forecasts: new DynamoDbForecastRepository(new DynamoDBClient(clientConfig()), tableName),
     stagingForecasts: new DynamoDbForecastRepository(
-      new DynamoDBClient(clientConfig({ region: stagingRegion })),
+      new DynamoDBClient(clientConfig({ region: stagingRegion, ...stagingCredentials })),
       stagingTableName,
     ),
     pipeline: pipelineArn
       ? new SfnPipelineStarter({
           stateMachineArn: pipelineArn,
-          client: new SFNClient(clientConfig(pipelineRegion ? { region: pipelineRegion } : {})),
+          client: new SFNClient(
+            clientConfig({
+              ...(pipelineRegion ? { region: pipelineRegion } : {}),
+              ...stagingCredentials,
+            }),
+          ),
         })
       : pipelineNotConfigured,
     clock: systemClock,

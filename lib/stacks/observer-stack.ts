@@ -1,9 +1,14 @@
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { FORECAST_TABLE } from '../../functions/shared/tables';
 import type { UnderstudyConfig } from '../config';
+import {
+  Forecaster,
+  type ForecastStagingTarget,
+  forecastCycleDocument,
+} from '../constructs/forecaster';
 import { SourceReadRole } from '../constructs/source-read-role';
 import { UnderstudyTable } from '../constructs/understudy-table';
 import { removalPolicyOf, type UnderstudyStackProps } from './understudy-stack-props';
@@ -15,6 +20,13 @@ export interface ObserverStackProps extends UnderstudyStackProps {
    * @default - any role of the staging account until one is trusted
    */
   readonly trustedRoles?: readonly iam.IRole[];
+  /**
+   * Where the forecaster copies forecasts and starts clones
+   * (`StagingStack.forecastCopyWriter.target`); trust the forecaster's role on the writer:
+   * `staging.forecastCopyWriter.trust(observer.forecaster.role)`.
+   * @default - no forecaster
+   */
+  readonly forecastStaging?: ForecastStagingTarget;
 }
 
 /**
@@ -30,6 +42,8 @@ export class ObserverStack extends Stack {
   public readonly forecastTable: UnderstudyTable;
   /** Read-only role the shadow assumes (Describe/List/Get/BatchGet only). */
   public readonly sourceReadRole: SourceReadRole;
+  /** The scheduled forecast Lambda; absent without `forecastStaging`. */
+  public readonly forecaster?: Forecaster;
 
   public constructor(scope: Construct, id: string, props: ObserverStackProps) {
     super(scope, id, {
@@ -60,6 +74,22 @@ export class ObserverStack extends Stack {
       organizationId: config.organizationId,
     });
     for (const role of props.trustedRoles ?? []) this.trust(role);
+
+    if (props.forecastStaging) {
+      this.forecaster = new Forecaster(this, 'Forecaster', {
+        schedule: config.forecast.schedule,
+        cycle: forecastCycleDocument(config),
+        forecastTable: this.forecastTable,
+        staging: props.forecastStaging,
+        memorySize: config.forecast.memoryMiB,
+        logRemovalPolicy: removalPolicy,
+      });
+    } else if (config.serviceSelector) {
+      Annotations.of(this).addWarningV2(
+        'understudy:no-forecaster',
+        'No forecaster is deployed: it forecasts the services listed in "services", and "serviceSelector" discovery is not supported by the forecast handler. Clones are still made on primary deployments.',
+      );
+    }
   }
 
   /**

@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { FORECAST_TABLE, INVENTORY_TABLE, LEASE_TABLE } from '../../functions/shared/tables';
 import type { UnderstudyConfig } from '../config';
+import { ForecastCopyWriter } from '../constructs/forecast-copy-writer';
 import { UnderstudyFunction } from '../constructs/understudy-function';
 import { UnderstudyTable } from '../constructs/understudy-table';
 import { removalPolicyOf, type UnderstudyStackProps } from './understudy-stack-props';
@@ -29,6 +30,11 @@ export class StagingStack extends Stack {
   public readonly leaseTable: UnderstudyTable;
   /** Deployment smoke test (see `functions/handlers/ping.ts`). */
   public readonly ping: UnderstudyFunction;
+  /**
+   * Role the primary's forecaster assumes to copy forecasts here and start clones; absent when
+   * services are found by tag (the forecaster needs them listed).
+   */
+  public readonly forecastCopyWriter?: ForecastCopyWriter;
 
   public constructor(scope: Construct, id: string, props: StagingStackProps) {
     super(scope, id, {
@@ -87,6 +93,15 @@ export class StagingStack extends Stack {
       logEncryptionKey: this.key,
       logRemovalPolicy: removalPolicy,
     });
+
+    if (props.config.services) {
+      this.forecastCopyWriter = new ForecastCopyWriter(this, 'ForecastCopyWriter', {
+        forecastTable: this.forecastTable,
+        encryptionKey: this.key,
+        trustedAccount: props.config.primary.account,
+        organizationId: props.config.organizationId,
+      });
+    }
   }
 
   /** ARN of the staging region's default event bus (detection events arrive here). */

@@ -488,6 +488,25 @@ describe('Command: understudy inventory', () => {
       expect((await world.inventory.getEffective(svc0))?.version).toBe(1);
     });
 
+    it('finds a revision registered out of band in the staged family, as the integrity check does', async () => {
+      // Arrange: someone registers a newer revision of the staged family by hand
+      const fallback = await world.inventory.getVersion(svc0, 1);
+      const staging = world.cloud.containerPlatform(world.staging);
+      const rogue = await staging.registerTaskDefinition(fallback.content.taskDefinition, []);
+
+      // Act
+      const run = await validate([svc0, '--dry-run']);
+
+      // Assert
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(
+        new RegExp(`${svc0}\\s+1 \\(effective\\)\\s+invalid\\s+validated -> invalid \\(dry run`),
+      );
+      expect(run.stdout).toContain(
+        `revision ${rogue.taskDefinitionArn} was registered in the staged family outside Understudy`,
+      );
+    });
+
     it('wires production to the AWS adapters of the staging location each clone names', () => {
       // Act
       const ports = awsStagingPorts({ account: '222222222222', region: 'eu-central-1' });

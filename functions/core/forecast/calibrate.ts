@@ -16,6 +16,11 @@ export interface Calibration {
   readonly z: Float64Array;
   /** Lag-1 correlation of standardised errors along a horizon, in [0, 0.99]. */
   readonly rho: number;
+  /**
+   * Correlation that does not decay along the horizon (a whole forecast running high or low),
+   * from the errors' correlation at lags of half the horizon and more; in [0, rho].
+   */
+  readonly common: number;
   /** Where the errors came from. */
   readonly source: 'backtest' | 'seasonal-differences';
   /**
@@ -71,31 +76,23 @@ export function calibrateFromErrors(
   }
   for (let k = 0; k < h; k++) scales[k] = Math.max(scales[k] ?? 0, floor);
   const zs: number[] = [];
-  let num = 0;
-  let den = 0;
+  const zAt = new Float64Array(origins * h).fill(Number.NaN);
   for (let i = 0; i < origins; i++) {
-    let prev = Number.NaN;
     for (let k = 0; k < h; k++) {
       const e = errors[i * h + k] ?? Number.NaN;
-      if (!Number.isFinite(e)) {
-        prev = Number.NaN;
-        continue;
-      }
+      if (!Number.isFinite(e)) continue;
       const z = e / (scales[k] ?? floor);
       zs.push(z);
-      if (Number.isFinite(prev)) {
-        num += prev * z;
-        den += 0.5 * (prev * prev + z * z);
-      }
-      prev = z;
+      zAt[i * h + k] = z;
     }
   }
-  const rho = den > 0 ? Math.min(0.99, Math.max(0, num / den)) : 0;
+  const { rho, common } = dependence(zAt, origins, h);
   // One origin's whole error trajectory is the exchangeable unit, not one error.
   return {
     scales,
     z: Float64Array.from(zs).sort(),
     rho,
+    common,
     source: 'backtest',
     effective: Math.max(1, origins),
   };
@@ -124,6 +121,7 @@ export function calibrateFromDifferences(
     scales: new Float64Array(h).fill(scale),
     z,
     rho: 0.5,
+    common: 0,
     source: 'seasonal-differences',
     effective: Math.max(1, z.length / Math.max(lag, 1)),
   };
@@ -139,4 +137,49 @@ export function zQuantile(cal: Calibration, tau: number): number {
   const n = cal.effective;
   const adj = Math.min(1, Math.max(0, 0.5 + ((tau - 0.5) * (n + 1)) / n));
   return quantileSorted(cal.z, adj);
+}
+
+/**
+ * Lag-1 correlation and long-lag ("common") correlation of the standardised errors within
+ * each origin's trajectory, about their overall mean.
+ */
+function dependence(
+  zAt: Float64Array,
+  origins: number,
+  h: number,
+): { rho: number; common: number } {
+  let sum = 0;
+  let count = 0;
+  for (const z of zAt) {
+    if (Number.isFinite(z)) {
+      sum += z;
+      count++;
+    }
+  }
+  if (count < 2) return { rho: 0, common: 0 };
+  const mu = sum / count;
+  let variance = 0;
+  for (const z of zAt) if (Number.isFinite(z)) variance += (z - mu) ** 2;
+  variance /= count;
+  if (!(variance > 0)) return { rho: 0, common: 0 };
+  const lagCorrelation = (from: number, to: number): number => {
+    let acc = 0;
+    let pairs = 0;
+    for (let i = 0; i < origins; i++) {
+      for (let d = from; d <= to; d++) {
+        for (let k = 0; k + d < h; k++) {
+          const a = zAt[i * h + k] ?? Number.NaN;
+          const b = zAt[i * h + k + d] ?? Number.NaN;
+          if (!Number.isFinite(a) || !Number.isFinite(b)) continue;
+          acc += (a - mu) * (b - mu);
+          pairs++;
+        }
+      }
+    }
+    return pairs ? acc / pairs / variance : 0;
+  };
+  const rho = Math.min(0.99, Math.max(0, lagCorrelation(1, 1)));
+  const half = Math.max(2, Math.floor(h / 2));
+  const common = h > half ? Math.min(rho, Math.max(0, lagCorrelation(half, h - 1))) : 0;
+  return { rho, common };
 }

@@ -368,7 +368,7 @@ describe('Handler: integrity-check (end to end)', () => {
   });
 
   describe('Detection: a staged tag re-pointed', () => {
-    it('marks the version invalid and starts a re-clone', async () => {
+    it('marks the version invalid and starts a re-clone, which cannot repair an immutable tag', async () => {
       // Arrange: the image is deleted and pushed back untagged; its tag now names another image
       const h = await harness();
       const image = (await h.version(SVC0)).content.images.app;
@@ -396,6 +396,17 @@ describe('Handler: integrity-check (end to end)', () => {
       expect((await h.version(SVC0, 1)).status).toBe('invalid');
       expect(metric(h.points, INTEGRITY_METRICS.findings, SVC0)).toEqual([1]);
       expect(h.starter.starts.map((s) => s.input)).toEqual([RECLONE_INPUT]);
+
+      // Act: the re-clone cannot move an immutable tag back; it records the failure instead
+      const rerun = await runClonePipeline(h.world, {
+        services: [SVC0],
+        trigger: 'integrity',
+        requestedBy: 'integrity-check',
+      });
+
+      // Assert: an operator must delete the stray tag; until then the version stays invalid
+      expect(rerun.output).toMatchObject({ failed: [{ service: SVC0, error: 'ConflictError' }] });
+      expect((await h.version(SVC0)).status).toBe('invalid');
     });
   });
 

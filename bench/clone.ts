@@ -15,6 +15,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   cloneBindings,
   createLocalCloneWorld,
@@ -233,7 +234,11 @@ function findings(
       `It still takes ${warm.virtualSeconds.toFixed(1)} s: the floor is now \`${warm.floor.bucket}\` ` +
       `(${warm.floor.calls} calls, ${warm.floor.seconds.toFixed(0)} s; ` +
       `${(warm.floor.calls / services).toFixed(1)} per service), ` +
-      `and every image is still PutImage'd once (${warm.manifestsPut} manifests) although all its blobs were present.`,
+      `and every image is still PutImage'd once (${warm.manifestsPut} manifests) although all its blobs were present. ` +
+      `DynamoDB: ${warm.itemsWritten} items written (${(warm.itemsWritten / services).toFixed(2)} per service — ` +
+      `the refresh step re-puts every plan entry with a new \`updatedAt\`), and ` +
+      `${warm.dynamoFailures.get('PutItemCommand: ConditionalCheckFailedException') ?? 0} conditional ` +
+      `PutItems refused as designed (the content-hash claim already exists, so no new version).`,
   );
   out.push(
     `4. **Seeded faults** (${JSON.stringify(FAULTS.default)} on every sandbox API call): ` +
@@ -391,35 +396,44 @@ async function main(): Promise<void> {
   };
   const runs: RunFigures[] = [];
   const repeats: { seed: number; run: RunFigures }[] = [];
-  try {
-    const world = () => createLocalCloneWorld({ services, seed, dynamo, layerSizes: LAYERS });
-    const clean = await world();
-    runs.push(await measure(context, clean, 'cold', true));
-    runs.push(await measure(context, clean, 'warm re-run', true));
-
-    const faulty = await createLocalCloneWorld({
+  /** A fresh world; its tables are dropped after `scenario` so dynalite does not pile them up. */
+  const withWorld = async (
+    worldSeed: number,
+    faults: FaultPlan | undefined,
+    scenario: (world: LocalCloneWorld) => Promise<void>,
+  ): Promise<void> => {
+    const world = await createLocalCloneWorld({
       services,
-      seed,
+      seed: worldSeed,
       dynamo,
       layerSizes: LAYERS,
-      cloud: { faults: FAULTS },
+      ...(faults ? { cloud: { faults } } : {}),
     });
-    runs.push(await measure(context, faulty, 'cold + faults', true));
-    runs.push(await measure(context, faulty, 'faults re-run', true));
-
-    runs.push(await measure(context, await world(), 'cold, runner as is', false));
-
+    try {
+      await scenario(world);
+    } finally {
+      for (const table of Object.values(world.tables)) {
+        await dynamo.client.send(new DeleteTableCommand({ TableName: table }));
+      }
+    }
+  };
+  try {
+    await withWorld(seed, undefined, async (world) => {
+      runs.push(await measure(context, world, 'cold', true));
+      runs.push(await measure(context, world, 'warm re-run', true));
+    });
+    await withWorld(seed, FAULTS, async (world) => {
+      runs.push(await measure(context, world, 'cold + faults', true));
+      runs.push(await measure(context, world, 'faults re-run', true));
+    });
+    await withWorld(seed, undefined, async (world) => {
+      runs.push(await measure(context, world, 'cold, runner as is', false));
+    });
     for (let i = 1; i <= repeat; i += 1) {
       const other = seed + i;
-      const fresh = await createLocalCloneWorld({
-        services,
-        seed: other,
-        dynamo,
-        layerSizes: LAYERS,
-      });
-      repeats.push({
-        seed: other,
-        run: await measure(context, fresh, `cold, seed ${other}`, true, other),
+      await withWorld(other, undefined, async (world) => {
+        const run = await measure(context, world, `cold, seed ${other}`, true, other);
+        repeats.push({ seed: other, run });
       });
     }
   } finally {

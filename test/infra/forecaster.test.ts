@@ -1,4 +1,4 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, PhysicalName, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -67,6 +67,14 @@ function forecastFunction(built: ReturnType<typeof testApp>): Record<string, unk
 /** The forecast function's environment variables. */
 function environmentOf(built: ReturnType<typeof testApp>): Record<string, unknown> {
   return (forecastFunction(built).Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+/**
+ * The staging stack's clone-validate-store state machine, when the clone pipeline is built
+ * (it is absent while its configuration cannot drive it).
+ */
+function cloneStateMachineOf(stack: Stack): sfn.IStateMachine | undefined {
+  return (stack as Stack & { cloneStateMachine?: sfn.IStateMachine }).cloneStateMachine;
 }
 
 /** cdk-nag findings under `path`, acknowledgements applied. */
@@ -168,11 +176,14 @@ describe('Class: Forecaster', () => {
       const env = environmentOf(built);
 
       // Assert
+      const hasPipeline = cloneStateMachineOf(built.staging) !== undefined;
       const required = Object.values(FORECAST_ENV).filter(
-        (name) => name !== FORECAST_ENV.configFile,
+        (name) =>
+          name !== FORECAST_ENV.configFile && (hasPipeline || name !== FORECAST_ENV.pipelineArn),
       );
       for (const name of required) expect({ name, set: name in env }).toEqual({ name, set: true });
       expect(env).not.toHaveProperty(FORECAST_ENV.configFile);
+      expect(FORECAST_ENV.pipelineArn in env).toBe(hasPipeline);
     });
 
     it('expects the staging region, table, writer role and clone state machine as literals', () => {
@@ -193,9 +204,13 @@ describe('Class: Forecaster', () => {
         STAGING_REGION: 'eu-central-1',
         STAGING_FORECAST_TABLE_NAME: tableName,
         STAGING_WRITER_ROLE_ARN: `arn:aws:iam::222222222222:role/${writerRoleName}`,
-        PIPELINE_STATE_MACHINE_ARN: expect.stringMatching(
-          /^arn:aws:states:eu-central-1:222222222222:stateMachine:[a-z0-9]+$/,
-        ),
+        ...(cloneStateMachineOf(built.staging)
+          ? {
+              PIPELINE_STATE_MACHINE_ARN: expect.stringMatching(
+                /^arn:aws:states:eu-central-1:222222222222:stateMachine:[a-z0-9]+$/,
+              ),
+            }
+          : {}),
         FORECAST_TABLE_NAME: { Ref: expect.stringMatching(/^ForecastsTable/) },
         POWERTOOLS_SERVICE_NAME: 'understudy-forecast',
       });
@@ -475,7 +490,7 @@ describe('Class: ForecastCopyWriter', () => {
       const s = built.staging;
       const ref = (c: { node: { defaultChild?: unknown } }) =>
         s.getLogicalId(c.node.defaultChild as never);
-      const stateMachine = built.staging.cloneStateMachine as sfn.StateMachine;
+      const stateMachine = cloneStateMachineOf(s);
 
       // Act
       const statements = statementsOf(writer?.role as iam.Role);
@@ -494,12 +509,53 @@ describe('Class: ForecastCopyWriter', () => {
           Effect: 'Allow',
           Resource: { 'Fn::GetAtt': [ref(s.key), 'Arn'] },
         },
+        ...(stateMachine
+          ? [
+              {
+                Action: 'states:StartExecution',
+                Effect: 'Allow',
+                Resource: { Ref: ref(stateMachine) },
+              },
+            ]
+          : []),
+      ]);
+    });
+
+    it('expects StartExecution on exactly the clone state machine it is given', () => {
+      // Arrange
+      const stack = new Stack(new App({ context: CDK_CONTEXT }), 'Alone', {
+        env: { account: '222222222222', region: 'eu-central-1' },
+      });
+      const key = new kms.Key(stack, 'Key');
+      const machine = new sfn.StateMachine(stack, 'Clone', {
+        stateMachineName: PhysicalName.GENERATE_IF_NEEDED,
+        definitionBody: sfn.DefinitionBody.fromChainable(new sfn.Pass(stack, 'Pass')),
+      });
+
+      // Act
+      const writer = new ForecastCopyWriter(stack, 'Writer', {
+        forecastTable: new UnderstudyTable(stack, 'Forecasts', {
+          definition: FORECAST_TABLE,
+          encryptionKey: key,
+        }),
+        encryptionKey: key,
+        trustedAccount: '111111111111',
+        cloneStateMachine: machine,
+      });
+      writer.trust({ roleArn: 'arn:aws:iam::111111111111:role/forecaster' } as iam.IRole);
+
+      // Assert
+      const starts = statementsOf(writer.role).filter((st) =>
+        actionsOf([st]).some((a) => a.startsWith('states:')),
+      );
+      expect(starts).toEqual([
         {
           Action: 'states:StartExecution',
           Effect: 'Allow',
-          Resource: { Ref: ref(stateMachine) },
+          Resource: { Ref: stack.getLogicalId(machine.node.defaultChild as sfn.CfnStateMachine) },
         },
       ]);
+      expect(writer.target.cloneStateMachineArn).toBe(machine.stateMachineArn);
     });
 
     it('expects no StartExecution and no state machine variable without a clone state machine', () => {

@@ -26,7 +26,7 @@ import { robustLevel, seasonalMedian } from './models/robust-level';
 import { sarima } from './models/sarima';
 import { seasonalNaiveDaily, seasonalNaiveWeekly } from './models/seasonal-naive';
 import { samplePaths } from './paths';
-import { prepareSeries } from './series';
+import { periodsFor, prepareSeries } from './series';
 import { median, quantileOf } from './stats';
 import {
   DEFAULT_MODELS,
@@ -50,6 +50,10 @@ const MODELS: Record<ModelName, ForecastModel> = {
   'additive-log': logTransformed(additive),
 };
 
+/** History kept, in cycles: five weeks of days (the additive model's window plus a week). */
+export const MAX_HISTORY_CYCLES = 35;
+/** History kept without a cycle, in steps. */
+export const MAX_HISTORY_STEPS = 2016;
 /** Default number of joint sample paths. */
 export const DEFAULT_SAMPLE_PATHS = 500;
 /** Default most models in the combination. */
@@ -73,14 +77,21 @@ interface Member {
  */
 export function forecast(input: ForecastInput): ForecastResult {
   validateInput(input);
-  const h = input.horizon;
-  const n = input.values.length;
+  const full = input.values.length;
   const interval = input.intervalSeconds;
+  const { daily } = periodsFor(interval);
+  // Older history than MAX_HISTORY_CYCLES only costs time: every model weights the recent weeks.
+  const keep = Math.min(full, Math.max(daily ? MAX_HISTORY_CYCLES * daily : MAX_HISTORY_STEPS, 1));
+  const values = keep < full ? input.values.slice(full - keep) : input.values;
+  const start = input.start + (full - keep) * interval * 1000;
+  const h = input.horizon;
+  const n = values.length;
   const levels = [...(input.quantiles ?? DEFAULT_QUANTILES)].sort((a, b) => a - b);
   const nonNegative = input.nonNegative ?? true;
   const warnings: string[] = [];
-  const mult = eventMultipliers(input.events, input.start, interval, n + h);
-  const ctx = prepareSeries(input.values, interval, mult);
+  const mult = eventMultipliers(input.events, start, interval, n + h);
+  const ctx = prepareSeries(values, interval, mult);
+  if (keep < full) warnings.push(`only the last ${keep} of ${full} points used`);
   if (ctx.filled) warnings.push(`${ctx.filled} missing points filled from the seasonal profile`);
   if (ctx.clipped) warnings.push(`${ctx.clipped} outlying points winsorised for fitting`);
   if (ctx.levelShift) {
@@ -230,7 +241,7 @@ export function forecast(input: ForecastInput): ForecastResult {
     transform,
   );
   const stepMs = interval * 1000;
-  const timestamps = Array.from({ length: h }, (_, k) => input.start + (n + k) * stepMs);
+  const timestamps = Array.from({ length: h }, (_, k) => start + (n + k) * stepMs);
   return {
     timestamps,
     mean,

@@ -28,11 +28,17 @@ export interface SeriesContext {
 const DAY = 86_400;
 const WEEK = 7 * DAY;
 
-/** Seasonal periods (in steps) that a step of `intervalSeconds` gives: day and week when whole and ≥ 2. */
+/**
+ * Longest season modelled, in steps: a week of 5-minute points. Finer steps (seconds) would
+ * need tens of thousands of points per cycle; those series are forecast without a season.
+ */
+export const MAX_SEASON_STEPS = 2016;
+
+/** Seasonal periods (in steps) that a step of `intervalSeconds` gives: day and week when whole, ≥ 2 and ≤ {@link MAX_SEASON_STEPS}. */
 export function periodsFor(intervalSeconds: number): { daily: number; weekly: number } {
   const whole = (span: number): number => {
     const p = span / intervalSeconds;
-    return Number.isInteger(p) && p >= 2 ? p : 0;
+    return Number.isInteger(p) && p >= 2 && p <= MAX_SEASON_STEPS ? p : 0;
   };
   const daily = whole(DAY);
   const weekly = whole(WEEK);

@@ -109,3 +109,34 @@ describe('Function: isotonicIncreasing', () => {
     expect(quantileOf([3, 1, 2, Number.NaN], 0.5)).toBe(2);
   });
 });
+
+describe('Function: calibrateFromErrors (dependence)', () => {
+  it('finds a common factor when whole trajectories run high or low', () => {
+    // Arrange: each origin's errors are one offset for the whole horizon.
+    const h = 12;
+    const origins = 20;
+    const errors = new Float64Array(origins * h);
+    for (let i = 0; i < origins; i++) for (let k = 0; k < h; k++) errors[i * h + k] = (i % 5) - 2;
+
+    // Act
+    const cal = calibrateFromErrors(errors, origins, h, 1e-9);
+
+    // Assert
+    expect(cal.rho).toBeGreaterThan(0.9);
+    expect(cal.common).toBeGreaterThan(0.9);
+    expect(cal.common).toBeLessThanOrEqual(cal.rho);
+  });
+
+  it('finds no common factor in alternating errors', () => {
+    // Arrange
+    const h = 12;
+    const errors = Float64Array.from({ length: 10 * h }, (_, j) => (j % 2 ? 1 : -1));
+
+    // Act
+    const cal = calibrateFromErrors(errors, 10, h, 1e-9);
+
+    // Assert
+    expect(cal.rho).toBe(0);
+    expect(cal.common).toBe(0);
+  });
+});

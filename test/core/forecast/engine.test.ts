@@ -65,6 +65,18 @@ describe('Function: forecast', () => {
       expect(Math.abs((med[6] ?? 0) - 70)).toBeLessThan(6);
     });
 
+    it('uses only the recent five weeks of a long history, with timestamps after all of it', () => {
+      // Arrange
+      const values = dailySeries(50);
+
+      // Act
+      const r = forecast(input(values));
+
+      // Assert
+      expect(r.timestamps[0]).toBe(START + values.length * HOUR * 1000);
+      expect(r.warnings).toContain(`only the last ${35 * 24} of ${values.length} points used`);
+    });
+
     it('is deterministic for a seed', () => {
       // Arrange
       const values = dailySeries(7);

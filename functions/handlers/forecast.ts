@@ -27,6 +27,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
+import { assumeRoleCredentials } from '../adapters/aws/assume-role';
 import { CloudWatchMetricsSource } from '../adapters/aws/cloudwatch-metrics-source';
 import { DynamoDbForecastRepository } from '../adapters/aws/dynamodb-forecast-repository';
 import { SfnPipelineStarter } from '../adapters/aws/sfn-pipeline-starter';
@@ -40,7 +41,6 @@ import {
 import { validateEvents } from '../core/forecast/events-file';
 import { RESOURCE_METRICS, type ResourceMetric } from '../core/model';
 import type { PipelineStart, PipelineStarter } from '../core/ports';
-import { assumeRoleCredentials } from '../adapters/aws/assume-role';
 import { clientConfig, localClients, regionalStsClient } from '../shared/clients';
 import { systemClock } from '../shared/clock';
 import {

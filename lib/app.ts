@@ -101,6 +101,13 @@ export function buildApp(options: BuildAppOptions = {}): UnderstudyApp {
   });
   // The probe reads ECS in the primary as the observer's read-only role.
   observer.trust(health.probe.probe.role);
+  // The shadow manager reads the primary only as that read-only role, and re-clones on the
+  // deploy events the observer forwards to the staging bus.
+  if (staging.shadowManager) {
+    staging.shadowManager.readPrimaryAs(observer.sourceReadRole.role);
+    for (const role of staging.shadowManager.primaryReaders) observer.trust(role);
+  }
+  staging.allowEventsFrom(observer.deployEvents.role);
 
   const warnings = configWarnings(config);
   for (const warning of warnings) {

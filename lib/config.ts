@@ -189,6 +189,31 @@ const mappingsSchema = z.strictObject({
    * @default {} (every copied group goes to `staging.vpcId`)
    */
   securityGroupVpcs: mapping.default({}),
+  /**
+   * Cloud Map service registry ARNs → staging registry ARNs.
+   * @default undefined (none mapped)
+   */
+  serviceRegistries: mapping.optional(),
+  /**
+   * Subnet ids → staging subnet ids (else the clone uses `staging.subnets`).
+   * @default undefined (none mapped)
+   */
+  subnets: mapping.optional(),
+  /**
+   * Managed prefix list ids referenced by copied rules → staging prefix list ids.
+   * @default undefined (none mapped)
+   */
+  prefixLists: mapping.optional(),
+  /**
+   * Capacity provider names → staging capacity provider names.
+   * @default undefined (none mapped)
+   */
+  capacityProviders: mapping.optional(),
+  /**
+   * EFS file system ids → staging file system ids.
+   * @default undefined (none mapped)
+   */
+  fileSystems: mapping.optional(),
 });
 
 const stagingSchema = z.strictObject({
@@ -209,6 +234,23 @@ const stagingSchema = z.strictObject({
    * @default []
    */
   subnets: z.array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id')).default([]),
+  /**
+   * ECS cluster (staging account and region) that failovers deploy the clones into; the clone
+   * pipeline checks it exists and records it in each service's deployment plan.
+   * @default 'understudy-staging'
+   */
+  cluster: name.default('understudy-staging'),
+  /**
+   * Fargate On-Demand vCPU quota of the staging account and region; every refreshed deployment
+   * plan is checked against it (a shortfall is a warning and the `PlanVcpuShortfall` metric).
+   * @default 6 (the AWS default for a new account)
+   */
+  fargateVcpuQuota: z.number().positive('must be > 0').default(6),
+  /**
+   * Registry host staged images are pushed to.
+   * @default undefined (the staging account's private ECR registry in `staging.region`)
+   */
+  registry: name.optional(),
   /**
    * How primary-side identifiers translate into staging ones when a clone is rewritten.
    * @default every mapping empty
@@ -308,6 +350,12 @@ const serviceSchema = z.strictObject({
    * @default undefined
    */
   queueName: name.optional(),
+  /**
+   * KMS key ARNs the service needs in staging (its secrets', volumes' or logs' keys); the clone
+   * pipeline checks each exists before it calls a clone ready.
+   * @default undefined (none)
+   */
+  kmsKeys: z.array(name).optional(),
 });
 
 const serviceSelectorSchema = z.strictObject({
@@ -381,6 +429,21 @@ const policySchema = z.strictObject({
    * @default false
    */
   allowHostNetwork: z.boolean().default(false),
+  /**
+   * Stage clones whose tasks share the host's process namespace (`pidMode: host`).
+   * @default undefined (false)
+   */
+  allowHostPid: z.boolean().optional(),
+  /**
+   * Stage clones whose tasks share the host's IPC namespace (`ipcMode: host`).
+   * @default undefined (false)
+   */
+  allowHostIpc: z.boolean().optional(),
+  /**
+   * Linux capabilities containers may add (`linuxParameters.capabilities.add`).
+   * @default undefined (none)
+   */
+  allowedCapabilities: z.array(name).optional(),
 });
 
 const drillSchema = z.strictObject({
@@ -436,6 +499,12 @@ const configObjectSchema = z.strictObject({
    * @default 60
    */
   freshnessTargetMinutes: z.number().int().positive().default(60),
+  /**
+   * When the integrity check re-validates every service's latest clone against staging and the
+   * primary (EventBridge schedule expression).
+   * @default 'rate(15 minutes)'
+   */
+  integrityCheckSchedule: scheduleExpression.default('rate(15 minutes)'),
   /** Drill deployment. @default cluster 'understudy-drill' */
   drill: drillSchema.default({ cluster: 'understudy-drill' }),
   /**
@@ -529,6 +598,19 @@ const configSchema = configObjectSchema.superRefine((config, ctx) => {
       }
     }
   }
+  const stagingVpc = config.staging.vpcId;
+  for (const [sourceVpc, target] of Object.entries(config.staging.mappings.securityGroupVpcs)) {
+    // The clone pipeline copies every group into staging.vpcId, and sync-network's IAM grants
+    // are limited to that one VPC: a second staging VPC would fail at run time, so fail here.
+    if (target !== stagingVpc) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['staging', 'mappings', 'securityGroupVpcs', sourceVpc],
+        message: `${target} is not staging.vpcId (${stagingVpc ?? 'unset'}): copied security groups are created in staging.vpcId only`,
+      });
+    }
+  }
+
   const cycle = findCycle(services);
   if (cycle) {
     ctx.addIssue({

@@ -26,7 +26,8 @@ export const PIPELINE_ENV = {
   settings: 'UNDERSTUDY_PIPELINE_SETTINGS',
   primaryReadRoleArn: 'PRIMARY_READ_ROLE_ARN',
   inventoryTable: 'INVENTORY_TABLE_NAME',
-  forecastTable: 'FORECAST_TABLE_NAME',
+  // The name UnderstudyTable.grantReadTo sets for the Forecasts table (tableEnvName).
+  forecastTable: 'FORECASTS_TABLE_NAME',
   stagedImagesKeyArn: 'STAGED_IMAGES_KMS_KEY_ARN',
   cloneStateMachineArn: 'CLONE_STATE_MACHINE_ARN',
 } as const;
@@ -76,7 +77,7 @@ export function planRepository(env: EnvSource = process.env): DynamoDbPlanReposi
   );
 }
 
-/** The staging copy of the forecasts, on `FORECAST_TABLE_NAME`. */
+/** The staging copy of the forecasts, on `FORECASTS_TABLE_NAME`. */
 export function forecastRepository(env: EnvSource = process.env): DynamoDbForecastRepository {
   return new DynamoDbForecastRepository(
     dynamoDbClient,

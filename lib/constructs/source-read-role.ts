@@ -17,6 +17,7 @@ export const SOURCE_READ_ACTIONS = {
   ],
   /** ECR reads (pull by digest): scoped to the primary's repositories. */
   ecr: [
+    'ecr:BatchCheckLayerAvailability',
     'ecr:BatchGetImage',
     'ecr:DescribeImages',
     'ecr:DescribeRepositories',
@@ -59,7 +60,7 @@ export interface SourceReadRoleProps {
 
 /**
  * The read-only role the shadow assumes in the primary account to describe what it clones:
- * Describe/List/Get/BatchGet on ECS, ECR, EC2 and CloudWatch, nothing else. The trust policy
+ * Describe/List/Get/BatchGet/BatchCheck on ECS, ECR, EC2 and CloudWatch, nothing else. The trust policy
  * names the staging account with an `aws:PrincipalArn` condition listing the shadow's roles;
  * no ExternalId, because the callers are our own roles, not a third party (ExternalId guards
  * against the confused deputy, which cannot arise here).

@@ -9,6 +9,7 @@ import {
   type ForecastStagingTarget,
   forecastCycleDocument,
 } from '../constructs/forecaster';
+import { ShadowManagerEventForwarding } from '../constructs/shadow-manager-event-forwarding';
 import { SourceReadRole } from '../constructs/source-read-role';
 import { UnderstudyTable } from '../constructs/understudy-table';
 import { removalPolicyOf, type UnderstudyStackProps } from './understudy-stack-props';
@@ -42,6 +43,12 @@ export class ObserverStack extends Stack {
   public readonly forecastTable: UnderstudyTable;
   /** Read-only role the shadow assumes (Describe/List/Get/BatchGet only). */
   public readonly sourceReadRole: SourceReadRole;
+  /**
+   * Forwards primary deploy events (ECS deployments, task-definition registrations, ECR pushes)
+   * to the staging default bus, where the shadow manager re-clones; allow its role there with
+   * `StagingStack.allowEventsFrom`.
+   */
+  public readonly deployEvents: ShadowManagerEventForwarding;
   /** The scheduled forecast Lambda; absent without `forecastStaging`. */
   public readonly forecaster?: Forecaster;
 
@@ -74,6 +81,9 @@ export class ObserverStack extends Stack {
       organizationId: config.organizationId,
     });
     for (const role of props.trustedRoles ?? []) this.trust(role);
+    this.deployEvents = new ShadowManagerEventForwarding(this, 'DeployEvents', {
+      targetEventBusArn: `arn:${this.partition}:events:${config.staging.region}:${config.staging.account}:event-bus/default`,
+    });
 
     if (props.forecastStaging) {
       this.forecaster = new Forecaster(this, 'Forecaster', {

@@ -1,12 +1,16 @@
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, Stack } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { FORECAST_TABLE, INVENTORY_TABLE, LEASE_TABLE } from '../../functions/shared/tables';
 import type { UnderstudyConfig } from '../config';
 import { ForecastCopyWriter } from '../constructs/forecast-copy-writer';
+import { ShadowManager } from '../constructs/shadow-manager';
 import { UnderstudyFunction } from '../constructs/understudy-function';
 import { UnderstudyTable } from '../constructs/understudy-table';
+import { pipelineBlockers, pipelineSettingsOf } from '../pipeline-settings';
 import { removalPolicyOf, type UnderstudyStackProps } from './understudy-stack-props';
 
 /** Props of {@link StagingStack}. */
@@ -35,6 +39,13 @@ export class StagingStack extends Stack {
    * services are found by tag (the forecaster needs them listed).
    */
   public readonly forecastCopyWriter?: ForecastCopyWriter;
+  /**
+   * The clone pipeline (pre-bake); absent, with a warning, when the configuration cannot drive
+   * it (services found by tag, or no `staging.vpcId`).
+   */
+  public readonly shadowManager?: ShadowManager;
+  /** The clone-validate-store workflow the predict trigger and deploy events start. */
+  public readonly cloneStateMachine?: sfn.IStateMachine;
 
   public constructor(scope: Construct, id: string, props: StagingStackProps) {
     super(scope, id, {
@@ -94,14 +105,55 @@ export class StagingStack extends Stack {
       logRemovalPolicy: removalPolicy,
     });
 
+    const blockers = pipelineBlockers(props.config);
+    if (blockers.length === 0) {
+      this.shadowManager = new ShadowManager(this, 'ShadowManager', {
+        settings: pipelineSettingsOf(props.config),
+        inventoryTable: this.inventoryTable,
+        forecastTable: this.forecastTable,
+        key: this.key,
+        freshnessTarget: Duration.minutes(props.config.freshnessTargetMinutes),
+        integrityCheckSchedule: events.Schedule.expression(props.config.integrityCheckSchedule),
+        removalPolicy,
+      });
+      this.cloneStateMachine = this.shadowManager.stateMachine;
+    } else {
+      Annotations.of(this).addWarningV2(
+        'understudy:no-shadow-manager',
+        `No clone pipeline is deployed: ${blockers.join('; ')}.`,
+      );
+    }
+
     if (props.config.services) {
       this.forecastCopyWriter = new ForecastCopyWriter(this, 'ForecastCopyWriter', {
         forecastTable: this.forecastTable,
         encryptionKey: this.key,
         trustedAccount: props.config.primary.account,
         organizationId: props.config.organizationId,
+        cloneStateMachine: this.cloneStateMachine,
       });
     }
+  }
+
+  /**
+   * Lets `role` (the primary's deploy-event forwarding role, `ObserverStack.deployEvents.role`)
+   * put events on this region's default bus: a bus policy naming the primary account, limited to
+   * that one role by `aws:PrincipalArn`.
+   */
+  public allowEventsFrom(role: iam.IRole): events.CfnEventBusPolicy {
+    const sid = 'UnderstudyPrimaryDeployEvents';
+    return new events.CfnEventBusPolicy(this, 'PrimaryDeployEventsPolicy', {
+      eventBusName: 'default',
+      statementId: sid,
+      statement: {
+        Sid: sid,
+        Effect: 'Allow',
+        Principal: { AWS: `arn:${this.partition}:iam::${this.config.primary.account}:root` },
+        Action: 'events:PutEvents',
+        Resource: this.defaultEventBusArn,
+        Condition: { StringEquals: { 'aws:PrincipalArn': role.roleArn } },
+      },
+    });
   }
 
   /** ARN of the staging region's default event bus (detection events arrive here). */

@@ -50,14 +50,14 @@ describe('Class: ObserverStack', () => {
   });
 
   describe('Method: source read role', () => {
-    it('expects only Describe, List, Get and BatchGet actions on ECS, ECR, EC2 and CloudWatch', () => {
+    it('expects only Describe, List, Get, BatchGet and BatchCheck actions on ECS, ECR, EC2 and CloudWatch', () => {
       // Act
       const actions = grantedActions(template);
 
       // Assert
       expect(actions).toEqual(Object.values(SOURCE_READ_ACTIONS).flat().sort());
       for (const action of actions) {
-        expect(action).toMatch(/^(ecs|ecr|ec2|cloudwatch):(Describe|List|Get|BatchGet)/);
+        expect(action).toMatch(/^(ecs|ecr|ec2|cloudwatch):(Describe|List|Get|BatchGet|BatchCheck)/);
       }
     });
 
@@ -76,7 +76,7 @@ describe('Class: ObserverStack', () => {
       });
     });
 
-    it('expects the staging account trusted, limited to the probe role, without ExternalId by default', () => {
+    it('expects the staging account trusted, limited to the probe and shadow reader roles, without ExternalId by default', () => {
       // Act
       const roles = template.findResources('AWS::IAM::Role');
       const trust = Object.values(roles)[0]?.Properties.AssumeRolePolicyDocument.Statement;
@@ -85,16 +85,26 @@ describe('Class: ObserverStack', () => {
           Properties: { Description: Match.stringLikeRegexp('authority probe') },
         }),
       )[0]?.Properties.RoleName;
+      // The shadow manager's primary readers: describe, copy-images, integrity check.
+      const shadowReaders = (built.staging.shadowManager?.primaryReaders ?? []).map((role) =>
+        built.observer.resolve(role.roleArn),
+      );
 
       // Assert
       expect(probeRoleName).toMatch(/^[a-z0-9]+$/);
+      expect(shadowReaders).toHaveLength(3);
       expect(trust).toEqual([
         {
           Action: 'sts:AssumeRole',
           Effect: 'Allow',
           Principal: { AWS: 'arn:aws:iam::222222222222:root' },
           Condition: {
-            ArnLike: { 'aws:PrincipalArn': [`arn:aws:iam::222222222222:role/${probeRoleName}`] },
+            ArnLike: {
+              'aws:PrincipalArn': [
+                `arn:aws:iam::222222222222:role/${probeRoleName}`,
+                ...shadowReaders,
+              ],
+            },
           },
         },
       ]);
@@ -162,12 +172,14 @@ describe('Class: ObserverStack', () => {
       // Assert
       const principalArns = Object.values(trusted.findResources('AWS::IAM::Role'))[0]?.Properties
         .AssumeRolePolicyDocument.Statement[0].Condition.ArnLike['aws:PrincipalArn'];
-      // The probe role (wired by the app) and the shadow role, nothing else.
-      expect(principalArns).toEqual([
-        expect.stringMatching(/^arn:aws:iam::222222222222:role\/[a-z0-9]+$/),
-        expect.stringMatching(/^arn:aws:iam::222222222222:role\/[a-z0-9]+$/),
-      ]);
-      const roleName = String(principalArns[1]).split('/').pop();
+      // The probe role and the shadow manager's three readers (wired by the app) and the shadow
+      // role, nothing else.
+      expect(principalArns).toEqual(
+        Array.from({ length: 5 }, () =>
+          expect.stringMatching(/^arn:aws:iam::222222222222:role\/[a-z0-9]+$/),
+        ),
+      );
+      const roleName = String(principalArns[4]).split('/').pop();
       Template.fromStack(app.staging).hasResourceProperties('AWS::IAM::Role', {
         RoleName: roleName,
         AssumeRolePolicyDocument: Match.objectLike({

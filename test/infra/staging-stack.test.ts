@@ -144,8 +144,9 @@ describe('Class: StagingStack', () => {
 
   describe('Method: key', () => {
     it('expects a customer-managed key with rotation by default', () => {
-      template.resourceCountIs('AWS::KMS::Key', 1);
-      template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+      // The stack's key, and the shadow manager's key for staged ECR repositories.
+      template.resourceCountIs('AWS::KMS::Key', 2);
+      template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     });
 
     it('expects CloudWatch Logs of this region only to use the key for this account', () => {

@@ -1,0 +1,244 @@
+/**
+ * IAM statements of the shadow manager's functions, one builder per pipeline step, each exactly
+ * what that step's adapters call (see `functions/core/prebake/clone-steps.ts` and the adapters in
+ * `functions/adapters/aws/`). Resource-scoped wherever the service allows it; where it does not,
+ * limited by condition keys and acknowledged (with the reason) by the construct.
+ */
+import * as iam from 'aws-cdk-lib/aws-iam';
+
+/** Tag every staged repository carries (`clone-steps.ts` `copyImages`); writes require it. */
+export const MANAGED_TAG = { key: 'understudy:managed', value: 'true' } as const;
+
+/** Tag every registered staging task definition carries (`TASK_DEFINITION_TAG_KEYS.contentHash`). */
+export const CONTENT_HASH_TAG = 'understudy:content-hash';
+
+/** Where the statements apply: the staging account and region. */
+export interface StagingScope {
+  readonly partition: string;
+  readonly account: string;
+  readonly region: string;
+}
+
+/**
+ * Every action the dependency probe (`functions/adapters/aws/dependency-probe.ts`) calls, by
+ * whether the service lets it be scoped to a resource.
+ */
+export const DEPENDENCY_PROBE_ACTIONS = {
+  scoped: [
+    'ecs:DescribeClusters',
+    'ecs:DescribeCapacityProviders',
+    'iam:GetRole',
+    'secretsmanager:DescribeSecret',
+    'ssm:GetParameters',
+    'logs:DescribeLogGroups',
+    'kms:DescribeKey',
+    'servicediscovery:GetNamespace',
+    'servicediscovery:GetService',
+    'elasticfilesystem:DescribeFileSystems',
+  ],
+  unscoped: [
+    'ec2:DescribeSecurityGroups',
+    'ec2:DescribeSubnets',
+    'elasticloadbalancing:DescribeTargetGroups',
+    'servicediscovery:ListNamespaces',
+  ],
+} as const;
+
+/** Staging ECR writes the copy step makes (`EcrImageRegistry`: ensureRepository, writeBlob, putManifest). */
+export const STAGED_IMAGE_WRITE_ACTIONS = [
+  'ecr:BatchCheckLayerAvailability',
+  'ecr:InitiateLayerUpload',
+  'ecr:UploadLayerPart',
+  'ecr:CompleteLayerUpload',
+  'ecr:PutImage',
+] as const;
+
+const arn = (scope: StagingScope, service: string, resource: string, region = scope.region) =>
+  `arn:${scope.partition}:${service}:${region}:${scope.account}:${resource}`;
+
+/** ARN of every ECR repository of the staging account and region. */
+export function repositoriesArn(scope: StagingScope): string {
+  return arn(scope, 'ecr', 'repository/*');
+}
+
+/** `aws:RequestedRegion` = staging region: the condition on actions with no resource scope. */
+function inRegion(scope: StagingScope): Record<string, Record<string, string>> {
+  return { StringEquals: { 'aws:RequestedRegion': scope.region } };
+}
+
+/** The dependency probe's reads, scoped to the staging account and region. */
+export function dependencyProbeStatements(scope: StagingScope): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'ProbeScopedReads',
+      actions: [...DEPENDENCY_PROBE_ACTIONS.scoped],
+      resources: [
+        arn(scope, 'ecs', 'cluster/*'),
+        arn(scope, 'ecs', 'capacity-provider/*'),
+        arn(scope, 'iam', 'role/*', ''),
+        arn(scope, 'secretsmanager', 'secret:*'),
+        arn(scope, 'ssm', 'parameter/*'),
+        arn(scope, 'logs', 'log-group:*'),
+        arn(scope, 'kms', 'key/*'),
+        arn(scope, 'servicediscovery', 'namespace/*'),
+        arn(scope, 'servicediscovery', 'service/*'),
+        arn(scope, 'elasticfilesystem', 'file-system/*'),
+      ],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ProbeUnscopedReads',
+      actions: [...DEPENDENCY_PROBE_ACTIONS.unscoped],
+      resources: ['*'],
+      conditions: inRegion(scope),
+    }),
+  ];
+}
+
+/**
+ * Copy step, staging side: create managed repositories (tagged on create, immutable tags, KMS)
+ * and push blobs and manifests into repositories that carry the managed tag. Repository names
+ * mirror the primary's (the staged task definition points at the same name), so no name prefix
+ * can scope them; the managed tag does instead.
+ */
+export function stagedImageStatements(
+  scope: StagingScope,
+  imagesKeyArn: string,
+): iam.PolicyStatement[] {
+  const repositories = repositoriesArn(scope);
+  return [
+    new iam.PolicyStatement({
+      sid: 'CreateManagedRepositories',
+      actions: ['ecr:CreateRepository', 'ecr:TagResource'],
+      resources: [repositories],
+      conditions: { StringEquals: { [`aws:RequestTag/${MANAGED_TAG.key}`]: MANAGED_TAG.value } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'PushToManagedRepositories',
+      actions: [...STAGED_IMAGE_WRITE_ACTIONS],
+      resources: [repositories],
+      conditions: { StringEquals: { [`aws:ResourceTag/${MANAGED_TAG.key}`]: MANAGED_TAG.value } },
+    }),
+    // ECR checks the key and creates its own grants on it when a repository is created with a
+    // customer-managed key; pushes and pulls then go through those grants.
+    new iam.PolicyStatement({
+      sid: 'StagedImagesKeyForEcr',
+      actions: ['kms:CreateGrant', 'kms:RetireGrant', 'kms:DescribeKey'],
+      resources: [imagesKeyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `ecr.${scope.region}.amazonaws.com` } },
+    }),
+  ];
+}
+
+/**
+ * Stage step: register the rewritten task definition (tagged on create), reuse an identical
+ * revision, and pass only the mapped staging roles to ECS tasks.
+ */
+export function stageTaskDefinitionStatements(
+  scope: StagingScope,
+  stagingRoleArns: readonly string[],
+): iam.PolicyStatement[] {
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'RegisterTaggedTaskDefinitions',
+      // RegisterTaskDefinition supports no resource-level permissions; the condition limits it to
+      // requests that carry the clone's content-hash tag, i.e. to staged clones.
+      actions: ['ecs:RegisterTaskDefinition'],
+      resources: ['*'],
+      conditions: {
+        ...inRegion(scope),
+        Null: { [`aws:RequestTag/${CONTENT_HASH_TAG}`]: 'false' },
+      },
+    }),
+    new iam.PolicyStatement({
+      sid: 'TagOnRegister',
+      actions: ['ecs:TagResource'],
+      resources: [arn(scope, 'ecs', 'task-definition/*')],
+      conditions: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadTaskDefinitions',
+      actions: ['ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions'],
+      resources: ['*'],
+      conditions: inRegion(scope),
+    }),
+  ];
+  if (stagingRoleArns.length > 0) {
+    statements.push(
+      new iam.PolicyStatement({
+        sid: 'PassMappedRolesToTasks',
+        actions: ['iam:PassRole'],
+        resources: [...new Set(stagingRoleArns)].sort(),
+        conditions: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      }),
+    );
+  }
+  return statements;
+}
+
+/** Network step: security groups created, tagged and edited only in the staging VPC. */
+export function syncNetworkStatements(scope: StagingScope, vpcId: string): iam.PolicyStatement[] {
+  const vpcArn = arn(scope, 'ec2', `vpc/${vpcId}`);
+  const groups = arn(scope, 'ec2', 'security-group/*');
+  return [
+    new iam.PolicyStatement({
+      sid: 'FindGroups',
+      actions: ['ec2:DescribeSecurityGroups'],
+      resources: ['*'],
+      conditions: inRegion(scope),
+    }),
+    // CreateSecurityGroup is authorised on the VPC and on the new group: naming only the staging
+    // VPC keeps creation there.
+    new iam.PolicyStatement({
+      sid: 'CreateGroupsInStagingVpc',
+      actions: ['ec2:CreateSecurityGroup'],
+      resources: [vpcArn, groups],
+    }),
+    new iam.PolicyStatement({
+      sid: 'TagGroupsOnCreate',
+      actions: ['ec2:CreateTags'],
+      resources: [groups],
+      conditions: { StringEquals: { 'ec2:CreateAction': 'CreateSecurityGroup' } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'EditRulesInStagingVpc',
+      actions: [
+        'ec2:AuthorizeSecurityGroupIngress',
+        'ec2:AuthorizeSecurityGroupEgress',
+        'ec2:RevokeSecurityGroupIngress',
+        'ec2:RevokeSecurityGroupEgress',
+      ],
+      resources: [groups],
+      conditions: { ArnEquals: { 'ec2:Vpc': vpcArn } },
+    }),
+  ];
+}
+
+/** Store step (and integrity check): read back what staging holds. */
+export function stagingReadStatements(scope: StagingScope): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'ReadStagedImages',
+      actions: ['ecr:DescribeImages'],
+      resources: [repositoriesArn(scope)],
+    }),
+    new iam.PolicyStatement({
+      sid: 'ReadStagedState',
+      actions: [
+        'ecs:DescribeTaskDefinition',
+        'ecs:ListTaskDefinitions',
+        'ec2:DescribeSecurityGroups',
+      ],
+      resources: ['*'],
+      conditions: inRegion(scope),
+    }),
+  ];
+}
+
+/** Assume the primary's read-only role (the only thing the shadow may do in the primary). */
+export function assumePrimaryReadStatement(readRoleArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'AssumePrimaryReadRole',
+    actions: ['sts:AssumeRole'],
+    resources: [readRoleArn],
+  });
+}

@@ -1,0 +1,533 @@
+import {
+  type CfnElement,
+  Duration,
+  PhysicalName,
+  RemovalPolicy,
+  Stack,
+  Token,
+  Validations,
+} from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { serviceKey } from '../../functions/core/model';
+import type { PipelineSettings } from '../../functions/core/prebake/settings';
+import { pipelineSettingsJson } from '../pipeline-settings';
+import { definitionFromAsl } from '../statemachine';
+import {
+  assumePrimaryReadStatement,
+  dependencyProbeStatements,
+  type StagingScope,
+  stagedImageStatements,
+  stageTaskDefinitionStatements,
+  stagingReadStatements,
+  syncNetworkStatements,
+} from './shadow-manager-policies';
+import { UnderstudyFunction, type UnderstudyFunctionProps } from './understudy-function';
+import type { UnderstudyTable } from './understudy-table';
+
+/** ASL file (in `statemachines/`) of the clone pipeline. */
+export const CLONE_ASL = 'clone-validate-store';
+
+/** Environment variable names the pipeline's Lambdas read (`functions/shared/pipeline-wiring.ts`). */
+export const SHADOW_ENV = {
+  settings: 'UNDERSTUDY_PIPELINE_SETTINGS',
+  primaryReadRoleArn: 'PRIMARY_READ_ROLE_ARN',
+  stagedImagesKeyArn: 'STAGED_IMAGES_KMS_KEY_ARN',
+  cloneStateMachineArn: 'CLONE_STATE_MACHINE_ARN',
+} as const;
+
+/** EMF metrics the alarms watch (published by clone-refresh-plan and integrity-check). */
+export const SHADOW_METRICS = {
+  namespace: 'Understudy',
+  /** `service` dimension Powertools adds to the pipeline's metrics (`functions/shared/powertools.ts`). */
+  pipelineService: 'understudy',
+  /** `service` dimension of the integrity check's metrics (`functions/handlers/integrity-check.ts`). */
+  integrityService: 'understudy-integrity-check',
+  cloneFailures: 'CloneFailures',
+  freshnessLag: 'CloneFreshnessLagRevisions',
+} as const;
+
+/** The primary's ECS and ECR events that re-clone a service (`deploy-events.ts`). */
+export const DEPLOY_EVENT_DETAIL_TYPES = [
+  'ECS Deployment State Change',
+  'AWS API Call via CloudTrail',
+  'ECR Image Action',
+] as const;
+
+/** Handler of the scheduled integrity check. */
+export const INTEGRITY_CHECK_ENTRY = 'functions/handlers/integrity-check.ts';
+
+/** Props of {@link ShadowManager}. */
+export interface ShadowManagerProps {
+  /** Runtime settings (from `pipelineSettingsOf(config)`); every function gets them as JSON. */
+  readonly settings: PipelineSettings;
+  /** Inventory table: clone versions, plans, recorded failures. */
+  readonly inventoryTable: UnderstudyTable;
+  /** Staging copy of the forecasts (the plan's desired counts). */
+  readonly forecastTable: UnderstudyTable;
+  /** Customer-managed key of the stack: log groups and the workflow's logs. */
+  readonly key: kms.IKey;
+  /**
+   * Key staged ECR repositories are encrypted with.
+   * @default - a dedicated key with rotation, so ECR's grants never touch the data key
+   */
+  readonly stagedImagesKey?: kms.IKey;
+  /**
+   * A staged clone lagging the primary's revision for longer than this fires the freshness alarm.
+   * @default Duration.minutes(60)
+   */
+  readonly freshnessTarget?: Duration;
+  /**
+   * When the integrity check runs.
+   * @default events.Schedule.rate(Duration.minutes(15))
+   */
+  readonly integrityCheckSchedule?: events.Schedule;
+  /**
+   * What happens to log groups and the images key when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Every function of the pipeline, by step. */
+export interface ShadowFunctions {
+  readonly select: UnderstudyFunction;
+  readonly describe: UnderstudyFunction;
+  readonly copyImages: UnderstudyFunction;
+  readonly stageTaskDefinition: UnderstudyFunction;
+  readonly syncNetwork: UnderstudyFunction;
+  readonly prepareService: UnderstudyFunction;
+  readonly store: UnderstudyFunction;
+  readonly refreshPlan: UnderstudyFunction;
+  readonly onDeploy: UnderstudyFunction;
+}
+
+/**
+ * The shadow manager (pre-bake): the clone-validate-store Standard workflow and its Lambdas, one
+ * least-privilege role per step; the deploy-event rule that re-clones on primary deployments;
+ * the integrity check schedule; and the alarms on clone failures and freshness.
+ *
+ * It reads the primary only through the primary's read-only role: call
+ * {@link readPrimaryAs} with it (and trust {@link primaryReaders} on it) before synth.
+ */
+export class ShadowManager extends Construct {
+  /** The pipeline's functions. */
+  public readonly functions: ShadowFunctions;
+  /** The clone-validate-store workflow (Standard; named so other accounts can reference it). */
+  public readonly stateMachine: sfn.StateMachine;
+  /** Key of the staged ECR repositories (`STAGED_IMAGES_KMS_KEY_ARN`). */
+  public readonly stagedImagesKey: kms.IKey;
+  /** Rule on the staging bus that hands primary deploy events to clone-on-deploy. */
+  public readonly deployEventRule: events.Rule;
+  /** The scheduled integrity check (`functions/handlers/integrity-check.ts`). */
+  public readonly integrityCheck: UnderstudyFunction;
+  /** Its schedule. */
+  public readonly integrityCheckRule: events.Rule;
+  /** ALARM when a clone run records a failed service. */
+  public readonly cloneFailuresAlarm: cloudwatch.Alarm;
+  /** Per protected service: ALARM when its clone lags the primary longer than the target. */
+  public readonly freshnessAlarms: Readonly<Record<string, cloudwatch.Alarm>>;
+  /** Roles that must be able to assume the primary's read-only role. */
+  public readonly primaryReaders: readonly iam.IRole[];
+
+  private readonly inventoryTableResource: CfnElement;
+  private readonly readers: UnderstudyFunction[];
+  private primaryReadRoleArn?: string;
+
+  public constructor(scope: Construct, id: string, props: ShadowManagerProps) {
+    super(scope, id);
+    const { settings } = props;
+    const stack = Stack.of(this);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const settingsJson = pipelineSettingsJson(settings);
+    const staging: StagingScope = {
+      partition: stack.partition,
+      account: stack.account,
+      region: stack.region,
+    };
+    this.inventoryTableResource = props.inventoryTable.table.node.defaultChild as CfnElement;
+
+    this.stagedImagesKey =
+      props.stagedImagesKey ??
+      new kms.Key(this, 'StagedImagesKey', {
+        description: 'Understudy staged images: ECR repositories the clone pipeline creates',
+        enableKeyRotation: true,
+        removalPolicy,
+      });
+
+    const fn = (
+      name: string,
+      description: string,
+      extra: Partial<UnderstudyFunctionProps> = {},
+    ): UnderstudyFunction =>
+      new UnderstudyFunction(this, name, {
+        // `CopyImages` → functions/handlers/clone-copy-images.ts
+        entry: `functions/handlers/clone-${name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}.ts`,
+        description,
+        timeout: Duration.seconds(100),
+        ...extra,
+        environment: { [SHADOW_ENV.settings]: settingsJson, ...extra.environment },
+        logEncryptionKey: props.key,
+        logRemovalPolicy: removalPolicy,
+      });
+
+    const f: ShadowFunctions = {
+      select: fn('Select', 'Understudy clone pipeline: turn a trigger into the services to clone', {
+        timeout: Duration.seconds(50),
+      }),
+      describe: fn('Describe', 'Understudy clone pipeline: describe the source service (primary)'),
+      // Layers stream through memory in parts; 1,769 MB is one full vCPU for the copy loop.
+      copyImages: fn('CopyImages', 'Understudy clone pipeline: copy images by digest to staging', {
+        memorySize: 1_769,
+        timeout: Duration.minutes(15),
+        environment: { [SHADOW_ENV.stagedImagesKeyArn]: this.stagedImagesKey.keyArn },
+      }),
+      stageTaskDefinition: fn(
+        'StageTaskDefinition',
+        'Understudy clone pipeline: rewrite and register the task definition in staging',
+      ),
+      syncNetwork: fn('SyncNetwork', 'Understudy clone pipeline: copy security group rules'),
+      prepareService: fn(
+        'PrepareService',
+        'Understudy clone pipeline: staging service definition and dependency readiness',
+      ),
+      store: fn('Store', 'Understudy clone pipeline: validate and store the clone version'),
+      refreshPlan: fn('RefreshPlan', 'Understudy clone pipeline: refresh the deployment plan', {
+        timeout: Duration.seconds(280),
+      }),
+      onDeploy: fn('OnDeploy', 'Understudy: re-clone services on primary deployment events', {
+        timeout: Duration.seconds(60),
+      }),
+    };
+    this.functions = f;
+
+    // Least privilege per step (shadow-manager-policies.ts says what each step calls).
+    for (const statement of stagedImageStatements(staging, this.stagedImagesKey.keyArn)) {
+      f.copyImages.role.addToPolicy(statement);
+    }
+    const stagingRoles = Object.values(settings.mappings.roles ?? {});
+    for (const statement of stageTaskDefinitionStatements(staging, stagingRoles)) {
+      f.stageTaskDefinition.role.addToPolicy(statement);
+    }
+    for (const statement of syncNetworkStatements(staging, settings.staging.vpcId)) {
+      f.syncNetwork.role.addToPolicy(statement);
+    }
+    for (const statement of dependencyProbeStatements(staging)) {
+      f.prepareService.role.addToPolicy(statement);
+      f.store.role.addToPolicy(statement);
+    }
+    for (const statement of stagingReadStatements(staging)) f.store.role.addToPolicy(statement);
+    props.inventoryTable.grantReadWriteTo(f.store.function);
+    props.inventoryTable.grantReadWriteTo(f.refreshPlan.function);
+    props.forecastTable.grantReadTo(f.refreshPlan.function);
+    props.inventoryTable.grantReadTo(f.onDeploy.function);
+
+    // The workflow: exactly what the ASL calls.
+    const workflowLogs = new logs.LogGroup(this, 'WorkflowLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      encryptionKey: props.key,
+      removalPolicy,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'Workflow', {
+      stateMachineName: PhysicalName.GENERATE_IF_NEEDED,
+      // Standard: a clone runs for minutes (image copies) and its history is the audit trail.
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      ...definitionFromAsl(CLONE_ASL, {
+        SelectFunctionArn: f.select.function.functionArn,
+        DescribeFunctionArn: f.describe.function.functionArn,
+        CopyImagesFunctionArn: f.copyImages.function.functionArn,
+        StageTaskDefinitionFunctionArn: f.stageTaskDefinition.function.functionArn,
+        SyncNetworkFunctionArn: f.syncNetwork.function.functionArn,
+        PrepareServiceFunctionArn: f.prepareService.function.functionArn,
+        StoreFunctionArn: f.store.function.functionArn,
+        RefreshPlanFunctionArn: f.refreshPlan.function.functionArn,
+        InventoryTableName: props.inventoryTable.table.tableName,
+      }),
+      tracingEnabled: true,
+      logs: { destination: workflowLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    const invoked = [
+      f.select,
+      f.describe,
+      f.copyImages,
+      f.stageTaskDefinition,
+      f.syncNetwork,
+      f.prepareService,
+      f.store,
+      f.refreshPlan,
+    ];
+    for (const step of invoked) step.function.grantInvoke(this.stateMachine);
+    // "Record failure" writes one item; the table's CMK encrypts it.
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'RecordFailure',
+        actions: ['dynamodb:PutItem'],
+        resources: [props.inventoryTable.table.tableArn],
+      }),
+    );
+    props.inventoryTable.table.encryptionKey?.grant(
+      this.stateMachine,
+      'kms:Decrypt',
+      'kms:Encrypt',
+      'kms:GenerateDataKey*',
+    );
+
+    f.onDeploy.addEnvironment(SHADOW_ENV.cloneStateMachineArn, this.stateMachine.stateMachineArn);
+    this.stateMachine.grantStartExecution(f.onDeploy.role);
+
+    // Primary deploy events arrive on the staging default bus (forwarded by the observer stack).
+    this.deployEventRule = new events.Rule(this, 'DeployEvents', {
+      description:
+        'Primary ECS deployments, task-definition registrations and ECR pushes → re-clone',
+      eventPattern: {
+        source: ['aws.ecs', 'aws.ecr'],
+        account: [settings.source.account],
+        region: [settings.source.region],
+        detailType: [...DEPLOY_EVENT_DETAIL_TYPES],
+      },
+      targets: [new targets.LambdaFunction(f.onDeploy.function, { retryAttempts: 4 })],
+    });
+
+    // The integrity check re-validates against staging and the primary, and starts re-clones.
+    const check = new UnderstudyFunction(this, 'IntegrityCheck', {
+      entry: INTEGRITY_CHECK_ENTRY,
+      description: 'Understudy integrity check: re-validate every latest clone, re-clone on drift',
+      timeout: Duration.minutes(5),
+      environment: {
+        [SHADOW_ENV.settings]: settingsJson,
+        [SHADOW_ENV.cloneStateMachineArn]: this.stateMachine.stateMachineArn,
+      },
+      logEncryptionKey: props.key,
+      logRemovalPolicy: removalPolicy,
+    });
+    for (const statement of [
+      ...stagingReadStatements(staging),
+      ...dependencyProbeStatements(staging),
+    ]) {
+      check.role.addToPolicy(statement);
+    }
+    props.inventoryTable.grantReadWriteTo(check.function);
+    this.stateMachine.grantStartExecution(check.role);
+    this.integrityCheckRule = new events.Rule(this, 'IntegrityCheckSchedule', {
+      description: 'Runs the Understudy integrity check',
+      schedule: props.integrityCheckSchedule ?? events.Schedule.rate(Duration.minutes(15)),
+      targets: [new targets.LambdaFunction(check.function, { retryAttempts: 0 })],
+    });
+    this.integrityCheck = check;
+
+    this.readers = [f.describe, f.copyImages, check];
+    this.primaryReaders = this.readers.map((r) => r.role);
+    this.node.addValidation({
+      validate: () =>
+        this.primaryReadRoleArn
+          ? []
+          : [
+              'ShadowManager: call readPrimaryAs(<the primary read-only role>) so the describe and copy steps can read the primary',
+            ],
+    });
+
+    this.cloneFailuresAlarm = new cloudwatch.Alarm(this, 'CloneFailuresAlarm', {
+      alarmDescription:
+        'A clone-validate-store run recorded a failed service (see the inventory failure items)',
+      metric: new cloudwatch.Metric({
+        namespace: SHADOW_METRICS.namespace,
+        metricName: SHADOW_METRICS.cloneFailures,
+        dimensionsMap: { service: SHADOW_METRICS.pipelineService },
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.minutes(5),
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      // No run, no failure.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // Minimum over one window as long as the freshness target: in ALARM only when every check
+    // in the window saw the clone behind the primary (the lag outlived the target).
+    const window = Math.max(
+      1,
+      Math.ceil((props.freshnessTarget ?? Duration.minutes(60)).toMinutes()),
+    );
+    const freshness: Record<string, cloudwatch.Alarm> = {};
+    for (const service of settings.services) {
+      const key = serviceKey(service);
+      freshness[key] = new cloudwatch.Alarm(this, `FreshnessAlarm${this.alarmId(key)}`, {
+        alarmDescription: `Clone of ${key} has lagged the primary's revision for over ${window} minutes`,
+        metric: new cloudwatch.Metric({
+          namespace: SHADOW_METRICS.namespace,
+          metricName: SHADOW_METRICS.freshnessLag,
+          dimensionsMap: { service: SHADOW_METRICS.integrityService, Service: key },
+          statistic: cloudwatch.Stats.MINIMUM,
+          period: Duration.minutes(Math.min(window, 24 * 60)),
+        }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+    }
+    this.freshnessAlarms = freshness;
+
+    this.acknowledge(staging);
+  }
+
+  /**
+   * Lets the describe and copy steps (and the integrity check) read the primary as `role`: sets
+   * `PRIMARY_READ_ROLE_ARN` and grants `sts:AssumeRole` on exactly that role. Trust
+   * {@link primaryReaders} on it (`ObserverStack.trust`).
+   */
+  public readPrimaryAs(role: iam.IRole): void {
+    if (this.primaryReadRoleArn) {
+      throw new Error('ShadowManager: readPrimaryAs was already called');
+    }
+    this.primaryReadRoleArn = role.roleArn;
+    for (const reader of this.readers) {
+      reader.addEnvironment(SHADOW_ENV.primaryReadRoleArn, role.roleArn);
+      reader.role.addToPolicy(assumePrimaryReadStatement(role.roleArn));
+    }
+  }
+
+  /** Lets `grantee` start the clone pipeline (the forecaster's trigger, a CLI role). */
+  public grantStart(grantee: iam.IGrantable): iam.Grant {
+    return this.stateMachine.grantStartExecution(grantee);
+  }
+
+  /** `shop/web` → `ShopWeb`-like id part, unique per service key. */
+  private alarmId(key: string): string {
+    return key
+      .split(/[^A-Za-z0-9]+/)
+      .filter(Boolean)
+      .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+      .join('');
+  }
+
+  /** cdk-nag acknowledgements, each with the reason the finding is by design. */
+  private acknowledge(staging: StagingScope): void {
+    const stack = Stack.of(this);
+    // cdk-nag names a finding by the resource as written, with tokens shown as <AWS::Name>.
+    const text = (value: string, pseudo: string) =>
+      Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
+    const arnOf = (service: string, resource: string, region = staging.region) =>
+      `arn:${text(staging.partition, 'Partition')}:${service}:${text(region, 'Region')}:${text(staging.account, 'AccountId')}:${resource}`;
+    const f = this.functions;
+    const resourceStar = (reason: string) => ({ id: 'AwsSolutions-IAM5[Resource::*]', reason });
+
+    Validations.of(f.copyImages.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${arnOf('ecr', 'repository/*')}]`,
+      reason:
+        'Staged repository names mirror the primary repository names (the staged task definition points at the same name), so no name prefix can scope them; creation requires and writes are limited by the understudy:managed tag condition.',
+    });
+    Validations.of(f.stageTaskDefinition.role).acknowledge(
+      resourceStar(
+        'ecs:RegisterTaskDefinition, ecs:DescribeTaskDefinition and ecs:ListTaskDefinitions support no resource-level permissions; limited to the staging region, and registration to requests tagged with a clone content hash.',
+      ),
+      {
+        id: `AwsSolutions-IAM5[Resource::${arnOf('ecs', 'task-definition/*')}]`,
+        reason:
+          'ecs:TagResource only when the tag is part of RegisterTaskDefinition (ecs:CreateAction); revisions are numbered by ECS, so their ARNs are not known at synth time.',
+      },
+    );
+    Validations.of(f.syncNetwork.role).acknowledge(
+      resourceStar(
+        'ec2:DescribeSecurityGroups supports no resource-level permissions; limited to the staging region by aws:RequestedRegion.',
+      ),
+      {
+        id: `AwsSolutions-IAM5[Resource::${arnOf('ec2', 'security-group/*')}]`,
+        reason:
+          'Copied security groups are created at run time (ids unknown at synth time); creation needs the staging VPC resource, tagging only on create, rule edits only in the staging VPC (ec2:Vpc condition).',
+      },
+    );
+    const probeReason =
+      'Read-only existence checks of the dependencies each clone names (secrets, roles, target groups, keys, namespaces, clusters, file systems) in the staging account and region; their names come from the cloned services at run time.';
+    const probeScoped = [
+      arnOf('ecs', 'cluster/*'),
+      arnOf('ecs', 'capacity-provider/*'),
+      `arn:${text(staging.partition, 'Partition')}:iam::${text(staging.account, 'AccountId')}:role/*`,
+      arnOf('secretsmanager', 'secret:*'),
+      arnOf('ssm', 'parameter/*'),
+      arnOf('logs', 'log-group:*'),
+      arnOf('kms', 'key/*'),
+      arnOf('servicediscovery', 'namespace/*'),
+      arnOf('servicediscovery', 'service/*'),
+      arnOf('elasticfilesystem', 'file-system/*'),
+    ];
+    const readers = [f.prepareService, f.store, this.integrityCheck];
+    for (const reader of readers) {
+      Validations.of(reader.role).acknowledge(
+        ...probeScoped.map((resource) => ({
+          id: `AwsSolutions-IAM5[Resource::${resource}]`,
+          reason: probeReason,
+        })),
+        resourceStar(
+          'ec2:DescribeSecurityGroups/DescribeSubnets, elasticloadbalancing:DescribeTargetGroups, servicediscovery:ListNamespaces and ecs:DescribeTaskDefinition/ListTaskDefinitions support no resource-level permissions; limited to the staging region.',
+        ),
+      );
+    }
+    for (const reader of [f.store, this.integrityCheck]) {
+      Validations.of(reader.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${arnOf('ecr', 'repository/*')}]`,
+        reason:
+          'ecr:DescribeImages only, to verify staged digests; staged repository names mirror the primary repository names and are not known at synth time.',
+      });
+    }
+
+    // Table grants add the index ARNs (`/index/*`); the workflow's invoke grants add `:*`.
+    const tableGrantees = [f.store, f.refreshPlan, f.onDeploy, this.integrityCheck];
+    const tableWriters = [f.store, f.refreshPlan, this.integrityCheck];
+    for (const writer of tableWriters) {
+      Validations.of(writer.role).acknowledge(
+        {
+          id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+          reason:
+            'grantReadWriteData on the CMK-encrypted inventory table adds kms:GenerateDataKey*, which DynamoDB needs to encrypt items with the table key.',
+        },
+        {
+          id: 'AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+          reason:
+            'grantReadWriteData on the CMK-encrypted inventory table adds kms:ReEncrypt*, part of the key use DynamoDB needs on writes.',
+        },
+      );
+    }
+    for (const grantee of tableGrantees) {
+      Validations.of(grantee.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.inventoryTableResource)}.Arn>/index/*]`,
+        reason:
+          'The table grant covers the inventory table and its own secondary indexes (index names are fixed by functions/shared/tables.ts), nothing else.',
+      });
+    }
+    for (const step of [
+      f.select,
+      f.describe,
+      f.copyImages,
+      f.stageTaskDefinition,
+      f.syncNetwork,
+      f.prepareService,
+      f.store,
+      f.refreshPlan,
+    ]) {
+      const functionId = stack.getLogicalId(step.function.node.defaultChild as CfnElement);
+      Validations.of(this.stateMachine).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,
+        reason:
+          'grantInvoke adds the function ARN with :* so the workflow may call published versions of its own step function.',
+      });
+    }
+    Validations.of(this.stateMachine).acknowledge(
+      resourceStar(
+        'X-Ray tracing and CloudWatch Logs delivery (vended logs) support no resource-level permissions.',
+      ),
+      {
+        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason:
+          'The Record failure state writes one item to the CMK-encrypted inventory table; DynamoDB needs kms:GenerateDataKey* on the table key for that.',
+      },
+    );
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The clone pipeline's runtime settings, derived from the validated `understudy` configuration:
+ * pure (no constructs), so the mapping is tested on its own and the CDK app and the Lambdas
+ * agree on one document (`UNDERSTUDY_PIPELINE_SETTINGS`, parsed by `parsePipelineSettings`).
+ */
+import { ValidationError } from '../functions/core/errors';
+import { type PipelineSettings, parsePipelineSettings } from '../functions/core/prebake/settings';
+import { ConfigError, keyPath, type UnderstudyConfig } from './config';
+
+/**
+ * Most bytes the settings JSON may take in a Lambda environment. Lambda allows 4 KB for all
+ * variables of a function together; the shadow manager's functions set up to ~550 bytes
+ * besides the settings (Powertools, source maps, table names, role, key and state machine
+ * ARNs), so 3,500 keeps every function under the limit with some room to spare.
+ */
+export const MAX_SETTINGS_ENV_BYTES = 3_500;
+
+/**
+ * Why the configuration cannot drive the clone pipeline (empty when it can): the pipeline clones
+ * a listed set of services into one staging VPC. A service selector or a missing VPC leaves the
+ * rest of the app deployable; the staging stack then skips the shadow manager with a warning.
+ */
+export function pipelineBlockers(config: UnderstudyConfig): string[] {
+  const blockers: string[] = [];
+  if (config.services === undefined) {
+    blockers.push(
+      `${keyPath(['services'])}: the clone pipeline needs the protected services listed (a serviceSelector is not resolved at synth time)`,
+    );
+  }
+  if (config.staging.vpcId === undefined) {
+    blockers.push(
+      `${keyPath(['staging', 'vpcId'])}: the clone pipeline copies security groups into this VPC and limits its EC2 writes to it`,
+    );
+  }
+  return blockers;
+}
+
+/** Keeps only the mapping tables that map something: empty ones only cost environment bytes. */
+function nonEmpty(
+  tables: Readonly<Record<string, Readonly<Record<string, string>> | undefined>>,
+): Record<string, Record<string, string>> {
+  const out: Record<string, Record<string, string>> = {};
+  for (const [name, table] of Object.entries(tables)) {
+    if (table && Object.keys(table).length > 0) out[name] = { ...table };
+  }
+  return out;
+}
+
+/**
+ * The pipeline settings for `config`, validated by `parsePipelineSettings`.
+ *
+ * `staging.mappings.securityGroupVpcs` is not carried over: the pipeline creates every copied
+ * group in `staging.vpcId` (the config schema rejects a mapping to any other VPC). The staged
+ * images' KMS key is not in the settings either: it is a deploy-time token, set on the copy
+ * function as `STAGED_IMAGES_KMS_KEY_ARN` by the construct that creates the key.
+ *
+ * @throws {ConfigError} naming the keys when the configuration cannot drive the pipeline
+ *   ({@link pipelineBlockers}) or the derived settings are invalid.
+ */
+export function pipelineSettingsOf(config: UnderstudyConfig): PipelineSettings {
+  const blockers = pipelineBlockers(config);
+  if (blockers.length > 0) throw new ConfigError(blockers);
+  const { staging, policy } = config;
+  const mappings = staging.mappings;
+  const raw = {
+    source: { account: config.primary.account, region: config.primary.region },
+    staging: {
+      account: staging.account,
+      region: staging.region,
+      cluster: staging.cluster,
+      vpcId: staging.vpcId,
+      subnets: [...staging.subnets],
+      ...(staging.registry ? { registry: staging.registry } : {}),
+    },
+    mappings: nonEmpty({
+      roles: mappings.roles,
+      secrets: mappings.secrets,
+      logGroups: mappings.logGroups,
+      targetGroups: mappings.targetGroups,
+      namespaces: mappings.namespaces,
+      securityGroups: mappings.securityGroups,
+      serviceRegistries: mappings.serviceRegistries,
+      subnets: mappings.subnets,
+      prefixLists: mappings.prefixLists,
+      capacityProviders: mappings.capacityProviders,
+      fileSystems: mappings.fileSystems,
+    }),
+    policy: {
+      allowPrivileged: policy.allowPrivileged,
+      allowHostNetwork: policy.allowHostNetwork,
+      allowHostPid: policy.allowHostPid ?? false,
+      allowHostIpc: policy.allowHostIpc ?? false,
+      allowedCapabilities: [...(policy.allowedCapabilities ?? [])],
+    },
+    services: (config.services ?? []).map((s) => ({
+      cluster: s.cluster,
+      service: s.service,
+      dependsOn: [...s.dependsOn],
+      minTasks: s.minTasks,
+      maxTasks: s.maxTasks,
+      targetUtilization: s.targetUtilization,
+      capacityQuantile: s.capacityQuantile,
+      kmsKeys: [...(s.kmsKeys ?? [])],
+    })),
+    fargateVcpuQuota: staging.fargateVcpuQuota,
+  };
+  try {
+    return parsePipelineSettings(raw);
+  } catch (error) {
+    if (!(error instanceof ValidationError)) throw error;
+    throw new ConfigError(
+      error.issues.map((issue) => `${keyPath([])} (pipeline settings): ${issue}`),
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * The settings as the JSON text the pipeline's Lambdas receive in `UNDERSTUDY_PIPELINE_SETTINGS`.
+ * @throws {ConfigError} when the text exceeds {@link MAX_SETTINGS_ENV_BYTES}: Lambda would
+ *   refuse the functions at deploy time, long after synth said nothing.
+ */
+export function pipelineSettingsJson(settings: PipelineSettings): string {
+  const text = JSON.stringify(settings);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > MAX_SETTINGS_ENV_BYTES) {
+    const parts: [string, string, unknown][] = [
+      ...Object.entries(settings.mappings).map(
+        ([name, table]) =>
+          [keyPath(['staging', 'mappings', name]), name, table] as [string, string, unknown],
+      ),
+      [keyPath(['services']), 'services', settings.services],
+    ];
+    const [biggest] = parts
+      .map(([key, , value]) => [key, Buffer.byteLength(JSON.stringify(value), 'utf8')] as const)
+      .sort((a, b) => b[1] - a[1]);
+    throw new ConfigError([
+      `${biggest?.[0] ?? keyPath([])}: the clone pipeline settings are ${bytes} bytes of JSON, over the ${MAX_SETTINGS_ENV_BYTES} bytes they may take in a Lambda environment (4 KB for all variables of a function); this key is the largest part (${biggest?.[1] ?? 0} bytes). Remove mappings the clones do not use, or split the protected services across two deployments (docs/configuration.md, "Pipeline settings size").`,
+    ]);
+  }
+  return text;
+}

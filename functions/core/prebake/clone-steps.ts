@@ -249,13 +249,10 @@ export interface StagedTaskDefinition {
   readonly reused: boolean;
 }
 
-/** How many newest revisions of the family are examined for reuse before registering anew. */
-const REUSE_LOOKBACK = 5;
-
 /**
  * Rewrites the source revision for staging, refuses dangerous settings, and registers it —
- * unless one of the newest ACTIVE revisions of the family already has exactly this content
- * (recorded by tag and re-checked by hash), which keeps re-runs from piling up revisions.
+ * unless the newest ACTIVE revision of the family already has exactly this content (recorded by
+ * tag and re-checked by hash), which keeps re-runs from piling up revisions.
  *
  * @throws CloneValidationError for an unmappable reference or a blocking policy finding.
  */
@@ -281,8 +278,10 @@ export async function stageTaskDefinition(
     );
   }
   const hash = taskDefinitionHash(spec);
+  // Only the newest ACTIVE revision is reused: when someone registered another revision in the
+  // staged family out of band, registering above it makes the clone's revision the newest again.
   const revisions = await staging.listTaskDefinitionRevisions(spec.family);
-  for (const arn of revisions.slice(0, REUSE_LOOKBACK)) {
+  for (const arn of revisions.slice(0, 1)) {
     const candidate = await staging.describeTaskDefinition(arn);
     const tagged = candidate.tags?.find(
       (tag) => tag.name === TASK_DEFINITION_TAG_KEYS.contentHash,

@@ -101,16 +101,26 @@ export async function refreshPlan(
     ServiceKey,
     NonNullable<Awaited<ReturnType<InventoryRepository['getEffective']>>>
   >();
+  const warnings: string[] = [];
   for (const service of settings.services) {
     const key = serviceKey(service);
-    const clone = await ports.inventory.getEffective(key);
-    if (!clone) unplanned.push(key);
-    else {
+    let clone = await ports.inventory.getEffective(key);
+    if (!clone) {
+      // A stale clone is intact but older than the primary's revision (a re-clone is on its
+      // way): deploying it beats deploying nothing if a failover comes first.
+      clone = (await ports.inventory.listVersions(key)).find((v) => v.status === 'stale');
+      if (clone) {
+        warnings.push(`${key}: planning stale clone version ${clone.version} (no validated clone)`);
+      }
+    }
+    if (!clone) {
+      unplanned.push(key);
+      warnings.push(`${key}: no validated clone to plan`);
+    } else {
       effective.set(key, clone);
       planned.add(key);
     }
   }
-  const warnings: string[] = unplanned.map((key) => `${key}: no validated clone to plan`);
   for (const service of settings.services) {
     const key = serviceKey(service);
     const clone = effective.get(key);

@@ -49,8 +49,6 @@ function inputOf(c: BenchCase): ForecastInput {
     values: c.history.map((v, i) => (c.historyImputed[i] ? null : v)),
     horizon: c.horizon,
     quantiles: DEFAULT_QUANTILES,
-    ...(process.env.FC_ORIGINS ? { backtestOrigins: Number(process.env.FC_ORIGINS) } : {}),
-    ...(process.env.FC_MEMBERS ? { maxMembers: Number(process.env.FC_MEMBERS) } : {}),
   };
 }
 
@@ -206,7 +204,8 @@ const report = [
   '',
 ].join('\n');
 process.stdout.write(`${report}\n`);
-writeFileSync(join(outDir, 'forecast.md'), report);
+// Only a full run (with baselines) replaces the committed report.
+if (!onlyOurs) writeFileSync(join(outDir, 'forecast.md'), report);
 
 if (!args.includes('--no-python')) {
   try {

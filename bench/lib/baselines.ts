@@ -68,7 +68,24 @@ export function sarimaBaseline(
   h: number,
   levels: readonly number[],
 ): { quantiles: Record<string, number[]>; diverged: boolean } {
-  const { mean, variance, diverged } = sarimaForecast(history, h, 24);
+  const { mean, variance, diverged } = quietly(() => sarimaForecast(history, h, 24));
   const sd = Array.from(variance, (v) => Math.sqrt(Math.max(v, 0)));
   return { quantiles: gaussianQuantiles(mean, sd, levels), diverged };
+}
+
+/**
+ * Runs `f` with stdout/stderr muted: the `arima` WASM build prints optimiser notes ("non-stationary
+ * AR part") through a `console.log` it bound at load time, which would garble the report.
+ */
+function quietly<T>(f: () => T): T {
+  const out = process.stdout.write;
+  const err = process.stderr.write;
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  process.stderr.write = (() => true) as typeof process.stderr.write;
+  try {
+    return f();
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
 }

@@ -6,7 +6,10 @@
  * idea without the non-seasonal difference, which over-extrapolates 24 steps out).
  *
  * Each fit costs tens of milliseconds, so this model refits at every origin it is asked for; the
- * engine keeps it out of the default pool and the benchmark runs it as a baseline.
+ * engine keeps it out of the default pool and the benchmark runs it as a baseline. The WASM
+ * build prints optimiser notes ("non-stationary AR part") to stdout through a `console.log` it
+ * bound at load time; `verbose: false` does not silence them, so expect them in logs when a
+ * caller opts in.
  */
 import ARIMA from 'arima';
 import type { ForecastModel } from './model';

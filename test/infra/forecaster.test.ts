@@ -7,7 +7,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FORECAST_ENV, ForecastConfigSchema } from '../../functions/handlers/forecast';
 import { FORECAST_TABLE } from '../../functions/shared/tables';
-import { loadConfig } from '../../lib/config';
+import { ConfigError, loadConfig } from '../../lib/config';
 import {
   FORECAST_COPY_KEY_ACTIONS,
   FORECAST_COPY_TABLE_ACTIONS,
@@ -644,6 +644,19 @@ describe('Function: forecastCycleDocument', () => {
 
     // Assert
     expect(document.events).toEqual([event]);
+  });
+
+  it('fails the configuration, naming forecast.events, when an event is invalid', () => {
+    // Arrange
+    const event = { name: 'sale', start: '2026-03-01T08:00:00Z', end: 'tomorrow', multiplier: 0 };
+
+    // Act
+    const act = () => loadConfig({ ...sampleConfig(), forecast: { events: [event] } });
+
+    // Assert
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(/understudy\.forecast\.events: 0\.end: must be ISO-8601/);
+    expect(act).toThrow(/0\.multiplier: must be > 0/);
   });
 
   it('refuses a configuration that finds services by tag', () => {

@@ -18,20 +18,25 @@ import type { UnderstudyTable } from './understudy-table';
 
 /**
  * Memory of the forecast Lambda, sized from `bench/results/forecast-scale.md` (`npm run
- * bench:forecast-scale`: real traces, 672 h of history, horizon 24, 11 quantiles, 500 sample
- * paths): engine CPU time per series 62 ms mean, 96 ms p90, 135 ms max; peak RSS 196 MB.
+ * bench:forecast-scale`: one cycle over 1,000 service × metric series of real traces, 672 h of
+ * history, horizon 24, 11 quantiles, 500 sample paths): 25.2 s of CPU for the cycle (24.8 ms
+ * per series on average, 44.5 ms p90, 159.5 ms max), 105 s of wall time on a shared, loaded
+ * 2-core machine, peak RSS 269 MB.
  *
  * The cycle is single-threaded and CPU-bound, and Lambda's CPU share is proportional to memory
  * (one vCPU at 1,769 MB), so projected duration = CPU time × max(1, 1769 / memory):
- * - 1,769 MB, 1,000 series: 62 s at the mean per-series time, 135 s even if every series took
- *   the slowest one — 15 % of the 900 s timeout. The writes (primary, staging copy, decision;
- *   three series overlap) add tens of seconds. Up to ~3,300 series fit with a 2× margin at the
- *   slowest per-series time; beyond that, fan out one invocation per service shard.
- * - 512 MB (0.29 vCPU): 214 s at the mean, 467 s at the slowest — fits, with under 2× margin.
+ * - 1,769 MB: 25 s; 105 s taking the loaded machine's wall time as a pessimistic bound; 160 s
+ *   even if every series took the slowest one's 159.5 ms — at most 18 % of the 900 s timeout,
+ *   leaving room for the real GetMetricData and DynamoDB latency the bench (sandbox metrics,
+ *   in-memory stores) does not include. About 4,000 series fit with a 2× margin on the
+ *   pessimistic bound; beyond that, fan out one invocation per service shard.
+ * - 512 MB (0.29 vCPU): 87 s; 363 s on the pessimistic bound — fits, with a 2.5× margin
+ *   before any I/O.
  *
- * Below one vCPU a CPU-bound run costs the same GB-seconds at any size (0.5 GB × 214 s ≈
- * 1.769 GB × 62 s ≈ 110 GB-s), so 1,769 MB buys 3.5× the speed and memory headroom for free;
- * above it a second vCPU would sit idle.
+ * Below one vCPU CPU-bound work costs the same GB-seconds at any size (0.5 GB × 87 s ≈
+ * 1.769 GB × 25 s ≈ 44 GB-s per run); only I/O waits cost more at 1,769 MB, well under a dollar
+ * a month for an hourly cycle. So 1,769 MB buys 3.5× the speed, 4× the series before a fan-out
+ * and 6× the RSS headroom for next to nothing; above it a second vCPU would sit idle.
  */
 export const FORECASTER_MEMORY_MIB = 1769;
 
@@ -172,7 +177,7 @@ export class Forecaster extends Construct {
     const memorySize = props.memorySize ?? FORECASTER_MEMORY_MIB;
     if (memorySize < 512) {
       throw new Error(
-        `Forecaster ${id}: memorySize ${memorySize} MiB is below 512; the cycle's peak RSS alone is ~200 MB and CPU share would stretch 1,000 series past the timeout`,
+        `Forecaster ${id}: memorySize ${memorySize} MiB is below 512; 1,000 series peak at 269 MB of RSS and CPU share would leave too little margin under the timeout`,
       );
     }
 

@@ -1,7 +1,19 @@
 /**
- * The forecasting engine: cleans the history, backtests a pool of models on rolling origins
- * inside it, combines the best few with inverse-squared-error weights, and calibrates the
- * predictive distribution from the combination's own backtest errors.
+ * The forecasting engine. Per series, with nothing tuned across series:
+ *
+ * 1. Clean: keep the last five weeks, divide out scheduled events, fill gaps from a robust daily
+ *    profile, re-level the history after a level shift in the last day, winsorise outliers at
+ *    5 robust σ for fitting (`series.ts`).
+ * 2. Backtest: every candidate model forecasts from ~40 rolling origins in the last week of the
+ *    history (`backtest.ts`); models are scored by horizon-averaged MAE against the raw values.
+ * 3. Combine: the best ≤ 3 models within 25 % of the best, weighted by 1/MAE².
+ * 4. Calibrate: the combination's backtest errors — each origin's combination chosen without the
+ *    origins that overlap it, so selection optimism is paid for — give per-step scales and a
+ *    pooled empirical distribution of standardised errors with a split-conformal correction
+ *    (`calibrate.ts`). The error scale may grow with the forecast level (level^p, p ∈ {0, ½, 1},
+ *    chosen by backtest pinball loss).
+ * 5. Sample joint paths through a Gaussian copula fitted to the errors' dependence (`paths.ts`),
+ *    then apply event multipliers and the non-negativity floor to quantiles, mean and paths alike.
  */
 import {
   backtestErrors,

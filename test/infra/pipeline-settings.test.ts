@@ -1,0 +1,259 @@
+import { parsePipelineSettings } from '../../functions/core/prebake/settings';
+import { ConfigError, loadConfig } from '../../lib/config';
+import {
+  MAX_SETTINGS_ENV_BYTES,
+  pipelineBlockers,
+  pipelineSettingsJson,
+  pipelineSettingsOf,
+} from '../../lib/pipeline-settings';
+import { sampleConfig } from './support';
+
+/** The ConfigError `fn` throws (fails the test when it throws nothing or something else). */
+function configErrorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('Function: pipelineSettingsOf', () => {
+  it('maps the sample configuration to settings parsePipelineSettings accepts', () => {
+    // Arrange
+    const config = loadConfig(sampleConfig());
+
+    // Act
+    const settings = pipelineSettingsOf(config);
+
+    // Assert
+    expect(parsePipelineSettings(JSON.parse(JSON.stringify(settings)))).toEqual(settings);
+    expect(settings.source).toEqual({ account: '111111111111', region: 'eu-west-1' });
+    expect(settings.staging).toEqual({
+      account: '222222222222',
+      region: 'eu-central-1',
+      cluster: 'understudy-staging',
+      vpcId: 'vpc-0a1b2c3d4e5f60718',
+      subnets: ['subnet-0a1b2c3d4e5f60719', 'subnet-0a1b2c3d4e5f6071a'],
+    });
+    expect(settings.fargateVcpuQuota).toBe(6);
+  });
+
+  it('carries every protected service with its sizing and dependencies', () => {
+    // Act
+    const settings = pipelineSettingsOf(loadConfig(sampleConfig()));
+
+    // Assert
+    expect(settings.services).toEqual([
+      {
+        cluster: 'shop',
+        service: 'web',
+        dependsOn: ['shop/api'],
+        minTasks: 2,
+        maxTasks: 20,
+        targetUtilization: 0.6,
+        capacityQuantile: 0.9,
+        kmsKeys: [],
+      },
+      {
+        cluster: 'shop',
+        service: 'api',
+        dependsOn: ['shop/worker'],
+        minTasks: 2,
+        maxTasks: 12,
+        targetUtilization: 0.6,
+        capacityQuantile: 0.9,
+        kmsKeys: [],
+      },
+      {
+        cluster: 'shop',
+        service: 'worker',
+        dependsOn: [],
+        minTasks: 1,
+        maxTasks: 8,
+        targetUtilization: 0.6,
+        capacityQuantile: 0.8,
+        kmsKeys: [],
+      },
+    ]);
+  });
+
+  it('keeps the non-empty mappings and drops securityGroupVpcs (every copy goes to staging.vpcId)', () => {
+    // Act
+    const settings = pipelineSettingsOf(loadConfig(sampleConfig()));
+
+    // Assert
+    expect(Object.keys(settings.mappings).sort()).toEqual([
+      'logGroups',
+      'namespaces',
+      'roles',
+      'secrets',
+      'securityGroups',
+      'targetGroups',
+    ]);
+    expect(settings.mappings.roles).toEqual(sampleConfig().staging.mappings?.roles);
+  });
+
+  it('expects the safe policy by default', () => {
+    expect(pipelineSettingsOf(loadConfig(sampleConfig())).policy).toEqual({
+      allowPrivileged: false,
+      allowHostNetwork: false,
+      allowHostPid: false,
+      allowHostIpc: false,
+      allowedCapabilities: [],
+    });
+  });
+
+  it('uses the staging cluster, quota, registry, extra mappings and policy when configured', () => {
+    // Arrange
+    const raw = sampleConfig();
+    const config = loadConfig({
+      ...raw,
+      staging: {
+        ...raw.staging,
+        cluster: 'failover',
+        fargateVcpuQuota: 400,
+        registry: 'registry.example.com',
+        mappings: { ...raw.staging.mappings, fileSystems: { 'fs-1': 'fs-2' } },
+      },
+      policy: { allowPrivileged: true, allowedCapabilities: ['NET_ADMIN'] },
+    });
+
+    // Act
+    const settings = pipelineSettingsOf(config);
+
+    // Assert
+    expect(settings.staging).toMatchObject({
+      cluster: 'failover',
+      registry: 'registry.example.com',
+    });
+    expect(settings.fargateVcpuQuota).toBe(400);
+    expect(settings.mappings.fileSystems).toEqual({ 'fs-1': 'fs-2' });
+    expect(settings.policy).toMatchObject({
+      allowPrivileged: true,
+      allowedCapabilities: ['NET_ADMIN'],
+    });
+  });
+
+  it('names understudy.services when services are found by a selector', () => {
+    // Arrange
+    const { services: _unused, ...raw } = sampleConfig();
+    const config = loadConfig({
+      ...raw,
+      serviceSelector: { tagKey: 'understudy', tagValue: 'on' },
+    });
+
+    // Act
+    const error = configErrorOf(() => pipelineSettingsOf(config));
+
+    // Assert
+    expect(error.issues).toEqual([expect.stringMatching(/^understudy\.services: /)]);
+    expect(pipelineBlockers(config)).toEqual(error.issues);
+  });
+
+  it('names understudy.staging.vpcId when no staging VPC is configured', () => {
+    // Arrange
+    const raw = sampleConfig();
+    const { vpcId: _unused, ...staging } = raw.staging;
+    const config = loadConfig({
+      ...raw,
+      staging: { ...staging, mappings: { ...raw.staging.mappings, securityGroupVpcs: {} } },
+    });
+
+    // Act
+    const error = configErrorOf(() => pipelineSettingsOf(config));
+
+    // Assert
+    expect(error.issues).toEqual([expect.stringMatching(/^understudy\.staging\.vpcId: /)]);
+  });
+});
+
+describe('Function: pipelineSettingsJson', () => {
+  it('returns the settings as JSON within the environment budget for the sample', () => {
+    // Arrange
+    const settings = pipelineSettingsOf(loadConfig(sampleConfig()));
+
+    // Act
+    const text = pipelineSettingsJson(settings);
+
+    // Assert
+    expect(parsePipelineSettings(text)).toEqual(settings);
+    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_SETTINGS_ENV_BYTES);
+  });
+
+  it('fails with a ConfigError naming the largest part when the settings exceed the budget', () => {
+    // Arrange
+    const raw = sampleConfig();
+    const secrets: Record<string, string> = {};
+    for (let i = 0; i < 40; i += 1) {
+      secrets[`arn:aws:secretsmanager:eu-west-1:111111111111:secret:app/${i}-AbCdEf`] =
+        `arn:aws:secretsmanager:eu-central-1:222222222222:secret:app/${i}-GhIjKl`;
+    }
+    const settings = pipelineSettingsOf(
+      loadConfig({
+        ...raw,
+        staging: { ...raw.staging, mappings: { ...raw.staging.mappings, secrets } },
+      }),
+    );
+
+    // Act
+    const error = configErrorOf(() => pipelineSettingsJson(settings));
+
+    // Assert
+    expect(error.issues).toEqual([
+      expect.stringMatching(
+        /^understudy\.staging\.mappings\.secrets: the clone pipeline settings are \d+ bytes of JSON, over the 3500 bytes/,
+      ),
+    ]);
+    expect(error.issues[0]).toContain('Pipeline settings size');
+  });
+});
+
+describe('Function: loadConfig (pipeline keys)', () => {
+  it('expects the integrity check every 15 minutes and the default staging cluster by default', () => {
+    // Act
+    const config = loadConfig(sampleConfig());
+
+    // Assert
+    expect(config.integrityCheckSchedule).toBe('rate(15 minutes)');
+    expect(config.staging.cluster).toBe('understudy-staging');
+    expect(config.staging.fargateVcpuQuota).toBe(6);
+  });
+
+  it('names a securityGroupVpcs target other than staging.vpcId', () => {
+    // Arrange
+    const raw = sampleConfig();
+
+    // Act
+    const error = configErrorOf(() =>
+      loadConfig({
+        ...raw,
+        staging: {
+          ...raw.staging,
+          mappings: {
+            ...raw.staging.mappings,
+            securityGroupVpcs: { 'vpc-01234567': 'vpc-0fedcba9' },
+          },
+        },
+      }),
+    );
+
+    // Assert
+    expect(error.issues).toEqual([
+      'understudy.staging.mappings.securityGroupVpcs.vpc-01234567: vpc-0fedcba9 is not staging.vpcId (vpc-0a1b2c3d4e5f60718): copied security groups are created in staging.vpcId only',
+    ]);
+  });
+
+  it('names a malformed integrity check schedule', () => {
+    // Act
+    const error = configErrorOf(() =>
+      loadConfig({ ...sampleConfig(), integrityCheckSchedule: 'rate(15 minute)' }),
+    );
+
+    // Assert
+    expect(error.issues).toEqual([
+      expect.stringMatching(/^understudy\.integrityCheckSchedule: malformed rate/),
+    ]);
+  });
+});

@@ -1,0 +1,772 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { parsePipelineSettings } from '../../functions/core/prebake/settings';
+import { emfRunMetrics } from '../../functions/handlers/clone-refresh-plan';
+import {
+  INTEGRITY_METRICS,
+  INTEGRITY_METRICS_SERVICE,
+} from '../../functions/handlers/integrity-check';
+import { PIPELINE_ENV } from '../../functions/shared/pipeline-wiring';
+import {
+  FORECAST_TABLE,
+  INVENTORY_TABLE,
+  type TableDefinition,
+} from '../../functions/shared/tables';
+import { loadConfig } from '../../lib/config';
+import {
+  CLONE_ASL,
+  SHADOW_ENV,
+  SHADOW_METRICS,
+  ShadowManager,
+} from '../../lib/constructs/shadow-manager';
+import { DEPENDENCY_PROBE_ACTIONS } from '../../lib/constructs/shadow-manager-policies';
+import type { UnderstudyFunction } from '../../lib/constructs/understudy-function';
+import { UnderstudyTable } from '../../lib/constructs/understudy-table';
+import { pipelineSettingsOf } from '../../lib/pipeline-settings';
+import { aslActions } from '../../lib/statemachine';
+import { CDK_CONTEXT, ROOT, sampleConfig, testApp } from './support';
+
+/** One IAM statement as synthesized. */
+interface Statement {
+  readonly Sid?: string;
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+}
+
+const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
+
+// Granted by the house construct to every function: its own log group and X-Ray.
+const HOUSE_ACTIONS = new Set([
+  'logs:CreateLogStream',
+  'logs:PutLogEvents',
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+]);
+// Step Functions' own logging and tracing, not called by any ASL state.
+const WORKFLOW_SERVICE_ACTIONS =
+  /^(logs:(CreateLogDelivery|DeleteLogDelivery|DescribeLogGroups|DescribeResourcePolicies|GetLogDelivery|ListLogDeliveries|PutResourcePolicy|UpdateLogDelivery)|xray:(GetSamplingRules|GetSamplingTargets|PutTelemetryRecords|PutTraceSegments))$/;
+
+const built = testApp();
+const staging = built.staging;
+const shadow = staging.shadowManager as ShadowManager;
+const template = Template.fromStack(staging);
+const observerTemplate = Template.fromStack(built.observer);
+const config = loadConfig(sampleConfig());
+
+const idOf = (stack: Stack, element: unknown) => stack.getLogicalId(element as CfnElement);
+const roleId = (fn: UnderstudyFunction) => idOf(staging, fn.role.node.defaultChild);
+const functionId = (fn: UnderstudyFunction) => idOf(staging, fn.function.node.defaultChild);
+
+/** Every statement of the policies attached to `role` (a logical id) in `t`. */
+function statementsOf(t: Template, role: string): Statement[] {
+  return Object.values(t.findResources('AWS::IAM::Policy'))
+    .filter((p) => (p.Properties.Roles as { Ref: string }[]).some((r) => r.Ref === role))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+/** The role's actions, without what the house function grants every role. */
+function actionsOf(role: string): string[] {
+  return [
+    ...new Set(
+      statementsOf(template, role)
+        .flatMap((s) => list(s.Action))
+        .filter((a) => !HOUSE_ACTIONS.has(a)),
+    ),
+  ].sort();
+}
+
+/** The statement granting `action` to `role` (exactly one expected). */
+function statementFor(role: string, action: string): Statement {
+  const found = statementsOf(template, role).filter((s) => list(s.Action).includes(action));
+  expect(found).toHaveLength(1);
+  return found[0] as Statement;
+}
+
+/** The environment of `fn` in the template. */
+function environmentOf(fn: UnderstudyFunction): Record<string, unknown> {
+  return template.toJSON().Resources[functionId(fn)].Properties.Environment.Variables;
+}
+
+const probeActions = [...DEPENDENCY_PROBE_ACTIONS.scoped, ...DEPENDENCY_PROBE_ACTIONS.unscoped];
+const TABLE_READ = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:GetRecords',
+  'dynamodb:GetShardIterator',
+  'dynamodb:Query',
+  'dynamodb:Scan',
+  'kms:Decrypt',
+  'kms:DescribeKey',
+];
+const TABLE_WRITE = [
+  ...TABLE_READ,
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'kms:Encrypt',
+  'kms:GenerateDataKey*',
+  'kms:ReEncrypt*',
+];
+const sorted = (...groups: readonly (readonly string[])[]) => [...new Set(groups.flat())].sort();
+
+describe('Class: ShadowManager', () => {
+  describe('Method: functions', () => {
+    it('expects one house function per pipeline step plus the integrity check', () => {
+      // Arrange
+      const f = shadow.functions;
+      const entries = [
+        'clone-select',
+        'clone-describe',
+        'clone-copy-images',
+        'clone-stage-task-definition',
+        'clone-sync-network',
+        'clone-prepare-service',
+        'clone-store',
+        'clone-refresh-plan',
+        'clone-on-deploy',
+      ];
+
+      // Assert
+      expect(Object.keys(f)).toHaveLength(9);
+      for (const entry of entries) {
+        const source = fs.readFileSync(
+          path.join(ROOT, 'functions/handlers', `${entry}.ts`),
+          'utf8',
+        );
+        expect({ entry, exportsHandler: /export const handler\b/.test(source) }).toEqual({
+          entry,
+          exportsHandler: true,
+        });
+      }
+      for (const fn of [...Object.values(f), shadow.integrityCheck]) {
+        const resource = template.toJSON().Resources[functionId(fn)];
+        expect(resource.Type).toBe('AWS::Lambda::Function');
+        expect(resource.Properties).toMatchObject({
+          Runtime: 'nodejs24.x',
+          Architectures: ['arm64'],
+          TracingConfig: { Mode: 'Active' },
+        });
+      }
+    });
+
+    it('expects the copy step sized for streaming layers (1,769 MB, 15 minutes)', () => {
+      expect(
+        template.toJSON().Resources[functionId(shadow.functions.copyImages)].Properties,
+      ).toMatchObject({ MemorySize: 1769, Timeout: 900 });
+    });
+
+    it('expects every function to get the settings, parseable and equal to the configuration', () => {
+      // Arrange
+      const expected = pipelineSettingsOf(config);
+
+      // Assert
+      for (const fn of [...Object.values(shadow.functions), shadow.integrityCheck]) {
+        const text = environmentOf(fn)[SHADOW_ENV.settings];
+        expect(typeof text).toBe('string');
+        expect(parsePipelineSettings(text)).toEqual(expected);
+      }
+      expect(SHADOW_ENV.settings).toBe(PIPELINE_ENV.settings);
+    });
+
+    it('expects the env var names the runtime wiring reads', () => {
+      expect(SHADOW_ENV).toEqual({
+        settings: PIPELINE_ENV.settings,
+        primaryReadRoleArn: PIPELINE_ENV.primaryReadRoleArn,
+        stagedImagesKeyArn: PIPELINE_ENV.stagedImagesKeyArn,
+        cloneStateMachineArn: PIPELINE_ENV.cloneStateMachineArn,
+      });
+      expect(environmentOf(shadow.functions.refreshPlan)).toMatchObject({
+        [PIPELINE_ENV.inventoryTable]: { Ref: expect.stringMatching(/^InventoryTable/) },
+        [PIPELINE_ENV.forecastTable]: { Ref: expect.stringMatching(/^ForecastsTable/) },
+      });
+    });
+
+    it('expects staged repositories encrypted with a dedicated customer-managed key', () => {
+      // Arrange
+      const keyId = idOf(staging, shadow.stagedImagesKey.node.defaultChild);
+
+      // Assert
+      expect(environmentOf(shadow.functions.copyImages)[SHADOW_ENV.stagedImagesKeyArn]).toEqual({
+        'Fn::GetAtt': [keyId, 'Arn'],
+      });
+      expect(template.toJSON().Resources[keyId].Properties.EnableKeyRotation).toBe(true);
+    });
+
+    it('expects every log group of the stack encrypted with a customer-managed key', () => {
+      template.allResourcesProperties('AWS::Logs::LogGroup', {
+        KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+      });
+    });
+  });
+
+  describe('Method: roles', () => {
+    const f = shadow.functions;
+    it.each([
+      ['select', f.select, []],
+      ['describe', f.describe, ['sts:AssumeRole']],
+      [
+        'copyImages',
+        f.copyImages,
+        [
+          'sts:AssumeRole',
+          'ecr:CreateRepository',
+          'ecr:TagResource',
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:InitiateLayerUpload',
+          'ecr:UploadLayerPart',
+          'ecr:CompleteLayerUpload',
+          'ecr:PutImage',
+          'kms:CreateGrant',
+          'kms:RetireGrant',
+          'kms:DescribeKey',
+        ],
+      ],
+      [
+        'stageTaskDefinition',
+        f.stageTaskDefinition,
+        [
+          'ecs:RegisterTaskDefinition',
+          'ecs:TagResource',
+          'ecs:DescribeTaskDefinition',
+          'ecs:ListTaskDefinitions',
+          'iam:PassRole',
+        ],
+      ],
+      [
+        'syncNetwork',
+        f.syncNetwork,
+        [
+          'ec2:DescribeSecurityGroups',
+          'ec2:CreateSecurityGroup',
+          'ec2:CreateTags',
+          'ec2:AuthorizeSecurityGroupIngress',
+          'ec2:AuthorizeSecurityGroupEgress',
+          'ec2:RevokeSecurityGroupIngress',
+          'ec2:RevokeSecurityGroupEgress',
+        ],
+      ],
+      ['prepareService', f.prepareService, probeActions],
+      [
+        'store',
+        f.store,
+        sorted(
+          probeActions,
+          ['ecr:DescribeImages', 'ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions'],
+          TABLE_WRITE,
+        ),
+      ],
+      ['refreshPlan', f.refreshPlan, TABLE_WRITE],
+      ['onDeploy', f.onDeploy, sorted(TABLE_READ, ['states:StartExecution'])],
+      [
+        'integrityCheck',
+        shadow.integrityCheck,
+        sorted(
+          probeActions,
+          ['sts:AssumeRole', 'ecr:DescribeImages', 'ecs:DescribeTaskDefinition'],
+          ['ecs:ListTaskDefinitions', 'states:StartExecution'],
+          TABLE_WRITE,
+        ),
+      ],
+    ] as const)(
+      'expects the %s role to hold exactly what its step calls',
+      (_name, fn, expected) => {
+        expect(actionsOf(roleId(fn))).toEqual(sorted(expected));
+      },
+    );
+
+    it('expects the dependency probe actions to be exactly the operations the probe adapter calls', () => {
+      // Arrange
+      const source = fs.readFileSync(
+        path.join(ROOT, 'functions/adapters/aws/dependency-probe.ts'),
+        'utf8',
+      );
+
+      // Act
+      // Every call names its IAM action: `operation: 'x:Y'` or `const operation = 'x:Y'`.
+      const called = [...source.matchAll(/operation(?:: | = )'([a-z0-9-]+:[A-Za-z]+)'/g)].map(
+        (m) => m[1],
+      );
+
+      // Assert
+      expect(sorted(probeActions)).toEqual(sorted(called as string[]));
+    });
+
+    it('expects iam:PassRole only on the mapped staging roles, only to ECS tasks', () => {
+      // Act
+      const statement = statementFor(roleId(f.stageTaskDefinition), 'iam:PassRole');
+
+      // Assert
+      expect(statement).toEqual({
+        Sid: 'PassMappedRolesToTasks',
+        Effect: 'Allow',
+        Action: 'iam:PassRole',
+        Resource: [
+          'arn:aws:iam::222222222222:role/ecsTaskExecutionRole',
+          'arn:aws:iam::222222222222:role/shop-task',
+        ],
+        Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+      });
+    });
+
+    it('expects ecs:TagResource only as part of RegisterTaskDefinition', () => {
+      expect(statementFor(roleId(f.stageTaskDefinition), 'ecs:TagResource')).toMatchObject({
+        Resource: 'arn:aws:ecs:eu-central-1:222222222222:task-definition/*',
+        Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } },
+      });
+    });
+
+    it('expects ecs:RegisterTaskDefinition only for requests tagged with a clone content hash', () => {
+      expect(
+        statementFor(roleId(f.stageTaskDefinition), 'ecs:RegisterTaskDefinition'),
+      ).toMatchObject({
+        Resource: '*',
+        Condition: {
+          StringEquals: { 'aws:RequestedRegion': 'eu-central-1' },
+          Null: { 'aws:RequestTag/understudy:content-hash': 'false' },
+        },
+      });
+    });
+
+    it('expects security group writes limited to the staging VPC', () => {
+      // Arrange
+      const role = roleId(f.syncNetwork);
+      const vpc = 'arn:aws:ec2:eu-central-1:222222222222:vpc/vpc-0a1b2c3d4e5f60718';
+
+      // Assert
+      expect(statementFor(role, 'ec2:CreateSecurityGroup').Resource).toEqual([
+        'arn:aws:ec2:eu-central-1:222222222222:security-group/*',
+        vpc,
+      ]);
+      expect(statementFor(role, 'ec2:CreateTags').Condition).toEqual({
+        StringEquals: { 'ec2:CreateAction': 'CreateSecurityGroup' },
+      });
+      for (const action of [
+        'ec2:AuthorizeSecurityGroupIngress',
+        'ec2:AuthorizeSecurityGroupEgress',
+        'ec2:RevokeSecurityGroupIngress',
+        'ec2:RevokeSecurityGroupEgress',
+      ]) {
+        expect(statementFor(role, action).Condition).toEqual({ ArnEquals: { 'ec2:Vpc': vpc } });
+      }
+    });
+
+    it('expects staging ECR writes only to repositories carrying the managed tag', () => {
+      // Arrange
+      const role = roleId(f.copyImages);
+      const repositories = 'arn:aws:ecr:eu-central-1:222222222222:repository/*';
+
+      // Assert
+      expect(statementFor(role, 'ecr:CreateRepository')).toMatchObject({
+        Resource: repositories,
+        Condition: { StringEquals: { 'aws:RequestTag/understudy:managed': 'true' } },
+      });
+      expect(statementFor(role, 'ecr:PutImage')).toMatchObject({
+        Resource: repositories,
+        Condition: { StringEquals: { 'aws:ResourceTag/understudy:managed': 'true' } },
+      });
+      expect(statementFor(role, 'kms:CreateGrant')).toMatchObject({
+        Resource: {
+          'Fn::GetAtt': [idOf(staging, shadow.stagedImagesKey.node.defaultChild), 'Arn'],
+        },
+        Condition: { StringEquals: { 'kms:ViaService': 'ecr.eu-central-1.amazonaws.com' } },
+      });
+    });
+
+    it('expects on-deploy to start only this state machine, named in its environment', () => {
+      // Arrange
+      const machineId = idOf(staging, shadow.stateMachine.node.defaultChild);
+
+      // Assert
+      expect(statementFor(roleId(f.onDeploy), 'states:StartExecution').Resource).toEqual({
+        Ref: machineId,
+      });
+      expect(environmentOf(f.onDeploy)[SHADOW_ENV.cloneStateMachineArn]).toEqual({
+        Ref: machineId,
+      });
+    });
+  });
+
+  describe('Method: primary access', () => {
+    const readRoleArn = `arn:aws:iam::111111111111:role/${
+      Object.values(observerTemplate.findResources('AWS::IAM::Role')).find((r) =>
+        String(r.Properties.Description).startsWith('Read-only view of the primary'),
+      )?.Properties.RoleName
+    }`;
+
+    it('expects describe, copy-images and the integrity check to assume only the primary read role', () => {
+      for (const fn of shadow.primaryReaders.map((r) => idOf(staging, r.node.defaultChild))) {
+        expect(statementFor(fn, 'sts:AssumeRole')).toEqual({
+          Sid: 'AssumePrimaryReadRole',
+          Effect: 'Allow',
+          Action: 'sts:AssumeRole',
+          Resource: readRoleArn,
+        });
+      }
+      expect(environmentOf(shadow.functions.describe)[SHADOW_ENV.primaryReadRoleArn]).toBe(
+        readRoleArn,
+      );
+    });
+
+    it('expects no staging statement to name the primary account except assuming the read role', () => {
+      // Act
+      const touching = Object.values(template.findResources('AWS::IAM::Policy'))
+        .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+        .filter((s) => JSON.stringify(s.Resource).includes('111111111111'));
+
+      // Assert
+      expect(touching.length).toBeGreaterThan(0);
+      for (const s of touching) {
+        expect({ Action: s.Action, Resource: s.Resource }).toEqual({
+          Action: 'sts:AssumeRole',
+          Resource: readRoleArn,
+        });
+      }
+    });
+
+    it('expects every role staging can assume in the primary to hold only read actions', () => {
+      // Arrange: roles in the observer stack whose trust names the staging account.
+      const roles = Object.entries(observerTemplate.findResources('AWS::IAM::Role')).filter(
+        ([, r]) => JSON.stringify(r.Properties.AssumeRolePolicyDocument).includes('222222222222'),
+      );
+
+      // Act
+      const actions = roles.flatMap(([id]) =>
+        statementsOf(observerTemplate, id).flatMap((s) => list(s.Action)),
+      );
+
+      // Assert
+      expect(roles).toHaveLength(1);
+      expect(actions.length).toBeGreaterThan(0);
+      for (const action of actions) {
+        expect(action).toMatch(/^[a-z0-9-]+:(Describe|List|Get|BatchGet|BatchCheck)[A-Za-z]*$/);
+      }
+    });
+
+    it('expects the read role to hold what the describe and copy steps read', () => {
+      // Act
+      const actions = statementsOf(
+        observerTemplate,
+        idOf(built.observer, built.observer.sourceReadRole.role.node.defaultChild),
+      ).flatMap((s) => list(s.Action));
+
+      // Assert
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'ecs:DescribeServices',
+          'ecs:DescribeTaskDefinition',
+          'ecs:ListServices',
+          'ecr:BatchGetImage',
+          'ecr:DescribeImages',
+          'ecr:GetDownloadUrlForLayer',
+          'ecr:BatchCheckLayerAvailability',
+          'ecr:GetAuthorizationToken',
+          'ec2:DescribeSecurityGroups',
+          'ec2:DescribeSecurityGroupRules',
+        ]),
+      );
+    });
+  });
+
+  describe('Method: workflow', () => {
+    const machineRole = idOf(staging, shadow.stateMachine.role.node.defaultChild);
+
+    it('expects a Standard workflow with X-Ray tracing and full logging to an encrypted log group', () => {
+      // Arrange
+      const machine =
+        template.toJSON().Resources[idOf(staging, shadow.stateMachine.node.defaultChild)];
+      const logGroupId =
+        machine.Properties.LoggingConfiguration.Destinations[0].CloudWatchLogsLogGroup.LogGroupArn[
+          'Fn::GetAtt'
+        ][0];
+
+      // Assert
+      expect(machine.Properties).toMatchObject({
+        StateMachineType: 'STANDARD',
+        TracingConfiguration: { Enabled: true },
+        LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: true },
+      });
+      expect(template.toJSON().Resources[logGroupId].Properties.KmsKeyId).toEqual({
+        'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'],
+      });
+    });
+
+    it('expects every AWS action in the ASL granted to the workflow role, and nothing more', () => {
+      // Act
+      const granted = statementsOf(template, machineRole)
+        .filter((s) => !list(s.Action).every((a) => a.startsWith('kms:')))
+        .flatMap((s) => list(s.Action))
+        .filter((a) => !WORKFLOW_SERVICE_ACTIONS.test(a));
+
+      // Assert
+      expect([...new Set(granted)].sort()).toEqual(aslActions(CLONE_ASL));
+      expect(aslActions(CLONE_ASL)).toEqual(['dynamodb:PutItem', 'lambda:InvokeFunction']);
+    });
+
+    it('expects invoke only on the eight step functions and PutItem only on the inventory table', () => {
+      // Arrange
+      const f = shadow.functions;
+      const steps = [
+        f.select,
+        f.describe,
+        f.copyImages,
+        f.stageTaskDefinition,
+        f.syncNetwork,
+        f.prepareService,
+        f.store,
+        f.refreshPlan,
+      ].map(functionId);
+      const invoke = statementsOf(template, machineRole).filter((s) =>
+        list(s.Action).includes('lambda:InvokeFunction'),
+      );
+
+      // Act
+      const invoked = new Set(
+        invoke
+          .flatMap((s) => list(s.Resource))
+          .map((r) => JSON.stringify(r).match(/"([A-Za-z0-9]+)"/)?.[1]),
+      );
+
+      // Assert
+      expect([...invoked].sort()).toEqual([...steps].sort());
+      expect(statementFor(machineRole, 'dynamodb:PutItem').Resource).toEqual({
+        'Fn::GetAtt': [expect.stringMatching(/^InventoryTable/), 'Arn'],
+      });
+    });
+
+    it('expects the workflow to use only the inventory table key besides its own actions', () => {
+      // Act
+      const kms = statementsOf(template, machineRole).filter((s) =>
+        list(s.Action).every((a) => a.startsWith('kms:')),
+      );
+
+      // Assert
+      expect(kms).toEqual([
+        expect.objectContaining({
+          Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*'],
+          Resource: { 'Fn::GetAtt': [idOf(staging, staging.key.node.defaultChild), 'Arn'] },
+        }),
+      ]);
+    });
+
+    it('expects the state machine named at synth so the forecaster in the primary can start it', () => {
+      // Assert
+      expect(staging.cloneStateMachine).toBe(shadow.stateMachine);
+      expect(
+        template.toJSON().Resources[idOf(staging, shadow.stateMachine.node.defaultChild)].Properties
+          .StateMachineName,
+      ).toMatch(/^[A-Za-z0-9]+$/);
+    });
+  });
+
+  describe('Method: deploy events', () => {
+    const forwardRoleName =
+      observerTemplate.toJSON().Resources[
+        idOf(built.observer, built.observer.deployEvents.role.node.defaultChild)
+      ].Properties.RoleName;
+    const bus = 'arn:aws:events:eu-central-1:222222222222:event-bus/default';
+
+    it.each([
+      ['aws.ecs', 'ECS Deployment State Change', { eventName: ['SERVICE_DEPLOYMENT_COMPLETED'] }],
+      [
+        'aws.ecs',
+        'AWS API Call via CloudTrail',
+        { eventSource: ['ecs.amazonaws.com'], eventName: ['RegisterTaskDefinition'] },
+      ],
+      ['aws.ecr', 'ECR Image Action', { 'action-type': ['PUSH'], result: ['SUCCESS'] }],
+    ])('expects %s "%s" forwarded from the primary to the staging bus', (source, type, detail) => {
+      observerTemplate.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { source: [source], 'detail-type': [type], detail },
+        Targets: [
+          Match.objectLike({
+            Arn: bus,
+            RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DeployEventsRole'), 'Arn'] },
+          }),
+        ],
+      });
+    });
+
+    it('expects the forwarding role to put events on the staging bus only', () => {
+      expect(
+        statementsOf(
+          observerTemplate,
+          idOf(built.observer, built.observer.deployEvents.role.node.defaultChild),
+        ),
+      ).toEqual([{ Action: 'events:PutEvents', Effect: 'Allow', Resource: bus }]);
+    });
+
+    it('expects the staging bus to accept events from that primary role only', () => {
+      template.hasResourceProperties('AWS::Events::EventBusPolicy', {
+        EventBusName: 'default',
+        Statement: {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::111111111111:root' },
+          Action: 'events:PutEvents',
+          Resource: bus,
+          Condition: {
+            StringEquals: {
+              'aws:PrincipalArn': `arn:aws:iam::111111111111:role/${forwardRoleName}`,
+            },
+          },
+        },
+      });
+    });
+
+    it('expects a staging rule handing primary deploy events to clone-on-deploy', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: {
+          source: ['aws.ecs', 'aws.ecr'],
+          account: ['111111111111'],
+          region: ['eu-west-1'],
+          'detail-type': [
+            'ECS Deployment State Change',
+            'AWS API Call via CloudTrail',
+            'ECR Image Action',
+          ],
+        },
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [functionId(shadow.functions.onDeploy), 'Arn'] },
+          }),
+        ],
+      });
+    });
+  });
+
+  describe('Method: integrity check and alarms', () => {
+    it('expects the integrity check every 15 minutes by default', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(15 minutes)',
+        Targets: [
+          Match.objectLike({
+            Arn: { 'Fn::GetAtt': [functionId(shadow.integrityCheck), 'Arn'] },
+          }),
+        ],
+      });
+    });
+
+    it('expects the configured schedule when integrityCheckSchedule is set', () => {
+      // Arrange
+      const other = testApp({ ...sampleConfig(), integrityCheckSchedule: 'cron(0 * * * ? *)' });
+
+      // Assert
+      Template.fromStack(other.staging).hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'cron(0 * * * ? *)',
+      });
+    });
+
+    it.each(['shop/web', 'shop/api', 'shop/worker'])(
+      'expects a freshness alarm for %s over the freshness target',
+      (service) => {
+        template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+          Namespace: 'Understudy',
+          MetricName: 'CloneFreshnessLagRevisions',
+          Dimensions: Match.arrayWith([
+            { Name: 'Service', Value: service },
+            { Name: 'service', Value: 'understudy-integrity-check' },
+          ]),
+          Statistic: 'Minimum',
+          Period: 3600,
+          EvaluationPeriods: 1,
+          Threshold: 0,
+          ComparisonOperator: 'GreaterThanThreshold',
+        });
+      },
+    );
+
+    it('expects the freshness window from freshnessTargetMinutes when configured', () => {
+      // Arrange
+      const other = testApp({ ...sampleConfig(), freshnessTargetMinutes: 20 });
+
+      // Assert
+      Template.fromStack(other.staging).hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'CloneFreshnessLagRevisions',
+        Period: 1200,
+      });
+    });
+
+    it('expects an alarm when a clone run records a failed service', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Understudy',
+        MetricName: 'CloneFailures',
+        Dimensions: [{ Name: 'service', Value: 'understudy' }],
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('expects the alarms to watch the metric names the handlers publish', () => {
+      // Arrange
+      const names: string[] = [];
+      const fake = {
+        addMetric: (name: string) => names.push(name),
+        publishStoredMetrics: () => undefined,
+      };
+
+      // Act
+      emfRunMetrics(fake as never).publish({
+        trigger: 'manual',
+        stored: 0,
+        created: 0,
+        validated: 0,
+        failed: [],
+        notValidated: [],
+        planEntries: 0,
+        vcpuShortfall: 0,
+        warnings: [],
+      });
+
+      // Assert
+      expect(names).toContain(SHADOW_METRICS.cloneFailures);
+      expect(SHADOW_METRICS.freshnessLag).toBe(INTEGRITY_METRICS.lag);
+      expect(SHADOW_METRICS.integrityService).toBe(INTEGRITY_METRICS_SERVICE);
+    });
+  });
+
+  describe('Method: configuration without a pipeline', () => {
+    it('expects no shadow manager, and a warning naming the key, with a service selector', () => {
+      // Arrange
+      const { services: _unused, ...raw } = sampleConfig();
+      const other = testApp({ ...raw, serviceSelector: { tagKey: 'understudy', tagValue: 'on' } });
+
+      // Assert
+      expect(other.staging.shadowManager).toBeUndefined();
+      expect(other.staging.cloneStateMachine).toBeUndefined();
+      Template.fromStack(other.staging).resourceCountIs('AWS::StepFunctions::StateMachine', 0);
+      Annotations.fromStack(other.staging).hasWarning(
+        '*',
+        Match.stringLikeRegexp('No clone pipeline is deployed: understudy\\.services'),
+      );
+    });
+
+    it('fails validation when the read role was never given to the shadow manager', () => {
+      // Arrange
+      const stack = new Stack(new App({ context: CDK_CONTEXT }), 'Bare', {
+        env: { account: '222222222222', region: 'eu-central-1' },
+      });
+      const key = new kms.Key(stack, 'Key');
+      const table = (definition: TableDefinition) =>
+        new UnderstudyTable(stack, definition.logicalName, { definition, encryptionKey: key });
+
+      // Act
+      const bare = new ShadowManager(stack, 'Shadow', {
+        settings: pipelineSettingsOf(config),
+        inventoryTable: table(INVENTORY_TABLE),
+        forecastTable: table(FORECAST_TABLE),
+        key,
+      });
+
+      // Assert
+      expect(bare.node.validate()).toEqual([expect.stringMatching(/call readPrimaryAs/)]);
+      expect(shadow.node.validate()).toEqual([]);
+    });
+  });
+});

@@ -32,6 +32,7 @@ import {
 import { eventMultipliers } from './events';
 import { additive } from './models/additive';
 import { etsDaily, etsWeekly } from './models/ets';
+import { etsDoubleSeasonal } from './models/ets-double';
 import { logTransformed } from './models/log-transformed';
 import type { ForecastModel } from './models/model';
 import { robustLevel, seasonalMedian } from './models/robust-level';
@@ -58,6 +59,7 @@ const MODELS: Record<ModelName, ForecastModel> = {
   'ets-weekly': etsWeekly,
   additive,
   sarima,
+  'ets-double': etsDoubleSeasonal,
   'ets-daily-log': logTransformed(etsDaily),
   'additive-log': logTransformed(additive),
 };

@@ -49,6 +49,7 @@ export const MODEL_NAMES = [
   'median-level',
   'ets-daily',
   'ets-weekly',
+  'ets-double',
   'additive',
   'ets-daily-log',
   'additive-log',

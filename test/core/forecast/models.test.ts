@@ -1,5 +1,6 @@
 import { additive, additiveForecast } from '../../../functions/core/forecast/models/additive';
 import { etsDaily, fitEts } from '../../../functions/core/forecast/models/ets';
+import { etsDoubleSeasonal } from '../../../functions/core/forecast/models/ets-double';
 import { logTransformed } from '../../../functions/core/forecast/models/log-transformed';
 import { robustLevel, seasonalMedian } from '../../../functions/core/forecast/models/robust-level';
 import { sarimaForecast } from '../../../functions/core/forecast/models/sarima';
@@ -163,5 +164,30 @@ describe('Function: logTransformed', () => {
     expect(mae(f ?? [], truth)).toBeLessThan(mae(plain ?? [], truth));
     expect(mae(f ?? [], truth)).toBeLessThan(0.1 * 300);
     expect(model.applicable(ctxOf(y.map((v) => v - 1000)), 240)).toBe(false);
+  });
+});
+
+describe('Class: double-seasonal ETS (ets-double)', () => {
+  describe('Method: forecast', () => {
+    it('learns a weekend that the daily-only model cannot', () => {
+      // Arrange: 5 busy weekdays, 2 quiet weekend days, 4 weeks.
+      const weekShape = (t: number): number => {
+        const day = Math.floor(t / 24) % 7;
+        const daily = 10 * Math.sin((2 * Math.PI * t) / 24);
+        return (day >= 5 ? 20 : 60) + daily;
+      };
+      const y = Array.from({ length: 4 * 168 - 24 * 2 }, (_, t) => weekShape(t));
+      const truth = Array.from({ length: 24 }, (_, k) => weekShape(y.length + k));
+      const ctx = ctxOf(y);
+
+      // Act
+      const [double] = etsDoubleSeasonal.forecast(ctx, [y.length], 24);
+      const [daily] = etsDaily.forecast(ctx, [y.length], 24);
+
+      // Assert
+      expect(etsDoubleSeasonal.applicable(ctx, y.length)).toBe(true);
+      expect(mae(double ?? [], truth)).toBeLessThan(mae(daily ?? [], truth));
+      expect(mae(double ?? [], truth)).toBeLessThan(5);
+    });
   });
 });

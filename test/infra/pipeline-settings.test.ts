@@ -33,11 +33,11 @@ describe('Function: pipelineSettingsOf', () => {
     expect(settings.staging).toEqual({
       account: '222222222222',
       region: 'eu-central-1',
-      cluster: 'understudy-staging',
+      cluster: 'shop-failover',
       vpcId: 'vpc-0a1b2c3d4e5f60718',
       subnets: ['subnet-0a1b2c3d4e5f60719', 'subnet-0a1b2c3d4e5f6071a'],
     });
-    expect(settings.fargateVcpuQuota).toBe(6);
+    expect(settings.fargateVcpuQuota).toBe(40);
   });
 
   it('carries every protected service with its sizing and dependencies', () => {
@@ -212,8 +212,13 @@ describe('Function: pipelineSettingsJson', () => {
 
 describe('Function: loadConfig (pipeline keys)', () => {
   it('expects the integrity check every 15 minutes and the default staging cluster by default', () => {
+    // Arrange
+    const raw = sampleConfig();
+    const { cluster: _cluster, fargateVcpuQuota: _quota, ...staging } = raw.staging;
+    const { integrityCheckSchedule: _schedule, ...rest } = raw;
+
     // Act
-    const config = loadConfig(sampleConfig());
+    const config = loadConfig({ ...rest, staging });
 
     // Assert
     expect(config.integrityCheckSchedule).toBe('rate(15 minutes)');

@@ -275,7 +275,8 @@ function chooseMembers(
   if (!best) return [];
   if (best.mae <= 0) return [{ model: best.model, weight: 1 }];
   const chosen = results.filter((r) => r.mae <= MEMBER_SLACK * best.mae).slice(0, maxMembers);
-  const raw = chosen.map((r) => 1 / (r.mae * r.mae));
+  // (best / mae)² rather than 1 / mae²: the same weights without overflow on huge or tiny series.
+  const raw = chosen.map((r) => (best.mae / r.mae) ** 2);
   const total = raw.reduce((a, b) => a + b, 0);
   return chosen.map((r, i) => ({ model: r.model, weight: (raw[i] ?? 0) / total }));
 }

@@ -104,6 +104,19 @@ describe('Function: forecast', () => {
       expect(r.quantiles.get(0.975)?.every((v) => Math.abs(v - 5) < 1e-6)).toBe(true);
     });
 
+    it.each([1e200, 1e-200])('stays finite for values of magnitude %p', (scale) => {
+      // Arrange
+      const values = dailySeries(5).map((v) => v * scale);
+
+      // Act
+      const r = forecast(input(values));
+
+      // Assert
+      for (const row of r.quantiles.values()) expect(row.every(Number.isFinite)).toBe(true);
+      expect(r.mean.every(Number.isFinite)).toBe(true);
+      expect(r.model.split('+').length).toBeLessThanOrEqual(3);
+    });
+
     it('fills gaps and says so', () => {
       // Arrange
       const values: (number | null)[] = dailySeries(10);

@@ -13,7 +13,7 @@
  * process (after one warm-up call), so JIT and machine load show in them.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { forecast } from '../functions/core/forecast/engine';
@@ -124,7 +124,6 @@ if (existsSync(peerDir)) {
   for (const [file, label] of Object.entries(peerNames)) {
     const path = join(peerDir, `${file}.json`);
     if (!existsSync(path)) continue;
-    const { readFileSync } = require('node:fs') as typeof import('node:fs');
     rows.push(scoreForecasts(label, cases, JSON.parse(readFileSync(path, 'utf8'))));
     files.push(path);
   }

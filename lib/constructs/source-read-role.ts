@@ -60,10 +60,10 @@ export interface SourceReadRoleProps {
 
 /**
  * The read-only role the shadow assumes in the primary account to describe what it clones:
- * Describe/List/Get/BatchGet/BatchCheck on ECS, ECR, EC2 and CloudWatch, nothing else. The trust policy
- * names the staging account with an `aws:PrincipalArn` condition listing the shadow's roles;
- * no ExternalId, because the callers are our own roles, not a third party (ExternalId guards
- * against the confused deputy, which cannot arise here).
+ * Describe/List/Get/BatchGet/BatchCheck on ECS, ECR, EC2 and CloudWatch, nothing else. The
+ * trust policy names the staging account with an `aws:PrincipalArn` condition listing the
+ * shadow's roles; no ExternalId, because the callers are our own roles, not a third party
+ * (ExternalId guards against the confused deputy, which cannot arise here).
  *
  * Its name is generated at synth time (`PhysicalName.GENERATE_IF_NEEDED`) so stacks in the
  * staging account can reference its ARN without lookups or cross-account exports.

@@ -41,7 +41,7 @@ export class ObserverStack extends Stack {
   public readonly key: kms.Key;
   /** Forecasts (latest + history with TTL) and trigger decisions. */
   public readonly forecastTable: UnderstudyTable;
-  /** Read-only role the shadow assumes (Describe/List/Get/BatchGet only). */
+  /** Read-only role the shadow assumes (Describe/List/Get/BatchGet/BatchCheck only). */
   public readonly sourceReadRole: SourceReadRole;
   /**
    * Forwards primary deploy events (ECS deployments, task-definition registrations, ECR pushes)

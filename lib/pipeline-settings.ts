@@ -140,3 +140,24 @@ export function pipelineSettingsJson(settings: PipelineSettings): string {
   }
   return text;
 }
+
+/** Minutes per unit of an EventBridge `rate(...)` expression. */
+const RATE_MINUTES: Readonly<Record<string, number>> = {
+  minute: 1,
+  minutes: 1,
+  hour: 60,
+  hours: 60,
+  day: 1_440,
+  days: 1_440,
+};
+
+/**
+ * The window of the per-service freshness alarm, in minutes: the freshness target, widened to
+ * the integrity check's interval when that is longer (a `rate(...)` schedule) — a window shorter
+ * than the interval would often hold no datapoint, and a stale clone would never alarm.
+ */
+export function freshnessWindowMinutes(config: UnderstudyConfig): number {
+  const rate = /^rate\((\d+) ([a-z]+)\)$/.exec(config.integrityCheckSchedule);
+  const interval = rate ? Number(rate[1]) * (RATE_MINUTES[rate[2] ?? ''] ?? 0) : 0;
+  return Math.max(config.freshnessTargetMinutes, interval);
+}

@@ -79,7 +79,9 @@ export interface ShadowManagerProps {
    */
   readonly stagedImagesKey?: kms.IKey;
   /**
-   * A staged clone lagging the primary's revision for longer than this fires the freshness alarm.
+   * A staged clone lagging the primary's revision for longer than this fires the freshness alarm
+   * (the alarm's window: keep it at least the integrity check's interval, see
+   * `freshnessWindowMinutes`).
    * @default Duration.minutes(60)
    */
   readonly freshnessTarget?: Duration;

@@ -10,7 +10,7 @@ import { ForecastCopyWriter } from '../constructs/forecast-copy-writer';
 import { ShadowManager } from '../constructs/shadow-manager';
 import { UnderstudyFunction } from '../constructs/understudy-function';
 import { UnderstudyTable } from '../constructs/understudy-table';
-import { pipelineBlockers, pipelineSettingsOf } from '../pipeline-settings';
+import { freshnessWindowMinutes, pipelineBlockers, pipelineSettingsOf } from '../pipeline-settings';
 import { removalPolicyOf, type UnderstudyStackProps } from './understudy-stack-props';
 
 /** Props of {@link StagingStack}. */
@@ -112,7 +112,7 @@ export class StagingStack extends Stack {
         inventoryTable: this.inventoryTable,
         forecastTable: this.forecastTable,
         key: this.key,
-        freshnessTarget: Duration.minutes(props.config.freshnessTargetMinutes),
+        freshnessTarget: Duration.minutes(freshnessWindowMinutes(props.config)),
         integrityCheckSchedule: events.Schedule.expression(props.config.integrityCheckSchedule),
         removalPolicy,
       });

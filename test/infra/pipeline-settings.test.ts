@@ -1,6 +1,7 @@
 import { parsePipelineSettings } from '../../functions/core/prebake/settings';
 import { ConfigError, loadConfig } from '../../lib/config';
 import {
+  freshnessWindowMinutes,
   MAX_SETTINGS_ENV_BYTES,
   pipelineBlockers,
   pipelineSettingsJson,
@@ -261,4 +262,29 @@ describe('Function: loadConfig (pipeline keys)', () => {
       expect.stringMatching(/^understudy\.integrityCheckSchedule: malformed rate/),
     ]);
   });
+});
+
+describe('Function: freshnessWindowMinutes', () => {
+  it.each([
+    [60, 'rate(15 minutes)', 60],
+    [10, 'rate(15 minutes)', 15],
+    [30, 'rate(2 hours)', 120],
+    [30, 'cron(0/5 * * * ? *)', 30],
+  ])(
+    'expects a %i-minute target with %s to give a %i-minute window',
+    (target, schedule, window) => {
+      // Arrange
+      const config = loadConfig({
+        ...sampleConfig(),
+        freshnessTargetMinutes: target,
+        integrityCheckSchedule: schedule,
+      });
+
+      // Act
+      const minutes = freshnessWindowMinutes(config);
+
+      // Assert
+      expect(minutes).toBe(window);
+    },
+  );
 });

@@ -5,26 +5,20 @@ import {
   runClonePipeline,
   seededServiceKey,
 } from '../../bin/local/clone-pipeline';
-import { type DynaliteHandle, startDynalite } from '../../functions/adapters/sandbox/dynalite';
 import type { PipelineStarter } from '../../functions/core/ports';
 import { createCloneOnDeployHandler } from '../../functions/handlers/clone-on-deploy';
+import { useDynalite } from '../support/dynalite-per-file';
 
 jest.setTimeout(60_000);
 
-let dynamo: DynaliteHandle;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
+const dynalite = useDynalite();
 
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 describe('Handler: clone-on-deploy', () => {
   it('re-clones the service whose repository received a push, once per event', async () => {
     // Arrange: two services cloned, then svc-001's tag v1 moves to a new image in the primary
-    const w = await createLocalCloneWorld({ services: 2, dynamo });
+    const w = await createLocalCloneWorld({ services: 2, dynamo: dynalite() });
     await runClonePipeline(w, { trigger: 'manual' });
     const before = await w.inventory.getVersion(seededServiceKey(1), 1);
     const pushed = w.cloud.pushImage(w.primary, {

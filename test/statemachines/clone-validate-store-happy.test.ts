@@ -7,21 +7,15 @@ import {
   runClonePipeline,
   seededServiceKey,
 } from '../../bin/local/clone-pipeline';
-import { type DynaliteHandle, startDynalite } from '../../functions/adapters/sandbox/dynalite';
 import { isDigest } from '../../functions/core/model';
+import { useDynalite } from '../support/dynalite-per-file';
 
 jest.setTimeout(60_000);
 
-let dynamo: DynaliteHandle;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
+const dynalite = useDynalite();
 
 async function world(services = 3, extra: Parameters<typeof createLocalCloneWorld>[0] = {}) {
-  return createLocalCloneWorld({ services, dynamo, ...extra });
+  return createLocalCloneWorld({ services, dynamo: dynalite(), ...extra });
 }
 
 describe('State machine: clone-validate-store (happy)', () => {
@@ -174,7 +168,9 @@ describe('State machine: clone-validate-store (happy)', () => {
       expect(run.output).toMatchObject({ stored: 1, created: 1 });
       const services = await w.inventory.listServices();
       expect(services.map((s) => s.service)).toEqual([seededServiceKey(2)]);
-      const items = await dynamo.client.send(new ScanCommand({ TableName: w.tables.inventory }));
+      const items = await dynalite().client.send(
+        new ScanCommand({ TableName: w.tables.inventory }),
+      );
       expect(items.Items?.some((item) => item.kind?.S === 'clone-failure')).toBe(false);
     });
   });

@@ -7,17 +7,11 @@ import {
   runClonePipeline,
   seededServiceKey,
 } from '../../bin/local/clone-pipeline';
-import { type DynaliteHandle, startDynalite } from '../../functions/adapters/sandbox/dynalite';
+import { useDynalite } from '../support/dynalite-per-file';
 
 jest.setTimeout(60_000);
 
-let dynamo: DynaliteHandle;
-beforeAll(async () => {
-  dynamo = await startDynalite();
-});
-afterAll(async () => {
-  await dynamo.stop();
-});
+const dynalite = useDynalite();
 
 /** Replaces the world's settings (the bindings read them when the run starts). */
 function withSettings(
@@ -28,7 +22,7 @@ function withSettings(
 }
 
 async function failureItems(w: LocalCloneWorld, service: string) {
-  const result = await dynamo.client.send(
+  const result = await dynalite().client.send(
     new QueryCommand({
       TableName: w.tables.inventory,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :f)',
@@ -42,7 +36,7 @@ describe('State machine: clone-validate-store (unhappy)', () => {
   describe('Path: an unmappable secret reference', () => {
     it('rejects that service with a reason naming the secret and clones the others', async () => {
       // Arrange: drop the secret mapping of svc-001 only
-      const base = await createLocalCloneWorld({ services: 3, dynamo });
+      const base = await createLocalCloneWorld({ services: 3, dynamo: dynalite() });
       const w = withSettings(base, (settings) => ({
         ...settings,
         mappings: {
@@ -77,7 +71,7 @@ describe('State machine: clone-validate-store (unhappy)', () => {
   describe('Path: a missing target group', () => {
     it('rejects a service whose target group has no staging mapping, with a clear reason', async () => {
       // Arrange
-      const base = await createLocalCloneWorld({ services: 2, dynamo });
+      const base = await createLocalCloneWorld({ services: 2, dynamo: dynalite() });
       const w = withSettings(base, (settings) => ({
         ...settings,
         mappings: { ...settings.mappings, targetGroups: {} },
@@ -95,7 +89,7 @@ describe('State machine: clone-validate-store (unhappy)', () => {
 
     it('stores a not-ready clone, kept out of the plan, when the mapped target group does not exist in staging', async () => {
       // Arrange
-      const w = await createLocalCloneWorld({ services: 2, dynamo });
+      const w = await createLocalCloneWorld({ services: 2, dynamo: dynalite() });
       const staged = Object.values(w.settings.mappings.targetGroups ?? {}).find((arn) =>
         arn.includes('svc-001'),
       );
@@ -125,7 +119,7 @@ describe('State machine: clone-validate-store (unhappy)', () => {
   describe('Path: a policy violation', () => {
     it('refuses a privileged container unless the policy allows it', async () => {
       // Arrange: the primary moves svc-000 to a privileged revision
-      const w = await createLocalCloneWorld({ services: 1, dynamo });
+      const w = await createLocalCloneWorld({ services: 1, dynamo: dynalite() });
       const platform = w.cloud.containerPlatform(w.primary);
       const current = await platform.describeService('shop', 'svc-000');
       const source = await platform.describeTaskDefinition(current.taskDefinition);
@@ -163,7 +157,7 @@ describe('State machine: clone-validate-store (unhappy)', () => {
   describe('Path: the primary region is dark', () => {
     it('retries, then records every service as failed without storing anything', async () => {
       // Arrange
-      const w = await createLocalCloneWorld({ services: 2, dynamo });
+      const w = await createLocalCloneWorld({ services: 2, dynamo: dynalite() });
       w.cloud.setRegionDark(w.primary.region, true);
 
       // Act
@@ -190,7 +184,7 @@ describe('State machine: clone-validate-store (unhappy)', () => {
   describe('Path: an unknown service requested', () => {
     it('fails the execution before touching anything, naming the service', async () => {
       // Arrange
-      const w = await createLocalCloneWorld({ services: 1, dynamo });
+      const w = await createLocalCloneWorld({ services: 1, dynamo: dynalite() });
       w.cloud.resetCallLog();
 
       // Act
@@ -207,7 +201,7 @@ describe('State machine: clone-validate-store (unhappy)', () => {
   describe('Path: an invalid execution input', () => {
     it('fails with a ValidationError naming the field', async () => {
       // Arrange
-      const w = await createLocalCloneWorld({ services: 1, dynamo });
+      const w = await createLocalCloneWorld({ services: 1, dynamo: dynalite() });
 
       // Act
       const run = await runClonePipeline(w, { trigger: '' });

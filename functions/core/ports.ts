@@ -297,11 +297,7 @@ export interface AuthorityLease {
    * Moves authority to `holder` with epoch + 1, only if the lease is still at `expectedEpoch`
    * (ConflictError otherwise: someone else moved it first).
    */
-  transfer(
-    holder: AuthorityHolder,
-    expectedEpoch: number,
-    reason: string,
-  ): Promise<Lease>;
+  transfer(holder: AuthorityHolder, expectedEpoch: number, reason: string): Promise<Lease>;
   /** Throws StaleEpochError unless `epoch` is the current one held by `holder`. */
   assertHeld(holder: AuthorityHolder, epoch: number): Promise<void>;
 }

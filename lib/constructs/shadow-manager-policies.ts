@@ -51,6 +51,7 @@ export const STAGED_IMAGE_WRITE_ACTIONS = [
   'ecr:UploadLayerPart',
   'ecr:CompleteLayerUpload',
   'ecr:PutImage',
+  'ecr:PutLifecyclePolicy',
 ] as const;
 
 const arn = (scope: StagingScope, service: string, resource: string, region = scope.region) =>

@@ -14,6 +14,7 @@ import {
   InitiateLayerUploadCommand,
   LayerAlreadyExistsException,
   PutImageCommand,
+  PutLifecyclePolicyCommand,
   RepositoryAlreadyExistsException,
   UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
@@ -527,6 +528,15 @@ describe('Class: EcrImageRegistry', () => {
         imageScanningConfiguration: { scanOnPush: true },
         tags: [{ Key: 'understudy', Value: 'clone' }],
       });
+      const policy = JSON.parse(
+        ecr.commandCalls(PutLifecyclePolicyCommand)[0]?.args[0].input.lifecyclePolicyText ?? '{}',
+      );
+      expect(policy.rules).toEqual([
+        expect.objectContaining({
+          selection: expect.objectContaining({ tagStatus: 'untagged' }),
+          action: { type: 'expire' },
+        }),
+      ]);
     });
 
     it('uses the AWS-managed KMS key when none is given', async () => {
@@ -550,6 +560,8 @@ describe('Class: EcrImageRegistry', () => {
 
       // Act / Assert
       await expect(registry().ensureRepository('shop/web', {})).resolves.toBeUndefined();
+      // The lifecycle rule is (re)applied even then: a crash after create must not leave it out.
+      expect(ecr).toHaveReceivedCommandTimes(PutLifecyclePolicyCommand, 1);
     });
   });
 

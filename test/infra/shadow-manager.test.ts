@@ -224,6 +224,7 @@ describe('Class: ShadowManager', () => {
           'ecr:UploadLayerPart',
           'ecr:CompleteLayerUpload',
           'ecr:PutImage',
+          'ecr:PutLifecyclePolicy',
           'kms:CreateGrant',
           'kms:RetireGrant',
           'kms:DescribeKey',

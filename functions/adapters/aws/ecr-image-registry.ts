@@ -14,6 +14,7 @@ import {
   GetDownloadUrlForLayerCommand,
   InitiateLayerUploadCommand,
   PutImageCommand,
+  PutLifecyclePolicyCommand,
   UploadLayerPartCommand,
 } from '@aws-sdk/client-ecr';
 import {
@@ -171,6 +172,29 @@ async function* bodyChunks(response: Response): AsyncGenerator<Uint8Array> {
   if (!response.body) return;
   for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) yield chunk;
 }
+
+/**
+ * Lifecycle rule of staged repositories: only *untagged* images expire (leftovers of a push that
+ * was interrupted before its manifest). Every manifest Understudy stages — children of an index
+ * included — carries its digest-derived `understudy-…` tag, so no rule can expire a digest the
+ * inventory references; old clone versions' images are removed by inventory garbage collection,
+ * which knows what is still referenced.
+ */
+export const STAGED_REPOSITORY_LIFECYCLE_POLICY = JSON.stringify({
+  rules: [
+    {
+      rulePriority: 1,
+      description: 'Expire untagged leftovers of interrupted pushes after 14 days',
+      selection: {
+        tagStatus: 'untagged',
+        countType: 'sinceImagePushed',
+        countUnit: 'days',
+        countNumber: 14,
+      },
+      action: { type: 'expire' },
+    },
+  ],
+});
 
 /** ECR through the AWS SDK v3, bound to one registry (account + region). */
 export class EcrImageRegistry implements ImageRegistry {
@@ -473,11 +497,24 @@ export class EcrImageRegistry implements ImageRegistry {
         }),
       );
     } catch (error) {
-      if (awsErrorCode(error) === 'RepositoryAlreadyExistsException') return;
-      await callAws({ operation: 'ecr:CreateRepository', kind: 'repository', id: repository }, () =>
-        Promise.reject(error),
-      );
+      if (awsErrorCode(error) !== 'RepositoryAlreadyExistsException') {
+        await callAws(
+          { operation: 'ecr:CreateRepository', kind: 'repository', id: repository },
+          () => Promise.reject(error),
+        );
+      }
     }
+    // Put on every call, not only on create: a crash between the two calls must not leave a
+    // repository without its rule. Idempotent (same policy text).
+    await callAws({ operation: 'ecr:PutLifecyclePolicy', kind: 'repository', id: repository }, () =>
+      this.client.send(
+        new PutLifecyclePolicyCommand({
+          registryId: this.registryId,
+          repositoryName: repository,
+          lifecyclePolicyText: STAGED_REPOSITORY_LIFECYCLE_POLICY,
+        }),
+      ),
+    );
   }
 
   /** {@inheritDoc ImageRegistry.deleteImage} */

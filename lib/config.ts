@@ -505,6 +505,19 @@ const configObjectSchema = z.strictObject({
    * @default 'rate(15 minutes)'
    */
   integrityCheckSchedule: scheduleExpression.default('rate(15 minutes)'),
+  /**
+   * Retention of old clone versions: beyond the newest `keepVersions` per service, versions at
+   * least `minAgeDays` old are deleted on `schedule`, with the staged images and task-definition
+   * revisions no remaining version uses. Never the latest validated or the pinned version.
+   * @default keep 10, at least 7 days old, daily
+   */
+  retention: z
+    .strictObject({
+      keepVersions: z.number().int().min(1, 'must be ≥ 1').default(10),
+      minAgeDays: z.number().nonnegative('must be ≥ 0').default(7),
+      schedule: scheduleExpression.default('rate(1 day)'),
+    })
+    .default({ keepVersions: 10, minAgeDays: 7, schedule: 'rate(1 day)' }),
   /** Drill deployment. @default cluster 'understudy-drill' */
   drill: drillSchema.default({ cluster: 'understudy-drill' }),
   /**

@@ -103,6 +103,10 @@ export function pipelineSettingsOf(config: UnderstudyConfig): PipelineSettings {
       kmsKeys: [...(s.kmsKeys ?? [])],
     })),
     fargateVcpuQuota: staging.fargateVcpuQuota,
+    retention: {
+      keepVersions: config.retention.keepVersions,
+      minAgeDays: config.retention.minAgeDays,
+    },
   };
   try {
     return parsePipelineSettings(raw);

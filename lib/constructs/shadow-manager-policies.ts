@@ -243,3 +243,25 @@ export function assumePrimaryReadStatement(readRoleArn: string): iam.PolicyState
     resources: [readRoleArn],
   });
 }
+
+/**
+ * Retention: delete staged images of managed repositories and deregister staged revisions that
+ * no remaining clone version uses.
+ */
+export function retentionStatements(scope: StagingScope): iam.PolicyStatement[] {
+  return [
+    new iam.PolicyStatement({
+      sid: 'DeleteUnreferencedStagedImages',
+      actions: ['ecr:BatchDeleteImage'],
+      resources: [repositoriesArn(scope)],
+      conditions: { StringEquals: { [`aws:ResourceTag/${MANAGED_TAG.key}`]: MANAGED_TAG.value } },
+    }),
+    new iam.PolicyStatement({
+      sid: 'DeregisterUnreferencedRevisions',
+      // DeregisterTaskDefinition supports no resource-level permissions; limited to the region.
+      actions: ['ecs:DeregisterTaskDefinition'],
+      resources: ['*'],
+      conditions: inRegion(scope),
+    }),
+  ];
+}

@@ -22,6 +22,7 @@ import { definitionFromAsl } from '../statemachine';
 import {
   assumePrimaryReadStatement,
   dependencyProbeStatements,
+  retentionStatements,
   type StagingScope,
   stagedImageStatements,
   stageTaskDefinitionStatements,
@@ -62,6 +63,8 @@ export const DEPLOY_EVENT_DETAIL_TYPES = [
 
 /** Handler of the scheduled integrity check. */
 export const INTEGRITY_CHECK_ENTRY = 'functions/handlers/integrity-check.ts';
+/** Handler of the scheduled retention of old clone versions. */
+export const RETENTION_ENTRY = 'functions/handlers/clone-retention.ts';
 
 /** Props of {@link ShadowManager}. */
 export interface ShadowManagerProps {
@@ -90,6 +93,11 @@ export interface ShadowManagerProps {
    * @default events.Schedule.rate(Duration.minutes(15))
    */
   readonly integrityCheckSchedule?: events.Schedule;
+  /**
+   * When retention of old clone versions runs.
+   * @default events.Schedule.rate(Duration.days(1))
+   */
+  readonly retentionSchedule?: events.Schedule;
   /**
    * What happens to log groups and the images key when the stack is deleted.
    * @default RemovalPolicy.RETAIN
@@ -131,6 +139,10 @@ export class ShadowManager extends Construct {
   public readonly integrityCheck: UnderstudyFunction;
   /** Its schedule. */
   public readonly integrityCheckRule: events.Rule;
+  /** Scheduled retention of old clone versions (`functions/handlers/clone-retention.ts`). */
+  public readonly retention: UnderstudyFunction;
+  /** Its schedule. */
+  public readonly retentionRule: events.Rule;
   /** ALARM when a clone run records a failed service. */
   public readonly cloneFailuresAlarm: cloudwatch.Alarm;
   /** Per protected service: ALARM when its clone lags the primary longer than the target. */
@@ -323,6 +335,24 @@ export class ShadowManager extends Construct {
     });
     this.integrityCheck = check;
 
+    // Retention deletes old versions, then the staged images and revisions only they used.
+    const retention = new UnderstudyFunction(this, 'Retention', {
+      entry: RETENTION_ENTRY,
+      description: 'Understudy retention: delete old clone versions and what only they used',
+      timeout: Duration.minutes(5),
+      environment: { [SHADOW_ENV.settings]: settingsJson },
+      logEncryptionKey: props.key,
+      logRemovalPolicy: removalPolicy,
+    });
+    for (const statement of retentionStatements(staging)) retention.role.addToPolicy(statement);
+    props.inventoryTable.grantReadWriteTo(retention.function);
+    this.retentionRule = new events.Rule(this, 'RetentionSchedule', {
+      description: 'Runs Understudy clone retention',
+      schedule: props.retentionSchedule ?? events.Schedule.rate(Duration.days(1)),
+      targets: [new targets.LambdaFunction(retention.function, { retryAttempts: 2 })],
+    });
+    this.retention = retention;
+
     this.readers = [f.describe, f.copyImages, check];
     this.primaryReaders = this.readers.map((r) => r.role);
     this.node.addValidation({
@@ -421,6 +451,17 @@ export class ShadowManager extends Construct {
     const f = this.functions;
     const resourceStar = (reason: string) => ({ id: 'AwsSolutions-IAM5[Resource::*]', reason });
 
+    Validations.of(this.retention.role).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::${arnOf('ecr', 'repository/*')}]`,
+        reason:
+          'ecr:BatchDeleteImage only on repositories tagged understudy:managed=true; staged repository names mirror the primary repository names and are not known at synth time.',
+      },
+      resourceStar(
+        'ecs:DeregisterTaskDefinition supports no resource-level permissions; limited to the staging region by aws:RequestedRegion.',
+      ),
+    );
+
     Validations.of(f.copyImages.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${arnOf('ecr', 'repository/*')}]`,
       reason:
@@ -481,8 +522,8 @@ export class ShadowManager extends Construct {
     }
 
     // Table grants add the index ARNs (`/index/*`); the workflow's invoke grants add `:*`.
-    const tableGrantees = [f.store, f.refreshPlan, f.onDeploy, this.integrityCheck];
-    const tableWriters = [f.store, f.refreshPlan, this.integrityCheck];
+    const tableGrantees = [f.store, f.refreshPlan, f.onDeploy, this.integrityCheck, this.retention];
+    const tableWriters = [f.store, f.refreshPlan, this.integrityCheck, this.retention];
     for (const writer of tableWriters) {
       Validations.of(writer.role).acknowledge(
         {

@@ -114,6 +114,7 @@ export class StagingStack extends Stack {
         key: this.key,
         freshnessTarget: Duration.minutes(freshnessWindowMinutes(props.config)),
         integrityCheckSchedule: events.Schedule.expression(props.config.integrityCheckSchedule),
+        retentionSchedule: events.Schedule.expression(props.config.retention.schedule),
         removalPolicy,
       });
       this.cloneStateMachine = this.shadowManager.stateMachine;

@@ -276,12 +276,27 @@ describe('Class: ShadowManager', () => {
           TABLE_WRITE,
         ),
       ],
+      [
+        'retention',
+        shadow.retention,
+        sorted(['ecr:BatchDeleteImage', 'ecs:DeregisterTaskDefinition'], TABLE_WRITE),
+      ],
     ] as const)(
       'expects the %s role to hold exactly what its step calls',
       (_name, fn, expected) => {
         expect(actionsOf(roleId(fn))).toEqual(sorted(expected));
       },
     );
+
+    it('expects retention to delete images only in managed repositories', () => {
+      // Act
+      const statement = statementFor(roleId(shadow.retention), 'ecr:BatchDeleteImage');
+
+      // Assert
+      expect(statement.Condition).toEqual({
+        StringEquals: { 'aws:ResourceTag/understudy:managed': 'true' },
+      });
+    });
 
     it('expects the dependency probe actions to be exactly the operations the probe adapter calls', () => {
       // Arrange

@@ -78,6 +78,15 @@ export const PipelineSettingsSchema = z.strictObject({
   services: z.array(serviceSettings).min(1),
   /** Fargate On-Demand vCPU quota of the staging region (the plan is checked against it). */
   fargateVcpuQuota: z.number().positive().default(6),
+  /** Retention of old clone versions (and the staged images and revisions only they use). */
+  retention: z
+    .strictObject({
+      /** Newest versions always kept per service. */
+      keepVersions: z.number().int().min(1).default(10),
+      /** Versions younger than this many days are kept whatever their rank. */
+      minAgeDays: z.number().nonnegative().default(7),
+    })
+    .default({ keepVersions: 10, minAgeDays: 7 }),
 });
 
 /** Validated pipeline settings. */

@@ -21,6 +21,15 @@ export const CloneSelectEvent = z.strictObject({
   trigger: z.string().min(1).max(64),
   /** Who asked (principal, rule or decision id), recorded in the audit trail. */
   requestedBy: z.string().min(1).max(256).default('understudy'),
+  /** The forecast decision that fired (forecast-trigger starts): kept with the execution input. */
+  decision: z
+    .object({
+      id: z.string().min(1),
+      recommendedTier: z.string().optional(),
+      window: z.unknown().optional(),
+      reason: z.string().optional(),
+    })
+    .optional(),
 });
 
 /** One Map item. */

@@ -12,6 +12,7 @@ import type {
   PipelineStart,
   PipelineStarter,
 } from '../../functions/core/ports';
+import { CloneSelectEvent } from '../../functions/handlers/clone-select';
 import { MemoryForecastRepository } from '../support/memory-forecast-repository';
 
 const HOUR = 3_600_000;
@@ -145,11 +146,14 @@ describe('Function: runForecastCycle', () => {
       ]);
       const hot = summary.decisions.find((d) => d.service === 'prod/hot');
       expect([...pipeline.started.keys()]).toEqual([hot?.executionName]);
-      expect(pipeline.started.get(hot?.executionName ?? '')).toMatchObject({
-        service: 'prod/hot',
+      const input = pipeline.started.get(hot?.executionName ?? '');
+      expect(input).toMatchObject({
+        services: ['prod/hot'],
         trigger: 'forecast-trigger',
-        recommendedTier: 'hot',
+        decision: { recommendedTier: 'hot' },
       });
+      // The input must be what the clone-validate-store state machine's first step accepts.
+      expect(CloneSelectEvent.safeParse(input).success).toBe(true);
       const cpu = summary.series.find((s) => s.service === 'prod/hot' && s.metric === 'cpu');
       expect(cpu).toMatchObject({
         status: 'forecast',

@@ -360,13 +360,18 @@ export async function runForecastCycle(
     // Started even when recording failed: missing a pre-bake before a peak costs more than an
     // unrecorded start, and the execution name keeps a later retry from starting it twice.
     try {
+      // The clone-validate-store execution input (see `handlers/clone-select.ts`): which services,
+      // why, and the decision that fired, shown with the execution for an operator.
       const started = await deps.pipeline.start(decision.executionName, {
-        service,
-        decisionId: decision.decisionId,
+        services: [service],
         trigger: 'forecast-trigger',
-        recommendedTier: decision.recommendedTier,
-        window: decision.window,
-        reason: decision.reason,
+        requestedBy: `forecast:${decision.decisionId}`,
+        decision: {
+          id: decision.decisionId,
+          recommendedTier: decision.recommendedTier,
+          window: decision.window,
+          reason: decision.reason,
+        },
       });
       logger.info('pipeline started', { service, ...started });
       return {

@@ -487,57 +487,59 @@ export class AwsDependencyProbe implements DependencyProbe {
 
   /**
    * EC2 fails a whole Describe* call when one of its `…Ids` does not exist; the id filter
-   * returns just the existing ones, so one call answers for the batch.
+   * returns just the existing ones, so one call (per page) answers for the batch.
    */
-  private async subnets(ids: readonly string[], limit: Limit): Promise<string[]> {
+  private async ec2ExistingIds(
+    ids: readonly string[],
+    limit: Limit,
+    describe: (
+      batch: string[],
+      token: string | undefined,
+    ) => Promise<{ readonly ids: readonly (string | undefined)[]; readonly nextToken?: string }>,
+  ): Promise<string[]> {
     const live = new Set<string>();
     await Promise.all(
       chunks(ids, PROBE_BATCH.ec2FilterValues).map(async (batch) => {
         let nextToken: string | undefined;
         do {
           const token = nextToken;
-          const page = await limit(() =>
-            callAws({ operation: 'ec2:DescribeSubnets', kind: 'subnet' }, () =>
-              this.clients.ec2.send(
-                new DescribeSubnetsCommand({
-                  Filters: [{ Name: 'subnet-id', Values: batch }],
-                  ...(token ? { NextToken: token } : {}),
-                }),
-              ),
-            ),
-          );
-          for (const subnet of page.Subnets ?? []) if (subnet.SubnetId) live.add(subnet.SubnetId);
-          nextToken = page.NextToken;
+          const page = await limit(() => describe(batch, token));
+          for (const id of page.ids) if (id) live.add(id);
+          nextToken = page.nextToken;
         } while (nextToken);
       }),
     );
     return ids.filter((id) => live.has(id));
   }
 
-  /** Same approach as {@link subnets}, with the `group-id` filter. */
-  private async securityGroups(ids: readonly string[], limit: Limit): Promise<string[]> {
-    const live = new Set<string>();
-    await Promise.all(
-      chunks(ids, PROBE_BATCH.ec2FilterValues).map(async (batch) => {
-        let nextToken: string | undefined;
-        do {
-          const token = nextToken;
-          const page = await limit(() =>
-            callAws({ operation: 'ec2:DescribeSecurityGroups', kind: 'security-group' }, () =>
-              this.clients.ec2.send(
-                new DescribeSecurityGroupsCommand({
-                  Filters: [{ Name: 'group-id', Values: batch }],
-                  ...(token ? { NextToken: token } : {}),
-                }),
-              ),
-            ),
-          );
-          for (const group of page.SecurityGroups ?? []) if (group.GroupId) live.add(group.GroupId);
-          nextToken = page.NextToken;
-        } while (nextToken);
-      }),
-    );
-    return ids.filter((id) => live.has(id));
+  private subnets(ids: readonly string[], limit: Limit): Promise<string[]> {
+    return this.ec2ExistingIds(ids, limit, async (batch, token) => {
+      const page = await callAws({ operation: 'ec2:DescribeSubnets', kind: 'subnet' }, () =>
+        this.clients.ec2.send(
+          new DescribeSubnetsCommand({
+            Filters: [{ Name: 'subnet-id', Values: batch }],
+            ...(token ? { NextToken: token } : {}),
+          }),
+        ),
+      );
+      return { ids: (page.Subnets ?? []).map((s) => s.SubnetId), nextToken: page.NextToken };
+    });
+  }
+
+  private securityGroups(ids: readonly string[], limit: Limit): Promise<string[]> {
+    return this.ec2ExistingIds(ids, limit, async (batch, token) => {
+      const page = await callAws(
+        { operation: 'ec2:DescribeSecurityGroups', kind: 'security-group' },
+        () =>
+          this.clients.ec2.send(
+            new DescribeSecurityGroupsCommand({
+              Filters: [{ Name: 'group-id', Values: batch }],
+              ...(token ? { NextToken: token } : {}),
+            }),
+          ),
+      );
+      return { ids: (page.SecurityGroups ?? []).map((g) => g.GroupId), nextToken: page.NextToken };
+    });
   }
 
   private async fileSystems(ids: readonly string[], limit: Limit): Promise<string[]> {

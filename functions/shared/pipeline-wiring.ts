@@ -20,17 +20,9 @@ import {
   primaryReadClients,
 } from './clients';
 import { type EnvSource, optionalString, requireRoleArn, requireString } from './env';
+import { PIPELINE_ENV } from './pipeline-env';
 
-/** Environment variable names of the shadow manager's Lambdas. */
-export const PIPELINE_ENV = {
-  settings: 'UNDERSTUDY_PIPELINE_SETTINGS',
-  primaryReadRoleArn: 'PRIMARY_READ_ROLE_ARN',
-  inventoryTable: 'INVENTORY_TABLE_NAME',
-  // The name UnderstudyTable.grantReadTo sets for the Forecasts table (tableEnvName).
-  forecastTable: 'FORECASTS_TABLE_NAME',
-  stagedImagesKeyArn: 'STAGED_IMAGES_KMS_KEY_ARN',
-  cloneStateMachineArn: 'CLONE_STATE_MACHINE_ARN',
-} as const;
+export { PIPELINE_ENV };
 
 let settingsCache: PipelineSettings | undefined;
 

@@ -17,6 +17,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { serviceKey } from '../../functions/core/model';
 import type { PipelineSettings } from '../../functions/core/prebake/settings';
+import { PIPELINE_ENV } from '../../functions/shared/pipeline-env';
 import { pipelineSettingsJson } from '../pipeline-settings';
 import { definitionFromAsl } from '../statemachine';
 import {
@@ -36,12 +37,7 @@ import type { UnderstudyTable } from './understudy-table';
 export const CLONE_ASL = 'clone-validate-store';
 
 /** Environment variable names the pipeline's Lambdas read (`functions/shared/pipeline-wiring.ts`). */
-export const SHADOW_ENV = {
-  settings: 'UNDERSTUDY_PIPELINE_SETTINGS',
-  primaryReadRoleArn: 'PRIMARY_READ_ROLE_ARN',
-  stagedImagesKeyArn: 'STAGED_IMAGES_KMS_KEY_ARN',
-  cloneStateMachineArn: 'CLONE_STATE_MACHINE_ARN',
-} as const;
+export const SHADOW_ENV = PIPELINE_ENV;
 
 /** EMF metrics the alarms watch (published by clone-refresh-plan and integrity-check). */
 export const SHADOW_METRICS = {

@@ -1,4 +1,4 @@
-import { Annotations, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -96,6 +96,10 @@ export class StagingStack extends Stack {
     this.inventoryTable = table(INVENTORY_TABLE);
     this.forecastTable = table(FORECAST_TABLE);
     this.leaseTable = table(LEASE_TABLE);
+    // What an operator's CLI needs (`understudy inventory --table …`) without opening the console.
+    new CfnOutput(this, 'InventoryTableName', { value: this.inventoryTable.table.tableName });
+    new CfnOutput(this, 'ForecastsTableName', { value: this.forecastTable.table.tableName });
+    new CfnOutput(this, 'AuthorityLeaseTableName', { value: this.leaseTable.table.tableName });
 
     this.ping = new UnderstudyFunction(this, 'Ping', {
       entry: 'functions/handlers/ping.ts',
@@ -118,6 +122,11 @@ export class StagingStack extends Stack {
         removalPolicy,
       });
       this.cloneStateMachine = this.shadowManager.stateMachine;
+      new CfnOutput(this, 'CloneStateMachineArn', {
+        value: this.shadowManager.stateMachine.stateMachineArn,
+        description:
+          'clone-validate-store: start with {"trigger":"manual","services":["cluster/service"]}',
+      });
     } else {
       Annotations.of(this).addWarningV2(
         'understudy:no-shadow-manager',

@@ -50,6 +50,23 @@ describe('Class: StagingStack', () => {
     template = Template.fromStack(stack);
   });
 
+  describe('Method: outputs', () => {
+    it('expects the table names and the clone state machine ARN as stack outputs', () => {
+      // Act
+      const outputs = Object.keys(template.findOutputs('*'));
+
+      // Assert
+      expect(outputs).toEqual(
+        expect.arrayContaining([
+          'InventoryTableName',
+          'ForecastsTableName',
+          'AuthorityLeaseTableName',
+          'CloneStateMachineArn',
+        ]),
+      );
+    });
+  });
+
   describe('Method: tables', () => {
     it.each([INVENTORY_TABLE, FORECAST_TABLE, LEASE_TABLE])(
       'expects the $logicalName table to match its shared definition (keys, GSIs, TTL)',

@@ -398,7 +398,9 @@ export class ShadowManager extends Construct {
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        // No datapoint means no intact clone of a protected service (never cloned, or every
+        // version invalid), or an integrity check that stopped running: both need a human.
+        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
       });
     }
     this.freshnessAlarms = freshness;

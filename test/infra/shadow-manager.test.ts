@@ -688,6 +688,8 @@ describe('Class: ShadowManager', () => {
           EvaluationPeriods: 1,
           Threshold: 0,
           ComparisonOperator: 'GreaterThanThreshold',
+          // A protected service with no intact clone publishes no lag: that must alarm too.
+          TreatMissingData: 'breaching',
         });
       },
     );

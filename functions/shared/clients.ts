@@ -3,6 +3,7 @@
  * connections and credentials are reused across invocations. Adapters never build clients:
  * they receive one (STYLE.md §3), which is how tests point the same code at moto or a mock.
  */
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -74,9 +75,11 @@ export function regionalStsClient(region: string, overrides: ClientOverrides = {
   return new STSClient({ ...clientConfig({ ...overrides, region }), useGlobalEndpoint: false });
 }
 
-/** ECS, ECR, EC2 and CloudWatch clients for one account + region. */
+/** ECS, Application Auto Scaling, ECR, EC2 and CloudWatch clients for one account + region. */
 export interface AwsClients {
   readonly ecs: ECSClient;
+  /** Application Auto Scaling: a service's scaling bounds, which ECS does not report. */
+  readonly autoScaling: ApplicationAutoScalingClient;
   readonly ecr: ECRClient;
   readonly ec2: EC2Client;
   readonly cloudwatch: CloudWatchClient;
@@ -87,6 +90,7 @@ export function awsClients(overrides: ClientOverrides = {}): AwsClients {
   const config = clientConfig(overrides);
   return {
     ecs: new ECSClient(config),
+    autoScaling: new ApplicationAutoScalingClient(config),
     ecr: new ECRClient(config),
     ec2: new EC2Client(config),
     cloudwatch: new CloudWatchClient(config),
@@ -107,7 +111,7 @@ export function awsAdapters(
   location: { readonly account: string; readonly region: string },
 ): AwsAdapters {
   return {
-    platform: new EcsContainerPlatform(clients.ecs),
+    platform: new EcsContainerPlatform(clients.ecs, clients.autoScaling),
     registry: new EcrImageRegistry(clients.ecr, {
       registryId: location.account,
       region: location.region,

@@ -37,6 +37,9 @@ export const SOURCE_READ_ACTIONS = {
     'cloudwatch:GetMetricData',
     'cloudwatch:GetMetricStatistics',
     'cloudwatch:ListMetrics',
+    // A service's scaling bounds and target-tracking target (cloned with its definition).
+    'application-autoscaling:DescribeScalableTargets',
+    'application-autoscaling:DescribeScalingPolicies',
   ],
 } as const;
 

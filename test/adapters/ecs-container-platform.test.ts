@@ -1,4 +1,9 @@
 import {
+  ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
   ClientException,
   CreateServiceCommand,
   DeregisterTaskDefinitionCommand,
@@ -21,6 +26,7 @@ import type { ServiceSpec, TaskDefinitionSpec } from '../../functions/core/model
 import { awsError } from './support/aws-error';
 
 const ecs = mockClient(ECSClient);
+const autoScaling = mockClient(ApplicationAutoScalingClient);
 const REGION_ARN = 'arn:aws:ecs:eu-west-1:111122223333';
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const IMAGE = `111122223333.dkr.ecr.eu-west-1.amazonaws.com/shop/web@${DIGEST}`;
@@ -123,10 +129,85 @@ const service: Service = {
 
 afterEach(() => {
   ecs.reset();
+  autoScaling.reset();
 });
 
 describe('Class: EcsContainerPlatform', () => {
   describe('Method: describeService', () => {
+    it('adds scaling bounds and the target-tracking target from Application Auto Scaling', async () => {
+      // Arrange
+      ecs.on(DescribeServicesCommand).resolves({ services: [service], failures: [] });
+      autoScaling.on(DescribeScalableTargetsCommand).resolves({
+        ScalableTargets: [
+          {
+            ServiceNamespace: 'ecs',
+            ResourceId: 'service/prod/web',
+            ScalableDimension: 'ecs:service:DesiredCount',
+            MinCapacity: 2,
+            MaxCapacity: 12,
+            RoleARN: 'arn:aws:iam::1:role/x',
+            CreationTime: new Date(0),
+          },
+        ],
+      });
+      autoScaling.on(DescribeScalingPoliciesCommand).resolves({
+        ScalingPolicies: [
+          {
+            PolicyARN: 'arn:p',
+            PolicyName: 'cpu60',
+            ServiceNamespace: 'ecs',
+            ResourceId: 'service/prod/web',
+            ScalableDimension: 'ecs:service:DesiredCount',
+            PolicyType: 'TargetTrackingScaling',
+            CreationTime: new Date(0),
+            TargetTrackingScalingPolicyConfiguration: {
+              TargetValue: 60,
+              PredefinedMetricSpecification: {
+                PredefinedMetricType: 'ECSServiceAverageCPUUtilization',
+              },
+            },
+          },
+        ],
+      });
+      const platform = new EcsContainerPlatform(
+        new ECSClient({}),
+        new ApplicationAutoScalingClient({}),
+      );
+
+      // Act
+      const described = await platform.describeService('prod', 'web');
+
+      // Assert
+      expect(autoScaling).toHaveReceivedCommandWith(DescribeScalableTargetsCommand, {
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceIds: ['service/prod/web'],
+      });
+      expect(described.scaling).toEqual({
+        minCapacity: 2,
+        maxCapacity: 12,
+        targetValue: 60,
+        metric: 'cpu',
+      });
+    });
+
+    it('leaves scaling out for a service that is not scalable', async () => {
+      // Arrange
+      ecs.on(DescribeServicesCommand).resolves({ services: [service], failures: [] });
+      autoScaling.on(DescribeScalableTargetsCommand).resolves({ ScalableTargets: [] });
+      const platform = new EcsContainerPlatform(
+        new ECSClient({}),
+        new ApplicationAutoScalingClient({}),
+      );
+
+      // Act
+      const described = await platform.describeService('prod', 'web');
+
+      // Assert
+      expect(described).not.toHaveProperty('scaling');
+      expect(autoScaling).not.toHaveReceivedCommand(DescribeScalingPoliciesCommand);
+    });
+
     it('asks for tags and maps the service to the model', async () => {
       // Arrange
       ecs.on(DescribeServicesCommand).resolves({ services: [service], failures: [] });

@@ -1,5 +1,10 @@
 // The ECS adapter end to end over HTTP against moto: real request serialisation, real
 // responses (tags, failures[], ARNs), with the same client settings handlers use.
+
+import {
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import {
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
@@ -151,6 +156,52 @@ describe('Class: EcsContainerPlatform (moto)', () => {
         tags: [{ name: 'understudy:clone-version', value: '3' }],
       });
       expect(updated.desiredCount).toBe(2);
+    });
+
+    it('reads scaling bounds and the target-tracking target through Application Auto Scaling', async () => {
+      // Arrange
+      const taskDefinition = await platform.registerTaskDefinition(spec, []);
+      await platform.createService({
+        cluster: 'staging',
+        serviceName: 'api',
+        taskDefinition: taskDefinition.taskDefinitionArn,
+        desiredCount: 1,
+        launchType: 'FARGATE',
+        networkConfiguration: { subnets: [subnetId], securityGroups: [securityGroupId] },
+      });
+      const target = {
+        ServiceNamespace: 'ecs' as const,
+        ScalableDimension: 'ecs:service:DesiredCount' as const,
+        ResourceId: 'service/staging/api',
+      };
+      await clients.autoScaling.send(
+        new RegisterScalableTargetCommand({ ...target, MinCapacity: 2, MaxCapacity: 9 }),
+      );
+      await clients.autoScaling.send(
+        new PutScalingPolicyCommand({
+          ...target,
+          PolicyName: 'memory-70',
+          PolicyType: 'TargetTrackingScaling',
+          TargetTrackingScalingPolicyConfiguration: {
+            TargetValue: 70,
+            PredefinedMetricSpecification: {
+              PredefinedMetricType: 'ECSServiceAverageMemoryUtilization',
+            },
+          },
+        }),
+      );
+      const scalingAware = new EcsContainerPlatform(clients.ecs, clients.autoScaling);
+
+      // Act
+      const described = await scalingAware.describeService('staging', 'api');
+
+      // Assert
+      expect(described.scaling).toEqual({
+        minCapacity: 2,
+        maxCapacity: 9,
+        targetValue: 70,
+        metric: 'memory',
+      });
     });
 
     it('throws NotFoundError for a service that is missing (failures[]) or deleted (INACTIVE)', async () => {

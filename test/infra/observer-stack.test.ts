@@ -50,14 +50,16 @@ describe('Class: ObserverStack', () => {
   });
 
   describe('Method: source read role', () => {
-    it('expects only Describe, List, Get, BatchGet and BatchCheck actions on ECS, ECR, EC2 and CloudWatch', () => {
+    it('expects only Describe, List, Get, BatchGet and BatchCheck actions on ECS, ECR, EC2, CloudWatch and Application Auto Scaling', () => {
       // Act
       const actions = grantedActions(template);
 
       // Assert
       expect(actions).toEqual(Object.values(SOURCE_READ_ACTIONS).flat().sort());
       for (const action of actions) {
-        expect(action).toMatch(/^(ecs|ecr|ec2|cloudwatch):(Describe|List|Get|BatchGet|BatchCheck)/);
+        expect(action).toMatch(
+          /^(ecs|ecr|ec2|cloudwatch|application-autoscaling):(Describe|List|Get|BatchGet|BatchCheck)/,
+        );
       }
     });
 

@@ -3,6 +3,11 @@
  * region of the client it is given.
  */
 import {
+  type ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  DescribeScalingPoliciesCommand,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
   type ContainerDefinition,
   CreateServiceCommand,
   DeregisterTaskDefinitionCommand,
@@ -24,6 +29,8 @@ import type {
   KeyValue,
   NetworkMode,
   RegisteredTaskDefinition,
+  ResourceMetric,
+  ScalingBounds,
   SecretRef,
   ServiceDeployment,
   ServiceDescription,
@@ -257,13 +264,74 @@ function serviceFromEcs(service: Service, fallbackCluster: string): ServiceDescr
   });
 }
 
+/** Predefined target-tracking metrics of ECS services → the demand signal they track. */
+const TRACKED_METRICS: Readonly<Record<string, ResourceMetric>> = {
+  ECSServiceAverageCPUUtilization: 'cpu',
+  ECSServiceAverageMemoryUtilization: 'memory',
+  ALBRequestCountPerTarget: 'requestRate',
+};
+
 /**
  * ECS through the AWS SDK v3. `scaling` of a {@link ServiceSpec} is Application Auto Scaling's
  * business, not ECS's: this adapter neither applies nor reports it.
  */
 export class EcsContainerPlatform implements ContainerPlatform {
   /** @param client an ECS client for the account + region this platform stands for. */
-  public constructor(private readonly client: ECSClient) {}
+  /**
+   * @param client - ECS in the account + region this adapter stands for.
+   * @param autoScaling - Application Auto Scaling in the same place: when given, a described
+   *   service carries its scaling bounds and target-tracking target (`ServiceSpec.scaling`),
+   *   which ECS itself does not report.
+   */
+  public constructor(
+    private readonly client: ECSClient,
+    private readonly autoScaling?: ApplicationAutoScalingClient,
+  ) {}
+
+  /** Scaling bounds and the first target-tracking policy of a service, if it is scalable. */
+  private async scalingOf(cluster: string, service: string): Promise<ScalingBounds | undefined> {
+    const autoScaling = this.autoScaling;
+    if (!autoScaling) return undefined;
+    const resourceId = `service/${cluster}/${service}`;
+    const context = {
+      operation: 'application-autoscaling:DescribeScalableTargets',
+      kind: 'scalable target',
+      id: resourceId,
+    };
+    const targets = await callAws(context, () =>
+      autoScaling.send(
+        new DescribeScalableTargetsCommand({
+          ServiceNamespace: 'ecs',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          ResourceIds: [resourceId],
+        }),
+      ),
+    );
+    const target = targets.ScalableTargets?.[0];
+    if (target?.MinCapacity === undefined || target.MaxCapacity === undefined) return undefined;
+    const policies = await callAws(
+      { ...context, operation: 'application-autoscaling:DescribeScalingPolicies' },
+      () =>
+        autoScaling.send(
+          new DescribeScalingPoliciesCommand({
+            ServiceNamespace: 'ecs',
+            ScalableDimension: 'ecs:service:DesiredCount',
+            ResourceId: resourceId,
+          }),
+        ),
+    );
+    const tracking = policies.ScalingPolicies?.find(
+      (policy) => policy.PolicyType === 'TargetTrackingScaling',
+    )?.TargetTrackingScalingPolicyConfiguration;
+    const metric =
+      TRACKED_METRICS[tracking?.PredefinedMetricSpecification?.PredefinedMetricType ?? ''];
+    return {
+      minCapacity: target.MinCapacity,
+      maxCapacity: target.MaxCapacity,
+      ...(tracking?.TargetValue !== undefined ? { targetValue: tracking.TargetValue } : {}),
+      ...(metric ? { metric } : {}),
+    };
+  }
 
   /** {@inheritDoc ContainerPlatform.describeService} */
   public async describeService(cluster: string, service: string): Promise<ServiceDescription> {
@@ -280,7 +348,9 @@ export class EcsContainerPlatform implements ContainerPlatform {
     const found = output.services?.[0];
     // ECS reports a missing service in failures[] (HTTP 200), and keeps deleted ones as INACTIVE.
     if (!found || found.status === 'INACTIVE') throw new NotFoundError('service', context.id);
-    return serviceFromEcs(found, cluster);
+    const described = serviceFromEcs(found, cluster);
+    const scaling = await this.scalingOf(described.cluster, described.serviceName);
+    return scaling ? { ...described, scaling } : described;
   }
 
   /** {@inheritDoc ContainerPlatform.describeTaskDefinition} */

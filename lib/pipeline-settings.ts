@@ -8,14 +8,6 @@ import { type PipelineSettings, parsePipelineSettings } from '../functions/core/
 import { ConfigError, keyPath, type UnderstudyConfig } from './config';
 
 /**
- * Most bytes the settings JSON may take in a Lambda environment. Lambda allows 4 KB for all
- * variables of a function together; the shadow manager's functions set up to ~550 bytes
- * besides the settings (Powertools, source maps, table names, role, key and state machine
- * ARNs), so 3,500 keeps every function under the limit with some room to spare.
- */
-export const MAX_SETTINGS_ENV_BYTES = 3_500;
-
-/**
  * Why the configuration cannot drive the clone pipeline (empty when it can): the pipeline clones
  * a listed set of services into one staging VPC. A service selector or a missing VPC leaves the
  * rest of the app deployable; the staging stack then skips the shadow manager with a warning.
@@ -120,29 +112,12 @@ export function pipelineSettingsOf(config: UnderstudyConfig): PipelineSettings {
 }
 
 /**
- * The settings as the JSON text the pipeline's Lambdas receive in `UNDERSTUDY_PIPELINE_SETTINGS`.
- * @throws {ConfigError} when the text exceeds {@link MAX_SETTINGS_ENV_BYTES}: Lambda would
- *   refuse the functions at deploy time, long after synth said nothing.
+ * The settings as the JSON text the pipeline's Lambdas receive: inline in
+ * `UNDERSTUDY_PIPELINE_SETTINGS` while small, else as a layer file (see `ConfigDocument`), so
+ * the number of protected services and mappings is not bounded by Lambda's 4 KB environment.
  */
 export function pipelineSettingsJson(settings: PipelineSettings): string {
-  const text = JSON.stringify(settings);
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_SETTINGS_ENV_BYTES) {
-    const parts: [string, string, unknown][] = [
-      ...Object.entries(settings.mappings).map(
-        ([name, table]) =>
-          [keyPath(['staging', 'mappings', name]), name, table] as [string, string, unknown],
-      ),
-      [keyPath(['services']), 'services', settings.services],
-    ];
-    const [biggest] = parts
-      .map(([key, , value]) => [key, Buffer.byteLength(JSON.stringify(value), 'utf8')] as const)
-      .sort((a, b) => b[1] - a[1]);
-    throw new ConfigError([
-      `${biggest?.[0] ?? keyPath([])}: the clone pipeline settings are ${bytes} bytes of JSON, over the ${MAX_SETTINGS_ENV_BYTES} bytes they may take in a Lambda environment (4 KB for all variables of a function); this key is the largest part (${biggest?.[1] ?? 0} bytes). Remove mappings the clones do not use, or split the protected services across two deployments (docs/configuration.md, "Pipeline settings size").`,
-    ]);
-  }
-  return text;
+  return JSON.stringify(settings);
 }
 
 /** Minutes per unit of an EventBridge `rate(...)` expression. */

@@ -5,6 +5,8 @@
  */
 export const PIPELINE_ENV = {
   settings: 'UNDERSTUDY_PIPELINE_SETTINGS',
+  // Set instead of `settings` when the document ships in a layer (too large for the environment).
+  settingsFile: 'UNDERSTUDY_PIPELINE_SETTINGS_FILE',
   primaryReadRoleArn: 'PRIMARY_READ_ROLE_ARN',
   inventoryTable: 'INVENTORY_TABLE_NAME',
   // The name UnderstudyTable.grantReadTo sets for the Forecasts table (tableEnvName).

@@ -4,6 +4,7 @@
  * the CDK construct granting the access also sets (STYLE.md §4). Handlers call these lazily, on
  * their first invocation, so tests can import the handler modules without this environment.
  */
+import { readFileSync } from 'node:fs';
 import { AwsDependencyProbe } from '../adapters/aws/dependency-probe';
 import { DynamoDbForecastRepository } from '../adapters/aws/dynamodb-forecast-repository';
 import { DynamoDbInventoryRepository } from '../adapters/aws/dynamodb-inventory-repository';
@@ -19,17 +20,43 @@ import {
   localClients,
   primaryReadClients,
 } from './clients';
-import { type EnvSource, optionalString, requireRoleArn, requireString } from './env';
+import {
+  EnvironmentError,
+  type EnvSource,
+  optionalString,
+  requireRoleArn,
+  requireString,
+} from './env';
 import { PIPELINE_ENV } from './pipeline-env';
 
 export { PIPELINE_ENV };
 
 let settingsCache: PipelineSettings | undefined;
 
-/** The pipeline settings (JSON in `UNDERSTUDY_PIPELINE_SETTINGS`), parsed once. */
+/**
+ * The pipeline settings, parsed once: the file named by `UNDERSTUDY_PIPELINE_SETTINGS_FILE`
+ * (a layer, for documents too large for the environment) or the JSON in
+ * `UNDERSTUDY_PIPELINE_SETTINGS`.
+ */
 export function pipelineSettings(env: EnvSource = process.env): PipelineSettings {
-  settingsCache ??= parsePipelineSettings(requireString(PIPELINE_ENV.settings, env));
+  if (!settingsCache) {
+    const file = optionalString(PIPELINE_ENV.settingsFile, undefined, env);
+    settingsCache = parsePipelineSettings(
+      file === undefined ? requireString(PIPELINE_ENV.settings, env) : readSettingsFile(file),
+    );
+  }
   return settingsCache;
+}
+
+function readSettingsFile(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new EnvironmentError(
+      PIPELINE_ENV.settingsFile,
+      `names ${file}, which cannot be read: ${(error as Error).message}`,
+    );
+  }
 }
 
 /** The primary's ECS/ECR/EC2, read through the cross-account read-only role. */

@@ -1,6 +1,3 @@
-import * as crypto from 'node:crypto';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { RemovalPolicy } from 'aws-cdk-lib';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
@@ -8,12 +5,13 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import type { ForecastConfigSchema } from '../../functions/handlers/forecast';
 import type { UnderstudyConfig } from '../config';
-import { FUNCTION_RUNTIME, UnderstudyFunction } from './understudy-function';
+import { ConfigDocument, INLINE_DOCUMENT_LIMIT_BYTES } from './config-document';
+import { UnderstudyFunction } from './understudy-function';
 import type { UnderstudyTable } from './understudy-table';
 
 /**
@@ -59,11 +57,10 @@ export const FORECASTER_ENV = {
 } as const;
 
 /**
- * Largest `FORECAST_CONFIG` kept inline. Lambda caps all environment variables of a function
- * at 4 KB together; the other variables take under 1 KB. A larger document ships in a layer
- * (`/opt/forecast-config.json`, named by `FORECAST_CONFIG_FILE`).
+ * Largest `FORECAST_CONFIG` kept inline; a larger document ships in a layer
+ * (`/opt/forecast-config.json`, named by `FORECAST_CONFIG_FILE`). See {@link ConfigDocument}.
  */
-export const INLINE_CONFIG_LIMIT_BYTES = 3072;
+export const INLINE_CONFIG_LIMIT_BYTES = INLINE_DOCUMENT_LIMIT_BYTES;
 
 /** Where the configuration layer's file appears in the function (layers mount at `/opt`). */
 export const CONFIG_FILE_PATH = '/opt/forecast-config.json';
@@ -204,19 +201,15 @@ export class Forecaster extends Construct {
     // on the same decisions. An invocation throttled behind a long cycle is retried by Lambda.
     (fn.function.node.defaultChild as lambda.CfnFunction).reservedConcurrentExecutions = 1;
 
-    const document = JSON.stringify(props.cycle);
-    if (Buffer.byteLength(document) <= INLINE_CONFIG_LIMIT_BYTES) {
-      fn.addEnvironment(FORECASTER_ENV.config, document);
-    } else {
-      this.configLayer = new lambda.LayerVersion(this, 'ConfigLayer', {
-        code: lambda.Code.fromAsset(writeConfigDirectory(document)),
-        compatibleRuntimes: [FUNCTION_RUNTIME],
-        compatibleArchitectures: [lambda.Architecture.ARM_64],
-        description: 'Understudy forecaster configuration (too large for the environment)',
-      });
-      fn.function.addLayers(this.configLayer);
-      fn.addEnvironment(FORECASTER_ENV.configFile, CONFIG_FILE_PATH);
-    }
+    const config = new ConfigDocument(this, 'Config', {
+      document: JSON.stringify(props.cycle),
+      envName: FORECASTER_ENV.config,
+      fileEnvName: FORECASTER_ENV.configFile,
+      fileName: path.basename(CONFIG_FILE_PATH),
+      description: 'Understudy forecaster configuration (too large for the environment)',
+    });
+    config.bindTo(fn);
+    this.configLayer = config.layer;
 
     // The handler reads FORECAST_TABLE_NAME; grantReadWriteTo also sets the table's own
     // FORECASTS_TABLE_NAME.
@@ -271,16 +264,4 @@ export class Forecaster extends Construct {
   public get role(): iam.Role {
     return this.function.role;
   }
-}
-
-/**
- * A directory holding `forecast-config.json`, named by the document's hash: the same
- * configuration gives the same asset, so synth stays deterministic.
- */
-function writeConfigDirectory(document: string): string {
-  const hash = crypto.createHash('sha256').update(document).digest('hex').slice(0, 16);
-  const dir = path.join(os.tmpdir(), 'understudy-forecast-config', hash);
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, path.basename(CONFIG_FILE_PATH)), document);
-  return dir;
 }

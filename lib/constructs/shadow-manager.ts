@@ -12,6 +12,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -20,6 +21,7 @@ import type { PipelineSettings } from '../../functions/core/prebake/settings';
 import { PIPELINE_ENV } from '../../functions/shared/pipeline-env';
 import { pipelineSettingsJson } from '../pipeline-settings';
 import { definitionFromAsl } from '../statemachine';
+import { ConfigDocument } from './config-document';
 import {
   assumePrimaryReadStatement,
   dependencyProbeStatements,
@@ -135,6 +137,8 @@ export class ShadowManager extends Construct {
   public readonly integrityCheck: UnderstudyFunction;
   /** Its schedule. */
   public readonly integrityCheckRule: events.Rule;
+  /** Layer holding the settings when they are too large for the environment; else undefined. */
+  public readonly settingsLayer?: lambda.LayerVersion;
   /** Scheduled retention of old clone versions (`functions/handlers/clone-retention.ts`). */
   public readonly retention: UnderstudyFunction;
   /** Its schedule. */
@@ -155,7 +159,14 @@ export class ShadowManager extends Construct {
     const { settings } = props;
     const stack = Stack.of(this);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
-    const settingsJson = pipelineSettingsJson(settings);
+    const settingsDocument = new ConfigDocument(this, 'Settings', {
+      document: pipelineSettingsJson(settings),
+      envName: SHADOW_ENV.settings,
+      fileEnvName: SHADOW_ENV.settingsFile,
+      fileName: 'understudy-pipeline-settings.json',
+      description: 'Understudy clone pipeline settings (too large for the environment)',
+    });
+    this.settingsLayer = settingsDocument.layer;
     const staging: StagingScope = {
       partition: stack.partition,
       account: stack.account,
@@ -171,21 +182,26 @@ export class ShadowManager extends Construct {
         removalPolicy,
       });
 
+    const withSettings = (target: UnderstudyFunction): UnderstudyFunction => {
+      settingsDocument.bindTo(target);
+      return target;
+    };
     const fn = (
       name: string,
       description: string,
       extra: Partial<UnderstudyFunctionProps> = {},
     ): UnderstudyFunction =>
-      new UnderstudyFunction(this, name, {
-        // `CopyImages` → functions/handlers/clone-copy-images.ts
-        entry: `functions/handlers/clone-${name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}.ts`,
-        description,
-        timeout: Duration.seconds(100),
-        ...extra,
-        environment: { [SHADOW_ENV.settings]: settingsJson, ...extra.environment },
-        logEncryptionKey: props.key,
-        logRemovalPolicy: removalPolicy,
-      });
+      withSettings(
+        new UnderstudyFunction(this, name, {
+          // `CopyImages` → functions/handlers/clone-copy-images.ts
+          entry: `functions/handlers/clone-${name.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}.ts`,
+          description,
+          timeout: Duration.seconds(100),
+          ...extra,
+          logEncryptionKey: props.key,
+          logRemovalPolicy: removalPolicy,
+        }),
+      );
 
     const f: ShadowFunctions = {
       select: fn('Select', 'Understudy clone pipeline: turn a trigger into the services to clone', {
@@ -305,17 +321,17 @@ export class ShadowManager extends Construct {
     });
 
     // The integrity check re-validates against staging and the primary, and starts re-clones.
-    const check = new UnderstudyFunction(this, 'IntegrityCheck', {
-      entry: INTEGRITY_CHECK_ENTRY,
-      description: 'Understudy integrity check: re-validate every latest clone, re-clone on drift',
-      timeout: Duration.minutes(5),
-      environment: {
-        [SHADOW_ENV.settings]: settingsJson,
-        [SHADOW_ENV.cloneStateMachineArn]: this.stateMachine.stateMachineArn,
-      },
-      logEncryptionKey: props.key,
-      logRemovalPolicy: removalPolicy,
-    });
+    const check = withSettings(
+      new UnderstudyFunction(this, 'IntegrityCheck', {
+        entry: INTEGRITY_CHECK_ENTRY,
+        description:
+          'Understudy integrity check: re-validate every latest clone, re-clone on drift',
+        timeout: Duration.minutes(5),
+        environment: { [SHADOW_ENV.cloneStateMachineArn]: this.stateMachine.stateMachineArn },
+        logEncryptionKey: props.key,
+        logRemovalPolicy: removalPolicy,
+      }),
+    );
     for (const statement of [
       ...stagingReadStatements(staging),
       ...dependencyProbeStatements(staging),
@@ -332,14 +348,15 @@ export class ShadowManager extends Construct {
     this.integrityCheck = check;
 
     // Retention deletes old versions, then the staged images and revisions only they used.
-    const retention = new UnderstudyFunction(this, 'Retention', {
-      entry: RETENTION_ENTRY,
-      description: 'Understudy retention: delete old clone versions and what only they used',
-      timeout: Duration.minutes(5),
-      environment: { [SHADOW_ENV.settings]: settingsJson },
-      logEncryptionKey: props.key,
-      logRemovalPolicy: removalPolicy,
-    });
+    const retention = withSettings(
+      new UnderstudyFunction(this, 'Retention', {
+        entry: RETENTION_ENTRY,
+        description: 'Understudy retention: delete old clone versions and what only they used',
+        timeout: Duration.minutes(5),
+        logEncryptionKey: props.key,
+        logRemovalPolicy: removalPolicy,
+      }),
+    );
     for (const statement of retentionStatements(staging)) retention.role.addToPolicy(statement);
     props.inventoryTable.grantReadWriteTo(retention.function);
     this.retentionRule = new events.Rule(this, 'RetentionSchedule', {

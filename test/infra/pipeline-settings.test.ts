@@ -2,7 +2,6 @@ import { parsePipelineSettings } from '../../functions/core/prebake/settings';
 import { ConfigError, loadConfig } from '../../lib/config';
 import {
   freshnessWindowMinutes,
-  MAX_SETTINGS_ENV_BYTES,
   pipelineBlockers,
   pipelineSettingsJson,
   pipelineSettingsOf,
@@ -171,7 +170,7 @@ describe('Function: pipelineSettingsOf', () => {
 });
 
 describe('Function: pipelineSettingsJson', () => {
-  it('returns the settings as JSON within the environment budget for the sample', () => {
+  it('returns the settings as JSON the runtime parses back to the same settings', () => {
     // Arrange
     const settings = pipelineSettingsOf(loadConfig(sampleConfig()));
 
@@ -180,34 +179,6 @@ describe('Function: pipelineSettingsJson', () => {
 
     // Assert
     expect(parsePipelineSettings(text)).toEqual(settings);
-    expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_SETTINGS_ENV_BYTES);
-  });
-
-  it('fails with a ConfigError naming the largest part when the settings exceed the budget', () => {
-    // Arrange
-    const raw = sampleConfig();
-    const secrets: Record<string, string> = {};
-    for (let i = 0; i < 40; i += 1) {
-      secrets[`arn:aws:secretsmanager:eu-west-1:111111111111:secret:app/${i}-AbCdEf`] =
-        `arn:aws:secretsmanager:eu-central-1:222222222222:secret:app/${i}-GhIjKl`;
-    }
-    const settings = pipelineSettingsOf(
-      loadConfig({
-        ...raw,
-        staging: { ...raw.staging, mappings: { ...raw.staging.mappings, secrets } },
-      }),
-    );
-
-    // Act
-    const error = configErrorOf(() => pipelineSettingsJson(settings));
-
-    // Assert
-    expect(error.issues).toEqual([
-      expect.stringMatching(
-        /^understudy\.staging\.mappings\.secrets: the clone pipeline settings are \d+ bytes of JSON, over the 3500 bytes/,
-      ),
-    ]);
-    expect(error.issues[0]).toContain('Pipeline settings size');
   });
 });
 

@@ -168,12 +168,47 @@ describe('Class: ShadowManager', () => {
       const expected = pipelineSettingsOf(config);
 
       // Assert
-      for (const fn of [...Object.values(shadow.functions), shadow.integrityCheck]) {
+      for (const fn of [
+        ...Object.values(shadow.functions),
+        shadow.integrityCheck,
+        shadow.retention,
+      ]) {
         const text = environmentOf(fn)[SHADOW_ENV.settings];
         expect(typeof text).toBe('string');
         expect(parsePipelineSettings(text)).toEqual(expected);
       }
       expect(SHADOW_ENV.settings).toBe(PIPELINE_ENV.settings);
+    });
+
+    it('expects settings too large for the environment to ship in a layer file instead', () => {
+      // Arrange: 60 secret mappings push the settings past Lambda's 4 KB environment
+      const raw = sampleConfig();
+      const secrets: Record<string, string> = {};
+      for (let i = 0; i < 60; i += 1) {
+        secrets[`arn:aws:secretsmanager:eu-west-1:111111111111:secret:app/${i}-AbCdEf`] =
+          `arn:aws:secretsmanager:eu-central-1:222222222222:secret:app/${i}-GhIjKl`;
+      }
+      const big = testApp({
+        ...raw,
+        staging: { ...raw.staging, mappings: { ...raw.staging.mappings, secrets } },
+      });
+      const bigShadow = big.staging.shadowManager;
+      if (!bigShadow) throw new Error('no shadow manager');
+      const bigTemplate = Template.fromStack(big.staging).toJSON();
+      const layerId = big.staging.getLogicalId(bigShadow.settingsLayer?.node.defaultChild as never);
+
+      // Assert
+      for (const fn of [...Object.values(bigShadow.functions), bigShadow.retention]) {
+        const properties =
+          bigTemplate.Resources[
+            big.staging.getLogicalId(fn.function.node.defaultChild as CfnElement)
+          ].Properties;
+        expect(properties.Environment.Variables).toMatchObject({
+          [PIPELINE_ENV.settingsFile]: '/opt/understudy-pipeline-settings.json',
+        });
+        expect(properties.Environment.Variables).not.toHaveProperty(PIPELINE_ENV.settings);
+        expect(properties.Layers).toEqual([{ Ref: layerId }]);
+      }
     });
 
     it('expects the table env var names the runtime wiring reads', () => {

@@ -201,13 +201,6 @@ export async function copyImages(
   const copyManifest = async (repository: string, digest: Digest): Promise<void> => {
     const key = `${repository}@${digest}`;
     if (copied.has(key)) return;
-    // Already staged (its digest-derived tag resolves to it): its children and blobs were
-    // staged before it, so a warm re-run costs one read per image instead of a walk.
-    if (await isStaged(to, repository, digest)) {
-      manifestsSkipped += 1;
-      copied.add(key);
-      return;
-    }
     const manifest = await from.getManifest(repository, digest);
     for (const child of manifest.children) await copyManifest(repository, child);
     if (manifest.blobs.length > 0) {
@@ -237,14 +230,21 @@ export async function copyImages(
     for (const [container, image] of Object.entries(images).sort(([a], [b]) =>
       a < b ? -1 : a > b ? 1 : 0,
     )) {
-      if (!ensured.has(image.repository)) {
-        await to.ensureRepository(image.repository, {
-          ...(options.kmsKeyArn ? { kmsKeyArn: options.kmsKeyArn } : {}),
-          tags: [{ name: 'understudy:managed', value: 'true' }],
-        });
-        ensured.add(image.repository);
+      // Already staged (its digest-derived tag resolves to it): its children and blobs were
+      // staged before it, so a warm re-run costs one read per image instead of a walk (and no
+      // repository call either).
+      if (await isStaged(to, image.repository, image.digest)) {
+        manifestsSkipped += 1;
+      } else {
+        if (!ensured.has(image.repository)) {
+          await to.ensureRepository(image.repository, {
+            ...(options.kmsKeyArn ? { kmsKeyArn: options.kmsKeyArn } : {}),
+            tags: [{ name: 'understudy:managed', value: 'true' }],
+          });
+          ensured.add(image.repository);
+        }
+        await copyManifest(image.repository, image.digest);
       }
-      await copyManifest(image.repository, image.digest);
       staged[container] = {
         registry: to.registry,
         repository: image.repository,

@@ -1,0 +1,318 @@
+// The clone steps over the real AWS adapters, end to end against moto: a primary service in
+// eu-west-1 is described, its image copied by digest, its task definition rewritten and
+// registered, its security group copied, its dependencies checked and the clone validated and
+// stored — all over HTTP, in staging's region eu-central-1 of the same (moto) account.
+//
+// One substitution, because moto 5 implements none of ECR's layer API (BatchCheckLayerAvailability,
+// GetDownloadUrlForLayer, Initiate/UploadLayerPart, CompleteLayerUpload): the staging registry
+// answers "present" for blobs, so the manifest path runs against moto while blob streaming is
+// covered call by call in test/adapters/ecr-image-registry.test.ts.
+import { createHash } from 'node:crypto';
+import { CreateLogGroupCommand, DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
+import {
+  CreateSecurityGroupCommand,
+  CreateSubnetCommand,
+  CreateVpcCommand,
+  DescribeSecurityGroupsCommand,
+} from '@aws-sdk/client-ec2';
+import { CreateClusterCommand } from '@aws-sdk/client-ecs';
+import { CreateRoleCommand } from '@aws-sdk/client-iam';
+import {
+  AwsDependencyProbe,
+  type DependencyProbeClients,
+} from '../../functions/adapters/aws/dependency-probe';
+import type { Digest } from '../../functions/core/model';
+import type { ImageRegistry } from '../../functions/core/ports';
+import {
+  copyImages,
+  describeSource,
+  prepareService,
+  type SideAdapters,
+  stageTaskDefinition,
+  syncNetwork,
+  validateAndStore,
+} from '../../functions/core/prebake/clone-steps';
+import { cloneMappingsOf, parsePipelineSettings } from '../../functions/core/prebake/settings';
+import {
+  type AwsClients,
+  awsAdapters,
+  awsClients,
+  dependencyProbeClients,
+} from '../../functions/shared/clients';
+import { MemoryInventory } from '../core/prebake/integrity-support';
+import { type MotoServer, startMoto } from '../support/moto-server';
+
+jest.setTimeout(60_000);
+
+const ACCOUNT = '123456789012'; // moto's default account
+const PRIMARY = { account: ACCOUNT, region: 'eu-west-1' };
+const STAGING = { account: ACCOUNT, region: 'eu-central-1' };
+
+// Hand-formatted on purpose: its digest is the SHA-256 of exactly these bytes.
+const MANIFEST = `{
+  "schemaVersion": 2,
+  "mediaType": "application/vnd.oci.image.manifest.v1+json",
+  "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "size": 1470, "digest": "sha256:${'c'.repeat(64)}" },
+  "layers": [
+    { "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "size": 2811969, "digest": "sha256:${'d'.repeat(64)}" }
+  ]
+}`;
+const MANIFEST_DIGEST = `sha256:${createHash('sha256').update(MANIFEST).digest('hex')}` as Digest;
+
+let moto: MotoServer;
+let primaryClients: AwsClients;
+let stagingClients: AwsClients;
+let probeClients: DependencyProbeClients;
+
+beforeAll(async () => {
+  moto = await startMoto(PRIMARY.region);
+  primaryClients = awsClients({ ...moto.clientConfig, region: PRIMARY.region });
+  stagingClients = awsClients({ ...moto.clientConfig, region: STAGING.region });
+  probeClients = dependencyProbeClients({ ...moto.clientConfig, region: STAGING.region });
+}, 60_000);
+
+afterAll(async () => {
+  for (const client of [
+    ...Object.values(primaryClients ?? {}),
+    ...Object.values(stagingClients ?? {}),
+    ...Object.values(probeClients ?? {}),
+  ]) {
+    client.destroy();
+  }
+  await moto?.stop();
+});
+
+/** Seeds the primary service and the staging landing zone in moto; returns the staging VPC. */
+async function seed(): Promise<{ stagingVpcId: string; stagingSubnetId: string }> {
+  await moto.reset();
+  const primary = awsAdapters(primaryClients, PRIMARY);
+  await primaryClients.ecs.send(new CreateClusterCommand({ clusterName: 'shop' }));
+  const vpc = await primaryClients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.1.0.0/16' }));
+  const subnet = await primaryClients.ec2.send(
+    new CreateSubnetCommand({ VpcId: vpc.Vpc?.VpcId, CidrBlock: '10.1.1.0/24' }),
+  );
+  const group = await primary.network.createGroup({
+    vpcId: vpc.Vpc?.VpcId ?? '',
+    groupName: 'shop-web',
+    description: 'shop web tasks',
+  });
+  await primary.network.syncRules(group, {
+    ingress: [{ protocol: 'tcp', fromPort: 8080, toPort: 8080, cidrIpv4: '10.1.0.0/16' }],
+    egress: [{ protocol: '-1', cidrIpv4: '0.0.0.0/0' }],
+  });
+  await primary.registry.ensureRepository('shop/web', {});
+  await primary.registry.putManifest(
+    'shop/web',
+    {
+      digest: MANIFEST_DIGEST,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      bytes: MANIFEST,
+    },
+    'v1',
+  );
+  const taskDefinition = await primary.platform.registerTaskDefinition(
+    {
+      family: 'shop-web',
+      cpu: '256',
+      memory: '512',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/shop-execution`,
+      containerDefinitions: [
+        {
+          name: 'web',
+          image: `${primary.registry.registry}/shop/web:v1`,
+          essential: true,
+          portMappings: [{ containerPort: 8080, protocol: 'tcp' }],
+          logConfiguration: {
+            logDriver: 'awslogs',
+            options: {
+              'awslogs-group': '/ecs/shop',
+              'awslogs-region': PRIMARY.region,
+              'awslogs-stream-prefix': 'web',
+            },
+          },
+        },
+      ],
+    },
+    [],
+  );
+  await primary.platform.createService({
+    cluster: 'shop',
+    serviceName: 'web',
+    taskDefinition: taskDefinition.taskDefinitionArn,
+    desiredCount: 2,
+    launchType: 'FARGATE',
+    networkConfiguration: { subnets: [subnet.Subnet?.SubnetId ?? ''], securityGroups: [group] },
+  });
+
+  // Staging: cluster, VPC and subnet, the log group and the (global) execution role.
+  await stagingClients.ecs.send(new CreateClusterCommand({ clusterName: 'understudy' }));
+  const stagingVpc = await stagingClients.ec2.send(
+    new CreateVpcCommand({ CidrBlock: '10.2.0.0/16' }),
+  );
+  const stagingSubnet = await stagingClients.ec2.send(
+    new CreateSubnetCommand({ VpcId: stagingVpc.Vpc?.VpcId, CidrBlock: '10.2.1.0/24' }),
+  );
+  await probeClients.logs.send(new CreateLogGroupCommand({ logGroupName: '/ecs/shop' }));
+  await probeClients.iam.send(
+    new CreateRoleCommand({
+      RoleName: 'shop-execution',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { Service: 'ecs-tasks.amazonaws.com' },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      }),
+    }),
+  );
+  return {
+    stagingVpcId: stagingVpc.Vpc?.VpcId ?? '',
+    stagingSubnetId: stagingSubnet.Subnet?.SubnetId ?? '',
+  };
+}
+
+/** Staging's real adapters, with blobs answered "present" (moto has no ECR layer API). */
+function stagingSide(): SideAdapters {
+  const real = awsAdapters(stagingClients, STAGING);
+  const registry: ImageRegistry = Object.create(real.registry, {
+    hasBlobs: {
+      value: async (_repository: string, digests: readonly Digest[]) => new Set(digests),
+    },
+  });
+  return { ...real, registry };
+}
+
+/** Runs every clone step for shop/web, as the state machine's Map iteration does. */
+async function cloneOnce(
+  landing: { stagingVpcId: string; stagingSubnetId: string },
+  inventory: MemoryInventory,
+) {
+  const settings = parsePipelineSettings({
+    source: PRIMARY,
+    staging: {
+      ...STAGING,
+      cluster: 'understudy',
+      vpcId: landing.stagingVpcId,
+      subnets: [landing.stagingSubnetId],
+    },
+    services: [{ cluster: 'shop', service: 'web' }],
+  });
+  const mappings = cloneMappingsOf(settings);
+  const primary = awsAdapters(primaryClients, PRIMARY);
+  const staging = stagingSide();
+  const probe = new AwsDependencyProbe(probeClients);
+
+  const source = await describeSource(primary, { ...PRIMARY, cluster: 'shop', service: 'web' });
+  const images = await copyImages(primary.registry, staging.registry, source.images, {
+    clock: { now: () => Date.now(), sleep: async () => {} },
+    deadlineMs: Number.POSITIVE_INFINITY,
+  });
+  const taskDefinition = await stageTaskDefinition(staging.platform, {
+    source: source.taskDefinition,
+    stagedImages: images.staged,
+    mappings,
+  });
+  const network = await syncNetwork(staging.network, source.securityGroups, mappings);
+  const prepared = await prepareService(probe, {
+    source: source.description,
+    taskDefinition,
+    network,
+    mappings,
+  });
+  const stored = await validateAndStore(
+    { staging, probe, inventory },
+    { source, images: images.staged, taskDefinition, network, service: prepared },
+    { actor: 'moto-test', trigger: 'manual' },
+  );
+  return { source, images, taskDefinition, network, prepared, stored, staging };
+}
+
+describe('Clone steps over the AWS adapters (moto)', () => {
+  it('clones a primary service into staging and stores a validated clone version', async () => {
+    // Arrange
+    const landing = await seed();
+    const inventory = new MemoryInventory(() => Date.now());
+
+    // Act
+    const { source, taskDefinition, network, prepared, stored, staging } = await cloneOnce(
+      landing,
+      inventory,
+    );
+
+    // Assert: the image was resolved to its digest and staged by digest in eu-central-1
+    expect(source.images.web?.digest).toBe(MANIFEST_DIGEST);
+    const stagedManifest = await staging.registry.getManifest('shop/web', MANIFEST_DIGEST);
+    expect(stagedManifest.bytes).toBe(MANIFEST);
+    // the task definition was rewritten and registered in staging, tagged
+    const registered = await staging.platform.describeTaskDefinition(
+      taskDefinition.taskDefinitionArn,
+    );
+    expect(registered.taskDefinitionArn).toContain(':eu-central-1:');
+    expect(registered.containerDefinitions[0]?.image).toBe(
+      `${ACCOUNT}.dkr.ecr.eu-central-1.amazonaws.com/shop/web@${MANIFEST_DIGEST}`,
+    );
+    expect(registered.containerDefinitions[0]?.logConfiguration?.options?.['awslogs-region']).toBe(
+      'eu-central-1',
+    );
+    expect(registered.tags?.map((tag) => tag.name)).toContain('understudy:content-hash');
+    // the security group was copied into the staging VPC with its rule
+    const [copy] = network.rules;
+    const described = await stagingClients.ec2.send(
+      new DescribeSecurityGroupsCommand({ GroupIds: [copy?.groupId ?? ''] }),
+    );
+    expect(described.SecurityGroups?.[0]).toMatchObject({
+      GroupName: 'understudy-shop-web',
+      VpcId: landing.stagingVpcId,
+    });
+    expect(copy?.ingress).toEqual([
+      expect.objectContaining({ protocol: 'tcp', fromPort: 8080, cidrIpv4: '10.1.0.0/16' }),
+    ]);
+    // dependencies (cluster, role, log group, subnet, group) exist; the clone is validated
+    expect(prepared.ready).toBe(true);
+    expect(stored.validation).toMatchObject({ status: 'validated', reasons: [] });
+    expect(stored.version).toMatchObject({ service: 'shop/web', version: 1, status: 'validated' });
+    expect(stored.version.content.serviceDefinition.networkConfiguration).toMatchObject({
+      subnets: [landing.stagingSubnetId],
+      securityGroups: [copy?.groupId],
+    });
+  });
+
+  it('makes no new version, revision or group when the same clone runs again', async () => {
+    // Arrange
+    const landing = await seed();
+    const inventory = new MemoryInventory(() => Date.now());
+    const first = await cloneOnce(landing, inventory);
+
+    // Act
+    const second = await cloneOnce(landing, inventory);
+
+    // Assert
+    expect(second.stored.created).toBe(false);
+    expect(second.taskDefinition).toMatchObject({
+      reused: true,
+      taskDefinitionArn: first.taskDefinition.taskDefinitionArn,
+    });
+    expect(second.images.manifestsSkipped).toBe(1);
+    expect(second.network.groupCopies).toEqual(first.network.groupCopies);
+    expect(second.network).toMatchObject({ added: 0, revoked: 0 });
+  });
+
+  it('marks the clone not ready when a dependency is missing in staging', async () => {
+    // Arrange: the staging log group is not there
+    const landing = await seed();
+    await probeClients.logs.send(new DeleteLogGroupCommand({ logGroupName: '/ecs/shop' }));
+    const inventory = new MemoryInventory(() => Date.now());
+
+    // Act
+    const { stored } = await cloneOnce(landing, inventory);
+
+    // Assert
+    expect(stored.validation.status).toBe('not-ready');
+    expect(stored.validation.reasons.join(' ')).toMatch(/log-group \/ecs\/shop/);
+  });
+});

@@ -356,6 +356,13 @@ const serviceSchema = z.strictObject({
    * @default undefined (none)
    */
   kmsKeys: z.array(name).optional(),
+  /**
+   * What stands in staging between failovers: `config-only` (the staging service exists with
+   * zero tasks — pilot light) or `warm` (`minTasks` running). A forecast trigger raises a
+   * config-only service to warm for its clone run; `understudy cost` shows which pays.
+   * @default 'config-only'
+   */
+  stagingTier: z.enum(['config-only', 'warm']).default('config-only'),
 });
 
 const serviceSelectorSchema = z.strictObject({

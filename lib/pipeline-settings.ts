@@ -93,6 +93,7 @@ export function pipelineSettingsOf(config: UnderstudyConfig): PipelineSettings {
       targetUtilization: s.targetUtilization,
       capacityQuantile: s.capacityQuantile,
       kmsKeys: [...(s.kmsKeys ?? [])],
+      stagingTier: s.stagingTier,
     })),
     fargateVcpuQuota: staging.fargateVcpuQuota,
     retention: {

@@ -45,6 +45,7 @@ import {
   createCloneRefreshPlanHandler,
 } from '../../functions/handlers/clone-refresh-plan';
 import { createCloneSelectHandler } from '../../functions/handlers/clone-select';
+import { createCloneStageServiceHandler } from '../../functions/handlers/clone-stage-service';
 import { createCloneStageHandler } from '../../functions/handlers/clone-stage-task-definition';
 import { createCloneStoreHandler } from '../../functions/handlers/clone-store';
 import { createCloneSyncNetworkHandler } from '../../functions/handlers/clone-sync-network';
@@ -62,6 +63,7 @@ export const CLONE_FUNCTIONS = {
   PrepareServiceFunctionArn: 'understudy-clone-prepare-service',
   StoreFunctionArn: 'understudy-clone-store',
   RefreshPlanFunctionArn: 'understudy-clone-refresh-plan',
+  StageServiceFunctionArn: 'understudy-clone-stage-service',
 } as const;
 
 /** Every `${Placeholder}` of the ASL file. */
@@ -235,6 +237,7 @@ export function seedCloneWorld(options: LocalCloneWorldOptions = {}): SeededClon
       targetUtilization: 0.6,
       capacityQuantile: 0.9,
       kmsKeys: [],
+      stagingTier: 'config-only',
     });
   }
 
@@ -352,6 +355,10 @@ export function cloneBindings(
         inventory: world.inventory,
         logger,
       }),
+      [CLONE_FUNCTIONS.StageServiceFunctionArn]: createCloneStageServiceHandler({
+        stagingPlatform: staging.platform,
+        settings,
+      }),
       [CLONE_FUNCTIONS.RefreshPlanFunctionArn]: createCloneRefreshPlanHandler({
         inventory: world.inventory,
         plans: world.plans,
@@ -382,6 +389,8 @@ export function runClonePipeline(
     readonly services?: readonly string[];
     readonly trigger: string;
     readonly requestedBy?: string;
+    /** The forecast decision of a forecast-triggered run (its tier warms the service). */
+    readonly decision?: { readonly id: string; readonly recommendedTier?: string };
   },
   options: { readonly bindings?: StateMachineBindings; readonly logger?: LoggerLike } = {},
 ): Promise<StateMachineRun> {

@@ -45,6 +45,8 @@ export interface CloneItem {
 export interface CloneSelection {
   readonly trigger: string;
   readonly requestedBy: string;
+  /** The forecast decision's tier recommendation, or `none`. */
+  readonly tierHint: string;
   readonly services: readonly CloneItem[];
 }
 
@@ -66,6 +68,7 @@ export function createCloneSelectHandler(deps: Deps<{ readonly settings: Pipelin
     return {
       trigger: input.trigger,
       requestedBy: input.requestedBy,
+      tierHint: input.decision?.recommendedTier ?? 'none',
       services: [...new Set(wanted)].map((key) => {
         const s = protectedKeys.get(key) as PipelineSettings['services'][number];
         return {

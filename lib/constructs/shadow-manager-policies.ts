@@ -265,3 +265,28 @@ export function retentionStatements(scope: StagingScope): iam.PolicyStatement[] 
     }),
   ];
 }
+
+/**
+ * Stage-service step: create or update the staging services (zero tasks, or warm) in the
+ * staging cluster, tagged on create. ECS uses its service-linked role for load balancers, so no
+ * `iam:PassRole` is needed.
+ */
+export function stageServiceStatements(
+  scope: StagingScope,
+  cluster: string,
+): iam.PolicyStatement[] {
+  const services = arn(scope, 'ecs', `service/${cluster}/*`);
+  return [
+    new iam.PolicyStatement({
+      sid: 'StagingServices',
+      actions: ['ecs:CreateService', 'ecs:UpdateService', 'ecs:DescribeServices'],
+      resources: [services],
+    }),
+    new iam.PolicyStatement({
+      sid: 'TagServicesOnCreate',
+      actions: ['ecs:TagResource'],
+      resources: [services],
+      conditions: { StringEquals: { 'ecs:CreateAction': 'CreateService' } },
+    }),
+  ];
+}

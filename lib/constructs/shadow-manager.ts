@@ -28,6 +28,7 @@ import {
   retentionStatements,
   type StagingScope,
   stagedImageStatements,
+  stageServiceStatements,
   stageTaskDefinitionStatements,
   stagingReadStatements,
   syncNetworkStatements,
@@ -112,6 +113,7 @@ export interface ShadowFunctions {
   readonly syncNetwork: UnderstudyFunction;
   readonly prepareService: UnderstudyFunction;
   readonly store: UnderstudyFunction;
+  readonly stageService: UnderstudyFunction;
   readonly refreshPlan: UnderstudyFunction;
   readonly onDeploy: UnderstudyFunction;
 }
@@ -224,6 +226,10 @@ export class ShadowManager extends Construct {
         'Understudy clone pipeline: staging service definition and dependency readiness',
       ),
       store: fn('Store', 'Understudy clone pipeline: validate and store the clone version'),
+      stageService: fn(
+        'StageService',
+        'Understudy clone pipeline: staging service on the clone (zero tasks, or warm)',
+      ),
       refreshPlan: fn('RefreshPlan', 'Understudy clone pipeline: refresh the deployment plan', {
         timeout: Duration.seconds(280),
       }),
@@ -249,6 +255,9 @@ export class ShadowManager extends Construct {
       f.store.role.addToPolicy(statement);
     }
     for (const statement of stagingReadStatements(staging)) f.store.role.addToPolicy(statement);
+    for (const statement of stageServiceStatements(staging, settings.staging.cluster)) {
+      f.stageService.role.addToPolicy(statement);
+    }
     props.inventoryTable.grantReadWriteTo(f.store.function);
     props.inventoryTable.grantReadWriteTo(f.refreshPlan.function);
     props.forecastTable.grantReadTo(f.refreshPlan.function);
@@ -273,6 +282,7 @@ export class ShadowManager extends Construct {
         PrepareServiceFunctionArn: f.prepareService.function.functionArn,
         StoreFunctionArn: f.store.function.functionArn,
         RefreshPlanFunctionArn: f.refreshPlan.function.functionArn,
+        StageServiceFunctionArn: f.stageService.function.functionArn,
         InventoryTableName: props.inventoryTable.table.tableName,
       }),
       tracingEnabled: true,
@@ -422,7 +432,7 @@ export class ShadowManager extends Construct {
     }
     this.freshnessAlarms = freshness;
 
-    this.acknowledge(staging);
+    this.acknowledge(staging, settings.staging.cluster);
   }
 
   /**
@@ -456,7 +466,7 @@ export class ShadowManager extends Construct {
   }
 
   /** cdk-nag acknowledgements, each with the reason the finding is by design. */
-  private acknowledge(staging: StagingScope): void {
+  private acknowledge(staging: StagingScope, stagingCluster: string): void {
     const stack = Stack.of(this);
     // cdk-nag names a finding by the resource as written, with tokens shown as <AWS::Name>.
     const text = (value: string, pseudo: string) =>
@@ -477,6 +487,11 @@ export class ShadowManager extends Construct {
       ),
     );
 
+    Validations.of(f.stageService.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${arnOf('ecs', `service/${stagingCluster}/*`)}]`,
+      reason:
+        'Services of the staging cluster only: staging service names mirror the protected services and the cluster is the configured staging cluster.',
+    });
     Validations.of(f.copyImages.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${arnOf('ecr', 'repository/*')}]`,
       reason:

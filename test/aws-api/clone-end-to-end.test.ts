@@ -28,6 +28,7 @@ import {
   describeSource,
   prepareService,
   type SideAdapters,
+  stageService,
   stageTaskDefinition,
   syncNetwork,
   validateAndStore,
@@ -229,7 +230,12 @@ async function cloneOnce(
     { source, images: images.staged, taskDefinition, network, service: prepared },
     { actor: 'moto-test', trigger: 'manual' },
   );
-  return { source, images, taskDefinition, network, prepared, stored, staging };
+  const service = await stageService(staging.platform, {
+    serviceDefinition: prepared.serviceDefinition,
+    tier: 'config-only',
+    warmTasks: 1,
+  });
+  return { source, images, taskDefinition, network, prepared, stored, staging, service };
 }
 
 describe('Clone steps over the AWS adapters (moto)', () => {
@@ -239,7 +245,7 @@ describe('Clone steps over the AWS adapters (moto)', () => {
     const inventory = new MemoryInventory(() => Date.now());
 
     // Act
-    const { source, taskDefinition, network, prepared, stored, staging } = await cloneOnce(
+    const { source, taskDefinition, network, prepared, stored, staging, service } = await cloneOnce(
       landing,
       inventory,
     );
@@ -276,6 +282,13 @@ describe('Clone steps over the AWS adapters (moto)', () => {
     expect(prepared.ready).toBe(true);
     expect(stored.validation).toMatchObject({ status: 'validated', reasons: [] });
     expect(stored.version).toMatchObject({ service: 'shop/web', version: 1, status: 'validated' });
+    // the staging service stands on the staged revision with zero tasks (pilot light)
+    expect(service).toMatchObject({ action: 'created', desiredCount: 0 });
+    const standing = await staging.platform.describeService('understudy', 'web');
+    expect(standing).toMatchObject({
+      taskDefinition: taskDefinition.taskDefinitionArn,
+      desiredCount: 0,
+    });
     expect(stored.version.content.serviceDefinition.networkConfiguration).toMatchObject({
       subnets: [landing.stagingSubnetId],
       securityGroups: [copy?.groupId],
@@ -300,6 +313,7 @@ describe('Clone steps over the AWS adapters (moto)', () => {
     expect(second.images.manifestsSkipped).toBe(1);
     expect(second.network.groupCopies).toEqual(first.network.groupCopies);
     expect(second.network).toMatchObject({ added: 0, revoked: 0 });
+    expect(second.service.action).toBe('unchanged');
   });
 
   it('marks the clone not ready when a dependency is missing in staging', async () => {

@@ -59,6 +59,7 @@ describe('Function: loadConfig', () => {
         targetUtilization: 0.6,
         capacityQuantile: 0.9,
         thresholds: {},
+        stagingTier: 'config-only',
       });
     });
 

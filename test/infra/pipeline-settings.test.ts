@@ -55,6 +55,7 @@ describe('Function: pipelineSettingsOf', () => {
         targetUtilization: 0.6,
         capacityQuantile: 0.9,
         kmsKeys: [],
+        stagingTier: 'config-only',
       },
       {
         cluster: 'shop',
@@ -65,6 +66,7 @@ describe('Function: pipelineSettingsOf', () => {
         targetUtilization: 0.6,
         capacityQuantile: 0.9,
         kmsKeys: [],
+        stagingTier: 'config-only',
       },
       {
         cluster: 'shop',
@@ -75,6 +77,7 @@ describe('Function: pipelineSettingsOf', () => {
         targetUtilization: 0.6,
         capacityQuantile: 0.8,
         kmsKeys: [],
+        stagingTier: 'config-only',
       },
     ]);
   });

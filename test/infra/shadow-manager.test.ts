@@ -130,12 +130,13 @@ describe('Class: ShadowManager', () => {
         'clone-sync-network',
         'clone-prepare-service',
         'clone-store',
+        'clone-stage-service',
         'clone-refresh-plan',
         'clone-on-deploy',
       ];
 
       // Assert
-      expect(Object.keys(f)).toHaveLength(9);
+      expect(Object.keys(f)).toHaveLength(10);
       for (const entry of entries) {
         const source = fs.readFileSync(
           path.join(ROOT, 'functions/handlers', `${entry}.ts`),
@@ -305,6 +306,11 @@ describe('Class: ShadowManager', () => {
           ['ecs:ListTaskDefinitions', 'states:StartExecution'],
           TABLE_WRITE,
         ),
+      ],
+      [
+        'stageService',
+        f.stageService,
+        ['ecs:CreateService', 'ecs:UpdateService', 'ecs:DescribeServices', 'ecs:TagResource'],
       ],
       [
         'retention',

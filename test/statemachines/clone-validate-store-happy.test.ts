@@ -112,6 +112,23 @@ describe('State machine: clone-validate-store (happy)', () => {
       expect(plan.entries[1]?.dependsOn).toEqual([seededServiceKey(0)]);
     });
 
+    it('stands each staging service up on its staged revision with zero tasks (pilot light)', async () => {
+      // Arrange
+      const version = await w.inventory.getVersion(seededServiceKey(2), 1);
+
+      // Act
+      const service = await w.cloud
+        .containerPlatform(w.staging)
+        .describeService('understudy', 'svc-002');
+
+      // Assert
+      expect(service).toMatchObject({
+        taskDefinition: version.content.stagedTaskDefinitionArn,
+        desiredCount: 0,
+        networkConfiguration: version.content.serviceDefinition.networkConfiguration,
+      });
+    });
+
     it('makes no new version, revision or rule when the same trigger runs again', async () => {
       // Arrange
       const staging = w.cloud.containerPlatform(w.staging);
@@ -125,6 +142,39 @@ describe('State machine: clone-validate-store (happy)', () => {
       expect(run.output).toMatchObject({ stored: 3, created: 0, validated: 3 });
       expect(await staging.listTaskDefinitionRevisions('shop-svc-000')).toEqual(revisionsBefore);
       expect((await w.inventory.listVersions(seededServiceKey(0))).length).toBe(1);
+    });
+  });
+
+  describe('Path: warm tier', () => {
+    it('runs minTasks in staging for a warm service, and for a run the forecast raised', async () => {
+      // Arrange: svc-000 is configured warm; svc-001 is config-only
+      const base = await world(2);
+      const w = {
+        ...base,
+        settings: {
+          ...base.settings,
+          services: base.settings.services.map((s, i) =>
+            i === 0 ? { ...s, stagingTier: 'warm' as const, minTasks: 2 } : s,
+          ),
+        },
+      };
+      const staging = w.cloud.containerPlatform(w.staging);
+
+      // Act
+      await runClonePipeline(w, { trigger: 'manual' });
+      const afterManual = await Promise.all(
+        ['svc-000', 'svc-001'].map((name) => staging.describeService('understudy', name)),
+      );
+      await runClonePipeline(w, {
+        trigger: 'forecast-trigger',
+        services: [seededServiceKey(1)],
+        decision: { id: 'd-1', recommendedTier: 'hot' },
+      });
+      const raised = await staging.describeService('understudy', 'svc-001');
+
+      // Assert
+      expect(afterManual.map((s) => s.desiredCount)).toEqual([2, 0]);
+      expect(raised.desiredCount).toBe(1);
     });
   });
 

@@ -113,6 +113,10 @@ describe('State machine: clone-validate-store (unhappy)', () => {
       expect((await w.plans.getPlan()).entries.map((e) => e.service)).toEqual([
         seededServiceKey(0),
       ]);
+      // A clone that is not ready gets no staging service.
+      await expect(
+        w.cloud.containerPlatform(w.staging).describeService('understudy', 'svc-001'),
+      ).rejects.toThrow(/not found/);
     });
   });
 

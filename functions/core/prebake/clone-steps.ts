@@ -529,3 +529,66 @@ export async function validateAndStore(
   }
   return { version, created: stored.created, validation };
 }
+
+// ---------------------------------------------------------------------------------------------
+// 7. Stage the service (pilot light or warm)
+
+/** How much of a service stands in staging between failovers. */
+export type StagingTier = 'config-only' | 'warm';
+
+/** Outcome of {@link stageService}. */
+export interface StagedService {
+  readonly cluster: string;
+  readonly serviceName: string;
+  readonly tier: StagingTier;
+  readonly desiredCount: number;
+  /** `created`, `updated` (task definition or count changed) or `unchanged`. */
+  readonly action: 'created' | 'updated' | 'unchanged';
+}
+
+/**
+ * Makes the staging service exist on the clone's task definition with the tier's task count:
+ * zero for config-only (pilot light: a failover only raises the count), `warmTasks` when warm.
+ * This deploys nothing user-facing — no traffic reaches staging until a failover switches it
+ * under the authority lease — so it needs no epoch.
+ */
+export async function stageService(
+  staging: ContainerPlatform,
+  input: {
+    readonly serviceDefinition: ServiceSpec;
+    readonly tier: StagingTier;
+    readonly warmTasks: number;
+  },
+): Promise<StagedService> {
+  const spec = input.serviceDefinition;
+  const desiredCount = input.tier === 'warm' ? input.warmTasks : 0;
+  const outcome = (action: StagedService['action']): StagedService => ({
+    cluster: spec.cluster,
+    serviceName: spec.serviceName,
+    tier: input.tier,
+    desiredCount,
+    action,
+  });
+  let current: ServiceDescription | undefined;
+  try {
+    current = await staging.describeService(spec.cluster, spec.serviceName);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
+  }
+  if (!current) {
+    await staging.createService({
+      ...spec,
+      desiredCount,
+      tags: [...(spec.tags ?? []), { name: 'understudy:managed', value: 'true' }],
+    });
+    return outcome('created');
+  }
+  if (current.taskDefinition === spec.taskDefinition && current.desiredCount === desiredCount) {
+    return outcome('unchanged');
+  }
+  await staging.updateService(spec.cluster, spec.serviceName, {
+    taskDefinition: spec.taskDefinition,
+    desiredCount,
+  });
+  return outcome('updated');
+}

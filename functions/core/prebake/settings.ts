@@ -23,6 +23,12 @@ const serviceSettings = z.strictObject({
   capacityQuantile: z.number().gt(0).lt(1).default(0.9),
   /** KMS keys the service needs in staging (its secrets', volumes' or logs' keys). */
   kmsKeys: z.array(z.string()).default([]),
+  /**
+   * What stands in staging between failovers: `config-only` (the service exists with zero
+   * tasks — pilot light) or `warm` (`minTasks` running). A forecast trigger raises a
+   * config-only service to warm for its run.
+   */
+  stagingTier: z.enum(['config-only', 'warm']).default('config-only'),
 });
 
 /** zod schema of {@link PipelineSettings}. */

@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import { CreateLogGroupCommand, DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
 import {
-  CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
   DescribeSecurityGroupsCommand,

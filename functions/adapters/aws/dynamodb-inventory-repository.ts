@@ -280,19 +280,41 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
     stale: HashClaim,
     token: string,
   ): Promise<boolean> {
+    return this.updateOwnedClaim(
+      service,
+      hash,
+      stale.owner,
+      'SET #owner = :token, claimedAt = :now',
+      {
+        ':token': token,
+      },
+    );
+  }
+
+  /**
+   * A conditional update of the claim item that still belongs to `owner` and is not yet
+   * committed; false when someone else took it over or committed it first.
+   */
+  private updateOwnedClaim(
+    service: ServiceKey,
+    hash: string,
+    owner: string,
+    update: string,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
     return writeIf(() =>
       callDynamo('UpdateItem', this.tableName, () =>
         this.client.send(
           new UpdateItemCommand({
             TableName: this.tableName,
             Key: toItem({ pk: servicePk(service), sk: claimSk(hash) }),
-            UpdateExpression: 'SET #owner = :token, claimedAt = :now',
-            ConditionExpression: '#owner = :stale AND #state = :claimed',
+            UpdateExpression: update,
+            ConditionExpression: '#owner = :owner AND #state = :claimed',
             ExpressionAttributeNames: { '#owner': 'owner', '#state': 'state' },
             ExpressionAttributeValues: toItem({
-              ':token': token,
+              ...values,
               ':now': this.clock.now(),
-              ':stale': stale.owner,
+              ':owner': owner,
               ':claimed': 'claimed',
             }),
           }),
@@ -382,24 +404,14 @@ export class DynamoDbInventoryRepository implements InventoryRepository {
     token: string,
     candidate: number,
   ): Promise<boolean> {
-    return writeIf(() =>
-      callDynamo('UpdateItem', this.tableName, () =>
-        this.client.send(
-          new UpdateItemCommand({
-            TableName: this.tableName,
-            Key: toItem({ pk: servicePk(service), sk: claimSk(hash) }),
-            UpdateExpression: 'SET candidate = :candidate, claimedAt = :now',
-            ConditionExpression: '#owner = :token AND #state = :claimed',
-            ExpressionAttributeNames: { '#owner': 'owner', '#state': 'state' },
-            ExpressionAttributeValues: toItem({
-              ':candidate': candidate,
-              ':now': this.clock.now(),
-              ':token': token,
-              ':claimed': 'claimed',
-            }),
-          }),
-        ),
-      ),
+    return this.updateOwnedClaim(
+      service,
+      hash,
+      token,
+      'SET candidate = :candidate, claimedAt = :now',
+      {
+        ':candidate': candidate,
+      },
     );
   }
 

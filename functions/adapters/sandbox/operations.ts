@@ -44,6 +44,7 @@ export const OPERATIONS = {
   'ec2:AuthorizeSecurityGroupEgress': { latency: 'write', bucket: 'ec2:mutating' },
   'ec2:RevokeSecurityGroupEgress': { latency: 'write', bucket: 'ec2:mutating' },
   'cloudwatch:GetMetricData': { latency: 'metrics', bucket: 'cloudwatch:GetMetricData' },
+  'cloudwatch:PutMetricData': { latency: 'metrics', bucket: 'cloudwatch:other' },
 } as const satisfies Record<string, OperationProfile>;
 
 /** A modelled operation name, e.g. `ecs:RegisterTaskDefinition`. */

@@ -620,6 +620,41 @@ export function createSdkDispatcher(cloud: SandboxCloud, location: Location): Sd
         limits,
       );
     },
+    'cloudwatch:putMetricData': async (params) => {
+      const namespace = optStr(params, 'Namespace');
+      const data = list(params, 'MetricData');
+      if (!namespace || data.length === 0 || data.length > 1000) {
+        throw new SfnTaskError(
+          SFN_ERROR_NAMES.cloudwatch.invalidParameter,
+          'Namespace and 1 to 1,000 MetricData entries are required',
+        );
+      }
+      return cloud.call(location, 'cloudwatch:PutMetricData', () => {
+        for (const datum of data) {
+          const atMs = datum.Timestamp === undefined ? now() : Date.parse(String(datum.Timestamp));
+          const values =
+            datum.Value !== undefined ? [Number(datum.Value)] : list(datum, 'Values').map(Number);
+          if (!Number.isFinite(atMs) || values.some((value) => !Number.isFinite(value))) {
+            throw new SfnTaskError(
+              SFN_ERROR_NAMES.cloudwatch.invalidParameter,
+              `MetricData ${String(datum.MetricName)}: invalid Timestamp or Value`,
+            );
+          }
+          state().metrics.put(
+            {
+              namespace,
+              metricName: String(datum.MetricName ?? ''),
+              dimensions: list(datum, 'Dimensions').map((d) => ({
+                name: String(d.Name ?? ''),
+                value: String(d.Value ?? ''),
+              })),
+            },
+            values.map((value) => ({ atMs, value })),
+          );
+        }
+        return {};
+      });
+    },
     'cloudwatch:getMetricData': async (params) => {
       const queries = list(params, 'MetricDataQueries');
       const startMs = Date.parse(String(params.StartTime ?? ''));
@@ -693,4 +728,5 @@ export const SUPPORTED_SDK_INTEGRATIONS = [
   'ecr:batchGetImage',
   'ec2:describeSecurityGroups',
   'cloudwatch:getMetricData',
+  'cloudwatch:putMetricData',
 ] as const;

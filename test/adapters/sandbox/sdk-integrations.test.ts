@@ -334,6 +334,59 @@ describe('Function: createSdkDispatcher', () => {
     });
   });
 
+  describe('Method: dispatch cloudwatch:putMetricData', () => {
+    it('stores the datapoints so getMetricData reads them back', async () => {
+      // Arrange
+      const { sdk } = setup();
+      const dimensions = [{ Name: 'Authority', Value: 'primary' }];
+
+      // Act
+      const put = await sdk('cloudwatch', 'putMetricData', {
+        Namespace: 'Understudy/Health',
+        MetricData: [
+          {
+            MetricName: 'AuthorityHeartbeat',
+            Dimensions: dimensions,
+            Timestamp: new Date(START_MS).toISOString(),
+            Value: 1,
+          },
+        ],
+      });
+      const read = (await sdk('cloudwatch', 'getMetricData', {
+        StartTime: new Date(START_MS).toISOString(),
+        EndTime: new Date(START_MS + 60_000).toISOString(),
+        MetricDataQueries: [
+          {
+            Id: 'beat',
+            MetricStat: {
+              Metric: {
+                Namespace: 'Understudy/Health',
+                MetricName: 'AuthorityHeartbeat',
+                Dimensions: dimensions,
+              },
+              Period: 60,
+              Stat: 'Minimum',
+            },
+          },
+        ],
+      })) as { MetricDataResults: { Values: number[] }[] };
+
+      // Assert
+      expect(put).toEqual({});
+      expect(read.MetricDataResults[0]?.Values).toEqual([1]);
+    });
+
+    it('refuses a request without a namespace with the CloudWatch error name', async () => {
+      // Arrange
+      const { sdk } = setup();
+
+      // Act + Assert
+      await expect(
+        sdk('cloudwatch', 'putMetricData', { MetricData: [{ MetricName: 'x', Value: 1 }] }),
+      ).rejects.toMatchObject({ name: 'CloudWatch.InvalidParameterValueException' });
+    });
+  });
+
   describe('Method: dispatch cloudwatch:getMetricData', () => {
     it('returns only periods with data, newest first', async () => {
       // Arrange
@@ -402,7 +455,7 @@ describe('Function: createSdkDispatcher', () => {
 
       // Assert
       expect((error as Error).name).toBe('Ecs.ServerException');
-      expect(SUPPORTED_SDK_INTEGRATIONS).toHaveLength(9);
+      expect(SUPPORTED_SDK_INTEGRATIONS).toHaveLength(10);
     });
   });
 

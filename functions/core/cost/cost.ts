@@ -65,18 +65,19 @@ export const DEFAULT_PRICES: PriceBook = {
 };
 
 /**
- * Per-clone activity of the clone-validate-store pipeline. Defaults are assumptions (labelled
- * as such) measured against the local pipeline shape, not published figures: replace them with
- * the numbers `npm run bench:clone` prints.
+ * Per-clone activity of the clone-validate-store pipeline, measured by `npm run bench:clone`
+ * (200 cold services, `bench/results/clone.md`): billable state transitions 15.7 per service
+ * (retries included), Lambda invocations 7.7, DynamoDB items written 8. GB-seconds stay an
+ * assumption: the sandbox has no Lambda duration model.
  */
 export const DEFAULT_CLONE_ACTIVITY = {
-  /** Assumption: states one service passes through in the Map iteration, retries excluded. */
-  stateTransitionsPerClone: 25,
-  /** Assumption: describe, images, task definition, network, readiness/validate, store. */
-  lambdaInvocationsPerClone: 6,
-  /** Assumption: 6 invocations × 1 s × 1 GB. */
+  /** Measured: StateEntered + StateRetried per service, cold run of 200. */
+  stateTransitionsPerClone: 16,
+  /** Measured: Lambda invocations per service (retries and copy rounds included). */
+  lambdaInvocationsPerClone: 8,
+  /** Assumption: 8 invocations × ~0.75 s × 1 GB. */
   lambdaGbSecondsPerClone: 6,
-  /** Assumption: version item, pointer, audit entry, plan entry; items over 1 KB cost more units. */
+  /** Measured: items written per service (version, claim, pointer, audit, plan entry). */
   dynamoWritesPerClone: 8,
   /** Assumption: one invocation share, 0.5 GB-s and 2 reads per service per integrity check. */
   lambdaGbSecondsPerCheck: 0.5,

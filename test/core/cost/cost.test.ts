@@ -33,8 +33,9 @@ describe('Module: cost/cost', () => {
       const monthly = Object.fromEntries(cost.lines.map((line) => [line.item, line.monthly]));
       expect(monthly['registry-storage']).toBeCloseTo(0.2, 10);
       expect(monthly['cross-region-transfer']).toBeCloseTo(0.3, 10);
-      expect(monthly['state-transitions']).toBeCloseTo(750 * 0.000025, 10);
-      expect(monthly['lambda-requests']).toBeCloseTo(900 * 0.0000002, 12);
+      // 30 clones a month at the measured per-clone activity.
+      expect(monthly['state-transitions']).toBeCloseTo(30 * 16 * 0.000025, 10);
+      expect(monthly['lambda-requests']).toBeCloseTo((30 * 8 + 720) * 0.0000002, 12);
       expect(monthly['lambda-compute']).toBeCloseTo(540 * 0.0000133334, 12);
       expect(monthly['dynamodb-writes']).toBeCloseTo(240 * 0.000000625, 12);
       expect(monthly['dynamodb-reads']).toBeCloseTo(1440 * 0.000000125, 12);

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { ContainerPlatform } from '../core/ports';
 import { type StagedTaskDefinition, stageTaskDefinition } from '../core/prebake/clone-steps';
 import { imagesSchema, registeredTaskDefinitionSchema } from '../core/prebake/schemas';
-import { cloneMappingsOf, clonePolicyOf, type PipelineSettings } from '../core/prebake/settings';
+import { cloneMappingsOf, type PipelineSettings } from '../core/prebake/settings';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
 import { pipelineSettings, stagingSide } from '../shared/pipeline-wiring';
 
@@ -33,7 +33,7 @@ export function createCloneStageHandler(deps: Deps<CloneStageDeps>) {
       source: input.source.taskDefinition,
       stagedImages: input.images.staged,
       mappings: cloneMappingsOf(settings),
-      policy: clonePolicyOf(settings),
+      policy: settings.policy,
     });
   };
 }

@@ -273,8 +273,8 @@ const pipelineNotConfigured: PipelineStarter = {
 export function createForecastHandler(deps: Deps<ForecastHandlerDependencies>): ForecastHandler {
   const resolve = lazyDeps(deps);
   return async (event) => {
-    const d = resolve();
     const parsed = parseEvent(ForecastEvent, event, 'forecast');
+    const d = resolve();
     const run =
       'time' in parsed
         ? { asOf: Date.parse(parsed.time) }

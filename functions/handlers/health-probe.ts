@@ -6,12 +6,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { EcsContainerPlatform } from '../adapters/aws/ecs-container-platform';
-import { ValidationError } from '../core/errors';
 import { type ProbeDependencies, type ProbeVerdict, probeAuthority } from '../core/health/probe';
 import type { LoggerLike } from '../core/ports';
 import { primaryReadClients } from '../shared/clients';
 import { systemClock } from '../shared/clock';
 import { type EnvSource, requireRegion, requireRoleArn } from '../shared/env';
+import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
 
 /** The event the state machine sends (its `Payload`). */
 export const HealthProbeEvent = z.strictObject({
@@ -40,22 +40,14 @@ export const logger = new Logger({ serviceName: 'understudy' });
  * drill import this module to bind the handler to sandbox dependencies.
  */
 export function createHealthProbeHandler(
-  deps: HealthProbeHandlerDependencies | (() => HealthProbeHandlerDependencies),
+  deps: Deps<HealthProbeHandlerDependencies>,
 ): HealthProbeHandler {
-  let resolved: HealthProbeHandlerDependencies | undefined;
+  const get = lazyDeps(deps);
   return async (event) => {
-    resolved ??= typeof deps === 'function' ? deps() : deps;
-    const parsed = HealthProbeEvent.safeParse(event);
-    if (!parsed.success) {
-      throw new ValidationError(
-        'invalid health-probe event',
-        parsed.error.issues.map(
-          (issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`,
-        ),
-      );
-    }
+    const input = parseEvent(HealthProbeEvent, event, 'health-probe');
+    const resolved = get();
     try {
-      const verdict = await probeAuthority(parsed.data, resolved);
+      const verdict = await probeAuthority(input, resolved);
       resolved.logger.info('authority probed', {
         authority: verdict.authority,
         healthy: verdict.healthy,
@@ -66,7 +58,7 @@ export function createHealthProbeHandler(
     } catch (error) {
       // Rethrown unchanged: the error's name is what the state machine's Retry/Catch match on.
       resolved.logger.warn('authority probe failed', {
-        authority: parsed.data.authority,
+        authority: input.authority,
         error: error instanceof Error ? { name: error.name, message: error.message } : error,
       });
       throw error;

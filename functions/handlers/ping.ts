@@ -4,7 +4,7 @@
  * validates its event. It touches no AWS API.
  */
 import { z } from 'zod';
-import { ValidationError } from '../core/errors';
+import { parseEvent } from '../shared/handler-kit';
 
 /** The event: empty, or a caller-chosen echo string (at most 256 characters). */
 export const PingEvent = z.strictObject({ echo: z.string().max(256).optional() }).default({});
@@ -18,14 +18,8 @@ export interface PingResult {
 
 /** Lambda entry. Rejects malformed events with a message naming the field. */
 export async function handler(event: unknown): Promise<PingResult> {
-  const parsed = PingEvent.safeParse(event ?? {});
-  if (!parsed.success) {
-    throw new ValidationError(
-      'invalid ping event',
-      parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`),
-    );
-  }
-  return parsed.data.echo === undefined
+  const { echo } = parseEvent(PingEvent, event ?? {}, 'ping');
+  return echo === undefined
     ? { ok: true, service: 'understudy' }
-    : { ok: true, service: 'understudy', echo: parsed.data.echo };
+    : { ok: true, service: 'understudy', echo };
 }

@@ -39,9 +39,6 @@ import type { UnderstudyTable } from './understudy-table';
 /** ASL file (in `statemachines/`) of the clone pipeline. */
 export const CLONE_ASL = 'clone-validate-store';
 
-/** Environment variable names the pipeline's Lambdas read (`functions/shared/pipeline-wiring.ts`). */
-export const SHADOW_ENV = PIPELINE_ENV;
-
 /** EMF metrics the alarms watch (published by clone-refresh-plan and integrity-check). */
 export const SHADOW_METRICS = {
   namespace: 'Understudy',
@@ -163,8 +160,8 @@ export class ShadowManager extends Construct {
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     const settingsDocument = new ConfigDocument(this, 'Settings', {
       document: pipelineSettingsJson(settings),
-      envName: SHADOW_ENV.settings,
-      fileEnvName: SHADOW_ENV.settingsFile,
+      envName: PIPELINE_ENV.settings,
+      fileEnvName: PIPELINE_ENV.settingsFile,
       fileName: 'understudy-pipeline-settings.json',
       description: 'Understudy clone pipeline settings (too large for the environment)',
     });
@@ -214,7 +211,7 @@ export class ShadowManager extends Construct {
       copyImages: fn('CopyImages', 'Understudy clone pipeline: copy images by digest to staging', {
         memorySize: 1_769,
         timeout: Duration.minutes(15),
-        environment: { [SHADOW_ENV.stagedImagesKeyArn]: this.stagedImagesKey.keyArn },
+        environment: { [PIPELINE_ENV.stagedImagesKeyArn]: this.stagedImagesKey.keyArn },
       }),
       stageTaskDefinition: fn(
         'StageTaskDefinition',
@@ -314,7 +311,7 @@ export class ShadowManager extends Construct {
       'kms:GenerateDataKey*',
     );
 
-    f.onDeploy.addEnvironment(SHADOW_ENV.cloneStateMachineArn, this.stateMachine.stateMachineArn);
+    f.onDeploy.addEnvironment(PIPELINE_ENV.cloneStateMachineArn, this.stateMachine.stateMachineArn);
     this.stateMachine.grantStartExecution(f.onDeploy.role);
 
     // Primary deploy events arrive on the staging default bus (forwarded by the observer stack).
@@ -337,7 +334,7 @@ export class ShadowManager extends Construct {
         description:
           'Understudy integrity check: re-validate every latest clone, re-clone on drift',
         timeout: Duration.minutes(5),
-        environment: { [SHADOW_ENV.cloneStateMachineArn]: this.stateMachine.stateMachineArn },
+        environment: { [PIPELINE_ENV.cloneStateMachineArn]: this.stateMachine.stateMachineArn },
         logEncryptionKey: props.key,
         logRemovalPolicy: removalPolicy,
       }),
@@ -446,7 +443,7 @@ export class ShadowManager extends Construct {
     }
     this.primaryReadRoleArn = role.roleArn;
     for (const reader of this.readers) {
-      reader.addEnvironment(SHADOW_ENV.primaryReadRoleArn, role.roleArn);
+      reader.addEnvironment(PIPELINE_ENV.primaryReadRoleArn, role.roleArn);
       reader.role.addToPolicy(assumePrimaryReadStatement(role.roleArn));
     }
   }

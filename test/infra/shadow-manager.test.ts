@@ -16,12 +16,7 @@ import {
   type TableDefinition,
 } from '../../functions/shared/tables';
 import { loadConfig } from '../../lib/config';
-import {
-  CLONE_ASL,
-  SHADOW_ENV,
-  SHADOW_METRICS,
-  ShadowManager,
-} from '../../lib/constructs/shadow-manager';
+import { CLONE_ASL, SHADOW_METRICS, ShadowManager } from '../../lib/constructs/shadow-manager';
 import { DEPENDENCY_PROBE_ACTIONS } from '../../lib/constructs/shadow-manager-policies';
 import type { UnderstudyFunction } from '../../lib/constructs/understudy-function';
 import { UnderstudyTable } from '../../lib/constructs/understudy-table';
@@ -174,11 +169,12 @@ describe('Class: ShadowManager', () => {
         shadow.integrityCheck,
         shadow.retention,
       ]) {
-        const text = environmentOf(fn)[SHADOW_ENV.settings];
+        const text = environmentOf(fn)[PIPELINE_ENV.settings];
         expect(typeof text).toBe('string');
         expect(parsePipelineSettings(text)).toEqual(expected);
       }
-      expect(SHADOW_ENV.settings).toBe(PIPELINE_ENV.settings);
+      // The name docs/configuration.md documents.
+      expect(PIPELINE_ENV.settings).toBe('UNDERSTUDY_PIPELINE_SETTINGS');
     });
 
     it('expects settings too large for the environment to ship in a layer file instead', () => {
@@ -225,7 +221,7 @@ describe('Class: ShadowManager', () => {
       const keyId = idOf(staging, shadow.stagedImagesKey.node.defaultChild);
 
       // Assert
-      expect(environmentOf(shadow.functions.copyImages)[SHADOW_ENV.stagedImagesKeyArn]).toEqual({
+      expect(environmentOf(shadow.functions.copyImages)[PIPELINE_ENV.stagedImagesKeyArn]).toEqual({
         'Fn::GetAtt': [keyId, 'Arn'],
       });
       expect(template.toJSON().Resources[keyId].Properties.EnableKeyRotation).toBe(true);
@@ -440,7 +436,7 @@ describe('Class: ShadowManager', () => {
       expect(statementFor(roleId(f.onDeploy), 'states:StartExecution').Resource).toEqual({
         Ref: machineId,
       });
-      expect(environmentOf(f.onDeploy)[SHADOW_ENV.cloneStateMachineArn]).toEqual({
+      expect(environmentOf(f.onDeploy)[PIPELINE_ENV.cloneStateMachineArn]).toEqual({
         Ref: machineId,
       });
     });
@@ -462,7 +458,7 @@ describe('Class: ShadowManager', () => {
           Resource: readRoleArn,
         });
       }
-      expect(environmentOf(shadow.functions.describe)[SHADOW_ENV.primaryReadRoleArn]).toBe(
+      expect(environmentOf(shadow.functions.describe)[PIPELINE_ENV.primaryReadRoleArn]).toBe(
         readRoleArn,
       );
     });

@@ -96,7 +96,6 @@ export async function refreshPlan(
   const inputs: PlanServiceInput[] = [];
   const unplanned: ServiceKey[] = [];
   const taskVcpu: Record<ServiceKey, number> = {};
-  const planned = new Set<ServiceKey>();
   const effective = new Map<
     ServiceKey,
     NonNullable<Awaited<ReturnType<InventoryRepository['getEffective']>>>
@@ -118,7 +117,6 @@ export async function refreshPlan(
       warnings.push(`${key}: no validated clone to plan`);
     } else {
       effective.set(key, clone);
-      planned.add(key);
     }
   }
   for (const service of settings.services) {
@@ -135,7 +133,7 @@ export async function refreshPlan(
     if (vcpu !== undefined) taskVcpu[key] = vcpu;
     // A dependency without a clone cannot be waited for: plan without it, and say so.
     const dependsOn = service.dependsOn.filter((dependency) => {
-      if (planned.has(dependency)) return true;
+      if (effective.has(dependency)) return true;
       warnings.push(`${key}: depends on ${dependency}, which has no clone in the plan`);
       return false;
     });

@@ -5,7 +5,6 @@
  */
 import { z } from 'zod';
 import type { CloneMappings } from '../clone/mappings';
-import type { ClonePolicy } from '../clone/policy';
 import { ValidationError } from '../errors';
 import { type ServiceKey, serviceKey } from '../model';
 
@@ -147,11 +146,6 @@ export function cloneMappingsOf(settings: PipelineSettings): CloneMappings {
     vpcId: settings.staging.vpcId,
     ...(settings.staging.subnets.length > 0 ? { stagingSubnets: settings.staging.subnets } : {}),
   };
-}
-
-/** The policy of the settings. */
-export function clonePolicyOf(settings: PipelineSettings): ClonePolicy {
-  return settings.policy;
 }
 
 /** The settings of one service; NotFound-style ValidationError when it is not protected. */

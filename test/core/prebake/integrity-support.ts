@@ -21,11 +21,7 @@ import {
   syncNetwork,
   validateAndStore,
 } from '../../../functions/core/prebake/clone-steps';
-import {
-  cloneMappingsOf,
-  clonePolicyOf,
-  serviceSettingsOf,
-} from '../../../functions/core/prebake/settings';
+import { cloneMappingsOf, serviceSettingsOf } from '../../../functions/core/prebake/settings';
 
 /** A single-process inventory with the repository's semantics (no concurrency control). */
 export class MemoryInventory implements InventoryRepository {
@@ -249,7 +245,7 @@ export async function cloneService(world: CoreWorld, key: ServiceKey): Promise<S
     source: source.taskDefinition,
     stagedImages: images.staged,
     mappings,
-    policy: clonePolicyOf(world.settings),
+    policy: world.settings.policy,
   });
   const network = await syncNetwork(staging.network, source.securityGroups, mappings);
   const prepared = await prepareService(world.probe, {

@@ -2,11 +2,15 @@
 // failure is recorded with its reason, and nothing half-done is stored as a clone version.
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import {
+  CLONE_FUNCTIONS,
+  cloneBindings,
   createLocalCloneWorld,
   type LocalCloneWorld,
   runClonePipeline,
   seededServiceKey,
 } from '../../bin/local/clone-pipeline';
+import type { LocalLambdaContext } from '../../functions/adapters/sandbox/state-machine-runner';
+import { COPY_SAFETY_MARGIN_MS } from '../../functions/handlers/clone-copy-images';
 import { useDynalite } from '../support/dynalite-per-file';
 
 jest.setTimeout(60_000);
@@ -181,6 +185,68 @@ describe('State machine: clone-validate-store (unhappy)', () => {
       );
       // MaxAttempts 6 on the describe step: six retries per service after the first attempt.
       expect(retries.length).toBe(2 * 6);
+      expect(await w.inventory.listServices()).toEqual([]);
+    });
+  });
+
+  describe('Path: an image copy that cannot finish in one invocation', () => {
+    /** Bindings whose copy step runs out of Lambda time on its first `short` invocations. */
+    function withShortCopies(w: LocalCloneWorld, short: number) {
+      const bindings = cloneBindings(w);
+      const copy = bindings.lambdas?.[CLONE_FUNCTIONS.CopyImagesFunctionArn];
+      if (!copy) throw new Error('copy step not bound');
+      let calls = 0;
+      return {
+        ...bindings,
+        lambdas: {
+          ...bindings.lambdas,
+          [CLONE_FUNCTIONS.CopyImagesFunctionArn]: (
+            event: unknown,
+            context: LocalLambdaContext,
+          ) => {
+            calls += 1;
+            // Only the safety margin left: the copy must stop before its first blob.
+            const remaining = calls <= short ? COPY_SAFETY_MARGIN_MS : 15 * 60_000;
+            return copy(event, { ...context, getRemainingTimeInMillis: () => remaining });
+          },
+        },
+      };
+    }
+
+    it('loops back to the copy step until it is done, then clones the service', async () => {
+      // Arrange
+      const w = await createLocalCloneWorld({ services: 1, dynamo: dynalite() });
+
+      // Act
+      const run = await runClonePipeline(
+        w,
+        { trigger: 'manual' },
+        { bindings: withShortCopies(w, 2) },
+      );
+
+      // Assert
+      expect(run.output).toMatchObject({ stored: 1, validated: 1, failed: [] });
+      const entered = run.events.flatMap((e) => (e.type === 'StateEntered' ? [e.state.name] : []));
+      expect(entered.filter((name) => name === 'Copy images')).toHaveLength(3);
+      expect(entered.filter((name) => name === 'Count copy rounds')).toHaveLength(2);
+    });
+
+    it('records the service as failed after 20 rounds that never finish', async () => {
+      // Arrange
+      const w = await createLocalCloneWorld({ services: 1, dynamo: dynalite() });
+
+      // Act
+      const run = await runClonePipeline(
+        w,
+        { trigger: 'manual' },
+        { bindings: withShortCopies(w, Number.POSITIVE_INFINITY) },
+      );
+
+      // Assert
+      expect(run.output).toMatchObject({
+        stored: 0,
+        failed: [{ service: seededServiceKey(0), error: 'ImageCopyIncomplete' }],
+      });
       expect(await w.inventory.listServices()).toEqual([]);
     });
   });

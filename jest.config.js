@@ -1,5 +1,8 @@
 // One jest project per test tier (see README "Test tiers"). `npm test` runs them all;
 // `npm run test:<tier>` runs one. SWC strips types only: `tsc --noEmit` checks them.
+// The SDK's Node 22 notice would print once per worker; the pinned versions run on Node 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const transform = {
   '^.+\\.(t|j)s$': [
     '@swc/jest',

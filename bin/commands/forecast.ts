@@ -9,10 +9,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { UnderstudyError, ValidationError } from '../../functions/core/errors';
-import { formatIsoDuration, parseSeriesCsv } from '../../functions/core/forecast/csv';
+import {
+  CsvInputError,
+  formatIsoDuration,
+  parseSeriesCsv,
+} from '../../functions/core/forecast/csv';
 import { forecast } from '../../functions/core/forecast/engine';
 import { parseEventsFile } from '../../functions/core/forecast/events-file';
 import { DEFAULT_QUANTILES, type ForecastResult } from '../../functions/core/forecast/types';
+import { MIN_HISTORY_NON_SEASONAL } from '../../functions/core/forecast/validate';
 import type { ScheduledEvent } from '../../functions/core/model';
 import { renderFanChartHtml } from './forecast-chart';
 
@@ -49,14 +54,54 @@ const CHART_LEVELS = [0.025, 0.1, 0.5, 0.9, 0.975] as const;
 /** Most history points drawn left of the forecast. */
 const CHART_HISTORY = 2000;
 
-/** Commander argument parser: a positive integer horizon. */
-export function parseHorizon(text: string): number {
-  if (!/^\d+$/.test(text.trim()) || Number(text) < 1 || !Number.isSafeInteger(Number(text))) {
-    throw new InvalidArgumentError(
-      `horizon must be a positive whole number of steps, got "${text}"`,
+/** A horizon as given: a number of steps, or a duration to divide by the series' interval. */
+export type HorizonArgument =
+  | { readonly steps: number }
+  | { readonly seconds: number; readonly text: string };
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { m: 60, h: 3600, d: 86_400 };
+
+/**
+ * Commander argument parser of `--horizon`: a positive whole number of steps (`12`), or a
+ * duration in minutes, hours or days (`90m`, `24h`, `2d`), converted once the interval is known.
+ */
+export function parseHorizon(text: string): HorizonArgument {
+  const trimmed = text.trim();
+  const duration = /^(\d+)\s*([mhd])$/i.exec(trimmed);
+  if (duration) {
+    const amount = Number(duration[1]);
+    const unit = DURATION_UNITS[(duration[2] ?? '').toLowerCase()] ?? 0;
+    if (amount >= 1 && Number.isSafeInteger(amount * unit)) {
+      return { seconds: amount * unit, text: trimmed };
+    }
+  }
+  if (/^\d+$/.test(trimmed) && Number(trimmed) >= 1 && Number.isSafeInteger(Number(trimmed))) {
+    return { steps: Number(trimmed) };
+  }
+  throw new InvalidArgumentError(
+    `horizon must be a positive whole number of steps (12) or a duration (90m, 24h, 2d), got "${text}"`,
+  );
+}
+
+/** Steps of `intervalSeconds` in `horizon`; a duration must be a whole number of steps. */
+export function horizonSteps(horizon: HorizonArgument, intervalSeconds: number): number {
+  if ('steps' in horizon) return horizon.steps;
+  const steps = horizon.seconds / intervalSeconds;
+  if (!Number.isInteger(steps)) {
+    throw new ValidationError(
+      `horizon ${horizon.text} is not a whole number of the series' ${formatIsoDuration(intervalSeconds)} steps`,
     );
   }
-  return Number(text);
+  return steps;
+}
+
+/** Commander argument parser of `--tail`: a whole number of rows, at least 2. */
+export function parseTail(text: string): number {
+  const trimmed = text.trim();
+  if (!/^\d+$/.test(trimmed) || Number(trimmed) < 2 || !Number.isSafeInteger(Number(trimmed))) {
+    throw new InvalidArgumentError(`tail must be a whole number of rows ≥ 2, got "${text}"`);
+  }
+  return Number(trimmed);
 }
 
 /** Commander argument parser: comma-separated quantile levels in (0, 1), sorted, unique. */
@@ -157,7 +202,7 @@ export function formatForecastTable(doc: ForecastJson): string {
       .map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
       .join('  ');
   return [
-    `model ${doc.model}, interval ${doc.interval}, ${doc.timestamps.length} steps`,
+    `model ${doc.model}, ${doc.timestamps.length} steps of ${doc.interval}`,
     line(header),
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line),
@@ -169,7 +214,8 @@ export function formatForecastTable(doc: ForecastJson): string {
 /** Parsed options of `understudy forecast`. */
 interface ForecastOptions {
   readonly input: string;
-  readonly horizon: number;
+  readonly horizon: HorizonArgument;
+  readonly tail?: number;
   readonly quantiles: number[];
   readonly events?: string;
   readonly format: ForecastFormat;
@@ -178,7 +224,21 @@ interface ForecastOptions {
 
 async function runForecast(options: ForecastOptions): Promise<void> {
   const text = await readText(options.input, '--input');
-  const series = parseSeriesCsv(text, { source: options.input });
+  let series: ReturnType<typeof parseSeriesCsv>;
+  try {
+    series = parseSeriesCsv(text, {
+      source: options.input,
+      ...(options.tail !== undefined ? { tail: options.tail } : {}),
+    });
+  } catch (error) {
+    if (error instanceof CsvInputError && error.problem === 'too-long') {
+      throw new ValidationError(`${error.message} (pass --tail N to keep the last N rows)`, [], {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+  const horizon = horizonSteps(options.horizon, series.intervalSeconds);
   let events: ScheduledEvent[] = [];
   if (options.events) {
     events = parseEventsFile(await readText(options.events, '--events'), options.events);
@@ -192,11 +252,11 @@ async function runForecast(options: ForecastOptions): Promise<void> {
     start: series.start,
     intervalSeconds: series.intervalSeconds,
     values: series.values,
-    horizon: options.horizon,
+    horizon,
     quantiles: computeLevels,
     events,
   });
-  checkShape(result, options.horizon, computeLevels);
+  checkShape(result, horizon, computeLevels);
   const warnings = [...series.warnings, ...result.warnings];
   const doc = toForecastJson(result, series.intervalSeconds, levels, warnings);
 
@@ -221,7 +281,7 @@ async function runForecast(options: ForecastOptions): Promise<void> {
     });
     await writeFile(out, html, 'utf8');
     process.stdout.write(
-      `wrote ${out} (${options.horizon} steps of ${doc.interval}, model ${doc.model})\n`,
+      `wrote ${out} (${horizon} steps of ${doc.interval}, model ${doc.model})\n`,
     );
     return;
   }
@@ -239,7 +299,16 @@ export function registerForecastCommand(program: Command): Command {
         'Forecast a CloudWatch CSV export (header "timestamp,value", ISO-8601 UTC, regular interval) with calibrated quantiles.',
       )
       .requiredOption('--input <file>', 'CSV file with header "timestamp,value"')
-      .requiredOption('--horizon <steps>', 'steps to forecast (positive integer)', parseHorizon)
+      .requiredOption(
+        '--horizon <steps|duration>',
+        "how far ahead: a number of steps of the series' interval (12), or a duration (90m, 24h, 2d)",
+        parseHorizon,
+      )
+      .option(
+        '--tail <rows>',
+        'use only the last N rows of the file (e.g. a long export)',
+        parseTail,
+      )
       .addOption(
         new Option('--quantiles <levels>', 'comma-separated quantile levels in (0,1), ascending')
           .argParser(parseQuantiles)
@@ -256,6 +325,24 @@ export function registerForecastCommand(program: Command): Command {
       // Settings are copied to a subcommand when it is created, and runCli sets exitOverride on the
       // program only afterwards: without this, a bad flag would exit(1) instead of reaching runCli.
       .exitOverride()
+      .addHelpText(
+        'after',
+        [
+          '',
+          'Input:',
+          '  History must cover two seasonal cycles: two days of points at an interval under a',
+          `  day (576 rows at 5 minutes, 48 hourly), else at least ${MIN_HISTORY_NON_SEASONAL} points. The file may`,
+          '  span at most 200,000 slots of its interval (gaps included); --tail keeps the recent part.',
+          '  Negative values are forecast unclamped, with a warning; a constant series warns that',
+          '  its intervals have zero width.',
+          '',
+          'Examples:',
+          '  $ understudy forecast --input cpu.csv --horizon 24h --format table',
+          '  $ understudy forecast --input cpu.csv --horizon 12 --quantiles 0.1,0.5,0.9',
+          '  $ understudy forecast --input requests.csv --horizon 2d --events events.json --format html --out fan.html',
+          '  $ understudy forecast --input long-export.csv --tail 8064 --horizon 24h',
+        ].join('\n'),
+      )
       .action(async (options: ForecastOptions) => {
         await runForecast(options);
       })

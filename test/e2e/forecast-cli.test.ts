@@ -176,7 +176,7 @@ describe('Command: understudy forecast', () => {
       // Assert
       expect(run.code).toBe(0);
       const rows = run.stdout.split('\n');
-      expect(rows[0]).toMatch(/^model .+, interval PT5M, 3 steps$/);
+      expect(rows[0]).toMatch(/^model .+, 3 steps of PT5M$/);
       expect(rows[1]).toMatch(/^timestamp\s+mean\s+q0\.5\s+q0\.9$/);
       const data = rows.slice(3, 6);
       expect(data.map((r) => r.slice(0, 24))).toEqual([
@@ -185,6 +185,99 @@ describe('Command: understudy forecast', () => {
         '2013-10-14T00:10:00.000Z',
       ]);
       expect(new Set([rows[1], ...data].map((r) => r?.length)).size).toBe(1);
+    });
+  });
+
+  describe('Method: --horizon and --tail', () => {
+    it('reads a duration as that many steps of the series interval', async () => {
+      // Act: 1h of a 5-minute series is 12 steps.
+      const run = await cli(['forecast', '--input', FIXTURE, '--horizon', '1h']);
+
+      // Assert
+      expect(run.code).toBe(0);
+      const doc = JSON.parse(run.stdout) as { timestamps: string[] };
+      expect(doc.timestamps).toHaveLength(12);
+    });
+
+    it('keeps only the last N rows with --tail, and says so', async () => {
+      // Act
+      const run = await cli(['forecast', '--input', FIXTURE, '--horizon', '2', '--tail', '800']);
+
+      // Assert
+      expect(run.code).toBe(0);
+      const doc = JSON.parse(run.stdout) as { warnings: string[] };
+      expect(doc.warnings).toContain(`kept the last 800 of ${lines.length - 1} rows`);
+    });
+
+    it('names --tail when a long file exceeds the slot limit', async () => {
+      // Arrange: 200,001 five-minute rows.
+      const start = Date.parse('2020-01-01T00:00:00Z');
+      const body = Array.from(
+        { length: 200_001 },
+        (_, i) => `${new Date(start + i * 300_000).toISOString()},${(i % 288) + 1}`,
+      );
+      const file = await variant('long.csv', ['timestamp,value', ...body].join('\n'));
+
+      // Act
+      const run = await cli(['forecast', '--input', file, '--horizon', '3']);
+
+      // Assert
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(/keep only the most recent rows \(pass --tail N/);
+      expect(run.stderr).not.toMatch(/stray timestamp/);
+    });
+  });
+
+  describe('Method: warnings', () => {
+    const series = (value: (i: number) => number) => {
+      const start = Date.parse('2024-01-01T00:00:00Z');
+      return [
+        'timestamp,value',
+        ...Array.from(
+          { length: 24 * 14 },
+          (_, i) => `${new Date(start + i * 3_600_000).toISOString()},${value(i)}`,
+        ),
+      ].join('\n');
+    };
+
+    it('forecasts a series with negative values unclamped, with a warning', async () => {
+      // Arrange: an hourly delta swinging around zero.
+      const file = await variant(
+        'negative.csv',
+        series((i) => Math.round(10 * Math.sin((2 * Math.PI * i) / 24))),
+      );
+
+      // Act
+      const run = await cli(['forecast', '--input', file, '--horizon', '24h']);
+
+      // Assert
+      expect(run.code).toBe(0);
+      const doc = JSON.parse(run.stdout) as {
+        warnings: string[];
+        quantiles: Record<string, number[]>;
+      };
+      expect(doc.warnings.join('\n')).toMatch(
+        /negative value\(s\) in the history; forecasts are not clamped at 0/,
+      );
+      expect(Math.min(...(doc.quantiles['0.1'] ?? []))).toBeLessThan(0);
+    });
+
+    it('warns that a constant series has zero-width intervals', async () => {
+      // Arrange
+      const file = await variant(
+        'constant.csv',
+        series(() => 42),
+      );
+
+      // Act
+      const run = await cli(['forecast', '--input', file, '--horizon', '6']);
+
+      // Assert
+      expect(run.code).toBe(0);
+      const doc = JSON.parse(run.stdout) as { warnings: string[] };
+      expect(doc.warnings.join('\n')).toMatch(
+        /the history is constant \(42\): the intervals have zero width/,
+      );
     });
   });
 
@@ -313,6 +406,18 @@ describe('Command: understudy forecast', () => {
 
     it.each<[string, string[], RegExp]>([
       ['a zero horizon', ['--horizon', '0'], /horizon must be a positive whole number/],
+      ['a zero duration', ['--horizon', '0h'], /or a duration \(90m, 24h, 2d\)/],
+      ['an unknown unit', ['--horizon', '3w'], /or a duration \(90m, 24h, 2d\)/],
+      [
+        'a duration that is not whole steps',
+        ['--horizon', '7m'],
+        /horizon 7m is not a whole number of the series' PT5M steps/,
+      ],
+      [
+        'a tail of one row',
+        ['--horizon', '3', '--tail', '1'],
+        /tail must be a whole number of rows ≥ 2/,
+      ],
       ['a fractional horizon', ['--horizon', '2.5'], /horizon must be a positive whole number/],
       [
         'a quantile of 1',
@@ -326,7 +431,7 @@ describe('Command: understudy forecast', () => {
         ['--horizon', '3', '--format', 'xml'],
         /Allowed choices are json, table, html/,
       ],
-      ['a missing horizon', [], /required option '--horizon <steps>' not specified/],
+      ['a missing horizon', [], /required option '--horizon <steps\|duration>' not specified/],
     ])('refuses %s with exit code 2', async (_name, flags, message) => {
       // Act
       const run = await cli(['forecast', '--input', FIXTURE, ...flags]);
@@ -345,9 +450,19 @@ describe('Command: understudy forecast', () => {
 
       // Assert
       expect(run.code).toBe(0);
-      for (const flag of ['--input', '--horizon', '--quantiles', '--events', '--format', '--out']) {
+      for (const flag of [
+        '--input',
+        '--horizon',
+        '--tail',
+        '--quantiles',
+        '--events',
+        '--format',
+        '--out',
+      ]) {
         expect(run.stdout).toContain(flag);
       }
+      expect(run.stdout).toMatch(/Examples:\n {2}\$ understudy forecast /);
+      expect(run.stdout).toMatch(/two seasonal cycles/);
     });
 
     it('lists the forecast command in the top-level help', async () => {

@@ -25,7 +25,8 @@ export type CsvProblem =
   | 'irregular'
   | 'too-short'
   | 'too-long'
-  | 'syntax';
+  | 'syntax'
+  | 'option';
 
 /** A CSV input that cannot be read into a regular series. Maps to exit code 2 in the CLI. */
 export class CsvInputError extends ValidationError {
@@ -66,6 +67,12 @@ export interface ParseSeriesOptions {
   readonly maxSlots?: number;
   /** Source name used in messages, e.g. the file path. */
   readonly source?: string;
+  /**
+   * Keep only the last `tail` rows (oldest-first order, after dropping exact duplicates), so a
+   * long export can be read without trimming the file by hand.
+   * @default every row
+   */
+  readonly tail?: number;
 }
 
 /** CloudWatch's sub-minute periods; every longer period is a multiple of 60 s. */
@@ -311,7 +318,15 @@ export function parseSeriesCsv(text: string, options: ParseSeriesOptions = {}): 
   const minObservations = options.minObservations ?? 10;
   const maxSlots = options.maxSlots ?? 200_000;
   const warnings: string[] = [];
-  const rows = orderRows(readRows(text, where), warnings);
+  const allRows = orderRows(readRows(text, where), warnings);
+  const tail = options.tail;
+  if (tail !== undefined && (!Number.isSafeInteger(tail) || tail < 2)) {
+    throw new CsvInputError('option', `tail must be a whole number of rows ≥ 2, got ${tail}`);
+  }
+  const rows = tail !== undefined && tail < allRows.length ? allRows.slice(-tail) : allRows;
+  if (rows.length < allRows.length) {
+    warnings.push(`kept the last ${rows.length} of ${allRows.length} rows`);
+  }
 
   if (rows.length < 2) {
     throw new CsvInputError(
@@ -380,7 +395,9 @@ export function parseSeriesCsv(text: string, options: ParseSeriesOptions = {}): 
   if (length > maxSlots) {
     throw new CsvInputError(
       'too-long',
-      `${where} spans ${length} slots of ${formatIsoDuration(step)} (limit ${maxSlots}): check for a stray timestamp`,
+      rows.length > maxSlots / 2
+        ? `${where} spans ${length} slots of ${formatIsoDuration(step)} in ${rows.length} rows, over the limit of ${maxSlots} slots: keep only the most recent rows`
+        : `${where} spans ${length} slots of ${formatIsoDuration(step)} but has only ${rows.length} rows (limit ${maxSlots} slots): check for a stray timestamp far from the others`,
     );
   }
   const values: (number | null)[] = new Array<number | null>(length).fill(null);

@@ -101,8 +101,32 @@ export function forecast(input: ForecastInput): ForecastResult {
   const h = input.horizon;
   const n = values.length;
   const levels = [...(input.quantiles ?? DEFAULT_QUANTILES)].sort((a, b) => a - b);
-  const nonNegative = input.nonNegative ?? true;
   const warnings: string[] = [];
+  // Demand metrics are never negative, so forecasts are clamped at 0 by default; a history that
+  // has negative values (a delta, a temperature) is not such a metric, and clamping it silently
+  // would bias every quantile. Unless told otherwise, such a series is not clamped, with a word.
+  let negatives = 0;
+  let lowest = Number.POSITIVE_INFINITY;
+  let highest = Number.NEGATIVE_INFINITY;
+  for (const v of values) {
+    if (v === null) continue;
+    if (v < 0) negatives += 1;
+    if (v < lowest) lowest = v;
+    if (v > highest) highest = v;
+  }
+  const nonNegative = input.nonNegative ?? negatives === 0;
+  if (negatives > 0) {
+    warnings.push(
+      nonNegative
+        ? `${negatives} negative value(s) in the history; forecasts are clamped at 0 as asked`
+        : `${negatives} negative value(s) in the history; forecasts are not clamped at 0`,
+    );
+  }
+  if (lowest === highest) {
+    warnings.push(
+      `the history is constant (${lowest}): the intervals have zero width, having seen no variation to calibrate on`,
+    );
+  }
   const mult = eventMultipliers(input.events, start, interval, n + h);
   const ctx = prepareSeries(values, interval, mult);
   if (keep < full) warnings.push(`only the last ${keep} of ${full} points used`);

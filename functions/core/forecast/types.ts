@@ -28,7 +28,10 @@ export interface ForecastInput {
   readonly samplePaths?: number;
   /** Seed for the sample-path simulation (same seed, same paths). Default 1. */
   readonly seed?: number;
-  /** Values can never be negative (utilisation, counts). Default true. */
+  /**
+   * Values can never be negative (utilisation, counts): forecasts are clamped at 0.
+   * @default true, unless the history itself has negative values (then false, with a warning)
+   */
   readonly nonNegative?: boolean;
   /**
    * Candidate models to backtest and combine (default {@link DEFAULT_MODELS}). `sarima` is

@@ -131,8 +131,8 @@ describe('Function: forecast', () => {
     });
 
     it('never goes negative for a near-zero series unless allowed', () => {
-      // Arrange
-      const values = dailySeries(7, 0.5, 0.4, 0.3);
+      // Arrange: a utilisation near zero, never below it (as CloudWatch reports one).
+      const values = dailySeries(7, 0.5, 0.4, 0.3).map((v) => (v === null ? v : Math.max(0, v)));
 
       // Act
       const clamped = forecast(input(values));
@@ -142,6 +142,35 @@ describe('Function: forecast', () => {
       expect(clamped.quantiles.get(0.025)?.every((v) => v >= 0)).toBe(true);
       expect(clamped.paths.every((p) => p.every((v) => v >= 0))).toBe(true);
       expect(free.quantiles.get(0.025)?.some((v) => v < 0)).toBe(true);
+    });
+
+    it('does not clamp a history that has negative values, and says so', () => {
+      // Arrange: a delta swinging around zero is no demand metric.
+      const values = dailySeries(7, 0, 5, 0.5);
+
+      // Act
+      const r = forecast(input(values));
+
+      // Assert
+      expect(r.quantiles.get(0.025)?.some((v) => v < 0)).toBe(true);
+      expect(r.warnings.some((w) => /negative value\(s\).*not clamped at 0/.test(w))).toBe(true);
+    });
+
+    it('clamps a history with negative values when told to, and says so', () => {
+      // Act
+      const r = forecast(input(dailySeries(7, 0, 5, 0.5), { nonNegative: true }));
+
+      // Assert
+      expect(r.quantiles.get(0.025)?.every((v) => v >= 0)).toBe(true);
+      expect(r.warnings.some((w) => /clamped at 0 as asked/.test(w))).toBe(true);
+    });
+
+    it('warns that a constant history gives zero-width intervals', () => {
+      // Act
+      const r = forecast(input(new Array<number>(24 * 7).fill(7)));
+
+      // Assert
+      expect(r.warnings.some((w) => /history is constant \(7\)/.test(w))).toBe(true);
     });
 
     it('follows a level shift in the last hours instead of treating it as outliers', () => {

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { runCli } from './cli-runtime';
+import { registerAuthorityCommand } from './commands/authority';
 import { registerCostCommand } from './commands/cost';
 import { registerForecastCommand } from './commands/forecast';
 import { registerInventoryCommand } from './commands/inventory';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerForecastCommand(program);
   registerInventoryCommand(program);
   registerCostCommand(program);
+  registerAuthorityCommand(program);
   return program;
 }
 

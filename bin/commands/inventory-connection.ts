@@ -69,6 +69,39 @@ export function checkEndpoint(endpoint: string): URL {
   return url;
 }
 
+/**
+ * A DynamoDB client from `--region` and `--endpoint` (loopback only), shared by every command
+ * that reads a staging table.
+ *
+ * @param regionHint - what the region must be, for the error when it is missing.
+ * @throws ValidationError for a missing region (AWS) or a non-loopback `--endpoint`.
+ */
+export function dynamoDbClientFor(
+  options: Pick<ConnectionOptions, 'region' | 'endpoint'>,
+  regionHint: string,
+): DynamoDBClient {
+  const local = options.endpoint !== undefined;
+  if (local) checkEndpoint(options.endpoint as string);
+  // A local server ignores the region; AWS needs one and guessing it could read the wrong table.
+  const region = options.region?.trim() || (local ? 'us-east-1' : undefined);
+  if (!region) {
+    throw new ValidationError(`no region: pass --region REGION or set AWS_REGION (${regionHint})`);
+  }
+  const { clientConfig } = loadSharedClients();
+  return new DynamoDBClient({
+    ...clientConfig({
+      region,
+      ...(local
+        ? {
+            endpoint: options.endpoint as string,
+            // dynalite and moto accept any credentials; never look up real ones for them.
+            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+          }
+        : {}),
+    }),
+  });
+}
+
 /** An open inventory: the repository and the client to close when done. */
 export interface OpenInventory {
   readonly repository: DynamoDbInventoryRepository;
@@ -89,28 +122,7 @@ export function openInventory(options: ConnectionOptions): OpenInventory {
       `no inventory table: pass --table NAME or set ${INVENTORY_TABLE_ENV}`,
     );
   }
-  const local = options.endpoint !== undefined;
-  if (local) checkEndpoint(options.endpoint as string);
-  // A local server ignores the region; AWS needs one and guessing it could read the wrong table.
-  const region = options.region?.trim() || (local ? 'us-east-1' : undefined);
-  if (!region) {
-    throw new ValidationError(
-      'no region: pass --region REGION or set AWS_REGION (the staging region holding the inventory)',
-    );
-  }
-  const { clientConfig } = loadSharedClients();
-  const client = new DynamoDBClient({
-    ...clientConfig({
-      region,
-      ...(local
-        ? {
-            endpoint: options.endpoint as string,
-            // dynalite and moto accept any credentials; never look up real ones for them.
-            credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-          }
-        : {}),
-    }),
-  });
+  const client = dynamoDbClientFor(options, 'the staging region holding the inventory');
   return {
     repository: new DynamoDbInventoryRepository(client, table),
     table,

@@ -93,6 +93,25 @@ export class StaleEpochError extends UnderstudyError {
   }
 }
 
+/**
+ * The caller does not hold the authority lease (another holder, or a stale epoch): it must not
+ * deploy. Raised by the authority check the primary's pipeline runs before each deployment.
+ */
+export class AuthorityNotHeldError extends UnderstudyError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super('AuthorityNotHeld', message, options);
+    this.name = 'AuthorityNotHeldError';
+  }
+}
+
+/** The authority lease could not be read (region or table unreachable), and the policy is to fail closed. */
+export class AuthorityUnreachableError extends UnderstudyError {
+  public constructor(message: string, options?: ErrorOptions) {
+    super('AuthorityUnreachable', message, options);
+    this.name = 'AuthorityUnreachableError';
+  }
+}
+
 /** True for errors a caller should retry with backoff. */
 export function isRetryable(error: unknown): boolean {
   return error instanceof ThrottlingError || error instanceof ServiceUnavailableError;

@@ -157,6 +157,14 @@ export class DynamoDbAuthorityLease implements AuthorityLease {
     }
   }
 
+  /**
+   * The lease as stored (strongly consistent), or `undefined` when none was ever written. Unlike
+   * {@link read} it never writes, so a read-only caller (the primary's pipeline) can use it.
+   */
+  public peek(): Promise<Lease | undefined> {
+    return this.get();
+  }
+
   private async get(): Promise<Lease | undefined> {
     const output = await callDynamo('GetItem', this.tableName, () =>
       this.client.send(

@@ -387,11 +387,12 @@ export async function copyImages(
         // Cached images carry no tag of ours (ECR owns pull-through repositories), so every run
         // walks the manifest; BatchCheckLayerAvailability keeps a warm run to a few reads.
         await importManifest(source.repository, image.digest);
+        // No tag: ECR owns the cache repository's tags (they follow the upstream), so a staged
+        // tag could not be checked by integrity (the source task definition keeps the tag).
         staged[container] = {
           registry: to.registry,
           repository: source.repository,
           digest: image.digest,
-          ...(image.tag ? { tag: image.tag } : {}),
         };
         continue;
       }

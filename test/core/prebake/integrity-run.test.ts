@@ -330,6 +330,7 @@ describe('Module: prebake/integrity-run', () => {
           ...failing.primary,
           platform: {
             describeTaskDefinition: platform.describeTaskDefinition.bind(platform),
+            describePinnedImages: platform.describePinnedImages.bind(platform),
             describeService: async (cluster: string, service: string) => {
               if (service === 'svc-001') {
                 throw new ServiceUnavailableError('ecs:DescribeServices', 'primary region dark');

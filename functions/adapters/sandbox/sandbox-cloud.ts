@@ -564,11 +564,16 @@ export class SandboxCloud {
     const launcher: TaskLauncher =
       options.settled === false
         ? this.taskLauncher(location)
-        : (_definition, _service, count) => ({
-            runningAtMs: Array.from({ length: count }, () => now),
-            healthDelayMs: 0,
-            drainMs: 0,
-          });
+        : (definition, _service, count) => {
+            // Settled tasks run what the images resolved to when the service was deployed.
+            const { imageDigests } = this.pullInfo(location, definition, now);
+            return {
+              runningAtMs: Array.from({ length: count }, () => now),
+              healthDelayMs: 0,
+              drainMs: 0,
+              ...(imageDigests ? { imageDigests } : {}),
+            };
+          };
     return this.state(location).ecs.createService(spec, now, launcher, this.networkCheck(location));
   }
 

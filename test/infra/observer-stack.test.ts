@@ -80,11 +80,7 @@ describe('Class: ObserverStack', () => {
             Match.objectLike({
               Sid: 'PinnedDigestReads',
               Action: [...PINNED_DIGEST_READ_ACTIONS.scoped].sort(),
-              Resource: [
-                arn('service-revision/shop/*'),
-                arn('service/shop/*'),
-                arn('task/shop/*'),
-              ],
+              Resource: [arn('service-revision/shop/*'), arn('service/shop/*'), arn('task/shop/*')],
             }),
             Match.objectLike({
               Sid: 'PinnedDigestListTasks',

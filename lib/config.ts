@@ -3,6 +3,7 @@
  * `docs/configuration.md` documents each key; keep the two in step.
  */
 import { z } from 'zod';
+import { PULL_THROUGH_UPSTREAMS, pullThroughUpstream } from '../functions/core/clone/image-source';
 import { ValidationError } from '../functions/core/errors';
 import { validateEvents } from '../functions/core/forecast/events-file';
 import { RESOURCE_METRICS } from '../functions/core/model';
@@ -365,6 +366,100 @@ const serviceSchema = z.strictObject({
   stagingTier: z.enum(['config-only', 'warm']).default('config-only'),
 });
 
+/** ECR's rule for a repository name prefix (CreatePullThroughCacheRule `ecrRepositoryPrefix`). */
+const ECR_PREFIX = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+/** Secrets Manager name ECR's pull-through cache accepts (the service-linked role reads only these). */
+const PULL_THROUGH_SECRET = /^ecr-pullthroughcache\/[a-zA-Z0-9/_+=.@-]+$/;
+const PULL_THROUGH_SECRET_ARN =
+  /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:ecr-pullthroughcache\/[a-zA-Z0-9/_+=.@-]+$/;
+
+const pullThroughCacheRuleSchema = z
+  .strictObject({
+    /**
+     * The upstream registry URL as ECR names it: `public.ecr.aws`, `registry-1.docker.io`
+     * (Docker Hub, also for images written without a host or as `docker.io/…`), `ghcr.io`,
+     * `registry.gitlab.com`, `quay.io`, `registry.k8s.io` or `<name>.azurecr.io`.
+     */
+    upstreamRegistryUrl: name,
+    /**
+     * Staging repository prefix the rule caches under (2-30 characters); a cached image is
+     * `<staging registry>/<prefix>/<upstream repository>`.
+     */
+    ecrRepositoryPrefix: z
+      .string()
+      .min(2, 'must be 2-30 characters')
+      .max(30, 'must be 2-30 characters')
+      .regex(ECR_PREFIX, 'must be lowercase letters, digits and ._-/ separators'),
+    /**
+     * Secrets Manager secret (name or full ARN, in the staging account and region) holding the
+     * upstream credentials (`username` + `accessToken`); its name must start with
+     * `ecr-pullthroughcache/`. Required for Docker Hub, GitHub, GitLab and Azure.
+     * @default undefined (no credentials: public.ecr.aws, quay.io, registry.k8s.io)
+     */
+    credentialSecret: z
+      .string()
+      .refine(
+        (value) => PULL_THROUGH_SECRET.test(value) || PULL_THROUGH_SECRET_ARN.test(value),
+        'must be a secret name (or ARN) starting with "ecr-pullthroughcache/": ECR reads only those',
+      )
+      .optional(),
+  })
+  .superRefine((rule, ctx) => {
+    const upstream = pullThroughUpstream(rule.upstreamRegistryUrl);
+    if (!upstream) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['upstreamRegistryUrl'],
+        message: `"${rule.upstreamRegistryUrl}" is not an upstream ECR's pull-through cache supports (${[...Object.keys(PULL_THROUGH_UPSTREAMS), '<name>.azurecr.io'].join(', ')}); Docker Hub is "registry-1.docker.io"`,
+      });
+      return;
+    }
+    if (upstream.credentialRequired && rule.credentialSecret === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['credentialSecret'],
+        message: `ECR requires upstream credentials for ${rule.upstreamRegistryUrl}: name a Secrets Manager secret "ecr-pullthroughcache/…"`,
+      });
+    }
+  });
+
+const imagesSchema = z
+  .strictObject({
+    /**
+     * Central ECR registries images may come from besides the primary's own; the copy step
+     * reads them with its own role, which the central account's repository policy must grant
+     * (see docs/configuration.md).
+     * @default []
+     */
+    centralRegistries: z.array(z.strictObject({ account: accountId, region })).default([]),
+    /**
+     * Pull-through cache rules created in staging; images on their upstream are imported by
+     * digest through them.
+     * @default []
+     */
+    pullThroughCache: z.array(pullThroughCacheRuleSchema).default([]),
+  })
+  .superRefine((images, ctx) => {
+    const seen = new Map<string, number>();
+    for (const [index, rule] of images.pullThroughCache.entries()) {
+      for (const [key, value] of [
+        ['ecrRepositoryPrefix', rule.ecrRepositoryPrefix],
+        ['upstreamRegistryUrl', rule.upstreamRegistryUrl],
+      ] as const) {
+        const first = seen.get(`${key}=${value}`);
+        if (first !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['pullThroughCache', index, key],
+            message: `"${value}" is already used by pullThroughCache[${first}]`,
+          });
+        } else {
+          seen.set(`${key}=${value}`, index);
+        }
+      }
+    }
+  });
+
 const serviceSelectorSchema = z.strictObject({
   /** Tag key on the ECS service. */
   tagKey: name,
@@ -499,6 +594,11 @@ const configObjectSchema = z.strictObject({
     .gt(0, 'must be within (0, 1]')
     .max(1, 'must be within (0, 1]')
     .default(0.3),
+  /**
+   * Images outside the primary's ECR: central ECR registries and pull-through cache rules.
+   * @default none (every image must be in the primary's ECR)
+   */
+  images: imagesSchema.default({ centralRegistries: [], pullThroughCache: [] }),
   /** What clones may contain. @default nothing privileged, no host networking */
   policy: policySchema.default({ allowPrivileged: false, allowHostNetwork: false }),
   /**

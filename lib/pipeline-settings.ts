@@ -96,6 +96,15 @@ export function pipelineSettingsOf(config: UnderstudyConfig): PipelineSettings {
       stagingTier: s.stagingTier,
     })),
     fargateVcpuQuota: staging.fargateVcpuQuota,
+    images: {
+      centralRegistries: config.images.centralRegistries.map((entry) => ({ ...entry })),
+      // The credential secret is the CDK app's business (the rule's CredentialArn), not the
+      // pipeline's: ECR's service-linked role reads it, never a Lambda.
+      pullThroughCache: config.images.pullThroughCache.map((rule) => ({
+        upstreamRegistryUrl: rule.upstreamRegistryUrl,
+        ecrRepositoryPrefix: rule.ecrRepositoryPrefix,
+      })),
+    },
     retention: {
       keepVersions: config.retention.keepVersions,
       minAgeDays: config.retention.minAgeDays,

@@ -33,6 +33,8 @@ import type { Location, ServiceKey } from '../../functions/core/model';
 import type { LoggerLike } from '../../functions/core/ports';
 import type { SideAdapters } from '../../functions/core/prebake/clone-steps';
 import {
+  ecrRegistryHost,
+  imageSourcesOf,
   type PipelineSettings,
   parsePipelineSettings,
   stagingRegistry,
@@ -331,11 +333,24 @@ export function cloneBindings(
   return {
     lambdas: {
       [CLONE_FUNCTIONS.SelectFunctionArn]: createCloneSelectHandler({ settings }),
-      [CLONE_FUNCTIONS.DescribeFunctionArn]: createCloneDescribeHandler({ primary }),
+      [CLONE_FUNCTIONS.DescribeFunctionArn]: createCloneDescribeHandler({
+        primary,
+        images: imageSourcesOf(settings),
+      }),
       [CLONE_FUNCTIONS.CopyImagesFunctionArn]: createCloneCopyImagesHandler({
         primaryRegistry: primary.registry,
         stagingRegistry: staging.registry,
         clock: cloud.clock,
+        sources: {
+          settings: imageSourcesOf(settings),
+          // Central registries are sandbox locations; the copy reads them as staging would.
+          central: Object.fromEntries(
+            settings.images.centralRegistries.map((registry) => [
+              ecrRegistryHost(registry),
+              cloud.imageRegistry(registry),
+            ]),
+          ),
+        },
       }),
       [CLONE_FUNCTIONS.StageTaskDefinitionFunctionArn]: createCloneStageHandler({
         stagingPlatform: staging.platform,

@@ -7,6 +7,8 @@
  * Adapters raise the typed errors of `./errors` (ThrottlingError, ServiceUnavailableError,
  * NotFoundError, ConflictError, AccessDeniedError), never raw SDK errors.
  */
+
+import type { PinnedImages } from './clone/image-source';
 import type {
   AuthorityHolder,
   BlobStream,
@@ -98,6 +100,17 @@ export interface ContainerPlatform {
   ): Promise<ServiceDescription>;
   /** Names of clusters that exist (for dependency checks). */
   listClusters(): Promise<readonly string[]>;
+  /**
+   * The image digests the service's current deployment of `taskDefinitionArn` pinned, by
+   * container name: from the ECS service revision its live deployment targets, else from its
+   * running tasks on that task definition; `source: 'none'` with no digests when ECS records
+   * neither. Never resolves a tag.
+   */
+  describePinnedImages(
+    cluster: string,
+    service: string,
+    taskDefinitionArn: string,
+  ): Promise<PinnedImages>;
 }
 
 /** A container registry (ECR) in one account + region. */

@@ -5,11 +5,16 @@
  */
 import { z } from 'zod';
 import type { Clock, ImageRegistry } from '../core/ports';
-import { copyImages, type ImageCopyProgress } from '../core/prebake/clone-steps';
+import { copyImages, type ImageCopyProgress, type ImageSources } from '../core/prebake/clone-steps';
 import { imagesSchema } from '../core/prebake/schemas';
 import { systemClock } from '../shared/clock';
 import { type Deps, type HandlerContext, lazyDeps, parseEvent } from '../shared/handler-kit';
-import { primarySide, stagedImagesKeyArn, stagingSide } from '../shared/pipeline-wiring';
+import {
+  imageSources,
+  primarySide,
+  stagedImagesKeyArn,
+  stagingSide,
+} from '../shared/pipeline-wiring';
 
 /** The state's input: the describe step's images. */
 export const CloneCopyImagesEvent = z.object({
@@ -25,6 +30,8 @@ export interface CloneCopyImagesDeps {
   readonly stagingRegistry: ImageRegistry;
   readonly clock: Clock;
   readonly kmsKeyArn?: string;
+  /** Central registries and pull-through cache rules. @default none */
+  readonly sources?: ImageSources;
 }
 
 /** Builds the handler. */
@@ -38,6 +45,7 @@ export function createCloneCopyImagesHandler(deps: Deps<CloneCopyImagesDeps>) {
       clock: d.clock,
       deadlineMs: d.clock.now() + Math.max(0, remaining - COPY_SAFETY_MARGIN_MS),
       ...(d.kmsKeyArn ? { kmsKeyArn: d.kmsKeyArn } : {}),
+      ...(d.sources ? { sources: d.sources } : {}),
     });
   };
 }
@@ -50,5 +58,6 @@ export const handler = createCloneCopyImagesHandler(() => {
     stagingRegistry: stagingSide().registry,
     clock: systemClock,
     ...(kmsKeyArn ? { kmsKeyArn } : {}),
+    sources: imageSources(),
   };
 });

@@ -169,6 +169,21 @@ export function primaryReadClients(
  */
 export const localClients: AwsClients = awsClients();
 
+const ecrClients = new Map<string, ECRClient>();
+
+/**
+ * An ECR client for `region` with this Lambda's own credentials (a central registry's region),
+ * memoised per region so a warm Lambda reuses its connections.
+ */
+export function ecrClientFor(region: string): ECRClient {
+  let client = ecrClients.get(region);
+  if (!client) {
+    client = new ECRClient(clientConfig({ region }));
+    ecrClients.set(region, client);
+  }
+  return client;
+}
+
 /** DynamoDB client for this Lambda's own region, built once per container. */
 export const dynamoDbClient: DynamoDBClient = new DynamoDBClient(clientConfig());
 

@@ -9,14 +9,21 @@ import { AwsDependencyProbe } from '../adapters/aws/dependency-probe';
 import { DynamoDbForecastRepository } from '../adapters/aws/dynamodb-forecast-repository';
 import { DynamoDbInventoryRepository } from '../adapters/aws/dynamodb-inventory-repository';
 import { DynamoDbPlanRepository } from '../adapters/aws/dynamodb-plan-repository';
+import { EcrImageRegistry } from '../adapters/aws/ecr-image-registry';
 import { SfnPipelineStarter } from '../adapters/aws/sfn-pipeline-starter';
-import type { DependencyProbe, PipelineStarter } from '../core/ports';
-import type { SideAdapters } from '../core/prebake/clone-steps';
-import { type PipelineSettings, parsePipelineSettings } from '../core/prebake/settings';
+import type { DependencyProbe, ImageRegistry, PipelineStarter } from '../core/ports';
+import type { ImageSources, SideAdapters } from '../core/prebake/clone-steps';
+import {
+  ecrRegistryHost,
+  imageSourcesOf,
+  type PipelineSettings,
+  parsePipelineSettings,
+} from '../core/prebake/settings';
 import {
   awsAdapters,
   dependencyProbeClients,
   dynamoDbClient,
+  ecrClientFor,
   localClients,
   primaryReadClients,
 } from './clients';
@@ -102,6 +109,22 @@ export function forecastRepository(env: EnvSource = process.env): DynamoDbForeca
     dynamoDbClient,
     requireString(PIPELINE_ENV.forecastTable, env),
   );
+}
+
+/**
+ * Central registries (read cross-account with this Lambda's own role: the central account's
+ * repository policy grants it) and the pull-through cache rules, from the settings.
+ */
+export function imageSources(env: EnvSource = process.env): ImageSources {
+  const settings = pipelineSettings(env);
+  const central: Record<string, ImageRegistry> = {};
+  for (const registry of settings.images.centralRegistries) {
+    central[ecrRegistryHost(registry)] = new EcrImageRegistry(ecrClientFor(registry.region), {
+      registryId: registry.account,
+      region: registry.region,
+    });
+  }
+  return { settings: imageSourcesOf(settings), central };
 }
 
 /** KMS key of staged repositories, when configured. */

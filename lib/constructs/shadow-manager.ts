@@ -22,6 +22,7 @@ import { PIPELINE_ENV } from '../../functions/shared/pipeline-env';
 import { pipelineSettingsJson } from '../pipeline-settings';
 import { definitionFromAsl } from '../statemachine';
 import { ConfigDocument } from './config-document';
+import { ImageSources } from './image-sources';
 import {
   assumePrimaryReadStatement,
   dependencyProbeStatements,
@@ -99,6 +100,12 @@ export interface ShadowManagerProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Upstream credential secret (name or ARN, `ecr-pullthroughcache/…`) per pull-through cache
+   * rule of `settings.images.pullThroughCache`, keyed by its repository prefix.
+   * @default {} (rules without credentials)
+   */
+  readonly pullThroughCredentials?: Readonly<Record<string, string>>;
 }
 
 /** Every function of the pipeline, by step. */
@@ -140,6 +147,8 @@ export class ShadowManager extends Construct {
   public readonly settingsLayer?: lambda.LayerVersion;
   /** Scheduled retention of old clone versions (`functions/handlers/clone-retention.ts`). */
   public readonly retention: UnderstudyFunction;
+  /** Pull-through cache rules and central registries images are copied from. */
+  public readonly imageSources: ImageSources;
   /** Its schedule. */
   public readonly retentionRule: events.Rule;
   /** ALARM when a clone run records a failed service. */
@@ -240,6 +249,15 @@ export class ShadowManager extends Construct {
     for (const statement of stagedImageStatements(staging, this.stagedImagesKey.keyArn)) {
       f.copyImages.role.addToPolicy(statement);
     }
+    // Images outside the primary's ECR: pull-through cache rules and central registries.
+    this.imageSources = new ImageSources(this, 'ImageSources', {
+      pullThroughCache: settings.images.pullThroughCache.map((rule) => {
+        const credentialSecret = props.pullThroughCredentials?.[rule.ecrRepositoryPrefix];
+        return { ...rule, ...(credentialSecret ? { credentialSecret } : {}) };
+      }),
+      centralRegistries: settings.images.centralRegistries,
+    });
+    this.imageSources.grantCopy(f.copyImages.role);
     const stagingRoles = Object.values(settings.mappings.roles ?? {});
     for (const statement of stageTaskDefinitionStatements(staging, stagingRoles)) {
       f.stageTaskDefinition.role.addToPolicy(statement);
@@ -365,6 +383,7 @@ export class ShadowManager extends Construct {
       }),
     );
     for (const statement of retentionStatements(staging)) retention.role.addToPolicy(statement);
+    this.imageSources.grantDeleteCached(retention.role);
     props.inventoryTable.grantReadWriteTo(retention.function);
     this.retentionRule = new events.Rule(this, 'RetentionSchedule', {
       description: 'Runs Understudy clone retention',

@@ -43,6 +43,21 @@ export const SOURCE_READ_ACTIONS = {
   ],
 } as const;
 
+/**
+ * What the describe step and the integrity check call to learn the digest a running deployment
+ * pinned (`EcsContainerPlatform.describePinnedImages`), kept in statements of their own.
+ */
+export const PINNED_DIGEST_READ_ACTIONS = {
+  /** Scoped to the protected clusters' services, service revisions and tasks. */
+  scoped: ['ecs:ListServiceDeployments', 'ecs:DescribeServiceRevisions', 'ecs:DescribeTasks'],
+  /**
+   * ListTasks names no service or task ARN in its request (IAM's resource type for it is a
+   * container instance, which a Fargate service has none of): `*`, limited to the protected
+   * clusters by `ecs:cluster`, the way the ECS documentation scopes it.
+   */
+  byClusterCondition: ['ecs:ListTasks'],
+} as const;
+
 /** Props of {@link SourceReadRole}. */
 export interface SourceReadRoleProps {
   /** Region whose resources the role may read (the primary's). */
@@ -59,6 +74,11 @@ export interface SourceReadRoleProps {
    * @default - no organization condition
    */
   readonly organizationId?: string;
+  /**
+   * Clusters of the protected services: the pinned-digest reads are limited to them.
+   * @default - every cluster of the account and region (a service selector names none)
+   */
+  readonly clusters?: readonly string[];
 }
 
 /**
@@ -125,6 +145,33 @@ export class SourceReadRole extends Construct {
       }),
     );
 
+    // Pinned digests: the ECS service revision (or the running tasks) of the current deployment.
+    const clusters = props.clusters?.length ? [...new Set(props.clusters)] : ['*'];
+    const ecsArn = (resource: string) => `arn:${partition}:ecs:${region}:${account}:${resource}`;
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PinnedDigestReads',
+        actions: [...PINNED_DIGEST_READ_ACTIONS.scoped],
+        // DescribeServiceRevisions is evaluated against the service and the revision.
+        resources: clusters.flatMap((cluster) => [
+          ecsArn(`service/${cluster}/*`),
+          ecsArn(`service-revision/${cluster}/*`),
+          ecsArn(`task/${cluster}/*`),
+        ]),
+      }),
+    );
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'PinnedDigestListTasks',
+        actions: [...PINNED_DIGEST_READ_ACTIONS.byClusterCondition],
+        resources: ['*'],
+        conditions: {
+          ArnLike: { 'ecs:cluster': clusters.map((cluster) => ecsArn(`cluster/${cluster}`)) },
+          StringEquals: { 'aws:RequestedRegion': region },
+        },
+      }),
+    );
+
     // cdk-nag names a finding by the resource as written, with tokens shown as <AWS::Name>.
     const nagText = (value: string, pseudo: string) =>
       Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value;
@@ -144,8 +191,15 @@ export class SourceReadRole extends Construct {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'ecs:ListClusters, ecr:GetAuthorizationToken, ec2:Describe* and cloudwatch:GetMetricData/GetMetricStatistics/ListMetrics/DescribeAlarms support no resource-level permissions; limited to the primary region by aws:RequestedRegion.',
+          'ecs:ListClusters, ecr:GetAuthorizationToken, ec2:Describe* and cloudwatch:GetMetricData/GetMetricStatistics/ListMetrics/DescribeAlarms support no resource-level permissions; limited to the primary region by aws:RequestedRegion. ecs:ListTasks names no service or task in its request: limited to the protected clusters by ecs:cluster.',
       },
+      ...clusters.flatMap((cluster) =>
+        ['service', 'service-revision', 'task'].map((kind) => ({
+          id: `AwsSolutions-IAM5[Resource::${arnPrefix('ecs')}:${kind}/${cluster}/*]`,
+          reason:
+            'Read-only: the digest the running deployment pinned (service revisions, running tasks) of the services in the protected clusters; revision and task ids are made by ECS at deploy time.',
+        })),
+      ),
     );
   }
 

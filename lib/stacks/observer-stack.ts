@@ -79,6 +79,7 @@ export class ObserverStack extends Stack {
       sourceRegion: config.primary.region,
       trustedAccount: config.staging.account,
       organizationId: config.organizationId,
+      ...(config.services ? { clusters: config.services.map((service) => service.cluster) } : {}),
     });
     for (const role of props.trustedRoles ?? []) this.trust(role);
     this.deployEvents = new ShadowManagerEventForwarding(this, 'DeployEvents', {

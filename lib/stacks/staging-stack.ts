@@ -120,6 +120,11 @@ export class StagingStack extends Stack {
         integrityCheckSchedule: events.Schedule.expression(props.config.integrityCheckSchedule),
         retentionSchedule: events.Schedule.expression(props.config.retention.schedule),
         removalPolicy,
+        pullThroughCredentials: Object.fromEntries(
+          props.config.images.pullThroughCache.flatMap((rule) =>
+            rule.credentialSecret ? [[rule.ecrRepositoryPrefix, rule.credentialSecret]] : [],
+          ),
+        ),
       });
       this.cloneStateMachine = this.shadowManager.stateMachine;
       new CfnOutput(this, 'CloneStateMachineArn', {

@@ -40,6 +40,7 @@ import {
   dependencyProbeClients,
 } from '../../functions/shared/clients';
 import { MemoryInventory } from '../core/prebake/integrity-support';
+import { answerMotoEcsGaps } from '../support/moto-gaps';
 import { type MotoServer, startMoto } from '../support/moto-server';
 
 jest.setTimeout(60_000);
@@ -67,6 +68,7 @@ let probeClients: DependencyProbeClients;
 beforeAll(async () => {
   moto = await startMoto(PRIMARY.region);
   primaryClients = awsClients({ ...moto.clientConfig, region: PRIMARY.region });
+  answerMotoEcsGaps(primaryClients.ecs);
   stagingClients = awsClients({ ...moto.clientConfig, region: STAGING.region });
   probeClients = dependencyProbeClients({ ...moto.clientConfig, region: STAGING.region });
 }, 60_000);

@@ -2,7 +2,11 @@ import { App, CfnOutput, PhysicalName, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { FORECAST_TABLE } from '../../functions/shared/tables';
-import { SOURCE_READ_ACTIONS, SourceReadRole } from '../../lib/constructs/source-read-role';
+import {
+  PINNED_DIGEST_READ_ACTIONS,
+  SOURCE_READ_ACTIONS,
+  SourceReadRole,
+} from '../../lib/constructs/source-read-role';
 import { CDK_CONTEXT, sampleConfig, testApp } from './support';
 
 /** Every action in the source read role's identity policies (other roles live in the stack too). */
@@ -55,12 +59,41 @@ describe('Class: ObserverStack', () => {
       const actions = grantedActions(template);
 
       // Assert
-      expect(actions).toEqual(Object.values(SOURCE_READ_ACTIONS).flat().sort());
+      expect(actions).toEqual(
+        [
+          ...Object.values(SOURCE_READ_ACTIONS).flat(),
+          ...Object.values(PINNED_DIGEST_READ_ACTIONS).flat(),
+        ].sort(),
+      );
       for (const action of actions) {
         expect(action).toMatch(
           /^(ecs|ecr|ec2|cloudwatch|application-autoscaling):(Describe|List|Get|BatchGet|BatchCheck)/,
         );
       }
+    });
+
+    it('expects the pinned-digest reads scoped to the protected clusters', () => {
+      const arn = (resource: string) => `arn:aws:ecs:eu-west-1:111111111111:${resource}`;
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'PinnedDigestReads',
+              Action: [...PINNED_DIGEST_READ_ACTIONS.scoped].sort(),
+              Resource: [arn('service-revision/shop/*'), arn('service/shop/*'), arn('task/shop/*')],
+            }),
+            Match.objectLike({
+              Sid: 'PinnedDigestListTasks',
+              Action: 'ecs:ListTasks',
+              Resource: '*',
+              Condition: {
+                ArnLike: { 'ecs:cluster': [arn('cluster/shop')] },
+                StringEquals: { 'aws:RequestedRegion': 'eu-west-1' },
+              },
+            }),
+          ]),
+        },
+      });
     });
 
     it('expects unscoped reads limited to the primary region', () => {

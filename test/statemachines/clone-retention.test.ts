@@ -18,13 +18,22 @@ const dynalite = useDynalite();
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const SERVICE = seededServiceKey(0);
 
-/** Moves the primary's tag v1 to a new image and re-clones: one new clone version each time. */
+/**
+ * Moves the primary's tag v1 to a new image, deploys it (a new revision, so a new deployment pins
+ * the new digest) and re-clones: one new clone version each time.
+ */
 async function newVersion(w: LocalCloneWorld, layerBytes: number): Promise<void> {
   w.cloud.pushImage(w.primary, {
     repository: 'shop/svc-000',
     tag: 'v1',
     layers: [{ sizeBytes: layerBytes }],
   });
+  const platform = w.cloud.containerPlatform(w.primary);
+  const current = await platform.describeService('shop', 'svc-000');
+  const { taskDefinitionArn, revision, status, registeredAt, tags, ...spec } =
+    await platform.describeTaskDefinition(current.taskDefinition);
+  const next = w.cloud.registerTaskDefinition(w.primary, spec);
+  await platform.updateService('shop', 'svc-000', { taskDefinition: next.taskDefinitionArn });
   await runClonePipeline(w, { trigger: 'deploy-event' });
 }
 

@@ -11,18 +11,29 @@ import {
   type ContainerDefinition,
   CreateServiceCommand,
   DeregisterTaskDefinitionCommand,
+  DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
   type ECSClient,
   type KeyValuePair,
   ListClustersCommand,
+  ListServiceDeploymentsCommand,
   ListTaskDefinitionsCommand,
+  ListTasksCommand,
   RegisterTaskDefinitionCommand,
   type Service,
+  type ServiceDeploymentBrief,
   type Tag,
   type TaskDefinition,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import {
+  digestsOfRunningTasks,
+  digestsOfServiceRevisions,
+  type PinnedImages,
+  type ServiceRevisionImages,
+} from '../../core/clone/image-source';
 import { NotFoundError } from '../../core/errors';
 import type {
   ContainerDefinitionSpec,
@@ -39,7 +50,7 @@ import type {
   TaskDefinitionStatus,
 } from '../../core/model';
 import type { ContainerPlatform } from '../../core/ports';
-import { callAws } from './sdk-errors';
+import { AwsRequestError, callAws } from './sdk-errors';
 
 /** Drops keys whose value is `undefined`, so mapped objects compare equal to the model's. */
 function compact<T extends object>(value: T): T {
@@ -526,7 +537,131 @@ export class EcsContainerPlatform implements ContainerPlatform {
     } while (nextToken);
     return names;
   }
+
+  /**
+   * {@inheritDoc ContainerPlatform.describePinnedImages}
+   * ListServiceDeployments (newest first, live ones only) → DescribeServiceRevisions of their
+   * targets; when that yields no digest (a service whose deployment controller keeps no
+   * revisions, or one deployed before ECS recorded them), ListTasks + DescribeTasks of its
+   * RUNNING tasks on the task definition.
+   */
+  public async describePinnedImages(
+    cluster: string,
+    service: string,
+    taskDefinitionArn: string,
+  ): Promise<PinnedImages> {
+    const revisions = await this.pinnedByServiceRevision(cluster, service, taskDefinitionArn);
+    if (revisions && Object.keys(revisions).length > 0) {
+      return { source: 'service-revision', digests: revisions };
+    }
+    const tasks = await this.pinnedByRunningTasks(cluster, service, taskDefinitionArn);
+    if (Object.keys(tasks).length > 0) return { source: 'running-tasks', digests: tasks };
+    return { source: 'none', digests: {} };
+  }
+
+  private async pinnedByServiceRevision(
+    cluster: string,
+    service: string,
+    taskDefinitionArn: string,
+  ): Promise<PinnedImages['digests'] | undefined> {
+    const id = `${cluster}/${service}`;
+    let deployments: readonly ServiceDeploymentBrief[];
+    try {
+      const output = await callAws(
+        { operation: 'ecs:ListServiceDeployments', kind: 'service', id },
+        () =>
+          this.client.send(
+            new ListServiceDeploymentsCommand({
+              cluster,
+              service,
+              // A rolled-back or stopped deployment's target is not what runs; the revision a
+              // rollback returned to is the target of an earlier, successful deployment.
+              status: ['PENDING', 'IN_PROGRESS', 'SUCCESSFUL'],
+              maxResults: LIVE_DEPLOYMENTS_READ,
+            }),
+          ),
+      );
+      deployments = output.serviceDeployments ?? [];
+    } catch (error) {
+      // A service ECS keeps no deployment history for (CODE_DEPLOY or EXTERNAL controller)
+      // rejects the request as a client error: its running tasks still tell the digest.
+      if (error instanceof AwsRequestError) return undefined;
+      throw error;
+    }
+    const targets = [
+      ...new Set(
+        deployments
+          .map((deployment) => deployment.targetServiceRevisionArn)
+          .filter((arn): arn is string => arn !== undefined),
+      ),
+    ];
+    if (targets.length === 0) return undefined;
+    const described = await callAws(
+      { operation: 'ecs:DescribeServiceRevisions', kind: 'service revision', id },
+      () =>
+        this.client.send(
+          new DescribeServiceRevisionsCommand({
+            serviceRevisionArns: targets.slice(0, SERVICE_REVISIONS_PER_CALL),
+          }),
+        ),
+    );
+    const revisions: ServiceRevisionImages[] = (described.serviceRevisions ?? []).map(
+      (revision) => ({
+        serviceRevisionArn: revision.serviceRevisionArn ?? '',
+        taskDefinition: revision.taskDefinition ?? '',
+        ...(revision.createdAt ? { createdAt: toIso(revision.createdAt) } : {}),
+        containerImages: (revision.containerImages ?? []).map((image) => ({
+          containerName: image.containerName ?? '',
+          ...(image.imageDigest ? { imageDigest: image.imageDigest } : {}),
+        })),
+      }),
+    );
+    return digestsOfServiceRevisions(revisions, taskDefinitionArn);
+  }
+
+  private async pinnedByRunningTasks(
+    cluster: string,
+    service: string,
+    taskDefinitionArn: string,
+  ): Promise<PinnedImages['digests']> {
+    const id = `${cluster}/${service}`;
+    // One page is enough: every task of a deployment runs the digests it pinned, so a hundred
+    // tasks say as much as a thousand.
+    const listed = await callAws({ operation: 'ecs:ListTasks', kind: 'service', id }, () =>
+      this.client.send(
+        new ListTasksCommand({
+          cluster,
+          serviceName: service,
+          desiredStatus: 'RUNNING',
+          maxResults: TASKS_PER_CALL,
+        }),
+      ),
+    );
+    const taskArns = listed.taskArns ?? [];
+    if (taskArns.length === 0) return {};
+    const described = await callAws({ operation: 'ecs:DescribeTasks', kind: 'service', id }, () =>
+      this.client.send(
+        new DescribeTasksCommand({ cluster, tasks: taskArns.slice(0, TASKS_PER_CALL) }),
+      ),
+    );
+    const tasks = (described.tasks ?? [])
+      .filter((task) => task.taskDefinitionArn === taskDefinitionArn)
+      .map((task) => ({
+        containers: (task.containers ?? []).map((container) => ({
+          name: container.name ?? '',
+          ...(container.imageDigest ? { imageDigest: container.imageDigest } : {}),
+        })),
+      }));
+    return digestsOfRunningTasks(tasks);
+  }
 }
+
+/** Deployments read per ListServiceDeployments call (the newest are the live ones). */
+const LIVE_DEPLOYMENTS_READ = 20;
+/** DescribeServiceRevisions accepts at most 20 ARNs per call. */
+const SERVICE_REVISIONS_PER_CALL = 20;
+/** ListTasks returns, and DescribeTasks accepts, at most 100 tasks per call. */
+const TASKS_PER_CALL = 100;
 
 /** Splits `arn:…:task-definition/family:revision` into its family and revision. */
 export function parseTaskDefinitionArn(

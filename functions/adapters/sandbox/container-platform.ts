@@ -3,6 +3,8 @@
  * API call through `SandboxCloud.call`, so it is timed, rate limited and logged like the real
  * action it names.
  */
+
+import type { PinnedImages } from '../../core/clone/image-source';
 import type {
   KeyValue,
   Location,
@@ -91,6 +93,24 @@ export class SandboxContainerPlatform implements ContainerPlatform {
         this.cloud.taskLauncher(this.location),
       ),
     );
+  }
+
+  /**
+   * ListServiceDeployments + DescribeServiceRevisions: the digests the live deployment of the
+   * task definition pinned when it was created (the sandbox keeps a revision per deployment;
+   * it has no service whose controller keeps none, so it never falls back to its tasks).
+   */
+  public async describePinnedImages(
+    cluster: string,
+    service: string,
+    taskDefinitionArn: string,
+  ): Promise<PinnedImages> {
+    const digests = await this.cloud.call(this.location, 'ecs:ListServiceDeployments', () =>
+      this.ecs.pinnedImages(cluster, service, taskDefinitionArn),
+    );
+    if (Object.keys(digests).length === 0) return { source: 'none', digests: {} };
+    await this.cloud.call(this.location, 'ecs:DescribeServiceRevisions', () => undefined);
+    return { source: 'service-revision', digests };
   }
 
   /** ListClusters (names). */

@@ -11,7 +11,7 @@
  * as zero-filled parts; when such a stream is written into another sandbox registry, the
  * upload recognises it and skips hashing, still charging time and calls per part.
  */
-import { ValidationError } from '../../core/errors';
+import { NotFoundError, ValidationError } from '../../core/errors';
 import type {
   BlobStream,
   Digest,
@@ -100,11 +100,21 @@ export class SandboxImageRegistry implements ImageRegistry {
     });
   }
 
-  /** BatchGetImage for one digest: bytes and media type exactly as pushed. */
+  /**
+   * BatchGetImage for one digest: bytes and media type exactly as pushed. Under a pull-through
+   * cache rule's prefix, a digest not cached yet is imported from the upstream first, as ECR
+   * does on a pull.
+   */
   public getManifest(repository: string, digest: Digest): Promise<ImageManifest> {
-    return this.cloud.call(this.location, 'ecr:BatchGetImage', () =>
-      this.ecr.getManifest(repository, digest),
-    );
+    return this.cloud.call(this.location, 'ecr:BatchGetImage', () => {
+      try {
+        return this.ecr.getManifest(repository, digest);
+      } catch (error) {
+        if (!(error instanceof NotFoundError)) throw error;
+        if (!this.cloud.pullThroughImport(this.location, repository, digest)) throw error;
+        return this.ecr.getManifest(repository, digest);
+      }
+    });
   }
 
   /** BatchCheckLayerAvailability, 100 digests per call (no call for an empty list). */

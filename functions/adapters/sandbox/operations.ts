@@ -23,6 +23,9 @@ export const OPERATIONS = {
   'ecs:CreateService': { latency: 'write', bucket: 'ecs:service-modify' },
   'ecs:UpdateService': { latency: 'write', bucket: 'ecs:service-modify' },
   'ecs:DescribeServices': { latency: 'read', bucket: 'ecs:service-read' },
+  // Service deployment history shares the service-read bucket (ECS publishes no own limit).
+  'ecs:ListServiceDeployments': { latency: 'read', bucket: 'ecs:service-read' },
+  'ecs:DescribeServiceRevisions': { latency: 'read', bucket: 'ecs:service-read' },
   'ecr:CreateRepository': { latency: 'write', bucket: 'ecr:other' },
   'ecr:DescribeRepositories': { latency: 'read', bucket: 'ecr:other' },
   'ecr:DescribeImages': { latency: 'read', bucket: 'ecr:other' },

@@ -9,8 +9,15 @@
  * real account would.
  */
 import { createHash } from 'node:crypto';
-import { NotFoundError, ServiceUnavailableError, ThrottlingError } from '../../core/errors';
+import { type PullThroughCacheRuleSettings, parseImageName } from '../../core/clone/image-source';
+import {
+  ConflictError,
+  NotFoundError,
+  ServiceUnavailableError,
+  ThrottlingError,
+} from '../../core/errors';
 import type {
+  Digest,
   ImageManifest,
   ImageReference,
   KeyValue,
@@ -38,6 +45,7 @@ import { SandboxMetricsSource } from './metrics-source';
 import { SandboxNetworkRules } from './network-rules';
 import { OPERATIONS, type Operation, type OperationProfile } from './operations';
 import {
+  EcrState,
   type LaunchPlan,
   LocationState,
   type MetricIdentity,
@@ -186,6 +194,10 @@ export class SandboxCloud {
     outcome: CallOutcome | 'pending';
   }[] = [];
   private layerSeq = 0;
+  /** Upstream registries (public.ecr.aws, Docker Hub, …) by host. */
+  private readonly upstreams = new Map<string, EcrState>();
+  /** Pull-through cache rules by `account/region`. */
+  private readonly cacheRules = new Map<string, PullThroughCacheRuleSettings[]>();
 
   public constructor(options: SandboxCloudOptions) {
     this.clock = options.clock ?? new VirtualClock();
@@ -405,7 +417,12 @@ export class SandboxCloud {
         );
       }
       runningAtMs.sort((a, b) => a - b);
-      return { runningAtMs, healthDelayMs, drainMs };
+      return {
+        runningAtMs,
+        healthDelayMs,
+        drainMs,
+        ...(pull.imageDigests ? { imageDigests: pull.imageDigests } : {}),
+      };
     };
   }
 
@@ -413,12 +430,27 @@ export class SandboxCloud {
     location: Location,
     taskDefinition: RegisteredTaskDefinition,
     nowMs: number,
-  ): { pullMs: number; failure?: string } {
+  ): { pullMs: number; failure?: string; imageDigests?: Record<string, Digest> } {
     const model = this.latency;
     let pullMs = 0;
+    const imageDigests: Record<string, Digest> = {};
     for (const container of taskDefinition.containerDefinitions) {
       const parsed = parseEcrUri(container.image);
       if (!parsed) {
+        // An upstream registry the sandbox holds (public.ecr.aws, Docker Hub, …): its digest is
+        // pinned like an ECR one; anything else pulls a default-sized image of unknown digest.
+        const named = parseImageName(container.image);
+        const upstream = named ? this.upstreams.get(named.host) : undefined;
+        if (named && upstream) {
+          try {
+            imageDigests[container.name] = upstream.resolve(
+              named.repository,
+              named.digest ?? named.tag ?? 'latest',
+            ).digest;
+          } catch {
+            return { pullMs, failure: `CannotPullContainerError: ${container.image}: not found` };
+          }
+        }
         pullMs += model.defaultImageSizeMb * model.imagePullMsPerMb;
         continue;
       }
@@ -429,6 +461,7 @@ export class SandboxCloud {
       const ecr = this.state(parsed).ecr;
       try {
         const { digest } = ecr.resolve(parsed.repository, parsed.reference);
+        imageDigests[container.name] = digest;
         const bytes = ecr.pullSize(
           parsed.repository,
           digest,
@@ -440,7 +473,7 @@ export class SandboxCloud {
         return { pullMs, failure: `${failure}: not found` };
       }
     }
-    return { pullMs: Math.round(pullMs) };
+    return { pullMs: Math.round(pullMs), imageDigests };
   }
 
   /**
@@ -531,11 +564,16 @@ export class SandboxCloud {
     const launcher: TaskLauncher =
       options.settled === false
         ? this.taskLauncher(location)
-        : (_definition, _service, count) => ({
-            runningAtMs: Array.from({ length: count }, () => now),
-            healthDelayMs: 0,
-            drainMs: 0,
-          });
+        : (definition, _service, count) => {
+            // Settled tasks run what the images resolved to when the service was deployed.
+            const { imageDigests } = this.pullInfo(location, definition, now);
+            return {
+              runningAtMs: Array.from({ length: count }, () => now),
+              healthDelayMs: 0,
+              drainMs: 0,
+              ...(imageDigests ? { imageDigests } : {}),
+            };
+          };
     return this.state(location).ecs.createService(spec, now, launcher, this.networkCheck(location));
   }
 
@@ -552,11 +590,71 @@ export class SandboxCloud {
   }
 
   /**
+   * The upstream registry on `host` (created empty on first use): what a pull-through cache rule
+   * imports from. Seed it with `pushImage({ upstream: host }, …)`.
+   */
+  public upstreamRegistry(host: string): EcrState {
+    let registry = this.upstreams.get(host);
+    if (!registry) {
+      registry = new EcrState({ account: '000000000000', region: 'upstream' }, host);
+      this.upstreams.set(host, registry);
+    }
+    return registry;
+  }
+
+  /** Creates a pull-through cache rule in `location` (as `AWS::ECR::PullThroughCacheRule` does). */
+  public addPullThroughCacheRule(location: Location, rule: PullThroughCacheRuleSettings): void {
+    const key = `${location.account}/${location.region}`;
+    const rules = this.cacheRules.get(key) ?? [];
+    if (rules.some((existing) => existing.ecrRepositoryPrefix === rule.ecrRepositoryPrefix)) {
+      throw new ConflictError(`pull-through cache rule ${rule.ecrRepositoryPrefix} already exists`);
+    }
+    this.cacheRules.set(key, [...rules, { ...rule }]);
+  }
+
+  /**
+   * What ECR does on a pull by digest through a pull-through cache rule: when `repository`
+   * falls under a rule's prefix and the upstream holds `digest`, the cache repository is created
+   * (mutable tags, ECR's defaults) and the manifest tree with its blobs is imported. Returns
+   * false when no rule covers the repository; NotFoundError when the upstream lacks the image.
+   */
+  public pullThroughImport(location: Location, repository: string, digest: Digest): boolean {
+    const rule = (this.cacheRules.get(`${location.account}/${location.region}`) ?? []).find(
+      (candidate) => repository.startsWith(`${candidate.ecrRepositoryPrefix}/`),
+    );
+    if (!rule) return false;
+    const upstream = this.upstreams.get(rule.upstreamRegistryUrl);
+    const upstreamRepository = repository.slice(rule.ecrRepositoryPrefix.length + 1);
+    if (!upstream) {
+      throw new NotFoundError(
+        'image',
+        `${rule.upstreamRegistryUrl}/${upstreamRepository}@${digest}`,
+      );
+    }
+    const cache = this.state(location).ecr;
+    cache.ensureRepository(repository, { immutable: false });
+    const importTree = (target: Digest): void => {
+      const manifest = upstream.getManifest(upstreamRepository, target);
+      for (const child of manifest.children) importTree(child);
+      for (const blob of manifest.blobs) {
+        cache.putBlob(repository, upstream.getBlob(upstreamRepository, blob.digest));
+      }
+      cache.putManifest(repository, manifest, undefined, this.clock.now());
+    };
+    importTree(digest);
+    return true;
+  }
+
+  /**
    * Pushes an image: blobs, then manifest(s) whose digests are the SHA-256 of their exact bytes,
    * then the tag. Virtual layers get unique synthetic digests and hold no bytes.
    */
-  public pushImage(location: Location, input: PushImageInput): PushedImage {
-    const ecr = this.state(location).ecr;
+  public pushImage(
+    target: Location | { readonly upstream: string },
+    input: PushImageInput,
+  ): PushedImage {
+    const ecr =
+      'upstream' in target ? this.upstreamRegistry(target.upstream) : this.state(target).ecr;
     ecr.ensureRepository(input.repository, { immutable: input.immutable ?? false });
     const now = this.clock.now();
     const platforms = input.platforms ?? ['linux/amd64'];

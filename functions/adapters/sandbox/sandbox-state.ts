@@ -54,6 +54,11 @@ export interface LaunchPlan {
   readonly healthDelayMs: number;
   /** How long replaced tasks drain after this deployment is healthy. */
   readonly drainMs: number;
+  /**
+   * Digest each container's image resolved to when the deployment was created (ECS version
+   * consistency: every task of the deployment runs these, whatever the tag does later).
+   */
+  readonly imageDigests?: Readonly<Record<string, Digest>>;
 }
 
 /** Decides when `count` new tasks of `taskDefinition` run; supplied by the cloud. */
@@ -74,6 +79,8 @@ interface DeploymentRecord {
   failureReason?: string;
   healthDelayMs: number;
   drainMs: number;
+  /** The service revision's pinned digests (see {@link LaunchPlan.imageDigests}). */
+  readonly imageDigests?: Readonly<Record<string, Digest>>;
 }
 
 interface ServiceRecord {
@@ -236,7 +243,25 @@ export class EcsState {
       ...(plan.failureReason === undefined ? {} : { failureReason: plan.failureReason }),
       healthDelayMs: plan.healthDelayMs,
       drainMs: plan.drainMs,
+      ...(plan.imageDigests === undefined ? {} : { imageDigests: { ...plan.imageDigests } }),
     };
+  }
+
+  /**
+   * The digests the newest live deployment of `taskDefinitionArn` pinned (its service revision),
+   * as ListServiceDeployments + DescribeServiceRevisions report them; empty when none.
+   */
+  public pinnedImages(
+    cluster: string,
+    service: string,
+    taskDefinitionArn: string,
+  ): Readonly<Record<string, Digest>> {
+    const record = this.requireService(cluster, service);
+    const deployment = record.deployments.find(
+      (candidate) =>
+        candidate.taskDefinition === taskDefinitionArn && candidate.failsAtMs === undefined,
+    );
+    return { ...(deployment?.imageDigests ?? {}) };
   }
 
   /** Creates a service; ConflictError when an ACTIVE one has the name. */
@@ -495,11 +520,19 @@ export function parseManifest(bytes: string): {
 export class EcrState {
   private readonly repositories = new Map<string, RepositoryRecord>();
 
-  public constructor(private readonly location: Location) {}
+  /**
+   * @param location - the account + region this registry belongs to.
+   * @param host - registry host when it is not the location's ECR (an upstream such as
+   *   `public.ecr.aws` that a pull-through cache rule imports from).
+   */
+  public constructor(
+    private readonly location: Location,
+    private readonly host?: string,
+  ) {}
 
   /** Registry host of this location. */
   public get registry(): string {
-    return `${this.location.account}.dkr.ecr.${this.location.region}.amazonaws.com`;
+    return this.host ?? `${this.location.account}.dkr.ecr.${this.location.region}.amazonaws.com`;
   }
 
   /** Creates a repository unless it exists; returns whether it was created. */

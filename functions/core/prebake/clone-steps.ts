@@ -7,6 +7,13 @@
 import { assembleCloneContent } from '../clone/content';
 import { type Dependency, listDependencies, readiness } from '../clone/dependencies';
 import { CloneValidationError } from '../clone/errors';
+import {
+  type DigestPin,
+  type ImageSourceSettings,
+  type PinnedImages,
+  parseImageName,
+  routeImage,
+} from '../clone/image-source';
 import type { CloneMappings } from '../clone/mappings';
 import { planNetworkCopy, resolveStagingRules } from '../clone/network';
 import type { PolicyFinding } from '../clone/policy';
@@ -31,7 +38,6 @@ import {
   type Digest,
   type ImageReference,
   imageUri,
-  isDigest,
   type NetworkRuleSet,
   type RegisteredTaskDefinition,
   type ServiceDescription,
@@ -64,66 +70,129 @@ export interface SourceSnapshot {
   readonly service: ServiceRef;
   readonly description: ServiceDescription;
   readonly taskDefinition: RegisteredTaskDefinition;
-  /** Source images by container name, resolved to the digest the tag points at now. */
+  /**
+   * Source images by container name, pinned to the digest the running deployment runs: the
+   * `registry` is where the copy step reads it (the primary's ECR, a central ECR registry, or
+   * the upstream URL of a pull-through cache rule).
+   */
   readonly images: Readonly<Record<string, ImageReference>>;
+  /** How each container's digest was chosen (audit). */
+  readonly imagePins: Readonly<Record<string, DigestPin>>;
   /** The service's own security groups with their rules. */
   readonly securityGroups: readonly NetworkRuleSet[];
 }
 
-/** Splits `registry/repo[:tag|@sha256:…]` into its parts. */
+/**
+ * Splits `registry/repo[:tag|@sha256:…]` into its parts, Docker's way (an image with no registry
+ * host is on Docker Hub); `reference` is the digest when there is one, else the tag (`latest`
+ * when none is written).
+ */
 export function parseImageUri(
   uri: string,
 ): { registry: string; repository: string; reference: string } | undefined {
-  const slash = uri.indexOf('/');
-  if (slash <= 0) return undefined;
-  const registry = uri.slice(0, slash);
-  const rest = uri.slice(slash + 1);
-  const at = rest.indexOf('@');
-  if (at >= 0) {
-    return { registry, repository: rest.slice(0, at), reference: rest.slice(at + 1) };
-  }
-  const colon = rest.lastIndexOf(':');
-  if (colon > 0) {
-    return { registry, repository: rest.slice(0, colon), reference: rest.slice(colon + 1) };
-  }
-  return { registry, repository: rest, reference: 'latest' };
+  const parsed = parseImageName(uri);
+  if (!parsed) return undefined;
+  return {
+    registry: parsed.host,
+    repository: parsed.repository,
+    reference: parsed.digest ?? parsed.tag ?? 'latest',
+  };
+}
+
+/** Options of {@link describeSource}. */
+export interface DescribeSourceOptions {
+  /**
+   * Where images may come from besides the primary's ECR.
+   * @default only the primary registry
+   */
+  readonly images?: Omit<ImageSourceSettings, 'primaryRegistry'>;
 }
 
 /**
- * Reads the primary service, its current task definition, the digest of every image (a tag can
- * move without a new revision, so the digest is resolved now) and its security groups.
+ * Reads the primary service, its current task definition, the digest every container runs and
+ * its security groups.
  *
- * @throws CloneValidationError when an image is not in the primary's registry (it cannot be
- *   copied by digest from there); NotFoundError when the service does not exist.
+ * The digest is the one the running deployment pinned (its ECS service revision, else its running
+ * tasks), not the tag re-resolved now: a tag moved since the deployment must not stage an image
+ * production is not running. Only when ECS records no digest at all (no revision, no running
+ * task) is a primary-registry tag resolved, and the pin says so (`tag-resolved`).
+ *
+ * @throws CloneValidationError naming every image that cannot be cloned and the configuration key
+ *   that would fix it; NotFoundError when the service does not exist.
  */
 export async function describeSource(
   primary: SideAdapters,
   service: ServiceRef,
+  options: DescribeSourceOptions = {},
 ): Promise<SourceSnapshot> {
   const description = await primary.platform.describeService(service.cluster, service.service);
   const taskDefinition = await primary.platform.describeTaskDefinition(description.taskDefinition);
+  const sources: ImageSourceSettings = {
+    primaryRegistry: primary.registry.registry,
+    centralRegistries: options.images?.centralRegistries ?? [],
+    pullThroughCache: options.images?.pullThroughCache ?? [],
+  };
   const issues: string[] = [];
   const images: Record<string, ImageReference> = {};
+  const imagePins: Record<string, DigestPin> = {};
+  let pinned: PinnedImages | undefined;
   for (const container of taskDefinition.containerDefinitions) {
-    const parsed = parseImageUri(container.image);
-    if (!parsed || parsed.registry !== primary.registry.registry) {
+    const path = `containerDefinitions[${container.name}].image`;
+    const parsed = parseImageName(container.image);
+    if (!parsed) {
+      issues.push(`${path}: ${container.image} is not a valid image reference`);
+      continue;
+    }
+    const routed = routeImage(parsed.host, parsed.repository, sources);
+    if (!routed.ok) {
+      issues.push(`${path}: ${container.image}: ${routed.reason}`);
+      continue;
+    }
+    const tag = parsed.tag ? { tag: parsed.tag } : {};
+    let digest = parsed.digest;
+    let pin: DigestPin = 'task-definition';
+    if (digest === undefined) {
+      pinned ??= await primary.platform.describePinnedImages(
+        description.cluster,
+        description.serviceName,
+        taskDefinition.taskDefinitionArn,
+      );
+      digest = pinned.digests[container.name];
+      if (digest !== undefined)
+        pin = pinned.source === 'running-tasks' ? 'running-tasks' : 'service-revision';
+    }
+    if (routed.route.kind === 'primary') {
+      // Resolving by the pinned digest proves the primary still holds what production runs;
+      // resolving the tag happens only when ECS recorded no digest at all.
+      const resolved = await primary.registry.resolve(
+        parsed.repository,
+        digest ?? parsed.tag ?? 'latest',
+      );
+      if (digest === undefined) pin = 'tag-resolved';
+      images[container.name] = { ...resolved, digest: resolved.digest, ...tag };
+      imagePins[container.name] = pin;
+      continue;
+    }
+    if (digest === undefined) {
       issues.push(
-        `containerDefinitions[${container.name}].image: ${container.image} is not in the primary registry ${primary.registry.registry}`,
+        `${path}: ${container.image}: ECS records no digest for it (no service revision or running task of ${taskDefinition.taskDefinitionArn}) and a tag outside the primary's ECR is not resolved at clone time; pin the image by digest in the task definition, or clone once the deployment runs`,
       );
       continue;
     }
-    const resolved = await primary.registry.resolve(parsed.repository, parsed.reference);
     images[container.name] = {
-      ...resolved,
-      ...(isDigest(parsed.reference) ? {} : { tag: parsed.reference }),
+      registry: routed.route.registry,
+      repository: routed.route.repository,
+      digest,
+      ...tag,
     };
+    imagePins[container.name] = pin;
   }
   if (issues.length > 0) {
     throw new CloneValidationError(`${serviceKey(service)} cannot be cloned`, issues);
   }
   const groupIds = description.networkConfiguration?.securityGroups ?? [];
   const securityGroups = groupIds.length > 0 ? await primary.network.describeGroups(groupIds) : [];
-  return { service, description, taskDefinition, images, securityGroups };
+  return { service, description, taskDefinition, images, imagePins, securityGroups };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,6 +221,20 @@ export interface ImageCopyOptions {
   readonly deadlineMs: number;
   /** KMS key of staged repositories. */
   readonly kmsKeyArn?: string;
+  /**
+   * Images not in `from` (the primary's registry): central ECR registries to copy from, and the
+   * staging pull-through cache rules to import through.
+   * @default none: every image must be in `from`
+   */
+  readonly sources?: ImageSources;
+}
+
+/** Registries besides the primary's that images are copied from or imported through. */
+export interface ImageSources {
+  /** Central registries and pull-through cache rules, as configured (`images.*`). */
+  readonly settings: Omit<ImageSourceSettings, 'primaryRegistry'>;
+  /** A registry adapter per central registry host, reading with the copy step's own role. */
+  readonly central: Readonly<Record<string, ImageRegistry>>;
 }
 
 /**
@@ -180,9 +263,43 @@ async function isStaged(
 }
 
 /**
+ * Where the copy step reads an image: a registry to copy from (the primary's, or a central one)
+ * or the staging pull-through cache repository to import it through.
+ *
+ * @throws CloneValidationError when the image's registry is none of them (the describe step
+ *   refuses such images first; this guards a stale or hand-written input).
+ */
+function sourceOf(
+  primary: ImageRegistry,
+  image: ImageReference,
+  sources: ImageSources | undefined,
+):
+  | { readonly kind: 'copy'; readonly from: ImageRegistry }
+  | { readonly kind: 'cache'; readonly repository: string } {
+  if (image.registry === primary.registry) return { kind: 'copy', from: primary };
+  const routed = routeImage(image.registry, image.repository, {
+    primaryRegistry: primary.registry,
+    centralRegistries: sources?.settings.centralRegistries ?? [],
+    pullThroughCache: sources?.settings.pullThroughCache ?? [],
+  });
+  if (routed.ok && routed.route.kind === 'pull-through') {
+    return { kind: 'cache', repository: routed.route.cacheRepository };
+  }
+  const central = routed.ok ? sources?.central[image.registry] : undefined;
+  if (central) return { kind: 'copy', from: central };
+  throw new CloneValidationError(`image ${imageUri(image)} cannot be copied`, [
+    routed.ok
+      ? `${image.registry}: central registry configured but no registry adapter was given to the copy step`
+      : routed.reason,
+  ]);
+}
+
+/**
  * Makes every source image present in the staging registry by digest: manifests copied byte for
  * byte with their media type (children of an index first, so the index never references a
- * missing manifest), blobs already present skipped, large blobs streamed in parts.
+ * missing manifest), blobs already present skipped, large blobs streamed in parts. Images of a
+ * central registry are copied the same way from it; images of a pull-through upstream are
+ * imported through the staging cache rule and staged under its repository (`PREFIX/REPO`).
  */
 export async function copyImages(
   from: ImageRegistry,
@@ -198,11 +315,15 @@ export async function copyImages(
   const ensured = new Set<string>();
   const copied = new Set<string>();
 
-  const copyManifest = async (repository: string, digest: Digest): Promise<void> => {
+  const copyManifest = async (
+    source: ImageRegistry,
+    repository: string,
+    digest: Digest,
+  ): Promise<void> => {
     const key = `${repository}@${digest}`;
     if (copied.has(key)) return;
-    const manifest = await from.getManifest(repository, digest);
-    for (const child of manifest.children) await copyManifest(repository, child);
+    const manifest = await source.getManifest(repository, digest);
+    for (const child of manifest.children) await copyManifest(source, repository, child);
     if (manifest.blobs.length > 0) {
       const present = await to.hasBlobs(
         repository,
@@ -214,12 +335,43 @@ export async function copyImages(
           continue;
         }
         if (options.clock.now() >= options.deadlineMs) throw new DeadlineReached();
-        await to.writeBlob(repository, await from.readBlob(repository, blob.digest));
+        await to.writeBlob(repository, await source.readBlob(repository, blob.digest));
         blobsCopied += 1;
         bytesCopied += blob.size;
       }
     }
     await to.putManifest(repository, manifest, stagedTag(manifest.digest));
+    manifestsPut += 1;
+    copied.add(key);
+  };
+
+  /**
+   * Imports a manifest (children first) and its blobs into a pull-through cache repository:
+   * BatchGetImage by digest makes ECR fetch the manifest from the upstream (creating the cache
+   * repository on first pull), and downloading a blob through GetDownloadUrlForLayer makes it
+   * fetch the layer — which also proves the cache serves the bytes the digest names.
+   */
+  const importManifest = async (repository: string, digest: Digest): Promise<void> => {
+    const key = `${repository}@${digest}`;
+    if (copied.has(key)) return;
+    const manifest = await to.getManifest(repository, digest);
+    for (const child of manifest.children) await importManifest(repository, child);
+    if (manifest.blobs.length > 0) {
+      const present = await to.hasBlobs(
+        repository,
+        manifest.blobs.map((blob) => blob.digest),
+      );
+      for (const blob of manifest.blobs) {
+        if (present.has(blob.digest)) {
+          blobsSkipped += 1;
+          continue;
+        }
+        if (options.clock.now() >= options.deadlineMs) throw new DeadlineReached();
+        const stream = await to.readBlob(repository, blob.digest);
+        for await (const part of stream.parts) bytesCopied += part.byteLength;
+        blobsCopied += 1;
+      }
+    }
     manifestsPut += 1;
     copied.add(key);
   };
@@ -230,6 +382,20 @@ export async function copyImages(
     for (const [container, image] of Object.entries(images).sort(([a], [b]) =>
       a < b ? -1 : a > b ? 1 : 0,
     )) {
+      const source = sourceOf(from, image, options.sources);
+      if (source.kind === 'cache') {
+        // Cached images carry no tag of ours (ECR owns pull-through repositories), so every run
+        // walks the manifest; BatchCheckLayerAvailability keeps a warm run to a few reads.
+        await importManifest(source.repository, image.digest);
+        // No tag: ECR owns the cache repository's tags (they follow the upstream), so a staged
+        // tag could not be checked by integrity (the source task definition keeps the tag).
+        staged[container] = {
+          registry: to.registry,
+          repository: source.repository,
+          digest: image.digest,
+        };
+        continue;
+      }
       // Already staged (its digest-derived tag resolves to it): its children and blobs were
       // staged before it, so a warm re-run costs one read per image instead of a walk (and no
       // repository call either).
@@ -243,7 +409,7 @@ export async function copyImages(
           });
           ensured.add(image.repository);
         }
-        await copyManifest(image.repository, image.digest);
+        await copyManifest(source.from, image.repository, image.digest);
       }
       staged[container] = {
         registry: to.registry,

@@ -10,6 +10,7 @@
  * recorded as an error and does not stop the others.
  */
 import pLimit from 'p-limit';
+import { type PinnedImages, parseImageName } from '../clone/image-source';
 import { checkIntegrity, revisionOf } from '../clone/integrity';
 import { stripAwsFilledFields, taskDefinitionHash } from '../clone/task-definition';
 import type { CloneFinding } from '../clone/validate';
@@ -34,7 +35,7 @@ import type {
   LoggerLike,
   PipelineStarter,
 } from '../ports';
-import { parseImageUri, type SideAdapters, stagedTag } from './clone-steps';
+import { type SideAdapters, stagedTag } from './clone-steps';
 import type { PipelineSettings } from './settings';
 
 /** Actor recorded in the inventory's audit trail for status changes made by the check. */
@@ -47,7 +48,10 @@ export const INTEGRITY_TRIGGER = 'integrity';
 export interface IntegrityPorts {
   /** The primary, read-only: the service, its task definition and its images' digests. */
   readonly primary: {
-    readonly platform: Pick<ContainerPlatform, 'describeService' | 'describeTaskDefinition'>;
+    readonly platform: Pick<
+      ContainerPlatform,
+      'describeService' | 'describeTaskDefinition' | 'describePinnedImages'
+    >;
     readonly registry: Pick<ImageRegistry, 'registry' | 'resolve'>;
   };
   /** Staging: images, the staged revision and its family, security groups. */
@@ -199,7 +203,12 @@ function familyOf(taskDefinitionArn: string): string {
   return name.split(':')[0] ?? name;
 }
 
-/** Reads what the primary service runs now: its task definition ARN and each image's digest. */
+/**
+ * Reads what the primary service runs now: its task definition ARN and each image's digest — the
+ * digest its deployment pinned (as the describe step clones it), so a tag moved since the
+ * deployment does not make the clone stale while production still runs what was cloned. A tag
+ * is resolved only for a primary-registry image ECS records no digest for.
+ */
 async function readPrimary(
   primary: IntegrityPorts['primary'],
   settings: PipelineSettings['services'][number],
@@ -207,13 +216,30 @@ async function readPrimary(
   const description = await primary.platform.describeService(settings.cluster, settings.service);
   const taskDefinition = await primary.platform.describeTaskDefinition(description.taskDefinition);
   const imageDigests: Record<string, Digest> = {};
+  let pinned: PinnedImages | undefined;
   for (const container of taskDefinition.containerDefinitions) {
-    const parsed = parseImageUri(container.image);
-    // An image outside the primary registry was refused at clone time; nothing to compare.
-    if (!parsed || parsed.registry !== primary.registry.registry) continue;
+    const parsed = parseImageName(container.image);
+    if (!parsed) continue;
+    if (parsed.digest) {
+      imageDigests[container.name] = parsed.digest;
+      continue;
+    }
+    pinned ??= await primary.platform.describePinnedImages(
+      description.cluster,
+      description.serviceName,
+      taskDefinition.taskDefinitionArn,
+    );
+    const digest = pinned.digests[container.name];
+    if (digest) {
+      imageDigests[container.name] = digest;
+      continue;
+    }
+    // Outside the primary registry with no recorded digest: the clone refused it; nothing to
+    // compare.
+    if (parsed.host !== primary.registry.registry) continue;
     try {
       imageDigests[container.name] = (
-        await primary.registry.resolve(parsed.repository, parsed.reference)
+        await primary.registry.resolve(parsed.repository, parsed.tag ?? 'latest')
       ).digest;
     } catch (error) {
       // A tag deleted in the primary does not make the clone any less deployable.

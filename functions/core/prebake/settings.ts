@@ -4,6 +4,7 @@
  * here once so every step sees the same, validated view.
  */
 import { z } from 'zod';
+import type { ImageSourceSettings } from '../clone/image-source';
 import type { CloneMappings } from '../clone/mappings';
 import { ValidationError } from '../errors';
 import { type ServiceKey, serviceKey } from '../model';
@@ -83,6 +84,29 @@ export const PipelineSettingsSchema = z.strictObject({
   services: z.array(serviceSettings).min(1),
   /** Fargate On-Demand vCPU quota of the staging region (the plan is checked against it). */
   fargateVcpuQuota: z.number().positive().default(6),
+  /**
+   * Where images may come from besides the primary's ECR: central ECR registries the copy step
+   * reads cross-account, and the staging pull-through cache rules (created by the CDK app) that
+   * images of public or third-party registries are imported through.
+   */
+  images: z
+    .strictObject({
+      centralRegistries: z.array(z.strictObject({ account, region })).default([]),
+      pullThroughCache: z
+        .array(
+          z.strictObject({
+            upstreamRegistryUrl: z.string().min(1),
+            ecrRepositoryPrefix: z
+              .string()
+              .regex(
+                /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/,
+                'must be an ECR repository prefix',
+              ),
+          }),
+        )
+        .default([]),
+    })
+    .default({ centralRegistries: [], pullThroughCache: [] }),
   /** Retention of old clone versions (and the staged images and revisions only they use). */
   retention: z
     .strictObject({
@@ -125,6 +149,24 @@ export function parsePipelineSettings(raw: unknown): PipelineSettings {
       `services: ${duplicate} is listed twice`,
     ]);
   return parsed.data;
+}
+
+/** The image sources of the settings (`images.*`), as the describe and copy steps use them. */
+export function imageSourcesOf(
+  settings: PipelineSettings,
+): Omit<ImageSourceSettings, 'primaryRegistry'> {
+  return {
+    centralRegistries: settings.images.centralRegistries,
+    pullThroughCache: settings.images.pullThroughCache,
+  };
+}
+
+/** ECR registry host of an account + region. */
+export function ecrRegistryHost(location: {
+  readonly account: string;
+  readonly region: string;
+}): string {
+  return `${location.account}.dkr.ecr.${location.region}.amazonaws.com`;
 }
 
 /** The staging registry host of the settings. */

@@ -21,7 +21,13 @@ describe('Function: parseImageUri', () => {
     });
     expect(parseImageUri(`r.example/shop/web@${digest}`)?.reference).toBe(digest);
     expect(parseImageUri('r.example/shop/web')?.reference).toBe('latest');
-    expect(parseImageUri('web')).toBeUndefined();
+    // Docker's rule: no registry host means Docker Hub, and an official image is `library/…`.
+    expect(parseImageUri('web')).toEqual({
+      registry: 'registry-1.docker.io',
+      repository: 'library/web',
+      reference: 'latest',
+    });
+    expect(parseImageUri('not an image')).toBeUndefined();
   });
 });
 

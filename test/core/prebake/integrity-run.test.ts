@@ -102,6 +102,29 @@ describe('Module: prebake/integrity-run', () => {
       expect(report.errors).toEqual([]);
     });
 
+    it('keeps a clone fresh when its tag moves but production still runs the cloned digest', async () => {
+      // Arrange: shop/svc-000:v1 is pushed again after the clone; the running deployment is not
+      const world = coreWorld(1);
+      await cloneService(world, SVC0);
+      world.cloud.pushImage(world.primary, {
+        repository: 'shop/svc-000',
+        tag: 'v1',
+        layers: [new TextEncoder().encode('a build production is not running')],
+      });
+
+      // Act
+      const report = await runIntegrityCheck(
+        integrityPorts(world),
+        world.settings,
+        world.cloud.clock,
+      );
+
+      // Assert
+      expect(report.findingsByService).toEqual({ [SVC0]: [] });
+      expect(report.freshness[0]?.stale).toBe(false);
+      expect(world.starter.starts).toEqual([]);
+    });
+
     it('marks a clone invalid, records who and why, and starts one re-clone for it', async () => {
       // Arrange
       const world = coreWorld(2);
@@ -330,6 +353,7 @@ describe('Module: prebake/integrity-run', () => {
           ...failing.primary,
           platform: {
             describeTaskDefinition: platform.describeTaskDefinition.bind(platform),
+            describePinnedImages: platform.describePinnedImages.bind(platform),
             describeService: async (cluster: string, service: string) => {
               if (service === 'svc-001') {
                 throw new ServiceUnavailableError('ecs:DescribeServices', 'primary region dark');

@@ -45,6 +45,7 @@ export class DetectionQuorum extends Construct {
 
   public constructor(scope: Construct, id: string, props: DetectionQuorumProps) {
     super(scope, id);
+    const noSignal = `DetectionQuorum ${id}: no signal; give an endpoint or add the probe heartbeat alarm with addSignal`;
     const { endpoint } = props;
     if (endpoint) {
       if (endpoint.protocol !== 'https:') {
@@ -82,23 +83,19 @@ export class DetectionQuorum extends Construct {
       // Lazy: signals added later (the probe heartbeat) join the same rule.
       alarmRule: cloudwatch.AlarmRule.fromString(
         Lazy.string({
-          produce: () =>
-            cloudwatch.AlarmRule.allOf(
+          produce: () => {
+            // Tokens resolve before validations run: say what is wrong here, not in AlarmRule's words.
+            if (this.signals.length === 0) throw new Error(noSignal);
+            return cloudwatch.AlarmRule.allOf(
               ...this.signals.map((s) =>
                 cloudwatch.AlarmRule.fromAlarm(s, cloudwatch.AlarmState.ALARM),
               ),
-            ).renderAlarmRule(),
+            ).renderAlarmRule();
+          },
         }),
       ),
     });
-    this.node.addValidation({
-      validate: () =>
-        this.signals.length > 0
-          ? []
-          : [
-              `DetectionQuorum ${id}: no signal; give an endpoint or add the probe heartbeat alarm with addSignal`,
-            ],
-    });
+    this.node.addValidation({ validate: () => (this.signals.length > 0 ? [] : [noSignal]) });
   }
 
   /** Adds a signal (e.g. the probe heartbeat alarm): the quorum then needs it in ALARM too. */

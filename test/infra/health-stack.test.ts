@@ -1,4 +1,6 @@
+import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { DetectionQuorum } from '../../lib/constructs/detection-quorum';
 import { sampleConfig, testApp } from './support';
 
 describe('Class: HealthStack', () => {
@@ -233,6 +235,21 @@ describe('Class: HealthStack', () => {
         probeOnly.health.probe.heartbeatAlarm,
       ]);
       expect(probeOnly.health.region).toBe('us-west-2');
+    });
+
+    it('fails synth when a quorum has neither an endpoint nor a signal', () => {
+      // Arrange
+      const app = new App();
+      const stack = new Stack(app, 'Bare', {
+        env: { account: '222222222222', region: 'us-east-2' },
+      });
+      new DetectionQuorum(stack, 'Detection', {});
+
+      // Act
+      const synth = () => app.synth();
+
+      // Assert
+      expect(synth).toThrow(/DetectionQuorum Detection: no signal/);
     });
 
     it('expects no warning by default', () => {

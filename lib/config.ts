@@ -695,8 +695,19 @@ const configSchema = configObjectSchema.superRefine((config, ctx) => {
     config.healthCheck.region,
   ]);
   for (const tier of ['page', 'ticket'] as const) {
+    const perRegion = new Map<string, number>();
     for (const [index, arn] of config.alarms[tier].topicArns.entries()) {
       const topicRegion = arn.split(':')[3] ?? '';
+      // CloudWatch takes at most 5 actions per alarm state; the tier's own topic is one of them.
+      const count = (perRegion.get(topicRegion) ?? 0) + 1;
+      perRegion.set(topicRegion, count);
+      if (count > 4) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alarms', tier, 'topicArns', index],
+          message: `more than 4 topics in ${topicRegion}: an alarm takes at most 5 actions, one of them the tier's own topic`,
+        });
+      }
       if (!alarmRegions.has(topicRegion)) {
         ctx.addIssue({
           code: 'custom',

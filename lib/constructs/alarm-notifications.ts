@@ -55,7 +55,7 @@ export interface AlarmNotificationsProps {
  * The alarm topics of one stack (SNS topics are regional, and an alarm notifies only topics of
  * its own region): a `page` and a `ticket` topic, encrypted with one customer-managed key whose
  * policy lets CloudWatch alarms of this account and region publish (and EventBridge, for the
- * dead-letter queues that share the key: {@link allowDeadLetterQueue}). {@link notify} wires an
+ * dead-letter queues that share the key: {@link allowDeadLetterQueues}). {@link notify} wires an
  * alarm to a tier; a synth-time validation fails while any alarm of the stack has no action.
  */
 export class AlarmNotifications extends Construct {

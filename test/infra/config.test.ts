@@ -431,6 +431,16 @@ describe('Function: loadConfig (alarms)', () => {
     expect(errorOf({ ...minimal(), alarms }).issues).toEqual([issue]);
   });
 
+  it('rejects a fifth brought topic in one region (an alarm takes at most 5 actions)', () => {
+    const topicArns = [1, 2, 3, 4, 5].map((n) => `arn:aws:sns:us-east-1:222222222222:pager-${n}`);
+    const error = errorOf({ ...minimal(), alarms: { page: { topicArns } } });
+    expect(error.issues).toEqual([
+      expect.stringMatching(
+        /^understudy\.alarms\.page\.topicArns\[4\]: more than 4 topics in us-east-1/,
+      ),
+    ]);
+  });
+
   it('rejects a brought topic in a region that holds no Understudy alarm', () => {
     const error = errorOf({
       ...minimal(),

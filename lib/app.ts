@@ -37,19 +37,38 @@ export interface UnderstudyApp {
   readonly staging: StagingStack;
   readonly health: HealthStack;
   /** Warnings also annotated on the stacks; `main` prints them to stderr. */
-  readonly warnings: readonly string[];
+  readonly warnings: readonly ConfigWarning[];
 }
 
-/** Annotation id of the health-region-is-primary-region warning. */
-export const HEALTH_REGION_WARNING_ID = 'understudy:health-region-is-primary-region';
+/** Annotation id of the warning that an alarm tier reaches nobody in some region. */
+export const ALARMS_UNSUBSCRIBED_WARNING_ID = 'understudy:alarms-reach-nobody';
 
-/** Configuration warnings that do not stop synth but need a human decision. */
-export function configWarnings(config: UnderstudyConfig): string[] {
-  const warnings: string[] = [];
-  if (config.healthCheck.region === config.primary.region) {
-    warnings.push(
-      `healthCheck.region (${config.healthCheck.region}) is the primary's region: a regional outage there takes the detection quorum down together with the authority it watches. Both quorum signals (the Route 53 health-check alarm and the authority probe heartbeat) run in healthCheck.region. Remedy: set healthCheck.region to another region (us-east-1, where Route 53 publishes health-check metrics, unless that is the primary's region).`,
-    );
+/** One configuration warning and the regions whose stacks it concerns. */
+export interface ConfigWarning {
+  readonly message: string;
+  readonly regions: readonly string[];
+}
+
+/**
+ * Configuration warnings that do not stop synth but need a human decision: an alarm tier whose
+ * topic in some region has no subscriber (no email, no URL, no brought topic of that region).
+ * Detector placement is not among them: that fails validation (`lib/config.ts`).
+ */
+export function configWarnings(config: UnderstudyConfig): ConfigWarning[] {
+  const regions = [
+    ...new Set([config.primary.region, config.staging.region, config.healthCheck.region]),
+  ];
+  const warnings: ConfigWarning[] = [];
+  for (const tier of ['page', 'ticket'] as const) {
+    const { emails, urls, topicArns } = config.alarms[tier];
+    if (emails.length + urls.length > 0) continue;
+    const covered = new Set(topicArns.map((arn) => arn.split(':')[3]));
+    const bare = regions.filter((r) => !covered.has(r));
+    if (bare.length === 0) continue;
+    warnings.push({
+      regions: bare,
+      message: `alarms.${tier} has no subscriber in ${bare.join(', ')}: ${tier} alarms there notify a topic nobody reads. Set alarms.${tier}.emails or alarms.${tier}.urls, or alarms.${tier}.topicArns with a topic in each of those regions.`,
+    });
   }
   return warnings;
 }
@@ -111,7 +130,11 @@ export function buildApp(options: BuildAppOptions = {}): UnderstudyApp {
 
   const warnings = configWarnings(config);
   for (const warning of warnings) {
-    Annotations.of(health).addWarningV2(HEALTH_REGION_WARNING_ID, warning);
+    for (const stack of [observer, staging, health]) {
+      if (warning.regions.includes(stack.region)) {
+        Annotations.of(stack).addWarningV2(ALARMS_UNSUBSCRIBED_WARNING_ID, warning.message);
+      }
+    }
   }
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
@@ -141,7 +164,7 @@ export function main(
     for (const issue of error.issues) writeError(`  ${issue}`);
     return 1;
   }
-  for (const warning of built.warnings) writeError(`WARNING: ${warning}`);
+  for (const warning of built.warnings) writeError(`WARNING: ${warning.message}`);
   built.app.synth();
   return 0;
 }

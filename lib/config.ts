@@ -267,14 +267,29 @@ const stagingSchema = z.strictObject({
   }),
 });
 
+/** Where Route 53 publishes `AWS/Route53` health-check metrics (HealthCheckStatus): only here. */
+export const ROUTE53_METRICS_REGION = 'us-east-1';
+
 const healthCheckSchema = z.strictObject({
   /**
-   * Region of the detection quorum. Route 53 publishes health-check metrics only in us-east-1.
+   * Region of the detection quorum; never the primary's. Route 53 publishes health-check metrics
+   * only in us-east-1, so any other region needs `probeOnly: true`.
    * @default 'us-east-1'
    */
-  region: region.default('us-east-1'),
-  /** Public HTTPS endpoint of the deployment authority that Route 53 checks. */
-  endpoint: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
+  region: region.default(ROUTE53_METRICS_REGION),
+  /**
+   * Rely on the probe heartbeat alone: no Route 53 health check, no `endpoint`. Required in any
+   * health region but us-east-1 (where the health-check alarm would never get data), and so for a
+   * primary in us-east-1.
+   * @default false
+   */
+  probeOnly: z.boolean().default(false),
+  /**
+   * Public HTTPS endpoint of the deployment authority that Route 53 checks; required unless
+   * `probeOnly`.
+   * @default undefined
+   */
+  endpoint: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }).optional(),
   /**
    * Consecutive failed Route 53 checks before the endpoint counts as unhealthy (1-10).
    * @default 3
@@ -290,6 +305,43 @@ const healthCheckSchema = z.strictObject({
    * @default 3
    */
   alarmEvaluationPeriods: z.number().int().min(1).max(60).default(3),
+});
+
+const snsTopicArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:sns:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}:\d{12}:[A-Za-z0-9_-]{1,256}$/,
+    'must be an SNS topic ARN such as arn:aws:sns:eu-west-1:111111111111:oncall',
+  );
+
+/** Who one alarm tier notifies. */
+const alarmTierSchema = z.strictObject({
+  /**
+   * Email addresses subscribed to the tier's topic (each confirms its subscription once).
+   * @default []
+   */
+  emails: z.array(z.email('must be an email address')).default([]),
+  /**
+   * HTTPS endpoints subscribed to the tier's topic (an incident tool's SNS integration URL).
+   * @default []
+   */
+  urls: z.array(z.url({ protocol: /^https$/, error: 'must be an https:// URL' })).default([]),
+  /**
+   * Existing SNS topics (bring your own) the tier's alarms also notify. Alarms notify only topics
+   * of their own region: a topic serves the stacks in its region; its policy must let CloudWatch
+   * alarms publish.
+   * @default []
+   */
+  topicArns: z.array(snsTopicArn).default([]),
+});
+
+const EMPTY_TIER = { emails: [], urls: [], topicArns: [] };
+
+const alarmsSchema = z.strictObject({
+  /** Needs a human now: a failover is starting, or the detector is impaired. @default nobody */
+  page: alarmTierSchema.default(EMPTY_TIER),
+  /** Needs a human today: clones stale or failing, checks not running, lost events. @default nobody */
+  ticket: alarmTierSchema.default(EMPTY_TIER),
 });
 
 const serviceSchema = z.strictObject({
@@ -565,6 +617,11 @@ const configObjectSchema = z.strictObject({
   /** Detection quorum: Route 53 health check and alarm. */
   healthCheck: healthCheckSchema,
   /**
+   * Who each alarm tier notifies (every stack with alarms has a page and a ticket topic).
+   * @default no subscriptions (synth warns)
+   */
+  alarms: alarmsSchema.default({ page: EMPTY_TIER, ticket: EMPTY_TIER }),
+  /**
    * Protected services, listed. Exactly one of `services` and `serviceSelector`.
    * @default undefined
    */
@@ -731,6 +788,36 @@ const configSchema = configObjectSchema.superRefine((config, ctx) => {
     }
   }
 
+  detectorPlacementIssues(config, ctx);
+  const alarmRegions = new Set([
+    config.primary.region,
+    config.staging.region,
+    config.healthCheck.region,
+  ]);
+  for (const tier of ['page', 'ticket'] as const) {
+    const perRegion = new Map<string, number>();
+    for (const [index, arn] of config.alarms[tier].topicArns.entries()) {
+      const topicRegion = arn.split(':')[3] ?? '';
+      // CloudWatch takes at most 5 actions per alarm state; the tier's own topic is one of them.
+      const count = (perRegion.get(topicRegion) ?? 0) + 1;
+      perRegion.set(topicRegion, count);
+      if (count > 4) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alarms', tier, 'topicArns', index],
+          message: `more than 4 topics in ${topicRegion}: an alarm takes at most 5 actions, one of them the tier's own topic`,
+        });
+      }
+      if (!alarmRegions.has(topicRegion)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['alarms', tier, 'topicArns', index],
+          message: `${topicRegion} holds no Understudy alarms (they live in ${[...alarmRegions].sort().join(', ')}), and an alarm notifies only topics of its own region`,
+        });
+      }
+    }
+  }
+
   const cycle = findCycle(services);
   if (cycle) {
     ctx.addIssue({
@@ -740,6 +827,51 @@ const configSchema = configObjectSchema.superRefine((config, ctx) => {
     });
   }
 });
+
+/**
+ * Where the detection quorum may run. Two rules AWS imposes, checked here so synth fails instead
+ * of a failover that can never start: Route 53 publishes `HealthCheckStatus` only in us-east-1
+ * (elsewhere the health-check alarm never gets data and stays OK), and a detector in the
+ * primary's region goes dark with the authority it watches.
+ */
+function detectorPlacementIssues(
+  config: z.output<typeof configObjectSchema>,
+  ctx: z.core.$RefinementCtx,
+): void {
+  const { healthCheck, primary } = config;
+  if (healthCheck.region === primary.region) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['healthCheck', 'region'],
+      message:
+        primary.region === ROUTE53_METRICS_REGION
+          ? `${healthCheck.region} is the primary's region: a regional outage would take the detection quorum down with the authority it watches. Set healthCheck.region to another region (e.g. us-east-2) and healthCheck.probeOnly to true: Route 53 publishes HealthCheckStatus only in us-east-1, so elsewhere the probe heartbeat is the only signal`
+          : `${healthCheck.region} is the primary's region: a regional outage would take the detection quorum down with the authority it watches. Set healthCheck.region to ${ROUTE53_METRICS_REGION} (where Route 53 publishes HealthCheckStatus), or to another region with healthCheck.probeOnly true`,
+    });
+  } else if (healthCheck.region !== ROUTE53_METRICS_REGION && !healthCheck.probeOnly) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['healthCheck', 'region'],
+      message: `Route 53 publishes HealthCheckStatus only in ${ROUTE53_METRICS_REGION}: in ${healthCheck.region} the health-check alarm never gets data and stays OK, so the quorum can never start a failover. Set healthCheck.region to ${ROUTE53_METRICS_REGION}, or set healthCheck.probeOnly to true to rely on the probe heartbeat alone`,
+    });
+  }
+  if (healthCheck.probeOnly && healthCheck.endpoint !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['healthCheck', 'endpoint'],
+      message:
+        'unused with healthCheck.probeOnly (no Route 53 health check is created): remove it, or set probeOnly to false',
+    });
+  }
+  if (!healthCheck.probeOnly && healthCheck.endpoint === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['healthCheck', 'endpoint'],
+      message:
+        'required but missing: the https:// endpoint Route 53 checks (or set healthCheck.probeOnly to true to rely on the probe heartbeat alone)',
+    });
+  }
+}
 
 /** A dependency cycle among listed services (self-dependencies are reported separately). */
 function findCycle(
@@ -788,6 +920,10 @@ export type ForecastConfig = UnderstudyConfig['forecast'];
 export type ThresholdsConfig = UnderstudyConfig['thresholds'];
 /** The `policy` section. */
 export type PolicyConfig = UnderstudyConfig['policy'];
+/** The `alarms` section. */
+export type AlarmsConfig = UnderstudyConfig['alarms'];
+/** Who one alarm tier notifies. */
+export type AlarmTierConfig = AlarmsConfig['page'];
 /** The `drill` section. */
 export type DrillConfig = UnderstudyConfig['drill'];
 

@@ -146,7 +146,14 @@ const RATE_MINUTES: Readonly<Record<string, number>> = {
  * than the interval would often hold no datapoint, and a stale clone would never alarm.
  */
 export function freshnessWindowMinutes(config: UnderstudyConfig): number {
+  return Math.max(config.freshnessTargetMinutes, integrityCheckIntervalMinutes(config) ?? 0);
+}
+
+/**
+ * Minutes between integrity check runs for a `rate(...)` schedule; undefined for `cron(...)`,
+ * whose runs need not be evenly spaced.
+ */
+export function integrityCheckIntervalMinutes(config: UnderstudyConfig): number | undefined {
   const rate = /^rate\((\d+) ([a-z]+)\)$/.exec(config.integrityCheckSchedule);
-  const interval = rate ? Number(rate[1]) * (RATE_MINUTES[rate[2] ?? ''] ?? 0) : 0;
-  return Math.max(config.freshnessTargetMinutes, interval);
+  return rate ? Number(rate[1]) * (RATE_MINUTES[rate[2] ?? ''] ?? 0) : undefined;
 }

@@ -56,6 +56,10 @@ export const INTEGRITY_METRICS = {
   stale: 'CloneStale',
   statusChanges: 'IntegrityStatusChanges',
   reclones: 'IntegrityReclonesStarted',
+  /** 1 per run that covered every protected service: its absence is a check that stopped. */
+  heartbeat: 'IntegrityCheckHeartbeat',
+  /** Services the run could not check or re-clone (the read-errors alarm watches it). */
+  failedServices: 'IntegrityCheckFailedServices',
 } as const;
 
 /** One datapoint; `service` becomes the `Service` dimension, none for run totals. */
@@ -71,12 +75,27 @@ export interface IntegrityMetricSink {
   publish(points: readonly IntegrityMetricPoint[]): void;
 }
 
+/** Options of {@link integrityMetricPoints}. */
+export interface IntegrityMetricOptions {
+  /**
+   * The run covered every protected service (scheduled, or a manual run of all): publish the
+   * heartbeat. A manual run of a few services says nothing about the schedule.
+   * @default false
+   */
+  readonly fullRun?: boolean;
+}
+
 /**
- * The datapoints of a report. Per service: findings, freshness lag and age (when a validated
- * clone exists), stale (0/1) and errors (0 when none, so an alarm always has data); per run:
- * status changes and re-clones started.
+ * The datapoints of a report. Per service: findings, freshness lag and age (when an intact
+ * clone exists), stale (0/1) and errors (0 when none). Lag and stale exist only for a service
+ * whose primary and staging sides could both be read: an unreadable primary makes them
+ * *unknown*, never a breach, and counts in the run's failed services instead. Per run: status
+ * changes, re-clones started, failed services, and the heartbeat of a full run.
  */
-export function integrityMetricPoints(report: IntegrityReport): IntegrityMetricPoint[] {
+export function integrityMetricPoints(
+  report: IntegrityReport,
+  options: IntegrityMetricOptions = {},
+): IntegrityMetricPoint[] {
   const services = new Set<ServiceKey>([
     ...report.checked.map((c) => c.service),
     ...report.freshness.map((f) => f.service),
@@ -129,7 +148,13 @@ export function integrityMetricPoints(report: IntegrityReport): IntegrityMetricP
   points.push(
     { name: INTEGRITY_METRICS.statusChanges, unit: 'Count', value: report.statusChanges.length },
     { name: INTEGRITY_METRICS.reclones, unit: 'Count', value: report.reclonesStarted.length },
+    {
+      name: INTEGRITY_METRICS.failedServices,
+      unit: 'Count',
+      value: new Set(report.errors.map((e) => e.service)).size,
+    },
   );
+  if (options.fullRun) points.push({ name: INTEGRITY_METRICS.heartbeat, unit: 'Count', value: 1 });
   return points;
 }
 
@@ -188,7 +213,7 @@ export function createIntegrityCheckHandler(deps: Deps<IntegrityCheckDeps>) {
       ...(services ? { services } : {}),
       ...(d.concurrency ? { concurrency: d.concurrency } : {}),
     });
-    d.metrics.publish(integrityMetricPoints(report));
+    d.metrics.publish(integrityMetricPoints(report, { fullRun: services === undefined }));
     const summary = {
       checked: report.checked.length,
       statusChanges: report.statusChanges.length,

@@ -6,6 +6,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { z } from 'zod';
 import type { ForecastConfigSchema } from '../../functions/handlers/forecast';
@@ -148,6 +149,11 @@ export interface ForecasterProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Where EventBridge puts a scheduled invocation it could not deliver.
+   * @default - none
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
 }
 
 /**
@@ -256,7 +262,14 @@ export class Forecaster extends Construct {
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'Runs the Understudy forecast cycle',
       schedule: events.Schedule.expression(props.schedule),
-      targets: [new targets.LambdaFunction(fn.function)],
+      targets: [
+        new targets.LambdaFunction(fn.function, {
+          deadLetterQueue: props.deadLetterQueue,
+          retryAttempts: 2,
+          // A cycle started an hour late is the next cycle's job.
+          maxEventAge: Duration.hours(1),
+        }),
+      ],
     });
   }
 

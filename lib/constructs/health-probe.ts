@@ -5,6 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { definitionFromAsl } from '../statemachine';
@@ -59,6 +60,11 @@ export interface HealthProbeProps {
    * @default - CloudWatch Logs' own encryption
    */
   readonly logEncryptionKey?: kms.IKey;
+  /**
+   * Where EventBridge puts a scheduled start it could not deliver.
+   * @default - none: an undelivered start only shows as a missed heartbeat
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
   /**
    * What happens to the log groups when the stack is deleted.
    * @default RemovalPolicy.RETAIN
@@ -147,6 +153,11 @@ export class HealthProbe extends Construct {
             expectedClusters: [...(props.expectedClusters ?? [])],
             maxLatencyMs: props.maxLatencyMs ?? 3_000,
           }),
+          deadLetterQueue: props.deadLetterQueue,
+          // A probe started more than a minute late measures a minute that has passed: the next
+          // tick is the retry that matters.
+          retryAttempts: 2,
+          maxEventAge: Duration.minutes(1),
         }),
       ],
     });

@@ -2,6 +2,7 @@ import { PhysicalName } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 /** Props of {@link ShadowManagerEventForwarding}. */
@@ -11,6 +12,12 @@ export interface ShadowManagerEventForwardingProps {
    * must let {@link ShadowManagerEventForwarding.role} put events (`StagingStack.allowEventsFrom`).
    */
   readonly targetEventBusArn: string;
+  /**
+   * Where EventBridge puts an event it could not deliver to the staging bus (after its 24 hours
+   * of retries): a lost deploy event is a clone that silently stays stale.
+   * @default - none
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
 }
 
 /**
@@ -57,7 +64,10 @@ export class ShadowManagerEventForwarding extends Construct {
         new events.Rule(this, name, {
           description: `Primary ${name} → Understudy staging bus (re-clone on deploy)`,
           eventPattern,
-          targets: [new targets.EventBus(bus, { role: this.role })],
+          // Bus targets take no retry policy: EventBridge retries them for 24 hours.
+          targets: [
+            new targets.EventBus(bus, { role: this.role, deadLetterQueue: props.deadLetterQueue }),
+          ],
         }),
     );
   }

@@ -14,6 +14,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { serviceKey } from '../../functions/core/model';
@@ -49,6 +50,12 @@ export const SHADOW_METRICS = {
   integrityService: 'understudy-integrity-check',
   cloneFailures: 'CloneFailures',
   freshnessLag: 'CloneFreshnessLagRevisions',
+  /** 1 while a service's newest intact clone is not of what the primary runs (or none is intact). */
+  stale: 'CloneStale',
+  /** 1 per integrity check run that covered every protected service. */
+  integrityHeartbeat: 'IntegrityCheckHeartbeat',
+  /** Services an integrity check run could not check (primary or staging unreadable). */
+  integrityFailedServices: 'IntegrityCheckFailedServices',
 } as const;
 
 /** The primary's ECS and ECR events that re-clone a service (`deploy-events.ts`). */
@@ -90,6 +97,19 @@ export interface ShadowManagerProps {
    * @default events.Schedule.rate(Duration.minutes(15))
    */
   readonly integrityCheckSchedule?: events.Schedule;
+  /**
+   * The integrity check's interval, when its schedule has one (a `rate(...)`): the period of its
+   * heartbeat, read-error and freshness alarms. Without it (a `cron(...)` schedule) the heartbeat
+   * and read-error alarms look at whole days and the freshness alarm at one window.
+   * @default Duration.minutes(15) with the default schedule, else none
+   */
+  readonly integrityCheckInterval?: Duration;
+  /**
+   * Where EventBridge puts a deploy event, integrity check start or retention start it could not
+   * deliver to its Lambda.
+   * @default - none
+   */
+  readonly deadLetterQueue?: sqs.IQueue;
   /**
    * When retention of old clone versions runs.
    * @default events.Schedule.rate(Duration.days(1))
@@ -153,8 +173,15 @@ export class ShadowManager extends Construct {
   public readonly retentionRule: events.Rule;
   /** ALARM when a clone run records a failed service. */
   public readonly cloneFailuresAlarm: cloudwatch.Alarm;
-  /** Per protected service: ALARM when its clone lags the primary longer than the target. */
+  /**
+   * Per protected service: ALARM when its clone has not been of what the primary runs for longer
+   * than the target; INSUFFICIENT_DATA (unknown, not breaching) while the check cannot read it.
+   */
   public readonly freshnessAlarms: Readonly<Record<string, cloudwatch.Alarm>>;
+  /** ALARM when the integrity check stops running (its heartbeat goes missing). */
+  public readonly integrityHeartbeatAlarm: cloudwatch.Alarm;
+  /** ALARM when the integrity check keeps failing to read a service (primary or staging). */
+  public readonly integrityErrorsAlarm: cloudwatch.Alarm;
   /** Roles that must be able to assume the primary's read-only role. */
   public readonly primaryReaders: readonly iam.IRole[];
 
@@ -342,7 +369,14 @@ export class ShadowManager extends Construct {
         region: [settings.source.region],
         detailType: [...DEPLOY_EVENT_DETAIL_TYPES],
       },
-      targets: [new targets.LambdaFunction(f.onDeploy.function, { retryAttempts: 4 })],
+      targets: [
+        new targets.LambdaFunction(f.onDeploy.function, {
+          retryAttempts: 4,
+          // A deploy event older than a day is superseded by the integrity check's re-clones.
+          maxEventAge: Duration.days(1),
+          deadLetterQueue: props.deadLetterQueue,
+        }),
+      ],
     });
 
     // The integrity check re-validates against staging and the primary, and starts re-clones.
@@ -368,7 +402,13 @@ export class ShadowManager extends Construct {
     this.integrityCheckRule = new events.Rule(this, 'IntegrityCheckSchedule', {
       description: 'Runs the Understudy integrity check',
       schedule: props.integrityCheckSchedule ?? events.Schedule.rate(Duration.minutes(15)),
-      targets: [new targets.LambdaFunction(check.function, { retryAttempts: 0 })],
+      // No retry: the next tick is the retry, and the heartbeat alarm says when ticks stop.
+      targets: [
+        new targets.LambdaFunction(check.function, {
+          retryAttempts: 0,
+          deadLetterQueue: props.deadLetterQueue,
+        }),
+      ],
     });
     this.integrityCheck = check;
 
@@ -388,7 +428,13 @@ export class ShadowManager extends Construct {
     this.retentionRule = new events.Rule(this, 'RetentionSchedule', {
       description: 'Runs Understudy clone retention',
       schedule: props.retentionSchedule ?? events.Schedule.rate(Duration.days(1)),
-      targets: [new targets.LambdaFunction(retention.function, { retryAttempts: 2 })],
+      targets: [
+        new targets.LambdaFunction(retention.function, {
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(6),
+          deadLetterQueue: props.deadLetterQueue,
+        }),
+      ],
     });
     this.retention = retention;
 
@@ -420,30 +466,59 @@ export class ShadowManager extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    // Minimum over one window as long as the freshness target: in ALARM only when every check
-    // in the window saw the clone behind the primary (the lag outlived the target).
-    const window = Math.max(
-      1,
-      Math.ceil((props.freshnessTarget ?? Duration.minutes(60)).toMinutes()),
+    const alarms = integrityAlarmShape(
+      props.freshnessTarget ?? Duration.minutes(60),
+      props.integrityCheckInterval ??
+        (props.integrityCheckSchedule ? undefined : Duration.minutes(15)),
     );
+    const integrityMetric = (metricName: string, statistic: string, service?: string) =>
+      new cloudwatch.Metric({
+        namespace: SHADOW_METRICS.namespace,
+        metricName,
+        dimensionsMap: {
+          service: SHADOW_METRICS.integrityService,
+          ...(service ? { Service: service } : {}),
+        },
+        statistic,
+        period: alarms.checkPeriod,
+      });
+    this.integrityHeartbeatAlarm = new cloudwatch.Alarm(this, 'IntegrityHeartbeatAlarm', {
+      alarmDescription: `The integrity check has not completed a run in ${alarms.heartbeat.datapointsToAlarm} of the last ${alarms.heartbeat.evaluationPeriods} periods of ${alarms.checkPeriod.toMinutes()} minutes: clone freshness is unknown`,
+      metric: integrityMetric(SHADOW_METRICS.integrityHeartbeat, cloudwatch.Stats.SUM),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      ...alarms.heartbeat,
+      // A heartbeat that stops arriving is the point of this alarm.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+    this.integrityErrorsAlarm = new cloudwatch.Alarm(this, 'IntegrityErrorsAlarm', {
+      alarmDescription: `The integrity check could not read a service (primary or staging) in ${alarms.errors.datapointsToAlarm} of its last ${alarms.errors.evaluationPeriods} periods; its error log names the service and the error`,
+      metric: integrityMetric(SHADOW_METRICS.integrityFailedServices, cloudwatch.Stats.MAXIMUM),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      ...alarms.errors,
+      // No run is the heartbeat alarm's news, not this one's.
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     const freshness: Record<string, cloudwatch.Alarm> = {};
     for (const service of settings.services) {
       const key = serviceKey(service);
+      const metric = integrityMetric(SHADOW_METRICS.stale, cloudwatch.Stats.MINIMUM, key).with({
+        period: alarms.freshness.period,
+      });
       freshness[key] = new cloudwatch.Alarm(this, `FreshnessAlarm${this.alarmId(key)}`, {
-        alarmDescription: `Clone of ${key} has lagged the primary's revision for over ${window} minutes`,
-        metric: new cloudwatch.Metric({
-          namespace: SHADOW_METRICS.namespace,
-          metricName: SHADOW_METRICS.freshnessLag,
-          dimensionsMap: { service: SHADOW_METRICS.integrityService, Service: key },
-          statistic: cloudwatch.Stats.MINIMUM,
-          period: Duration.minutes(Math.min(window, 24 * 60)),
-        }),
+        alarmDescription: `Clone of ${key} has not been of what the primary runs (or not intact) for over ${alarms.windowMinutes} minutes`,
+        // Minimum per period: a period breaches only when every check in it saw the clone stale.
+        metric,
         threshold: 0,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: 1,
-        // No datapoint means no intact clone of a protected service (never cloned, or every
-        // version invalid), or an integrity check that stopped running: both need a human.
-        treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        evaluationPeriods: alarms.freshness.evaluationPeriods,
+        datapointsToAlarm: alarms.freshness.datapointsToAlarm,
+        // The check publishes CloneStale only when it could read both sides: while the primary is
+        // unreadable (the outage this prepares for) the lag is unknown, not breaching, and the
+        // errors alarm speaks instead; a check that stopped is the heartbeat alarm's.
+        treatMissingData: cloudwatch.TreatMissingData.MISSING,
       });
     }
     this.freshnessAlarms = freshness;
@@ -619,4 +694,66 @@ export class ShadowManager extends Construct {
       },
     );
   }
+}
+
+/** Periods and M-of-N datapoints of the integrity check's alarms. */
+export interface IntegrityAlarmShape {
+  /** Period of the heartbeat and read-error alarms: the check's interval, or a day. */
+  readonly checkPeriod: Duration;
+  /** The freshness window, in minutes. */
+  readonly windowMinutes: number;
+  readonly heartbeat: { readonly evaluationPeriods: number; readonly datapointsToAlarm: number };
+  readonly errors: { readonly evaluationPeriods: number; readonly datapointsToAlarm: number };
+  readonly freshness: {
+    readonly period: Duration;
+    readonly evaluationPeriods: number;
+    readonly datapointsToAlarm: number;
+  };
+}
+
+/** CloudWatch evaluates at most one day of periods shorter than an hour. */
+const MAX_EVALUATION_SECONDS = 24 * 60 * 60;
+
+/**
+ * The integrity check's alarm periods. A scheduled run lands a little early or late, so one
+ * period can hold two runs and the next none: with the interval as the period, every alarm needs
+ * one more period than datapoints (M of N = M + 1), or one late tick would flap it. The
+ * freshness alarm fires after `window / interval` stale periods; the heartbeat after two missing
+ * runs of three; read errors after two failing runs of three (one throttled read is not news).
+ * Without an interval (a cron schedule) the heartbeat and errors look at days and freshness at
+ * one window, whose minimum holds every run in it.
+ */
+export function integrityAlarmShape(
+  freshnessTarget: Duration,
+  interval: Duration | undefined,
+): IntegrityAlarmShape {
+  const windowMinutes = Math.max(1, Math.ceil(freshnessTarget.toMinutes({ integral: false })));
+  const oneWindow = {
+    period: Duration.minutes(Math.min(windowMinutes, 24 * 60)),
+    evaluationPeriods: 1,
+    datapointsToAlarm: 1,
+  };
+  const twoOfThree = { evaluationPeriods: 3, datapointsToAlarm: 2 };
+  if (!interval) {
+    return {
+      checkPeriod: Duration.days(1),
+      windowMinutes,
+      heartbeat: twoOfThree,
+      errors: { evaluationPeriods: 1, datapointsToAlarm: 1 },
+      freshness: oneWindow,
+    };
+  }
+  const intervalMinutes = Math.max(1, Math.round(interval.toMinutes({ integral: false })));
+  const stalePeriods = Math.max(1, Math.ceil(windowMinutes / intervalMinutes));
+  const periods = stalePeriods + 1;
+  const freshness =
+    periods * intervalMinutes * 60 <= MAX_EVALUATION_SECONDS
+      ? {
+          period: Duration.minutes(intervalMinutes),
+          evaluationPeriods: periods,
+          datapointsToAlarm: stalePeriods,
+        }
+      : oneWindow;
+  const checkPeriod = Duration.minutes(Math.min(intervalMinutes, 24 * 60));
+  return { checkPeriod, windowMinutes, heartbeat: twoOfThree, errors: twoOfThree, freshness };
 }

@@ -1,9 +1,11 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
 import type { UnderstudyConfig } from '../config';
+import { AlarmNotifications } from '../constructs/alarm-notifications';
+import { DeliveryDeadLetters } from '../constructs/delivery-dead-letters';
 import { DetectionQuorum } from '../constructs/detection-quorum';
 import { HealthProbe } from '../constructs/health-probe';
 import { removalPolicyOf, type UnderstudyStackProps } from './understudy-stack-props';
@@ -31,13 +33,18 @@ export interface HealthStackProps extends UnderstudyStackProps {
 export const ALARM_STATE_CHANGE = 'CloudWatch Alarm State Change';
 
 /**
- * Health region (staging account): the detection quorum — Route 53 health check and the
- * authority probe heartbeat — outside the primary's region, and a rule forwarding its state changes to the staging region's event bus where the failover
- * workflow starts.
+ * Health region (staging account): the detection quorum — Route 53 health check (us-east-1 only)
+ * and the authority probe heartbeat — outside the primary's region, a rule forwarding its state
+ * changes to the staging region's event bus where the failover workflow starts, and the
+ * region's alarm topics.
  */
 export class HealthStack extends Stack {
   /** The validated configuration the stack was built from. */
   public readonly config: UnderstudyConfig;
+  /** The page and ticket topics of the health region. */
+  public readonly notifications: AlarmNotifications;
+  /** Dead letters of the forwarding rule and the probe schedule (a page: the detector is impaired). */
+  public readonly deadLetters: DeliveryDeadLetters;
   /** Health check, its alarm and the composite quorum alarm. */
   public readonly detection: DetectionQuorum;
   /** Authority heartbeat probe; its alarm is the quorum's second signal. */
@@ -62,8 +69,22 @@ export class HealthStack extends Stack {
     const { config } = props;
     const { healthCheck } = config;
 
+    this.notifications = new AlarmNotifications(this, 'Alarms', {
+      subscriptions: config.alarms,
+      removalPolicy: removalPolicyOf(config),
+    });
+    // Paged: a lost quorum event is a failover that does not start (or does not stand down),
+    // and a lost probe start is the detector going blind.
+    this.deadLetters = new DeliveryDeadLetters(this, 'DeadLetters', {
+      notifications: this.notifications,
+      tier: 'page',
+      purpose: 'detection quorum forwarding to staging, or an authority probe start',
+    });
+
+    // The config schema allows an endpoint only where Route 53 publishes its metrics (us-east-1)
+    // and requires probeOnly everywhere else.
     this.detection = new DetectionQuorum(this, 'Detection', {
-      endpoint: new URL(healthCheck.endpoint),
+      ...(healthCheck.endpoint ? { endpoint: new URL(healthCheck.endpoint) } : {}),
       failureThreshold: healthCheck.failureThreshold,
       requestIntervalSeconds: healthCheck.requestIntervalSeconds,
       evaluationPeriods: healthCheck.alarmEvaluationPeriods,
@@ -75,15 +96,17 @@ export class HealthStack extends Stack {
         ...new Set((config.services ?? []).map((s) => s.cluster)),
       ],
       evaluationPeriods: healthCheck.alarmEvaluationPeriods,
+      deadLetterQueue: this.deadLetters.queue,
       removalPolicy: removalPolicyOf(config),
     });
     this.detection.addSignal(this.probe.heartbeatAlarm);
-    if (this.region !== 'us-east-1') {
-      Annotations.of(this).addWarningV2(
-        'understudy:route53-metrics-region',
-        `healthCheck.region is ${this.region}, but Route 53 publishes HealthCheckStatus only in us-east-1: the health-check alarm stays in INSUFFICIENT_DATA here. Use us-east-1, or rely on the probe heartbeat signal.`,
-      );
+    // The quorum is the failover trigger, and the approval gate waits for a human: page. Each
+    // signal alone says one view of the authority is failing (or the probe is): a ticket.
+    this.notifications.notify(this.detection.compositeAlarm, 'page');
+    if (this.detection.healthCheckAlarm) {
+      this.notifications.notify(this.detection.healthCheckAlarm, 'ticket');
     }
+    this.notifications.notify(this.probe.heartbeatAlarm, 'ticket');
 
     this.stagingEventBus = events.EventBus.fromEventBusArn(
       this,
@@ -103,7 +126,13 @@ export class HealthStack extends Stack {
         detailType: [ALARM_STATE_CHANGE],
         resources: [this.detection.compositeAlarm.alarmArn],
       },
-      targets: [new targets.EventBus(this.stagingEventBus, { role: this.forwardRole })],
+      // Bus targets take no retry policy: EventBridge retries them for 24 hours, then here.
+      targets: [
+        new targets.EventBus(this.stagingEventBus, {
+          role: this.forwardRole,
+          deadLetterQueue: this.deadLetters.queue,
+        }),
+      ],
     });
   }
 }

@@ -4,6 +4,8 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
 import { FORECAST_TABLE } from '../../functions/shared/tables';
 import type { UnderstudyConfig } from '../config';
+import { AlarmNotifications } from '../constructs/alarm-notifications';
+import { DeliveryDeadLetters } from '../constructs/delivery-dead-letters';
 import {
   Forecaster,
   type ForecastStagingTarget,
@@ -37,6 +39,10 @@ export interface ObserverStackProps extends UnderstudyStackProps {
 export class ObserverStack extends Stack {
   /** The validated configuration the stack was built from. */
   public readonly config: UnderstudyConfig;
+  /** The page and ticket topics of the primary region. */
+  public readonly notifications: AlarmNotifications;
+  /** Dead letters of the deploy-event forwarding and the forecast schedule (a ticket). */
+  public readonly deadLetters: DeliveryDeadLetters;
   /** CMK of the forecast table. */
   public readonly key: kms.Key;
   /** Forecasts (latest + history with TTL) and trigger decisions. */
@@ -82,8 +88,20 @@ export class ObserverStack extends Stack {
       ...(config.services ? { clusters: config.services.map((service) => service.cluster) } : {}),
     });
     for (const role of props.trustedRoles ?? []) this.trust(role);
+    this.notifications = new AlarmNotifications(this, 'Alarms', {
+      subscriptions: config.alarms,
+      removalPolicy,
+    });
+    // A ticket: a lost deploy event leaves a clone stale (the integrity check also catches it
+    // within freshnessTargetMinutes), a lost forecast start delays one cycle.
+    this.deadLetters = new DeliveryDeadLetters(this, 'DeadLetters', {
+      notifications: this.notifications,
+      tier: 'ticket',
+      purpose: 'primary deploy events forwarding to staging, or a forecast start',
+    });
     this.deployEvents = new ShadowManagerEventForwarding(this, 'DeployEvents', {
       targetEventBusArn: `arn:${this.partition}:events:${config.staging.region}:${config.staging.account}:event-bus/default`,
+      deadLetterQueue: this.deadLetters.queue,
     });
 
     if (props.forecastStaging) {
@@ -94,6 +112,7 @@ export class ObserverStack extends Stack {
         staging: props.forecastStaging,
         memorySize: config.forecast.memoryMiB,
         logRemovalPolicy: removalPolicy,
+        deadLetterQueue: this.deadLetters.queue,
       });
     } else if (config.serviceSelector) {
       Annotations.of(this).addWarningV2(

@@ -6,12 +6,23 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { FORECAST_TABLE, INVENTORY_TABLE, LEASE_TABLE } from '../../functions/shared/tables';
 import type { UnderstudyConfig } from '../config';
+import { AlarmNotifications } from '../constructs/alarm-notifications';
+import { DeliveryDeadLetters } from '../constructs/delivery-dead-letters';
 import { ForecastCopyWriter } from '../constructs/forecast-copy-writer';
 import { ShadowManager } from '../constructs/shadow-manager';
 import { UnderstudyFunction } from '../constructs/understudy-function';
 import { UnderstudyTable } from '../constructs/understudy-table';
-import { freshnessWindowMinutes, pipelineBlockers, pipelineSettingsOf } from '../pipeline-settings';
+import {
+  freshnessWindowMinutes,
+  integrityCheckIntervalMinutes,
+  pipelineBlockers,
+  pipelineSettingsOf,
+} from '../pipeline-settings';
 import { removalPolicyOf, type UnderstudyStackProps } from './understudy-stack-props';
+
+function intervalOf(minutes: number | undefined): Duration | undefined {
+  return minutes === undefined ? undefined : Duration.minutes(minutes);
+}
 
 /** Props of {@link StagingStack}. */
 export type StagingStackProps = UnderstudyStackProps;
@@ -24,6 +35,10 @@ export type StagingStackProps = UnderstudyStackProps;
 export class StagingStack extends Stack {
   /** The validated configuration the stack was built from. */
   public readonly config: UnderstudyConfig;
+  /** The page and ticket topics of the staging region. */
+  public readonly notifications: AlarmNotifications;
+  /** Dead letters of the stack's rule targets (a ticket). */
+  public readonly deadLetters: DeliveryDeadLetters;
   /** CMK for the tables and log groups of this stack (rotation on). */
   public readonly key: kms.Key;
   /** Clone versions, pointers, plans, audit trail. */
@@ -109,6 +124,19 @@ export class StagingStack extends Stack {
       logRemovalPolicy: removalPolicy,
     });
 
+    this.notifications = new AlarmNotifications(this, 'Alarms', {
+      subscriptions: props.config.alarms,
+      removalPolicy,
+    });
+    // A ticket: a lost deploy event or check start leaves a clone stale for a while; the
+    // integrity check (and its heartbeat alarm) catch up.
+    this.deadLetters = new DeliveryDeadLetters(this, 'DeadLetters', {
+      notifications: this.notifications,
+      tier: 'ticket',
+      purpose:
+        'a primary deploy event for clone-on-deploy, or an integrity check or retention start',
+    });
+
     const blockers = pipelineBlockers(props.config);
     if (blockers.length === 0) {
       this.shadowManager = new ShadowManager(this, 'ShadowManager', {
@@ -118,6 +146,8 @@ export class StagingStack extends Stack {
         key: this.key,
         freshnessTarget: Duration.minutes(freshnessWindowMinutes(props.config)),
         integrityCheckSchedule: events.Schedule.expression(props.config.integrityCheckSchedule),
+        integrityCheckInterval: intervalOf(integrityCheckIntervalMinutes(props.config)),
+        deadLetterQueue: this.deadLetters.queue,
         retentionSchedule: events.Schedule.expression(props.config.retention.schedule),
         removalPolicy,
         pullThroughCredentials: Object.fromEntries(
@@ -127,6 +157,17 @@ export class StagingStack extends Stack {
         ),
       });
       this.cloneStateMachine = this.shadowManager.stateMachine;
+      // Tickets all: each says a clone may not be what a failover needs, and none means anything
+      // is down. (A failover needs a human through the detection quorum's page.)
+      const manager = this.shadowManager;
+      for (const alarm of [
+        manager.cloneFailuresAlarm,
+        manager.integrityHeartbeatAlarm,
+        manager.integrityErrorsAlarm,
+        ...Object.values(manager.freshnessAlarms),
+      ]) {
+        this.notifications.notify(alarm, 'ticket');
+      }
       new CfnOutput(this, 'CloneStateMachineArn', {
         value: this.shadowManager.stateMachine.stateMachineArn,
         description:

@@ -213,15 +213,24 @@ describe('Handler: integrity-check (end to end)', () => {
       expect(metric(h.points, INTEGRITY_METRICS.findings, SVC0)).toEqual([0]);
       expect(metric(h.points, INTEGRITY_METRICS.lag, SVC1)).toEqual([0]);
       expect(metric(h.points, INTEGRITY_METRICS.errors, SVC0)).toEqual([0]);
+      expect(metric(h.points, INTEGRITY_METRICS.stale, SVC0)).toEqual([0]);
+      // A full run beats the heartbeat the stopped-check alarm waits for.
+      expect(metric(h.points, INTEGRITY_METRICS.heartbeat)).toEqual([1]);
+      expect(metric(h.points, INTEGRITY_METRICS.failedServices)).toEqual([0]);
       expect(h.logs.at(-1)).toMatchObject({ level: 'info', message: 'integrity check finished' });
     });
 
-    it('checks only the services of a manual invocation', async () => {
+    it('checks only the services of a manual invocation, without a heartbeat', async () => {
+      // Arrange
+      h.points.length = 0;
+
       // Act
       const report = await h.check({ services: [SVC1] });
 
       // Assert
       expect(report.checked.map((c) => c.service)).toEqual([SVC1]);
+      expect(metric(h.points, INTEGRITY_METRICS.heartbeat)).toEqual([]);
+      expect(metric(h.points, INTEGRITY_METRICS.failedServices)).toEqual([0]);
     });
   });
 
@@ -571,6 +580,33 @@ describe('Handler: integrity-check (end to end)', () => {
       expect(metric(h.points, INTEGRITY_METRICS.errors, SVC0)).toEqual([1]);
       expect((await h.version(SVC0, 1)).status).toBe('validated');
       expect(h.logs.filter((l) => l.level === 'error')).toHaveLength(2);
+    });
+
+    it('leaves freshness unknown (no stale or lag datapoint), counts the failed services and still beats', async () => {
+      // Arrange: the outage the clones prepare for must not fire every freshness alarm at once
+      const h = await harness();
+      h.world.cloud.setRegionDark(h.world.primary.region, true);
+
+      // Act
+      await h.check();
+
+      // Assert
+      for (const service of [SVC0, SVC1]) {
+        expect(metric(h.points, INTEGRITY_METRICS.stale, service)).toEqual([]);
+        expect(metric(h.points, INTEGRITY_METRICS.lag, service)).toEqual([]);
+        expect(metric(h.points, INTEGRITY_METRICS.age, service)).toEqual([]);
+      }
+      expect(metric(h.points, INTEGRITY_METRICS.failedServices)).toEqual([2]);
+      expect(metric(h.points, INTEGRITY_METRICS.heartbeat)).toEqual([1]);
+
+      // Act: the primary back
+      h.points.length = 0;
+      h.world.cloud.setRegionDark(h.world.primary.region, false);
+      await h.check();
+
+      // Assert
+      expect(metric(h.points, INTEGRITY_METRICS.stale, SVC0)).toEqual([0]);
+      expect(metric(h.points, INTEGRITY_METRICS.failedServices)).toEqual([0]);
     });
   });
 });

@@ -84,15 +84,62 @@ describe('Function: main', () => {
     }
   });
 
-  it('warns on stderr with the remedy when the health region is the primary region', () => {
+  it.each([
+    [
+      'the primary region',
+      { region: 'eu-west-1', endpoint: 'https://deploy.shop.example.com/healthz' },
+      /^ {2}understudy\.healthCheck\.region: eu-west-1 is the primary's region.*Set healthCheck\.region to us-east-1/,
+    ],
+    [
+      'a region where Route 53 publishes no metrics',
+      { region: 'us-west-2', endpoint: 'https://deploy.shop.example.com/healthz' },
+      /^ {2}understudy\.healthCheck\.region: Route 53 publishes HealthCheckStatus only in us-east-1: in us-west-2 the health-check alarm never gets data.*set healthCheck\.probeOnly to true/,
+    ],
+  ])(
+    'fails synth, writing nothing, when the detector is placed in %s',
+    (_what, healthCheck, message) => {
+      // Arrange
+      const outdir = freshOutdir();
+      const lines: string[] = [];
+
+      // Act
+      const code = main(
+        { context: contextWith({ ...sampleConfig(), healthCheck }), outdir },
+        (line) => lines.push(line),
+      );
+
+      // Assert
+      expect(code).toBe(1);
+      expect(lines).toEqual([
+        expect.stringMatching(/^Invalid "understudy"/),
+        expect.stringMatching(message),
+      ]);
+      expect(fs.existsSync(path.join(outdir, `${STACK_IDS.health}.template.json`))).toBe(false);
+    },
+  );
+
+  it('synthesizes a probe-only quorum outside us-east-1 when probeOnly is configured', () => {
     // Arrange
-    const config = sampleConfig();
+    const outdir = freshOutdir();
     const lines: string[] = [];
-    const sameRegion = { ...config, healthCheck: { ...config.healthCheck, region: 'eu-west-1' } };
+    const config = { ...sampleConfig(), healthCheck: { region: 'us-east-2', probeOnly: true } };
+
+    // Act
+    const code = main({ context: contextWith(config), outdir }, (line) => lines.push(line));
+
+    // Assert
+    expect(code).toBe(0);
+    expect(lines).toEqual([]);
+  });
+
+  it('warns on stderr when an alarm tier has no subscriber', () => {
+    // Arrange
+    const { alarms: _unused, ...config } = sampleConfig();
+    const lines: string[] = [];
     jest.spyOn(console, 'error').mockImplementation(() => undefined);
 
     // Act
-    const code = main({ context: contextWith(sameRegion), outdir: freshOutdir() }, (line) =>
+    const code = main({ context: contextWith(config), outdir: freshOutdir() }, (line) =>
       lines.push(line),
     );
     jest.restoreAllMocks();
@@ -101,7 +148,10 @@ describe('Function: main', () => {
     expect(code).toBe(0);
     expect(lines).toEqual([
       expect.stringMatching(
-        /^WARNING: healthCheck\.region \(eu-west-1\) is the primary's region.*Remedy: set healthCheck\.region to another region/,
+        /^WARNING: alarms\.page has no subscriber in eu-west-1, eu-central-1, us-east-1: /,
+      ),
+      expect.stringMatching(
+        /^WARNING: alarms\.ticket has no subscriber in .*Set alarms\.ticket\.emails/,
       ),
     ]);
   });
@@ -138,6 +188,30 @@ describe('Function: buildApp', () => {
 describe('Function: configWarnings', () => {
   it('expects no warning for the sample configuration by default', () => {
     expect(configWarnings(loadConfig(sampleConfig()))).toEqual([]);
+  });
+
+  it('expects a warning naming only the regions a brought topic does not cover', () => {
+    // Arrange
+    const config = loadConfig({
+      ...sampleConfig(),
+      alarms: {
+        ticket: { emails: ['platform@shop.example.com'] },
+        page: { topicArns: ['arn:aws:sns:us-east-1:222222222222:pager'] },
+      },
+    });
+
+    // Act
+    const warnings = configWarnings(config);
+
+    // Assert
+    expect(warnings).toEqual([
+      {
+        regions: ['eu-west-1', 'eu-central-1'],
+        message: expect.stringMatching(
+          /^alarms\.page has no subscriber in eu-west-1, eu-central-1:/,
+        ),
+      },
+    ]);
   });
 });
 

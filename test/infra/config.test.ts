@@ -36,6 +36,12 @@ describe('Function: loadConfig', () => {
 
     it('expects the health region to be us-east-1 by default', () => {
       expect(config.healthCheck.region).toBe('us-east-1');
+      expect(config.healthCheck.probeOnly).toBe(false);
+    });
+
+    it('expects both alarm tiers without subscribers by default', () => {
+      const tier = { emails: [], urls: [], topicArns: [] };
+      expect(config.alarms).toEqual({ page: tier, ticket: tier });
     });
 
     it('expects forecast defaults (hourly, 24 h horizon, 60 min step, 28 days, 11 quantiles) by default', () => {
@@ -320,5 +326,130 @@ describe('Function: thresholdsFor', () => {
 describe('Function: keyPath', () => {
   it('renders indexes in brackets and names with dots', () => {
     expect(keyPath(['services', 2, 'dependsOn', 0])).toBe('understudy.services[2].dependsOn[0]');
+  });
+});
+
+describe('Function: loadConfig (detector placement)', () => {
+  it('rejects a health region other than us-east-1 unless probeOnly, naming the key and the fix', () => {
+    const error = errorOf({
+      ...minimal(),
+      healthCheck: { region: 'us-west-2', endpoint: 'https://deploy.example.com/health' },
+    });
+    expect(error.issues).toEqual([
+      expect.stringMatching(
+        /^understudy\.healthCheck\.region: Route 53 publishes HealthCheckStatus only in us-east-1: in us-west-2 the health-check alarm never gets data and stays OK.*Set healthCheck\.region to us-east-1, or set healthCheck\.probeOnly to true/,
+      ),
+    ]);
+  });
+
+  it('accepts another health region when probeOnly is configured, with no endpoint', () => {
+    const config = loadConfig({
+      ...minimal(),
+      healthCheck: { region: 'us-west-2', probeOnly: true },
+    });
+    expect(config.healthCheck).toMatchObject({ region: 'us-west-2', probeOnly: true });
+    expect(config.healthCheck.endpoint).toBeUndefined();
+  });
+
+  it('rejects the primary region as health region even when probeOnly is configured', () => {
+    const error = errorOf({
+      ...minimal(),
+      healthCheck: { region: 'eu-west-1', probeOnly: true },
+    });
+    expect(error.issues).toEqual([
+      expect.stringMatching(/^understudy\.healthCheck\.region: eu-west-1 is the primary's region/),
+    ]);
+  });
+
+  it('tells a primary in us-east-1 to move the detector and rely on the probe alone', () => {
+    const error = errorOf({
+      ...minimal(),
+      primary: { account: '111111111111', region: 'us-east-1' },
+    });
+    expect(error.issues).toEqual([
+      expect.stringMatching(
+        /^understudy\.healthCheck\.region: us-east-1 is the primary's region.*Set healthCheck\.region to another region \(e\.g\. us-east-2\) and healthCheck\.probeOnly to true/,
+      ),
+    ]);
+  });
+
+  it('requires the endpoint unless probeOnly, and refuses it with probeOnly', () => {
+    const without = errorOf({ ...minimal(), healthCheck: {} });
+    expect(without.issues).toEqual([
+      expect.stringMatching(/^understudy\.healthCheck\.endpoint: required but missing.*probeOnly/),
+    ]);
+    const both = errorOf({
+      ...minimal(),
+      healthCheck: {
+        region: 'us-west-2',
+        probeOnly: true,
+        endpoint: 'https://deploy.example.com/',
+      },
+    });
+    expect(both.issues).toEqual([
+      expect.stringMatching(
+        /^understudy\.healthCheck\.endpoint: unused with healthCheck\.probeOnly/,
+      ),
+    ]);
+  });
+});
+
+describe('Function: loadConfig (alarms)', () => {
+  it('accepts emails, https URLs and topic ARNs per tier when configured', () => {
+    const config = loadConfig({
+      ...minimal(),
+      alarms: {
+        page: { emails: ['oncall@example.com'], urls: ['https://pager.example.com/sns'] },
+        ticket: { topicArns: ['arn:aws:sns:eu-central-1:222222222222:tickets'] },
+      },
+    });
+    expect(config.alarms.page).toEqual({
+      emails: ['oncall@example.com'],
+      urls: ['https://pager.example.com/sns'],
+      topicArns: [],
+    });
+    expect(config.alarms.ticket.topicArns).toEqual([
+      'arn:aws:sns:eu-central-1:222222222222:tickets',
+    ]);
+  });
+
+  it.each([
+    [
+      { page: { emails: ['not-an-address'] } },
+      'understudy.alarms.page.emails[0]: must be an email address',
+    ],
+    [
+      { page: { urls: ['http://pager.example.com/'] } },
+      'understudy.alarms.page.urls[0]: must be an https:// URL',
+    ],
+    [
+      { ticket: { topicArns: ['arn:aws:sqs:eu-west-1:111111111111:q'] } },
+      'understudy.alarms.ticket.topicArns[0]: must be an SNS topic ARN such as arn:aws:sns:eu-west-1:111111111111:oncall',
+    ],
+    [{ pager: {} }, 'understudy.alarms.pager: unknown key (check its spelling)'],
+  ])('names the failing key of %j', (alarms, issue) => {
+    expect(errorOf({ ...minimal(), alarms }).issues).toEqual([issue]);
+  });
+
+  it('rejects a fifth brought topic in one region (an alarm takes at most 5 actions)', () => {
+    const topicArns = [1, 2, 3, 4, 5].map((n) => `arn:aws:sns:us-east-1:222222222222:pager-${n}`);
+    const error = errorOf({ ...minimal(), alarms: { page: { topicArns } } });
+    expect(error.issues).toEqual([
+      expect.stringMatching(
+        /^understudy\.alarms\.page\.topicArns\[4\]: more than 4 topics in us-east-1/,
+      ),
+    ]);
+  });
+
+  it('rejects a brought topic in a region that holds no Understudy alarm', () => {
+    const error = errorOf({
+      ...minimal(),
+      alarms: { page: { topicArns: ['arn:aws:sns:ap-south-1:222222222222:pager'] } },
+    });
+    expect(error.issues).toEqual([
+      expect.stringMatching(
+        /^understudy\.alarms\.page\.topicArns\[0\]: ap-south-1 holds no Understudy alarms \(they live in eu-central-1, eu-west-1, us-east-1\)/,
+      ),
+    ]);
   });
 });

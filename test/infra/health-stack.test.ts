@@ -1,4 +1,6 @@
+import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { DetectionQuorum } from '../../lib/constructs/detection-quorum';
 import { sampleConfig, testApp } from './support';
 
 describe('Class: HealthStack', () => {
@@ -193,50 +195,114 @@ describe('Class: HealthStack', () => {
     });
   });
 
-  describe('Method: warnings', () => {
-    // Synth prints annotation warnings to stderr; the assertions below read them from the stack.
-    beforeEach(() => {
-      jest.spyOn(console, 'error').mockImplementation(() => undefined);
+  describe('Method: probe only', () => {
+    // The one way to run the quorum outside us-east-1 (and so for a primary in us-east-1).
+    let probeOnly: ReturnType<typeof testApp>;
+    beforeAll(() => {
+      const config = sampleConfig();
+      probeOnly = testApp({
+        ...config,
+        healthCheck: { region: 'us-west-2', probeOnly: true },
+      });
     });
-    afterEach(() => {
-      jest.restoreAllMocks();
+
+    it('expects no Route 53 health check and no alarm on its status when probeOnly is configured', () => {
+      // Act
+      const health = Template.fromStack(probeOnly.health);
+
+      // Assert
+      health.resourceCountIs('AWS::Route53::HealthCheck', 0);
+      expect(
+        Object.values(health.findResources('AWS::CloudWatch::Alarm')).map(
+          (r) => r.Properties.Namespace,
+        ),
+      ).not.toContain('AWS/Route53');
+      expect(probeOnly.health.detection.healthCheckAlarm).toBeUndefined();
+    });
+
+    it('expects the quorum to be the probe heartbeat alone when probeOnly is configured', () => {
+      // Act
+      const rule = JSON.stringify(
+        Object.values(
+          Template.fromStack(probeOnly.health).findResources('AWS::CloudWatch::CompositeAlarm'),
+        )[0]?.Properties.AlarmRule,
+      );
+
+      // Assert
+      expect(rule).toMatch(/ALARM\(.*ProbeHeartbeatAlarm/);
+      expect(rule).not.toMatch(/AND/);
+      expect(probeOnly.health.detection.signalAlarms).toEqual([
+        probeOnly.health.probe.heartbeatAlarm,
+      ]);
+      expect(probeOnly.health.region).toBe('us-west-2');
+    });
+
+    it('fails synth when a quorum has neither an endpoint nor a signal', () => {
+      // Arrange
+      const app = new App();
+      const stack = new Stack(app, 'Bare', {
+        env: { account: '222222222222', region: 'us-east-2' },
+      });
+      new DetectionQuorum(stack, 'Detection', {});
+
+      // Act
+      const synth = () => app.synth();
+
+      // Assert
+      expect(synth).toThrow(/DetectionQuorum Detection: no signal/);
     });
 
     it('expects no warning by default', () => {
+      jest.spyOn(console, 'error').mockImplementation(() => undefined);
       Annotations.fromStack(built.health).hasNoWarning('*', Match.anyValue());
+      jest.restoreAllMocks();
+    });
+  });
+
+  describe('Method: alarms', () => {
+    const actionsOf = (logicalIdPrefix: string) => {
+      const [alarm] = Object.entries({
+        ...template.findResources('AWS::CloudWatch::Alarm'),
+        ...template.findResources('AWS::CloudWatch::CompositeAlarm'),
+      }).filter(([id]) => id.startsWith(logicalIdPrefix));
+      return JSON.stringify(alarm?.[1].Properties.AlarmActions);
+    };
+
+    it.each([
+      ['DetectionQuorum', 'Page'],
+      ['DeadLettersAlarm', 'Page'],
+      ['DetectionHealthCheckAlarm', 'Ticket'],
+      ['ProbeHeartbeatAlarm', 'Ticket'],
+    ])('expects %s to notify the %s topic', (alarm, tier) => {
+      expect(actionsOf(alarm)).toMatch(new RegExp(`"Ref":"Alarms${tier}Topic`));
     });
 
-    it('expects a warning naming the remedy when the health region is the primary region', () => {
-      // Arrange
-      const config = sampleConfig();
-      const sameRegion = testApp({
-        ...config,
-        healthCheck: { ...config.healthCheck, region: 'eu-west-1' },
+    it('expects the forwarding rule and the probe schedule to dead-letter into the stack queue', () => {
+      // Act
+      const rules = Object.values(template.findResources('AWS::Events::Rule'));
+
+      // Assert
+      expect(rules).toHaveLength(2);
+      for (const rule of rules) {
+        expect(rule.Properties.Targets).toEqual([
+          expect.objectContaining({
+            DeadLetterConfig: {
+              Arn: { 'Fn::GetAtt': [expect.stringMatching(/^DeadLettersQueue/), 'Arn'] },
+            },
+          }),
+        ]);
+      }
+    });
+
+    it('expects the probe schedule to retry twice within a minute', () => {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        Targets: [
+          Match.objectLike({
+            RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 },
+          }),
+        ],
       });
-
-      // Assert
-      Annotations.fromStack(sameRegion.health).hasWarning(
-        '*',
-        Match.stringLikeRegexp(
-          "healthCheck\\.region \\(eu-west-1\\) is the primary's region.*Remedy: set healthCheck\\.region to another region",
-        ),
-      );
-      expect(sameRegion.warnings).toHaveLength(1);
-    });
-
-    it('expects a warning that Route 53 metrics live in us-east-1 when another health region is configured', () => {
-      // Arrange
-      const config = sampleConfig();
-      const health = testApp({
-        ...config,
-        healthCheck: { ...config.healthCheck, region: 'us-west-2' },
-      }).health;
-
-      // Assert
-      Annotations.fromStack(health).hasWarning(
-        '*',
-        Match.stringLikeRegexp('publishes HealthCheckStatus only in us-east-1'),
-      );
     });
   });
 });

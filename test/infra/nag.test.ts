@@ -30,7 +30,11 @@ describe('Class: AwsSolutionsChecks', () => {
         ...config,
         organizationId: 'o-abcd123456',
         removalPolicy: 'destroy',
-        healthCheck: { ...config.healthCheck, region: 'us-west-2' },
+        healthCheck: { region: 'us-west-2', probeOnly: true },
+        alarms: {
+          page: { urls: ['https://events.pager.example.com/sns'] },
+          ticket: { topicArns: ['arn:aws:sns:eu-central-1:222222222222:platform'] },
+        },
       });
 
       // Act

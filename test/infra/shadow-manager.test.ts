@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App, type CfnElement, Stack } from 'aws-cdk-lib';
+import { App, type CfnElement, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { parsePipelineSettings } from '../../functions/core/prebake/settings';
@@ -16,7 +16,12 @@ import {
   type TableDefinition,
 } from '../../functions/shared/tables';
 import { loadConfig } from '../../lib/config';
-import { CLONE_ASL, SHADOW_METRICS, ShadowManager } from '../../lib/constructs/shadow-manager';
+import {
+  CLONE_ASL,
+  integrityAlarmShape,
+  SHADOW_METRICS,
+  ShadowManager,
+} from '../../lib/constructs/shadow-manager';
 import { DEPENDENCY_PROBE_ACTIONS } from '../../lib/constructs/shadow-manager-policies';
 import type { UnderstudyFunction } from '../../lib/constructs/understudy-function';
 import { UnderstudyTable } from '../../lib/constructs/understudy-table';
@@ -711,22 +716,24 @@ describe('Class: ShadowManager', () => {
     });
 
     it.each(['shop/web', 'shop/api', 'shop/worker'])(
-      'expects a freshness alarm for %s over the freshness target',
+      'expects a freshness alarm for %s: 4 of 5 fifteen-minute periods stale, unknown when unread',
       (service) => {
         template.hasResourceProperties('AWS::CloudWatch::Alarm', {
           Namespace: 'Understudy',
-          MetricName: 'CloneFreshnessLagRevisions',
+          MetricName: 'CloneStale',
           Dimensions: Match.arrayWith([
             { Name: 'Service', Value: service },
             { Name: 'service', Value: 'understudy-integrity-check' },
           ]),
           Statistic: 'Minimum',
-          Period: 3600,
-          EvaluationPeriods: 1,
+          // The check runs every 15 minutes; 60 minutes of stale checks, one late tick tolerated.
+          Period: 900,
+          EvaluationPeriods: 5,
+          DatapointsToAlarm: 4,
           Threshold: 0,
           ComparisonOperator: 'GreaterThanThreshold',
-          // A protected service with no intact clone publishes no lag: that must alarm too.
-          TreatMissingData: 'breaching',
+          // An unreadable primary publishes no CloneStale: unknown, not breaching.
+          TreatMissingData: 'missing',
         });
       },
     );
@@ -737,9 +744,97 @@ describe('Class: ShadowManager', () => {
 
       // Assert
       Template.fromStack(other.staging).hasResourceProperties('AWS::CloudWatch::Alarm', {
-        MetricName: 'CloneFreshnessLagRevisions',
-        Period: 1200,
+        MetricName: 'CloneStale',
+        Period: 900,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
       });
+    });
+
+    it('expects one freshness window of minimums when the integrity schedule is a cron', () => {
+      // Arrange
+      const other = testApp({ ...sampleConfig(), integrityCheckSchedule: 'cron(0 * * * ? *)' });
+
+      // Assert
+      Template.fromStack(other.staging).hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'CloneStale',
+        Period: 3600,
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+      });
+      Template.fromStack(other.staging).hasResourceProperties('AWS::CloudWatch::Alarm', {
+        MetricName: 'IntegrityCheckHeartbeat',
+        Period: 86_400,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+      });
+    });
+
+    it('expects a heartbeat alarm that fires when the integrity check stops running', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Understudy',
+        MetricName: 'IntegrityCheckHeartbeat',
+        Dimensions: [{ Name: 'service', Value: 'understudy-integrity-check' }],
+        Statistic: 'Sum',
+        Period: 900,
+        // Two missed runs of three: one late tick leaves a period empty and must not alarm.
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+      });
+    });
+
+    it('expects a read-errors alarm on services the check could not read', () => {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'Understudy',
+        MetricName: 'IntegrityCheckFailedServices',
+        Dimensions: [{ Name: 'service', Value: 'understudy-integrity-check' }],
+        Statistic: 'Maximum',
+        Period: 900,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('expects the deploy-event, integrity and retention targets to retry and dead-letter', () => {
+      // Act
+      const targets = Object.values(template.findResources('AWS::Events::Rule'))
+        .flatMap((r) => r.Properties.Targets as Record<string, unknown>[])
+        .filter((t) =>
+          JSON.stringify(t.Arn).match(/ShadowManager(OnDeploy|IntegrityCheck|Retention)/),
+        )
+        .map((t) => [
+          JSON.stringify(t.Arn).match(/ShadowManager(\w+?)(Function|[0-9A-F]{8})/)?.[1],
+          t.RetryPolicy,
+          JSON.stringify(t.DeadLetterConfig),
+        ]);
+
+      // Assert
+      expect(targets).toEqual(
+        expect.arrayContaining([
+          [
+            'OnDeploy',
+            { MaximumRetryAttempts: 4, MaximumEventAgeInSeconds: 86_400 },
+            expect.stringContaining('DeadLettersQueue'),
+          ],
+          [
+            'IntegrityCheck',
+            { MaximumRetryAttempts: 0 },
+            expect.stringContaining('DeadLettersQueue'),
+          ],
+          [
+            'Retention',
+            { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 21_600 },
+            expect.stringContaining('DeadLettersQueue'),
+          ],
+        ]),
+      );
+      expect(targets).toHaveLength(3);
     });
 
     it('expects an alarm when a clone run records a failed service', () => {
@@ -777,6 +872,9 @@ describe('Class: ShadowManager', () => {
       // Assert
       expect(names).toContain(SHADOW_METRICS.cloneFailures);
       expect(SHADOW_METRICS.freshnessLag).toBe(INTEGRITY_METRICS.lag);
+      expect(SHADOW_METRICS.stale).toBe(INTEGRITY_METRICS.stale);
+      expect(SHADOW_METRICS.integrityHeartbeat).toBe(INTEGRITY_METRICS.heartbeat);
+      expect(SHADOW_METRICS.integrityFailedServices).toBe(INTEGRITY_METRICS.failedServices);
       expect(SHADOW_METRICS.integrityService).toBe(INTEGRITY_METRICS_SERVICE);
     });
   });
@@ -818,5 +916,52 @@ describe('Class: ShadowManager', () => {
       expect(bare.node.validate()).toEqual([expect.stringMatching(/call readPrimaryAs/)]);
       expect(shadow.node.validate()).toEqual([]);
     });
+  });
+});
+
+describe('Function: integrityAlarmShape', () => {
+  it.each([
+    // [target, interval, period, N, M]
+    [60, 15, 900, 5, 4],
+    [60, 60, 3600, 2, 1],
+    [20, 15, 900, 3, 2],
+    [90, 1, 60, 91, 90],
+  ])(
+    'expects %i minutes at a %i-minute interval to need M of M+1 stale periods',
+    (target, interval, period, evaluationPeriods, datapointsToAlarm) => {
+      // Act
+      const shape = integrityAlarmShape(Duration.minutes(target), Duration.minutes(interval));
+
+      // Assert
+      expect({
+        period: shape.freshness.period.toSeconds(),
+        evaluationPeriods: shape.freshness.evaluationPeriods,
+        datapointsToAlarm: shape.freshness.datapointsToAlarm,
+      }).toEqual({ period, evaluationPeriods, datapointsToAlarm });
+      expect(shape.checkPeriod.toMinutes()).toBe(interval);
+      expect(shape.heartbeat).toEqual({ evaluationPeriods: 3, datapointsToAlarm: 2 });
+    },
+  );
+
+  it('expects one window when M+1 periods would exceed the day CloudWatch evaluates', () => {
+    // Act: 24 hours of 1-minute periods plus one is beyond the one-day evaluation range
+    const shape = integrityAlarmShape(Duration.hours(24), Duration.minutes(1));
+
+    // Assert
+    expect(shape.freshness).toEqual({
+      period: Duration.minutes(1440),
+      evaluationPeriods: 1,
+      datapointsToAlarm: 1,
+    });
+  });
+
+  it('expects day-long heartbeat and error periods without an interval (a cron schedule)', () => {
+    // Act
+    const shape = integrityAlarmShape(Duration.minutes(60), undefined);
+
+    // Assert
+    expect(shape.checkPeriod.toSeconds()).toBe(86_400);
+    expect(shape.errors).toEqual({ evaluationPeriods: 1, datapointsToAlarm: 1 });
+    expect(shape.freshness.period.toMinutes()).toBe(60);
   });
 });

@@ -161,8 +161,8 @@ describe('Class: StagingStack', () => {
 
   describe('Method: key', () => {
     it('expects a customer-managed key with rotation by default', () => {
-      // The stack's key, and the shadow manager's key for staged ECR repositories.
-      template.resourceCountIs('AWS::KMS::Key', 2);
+      // The stack's key, the shadow manager's key for staged ECR repositories, and the alarm key.
+      template.resourceCountIs('AWS::KMS::Key', 3);
       template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     });
 

@@ -10,13 +10,19 @@ const transform = {
   ],
 };
 
+// Every tier: loopback-only sockets and one seed for every fast-check property.
+const SETUP_AFTER_ENV = [
+  '<rootDir>/test/setup/loopback-only.ts',
+  '<rootDir>/test/setup/fast-check-seed.ts',
+];
+
 const tier = (name, extra = {}) => ({
   displayName: name,
   testEnvironment: 'node',
   roots: [`<rootDir>/test/${name}`],
   testMatch: ['**/*.test.ts'],
   transform,
-  setupFilesAfterEnv: ['<rootDir>/test/setup/loopback-only.ts'],
+  setupFilesAfterEnv: SETUP_AFTER_ENV,
   ...extra,
 });
 
@@ -25,7 +31,7 @@ module.exports = {
   projects: [
     tier('core'),
     tier('adapters', {
-      setupFilesAfterEnv: ['<rootDir>/test/setup/loopback-only.ts', 'aws-sdk-client-mock-jest'],
+      setupFilesAfterEnv: [...SETUP_AFTER_ENV, 'aws-sdk-client-mock-jest'],
     }),
     tier('aws-api'),
     tier('dynamodb'),

@@ -28,6 +28,7 @@ import {
   runStateMachine,
   type StateMachineBindings,
   type StateMachineRun,
+  sdkIntegrationDispatcher,
 } from '../../functions/adapters/sandbox/state-machine-runner';
 import type { Location, ServiceKey } from '../../functions/core/model';
 import type { LoggerLike } from '../../functions/core/ports';
@@ -384,14 +385,14 @@ export function cloneBindings(
         metrics: { publish: (report) => world.reports.push(report) },
       }),
     },
-    sdk: async (service, action, params) => {
-      if (service === 'dynamodb' && action === 'putItem') {
+    sdk: sdkIntegrationDispatcher({
+      // "Record failure": the optimized DynamoDB integration, against the real table.
+      'dynamodb:putItem': async (params) => {
         const input = params as unknown as PutItemCommandInput;
         world.failureItems.push(input);
         return world.dynamo.client.send(new PutItemCommand(input));
-      }
-      throw new Error(`no local binding for ${service}:${action}`);
-    },
+      },
+    }),
   };
 }
 

@@ -146,6 +146,71 @@ describe('Function: decide', () => {
     });
   });
 
+  describe('Method: decide (at exactly the trigger probability)', () => {
+    const at = (evidenceList: MetricEvidence[], over: Partial<TriggerPolicy> = {}) =>
+      decide({
+        service: 'shop/web',
+        generatedAt: '2024-05-01T10:02:00.000Z',
+        evidence: evidenceList,
+        policy: { ...policy, ...over },
+      });
+
+    it('fires when P(exceed anywhere) equals p, and not a hair below it', () => {
+      // Act
+      const equal = at([evidence('cpu', [0.1, 0.2], 0.3)]);
+      const below = at([evidence('cpu', [0.1, 0.2], 0.3 - 1e-12)]);
+
+      // Assert
+      expect(equal.fired).toBe(true);
+      expect(equal.metrics[0]?.fired).toBe(true);
+      expect(equal.recommendedTier).toBe('hot');
+      expect(equal.reason).toBe('fired: P(cpu > 80) within the horizon = 30.0 % ≥ 30.0 %');
+      expect(below.fired).toBe(false);
+      expect(below.metrics[0]?.fired).toBe(false);
+    });
+
+    it('fires in step mode when the peak step equals p, naming that step', () => {
+      // Act
+      const equal = at([evidence('cpu', [0.1, 0.25, 0.3, 0.2], 0.9)], { mode: 'step' });
+      const below = at([evidence('cpu', [0.1, 0.25, 0.3 - 1e-12, 0.2], 0.9)], { mode: 'step' });
+
+      // Assert
+      expect(equal.fired).toBe(true);
+      expect(equal.metrics[0]).toMatchObject({
+        probability: 0.3,
+        probabilityPeakStep: 0.3,
+        firstStepAtTrigger: 2,
+      });
+      expect(equal.reason).toBe('fired: P(cpu > 80) at its peak step = 30.0 % ≥ 30.0 %');
+      expect(below.fired).toBe(false);
+      expect(below.metrics[0]).not.toHaveProperty('firstStepAtTrigger');
+    });
+
+    it('raises the tier to warm at exactly half of p, and leaves it cold just below', () => {
+      // Arrange
+      const half = policy.triggerProbability / 2;
+
+      // Act
+      const equal = at([evidence('cpu', [0.05], half)]);
+      const below = at([evidence('cpu', [0.05], half - 1e-12)]);
+
+      // Assert
+      expect(equal.fired).toBe(false);
+      expect(equal.recommendedTier).toBe('warm');
+      expect(below.recommendedTier).toBe('cold');
+    });
+
+    it('fires at p = 1 only for a certain exceedance', () => {
+      // Act
+      const certain = at([evidence('cpu', [1], 1)], { triggerProbability: 1 });
+      const almost = at([evidence('cpu', [0.999], 0.999)], { triggerProbability: 1 });
+
+      // Assert
+      expect(certain.fired).toBe(true);
+      expect(almost.fired).toBe(false);
+    });
+  });
+
   describe('Method: decide (decision id)', () => {
     const base = {
       service: 'shop/web',

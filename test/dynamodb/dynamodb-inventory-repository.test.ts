@@ -2,8 +2,9 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDbInventoryRepository } from '../../functions/adapters/aws/dynamodb-inventory-repository';
 import { type DynaliteHandle, startDynalite } from '../../functions/adapters/sandbox/dynalite';
 import { contentHash } from '../../functions/core/content-hash';
-import { ConflictError, NotFoundError, ValidationError } from '../../functions/core/errors';
+import { ConflictError } from '../../functions/core/errors';
 import type { CloneStatus, CloneVersion } from '../../functions/core/model';
+import { describeInventoryContract } from '../support/inventory-contract';
 import { cloneContent, crashingClient, ManualClock } from './fixtures';
 
 const SERVICE = 'shop/web';
@@ -51,65 +52,13 @@ beforeEach(async () => {
   repo = newRepo();
 });
 
+// Everything the port promises, in the suite the core tier's in-memory fake runs too (this
+// repository is the reference); below it, what only DynamoDB has to show: racing writers, crashes
+// part-way, one read per lookup.
+describeInventoryContract('DynamoDB over dynalite', () => ({ repo, clock }));
+
 describe('Class: DynamoDbInventoryRepository', () => {
-  describe('Method: putClone', () => {
-    it('stores new content as version 1 with its content hash', async () => {
-      // Act
-      const result = await put(1);
-
-      // Assert
-      expect(result.created).toBe(true);
-      expect(result.version).toMatchObject({
-        service: SERVICE,
-        version: 1,
-        status: 'validated',
-        contentHash: contentHash(cloneContent(SERVICE, 1)),
-        createdBy: 'test',
-        trigger: 'manual',
-        createdAt: '2026-11-26T12:00:00.000Z',
-      });
-      expect(result.version.content).toEqual(cloneContent(SERVICE, 1));
-    });
-
-    it('returns the existing version for the same content, whatever its key order', async () => {
-      // Arrange
-      const first = await put(1);
-      const content = cloneContent(SERVICE, 1);
-      const reordered = Object.fromEntries(Object.entries(content).reverse()) as typeof content;
-
-      // Act
-      const again = await repo.putClone({
-        content: reordered,
-        status: 'not-ready',
-        reasons: [],
-        createdBy: 'other',
-        trigger: 'deploy-event',
-      });
-
-      // Assert
-      expect(again.created).toBe(false);
-      expect(again.version).toEqual(first.version);
-      expect(versionNumbers(await repo.listVersions(SERVICE))).toEqual([1]);
-    });
-
-    it('numbers different contents 1, 2, 3 per service', async () => {
-      // Act
-      await put(1);
-      await put(2);
-      await put(3);
-      const other = await repo.putClone({
-        content: cloneContent('shop/api', 1),
-        status: 'validated',
-        reasons: [],
-        createdBy: 'test',
-        trigger: 'manual',
-      });
-
-      // Assert
-      expect(versionNumbers(await repo.listVersions(SERVICE))).toEqual([3, 2, 1]);
-      expect(other.version.version).toBe(1);
-    });
-
+  describe('Method: putClone (concurrent writers)', () => {
     it(
       'stores one version when 20 writers race with the same content',
       async () => {
@@ -175,38 +124,6 @@ describe('Class: DynamoDbInventoryRepository', () => {
       },
       RACE_TIMEOUT_MS,
     );
-
-    it('does not move the latest validated pointer for a version that is not validated', async () => {
-      // Arrange
-      await put(1, 'validated');
-
-      // Act
-      await put(2, 'not-ready');
-
-      // Assert
-      expect((await repo.getLatestValidated(SERVICE))?.version).toBe(1);
-      expect(await repo.listServices()).toEqual([
-        { service: SERVICE, latestVersion: 2, latestValidated: 1 },
-      ]);
-    });
-
-    it('refuses content without a service', async () => {
-      // Act / Assert
-      await expect(
-        repo.putClone({
-          content: { ...cloneContent(SERVICE), service: '' },
-          status: 'validated',
-          reasons: [],
-          createdBy: 'test',
-          trigger: 'manual',
-        }),
-      ).rejects.toThrow(ValidationError);
-    });
-
-    it('refuses an unknown status', async () => {
-      // Act / Assert
-      await expect(put(1, 'shiny' as CloneStatus)).rejects.toThrow(ValidationError);
-    });
   });
 
   describe('Method: putClone (crash recovery)', () => {
@@ -353,21 +270,6 @@ describe('Class: DynamoDbInventoryRepository', () => {
     });
   });
 
-  describe('Method: getVersion', () => {
-    it('returns a stored version', async () => {
-      // Arrange
-      const stored = await put(1);
-
-      // Act / Assert
-      expect(await repo.getVersion(SERVICE, 1)).toEqual(stored.version);
-    });
-
-    it('throws NotFoundError for an unknown version', async () => {
-      // Act / Assert
-      await expect(repo.getVersion(SERVICE, 9)).rejects.toThrow(NotFoundError);
-    });
-  });
-
   describe('Method: getLatestValidated', () => {
     it('answers with one read of the pointer item', async () => {
       // Arrange
@@ -384,88 +286,9 @@ describe('Class: DynamoDbInventoryRepository', () => {
       expect(send.mock.calls[0]?.[0]).toBeInstanceOf(GetItemCommand);
       send.mockRestore();
     });
-
-    it('is undefined for a service without versions', async () => {
-      // Act / Assert
-      expect(await repo.getLatestValidated('none/here')).toBeUndefined();
-    });
   });
 
-  describe('Method: setStatus', () => {
-    it('moves the pointer down when the latest validated version is invalidated', async () => {
-      // Arrange
-      await put(1);
-      await put(2);
-
-      // Act
-      const updated = await repo.setStatus(SERVICE, 2, 'invalid', ['image missing'], 'checker');
-
-      // Assert
-      expect(updated).toMatchObject({ version: 2, status: 'invalid', reasons: ['image missing'] });
-      expect((await repo.getVersion(SERVICE, 2)).status).toBe('invalid');
-      expect((await repo.getLatestValidated(SERVICE))?.version).toBe(1);
-    });
-
-    it('moves the pointer up when a newer version becomes validated', async () => {
-      // Arrange
-      await put(1);
-      await put(2, 'not-ready');
-
-      // Act
-      await repo.setStatus(SERVICE, 2, 'validated', [], 'validator');
-
-      // Assert
-      const latest = await repo.getLatestValidated(SERVICE);
-      expect(latest).toMatchObject({ version: 2, status: 'validated', reasons: [] });
-    });
-
-    it('keeps the content immutable', async () => {
-      // Arrange
-      const stored = await put(1);
-
-      // Act
-      await repo.setStatus(SERVICE, 1, 'stale', ['primary moved on'], 'integrity-check');
-
-      // Assert
-      const after = await repo.getVersion(SERVICE, 1);
-      expect(after.content).toEqual(stored.version.content);
-      expect(after.contentHash).toBe(stored.version.contentHash);
-      expect(after.createdAt).toBe(stored.version.createdAt);
-    });
-
-    it('appends an audit entry naming who, what, when and why', async () => {
-      // Arrange
-      await put(1, 'not-ready');
-      clock.advance(60_000);
-
-      // Act
-      await repo.setStatus(SERVICE, 1, 'validated', ['all checks passed'], 'validator');
-
-      // Assert
-      const audit = await repo.listAudit(SERVICE);
-      expect(audit).toEqual([
-        {
-          service: SERVICE,
-          at: '2026-11-26T12:00:00.000Z',
-          actor: 'test',
-          action: 'create',
-          version: 1,
-          toStatus: 'not-ready',
-          reason: 'manual',
-        },
-        {
-          service: SERVICE,
-          at: '2026-11-26T12:01:00.000Z',
-          actor: 'validator',
-          action: 'status',
-          version: 1,
-          fromStatus: 'not-ready',
-          toStatus: 'validated',
-          reason: 'all checks passed',
-        },
-      ]);
-    });
-
+  describe('Method: setStatus (crash recovery)', () => {
     it('leaves the pointer on an older validated version when it stops mid-way', async () => {
       // Arrange: the writer dies after moving HEAD, before changing the version item
       await put(1);
@@ -491,68 +314,6 @@ describe('Class: DynamoDbInventoryRepository', () => {
       expect((await repo.getLatestValidated(SERVICE))?.version).toBe(1);
       expect((await repo.getVersion(SERVICE, 2)).status).toBe('invalid');
     });
-
-    it('throws NotFoundError for an unknown version', async () => {
-      // Act / Assert
-      await expect(repo.setStatus(SERVICE, 3, 'invalid', [], 'x')).rejects.toThrow(NotFoundError);
-    });
-  });
-
-  describe('Method: pin', () => {
-    it('makes the pinned version the effective one (rollback)', async () => {
-      // Arrange
-      await put(1);
-      await put(2);
-
-      // Act
-      await repo.pin(SERVICE, 1, 'operator', 'v2 misbehaves');
-
-      // Assert
-      expect((await repo.getEffective(SERVICE))?.version).toBe(1);
-      expect((await repo.getLatestValidated(SERVICE))?.version).toBe(2);
-      expect(await repo.listServices()).toEqual([
-        { service: SERVICE, latestVersion: 2, latestValidated: 2, pinned: 1 },
-      ]);
-      expect((await repo.listAudit(SERVICE)).at(-1)).toMatchObject({
-        action: 'pin',
-        actor: 'operator',
-        version: 1,
-        reason: 'v2 misbehaves',
-      });
-    });
-
-    it('refuses a version that is not validated', async () => {
-      // Arrange
-      await put(1);
-      await put(2, 'invalid');
-
-      // Act / Assert
-      await expect(repo.pin(SERVICE, 2, 'operator', 'try')).rejects.toThrow(ValidationError);
-      expect(await repo.listServices()).toEqual([
-        { service: SERVICE, latestVersion: 2, latestValidated: 1 },
-      ]);
-    });
-
-    it('refuses an unknown version', async () => {
-      // Arrange
-      await put(1);
-
-      // Act / Assert
-      await expect(repo.pin(SERVICE, 5, 'operator', 'try')).rejects.toThrow(NotFoundError);
-    });
-
-    it('never makes a pinned version that later became invalid effective', async () => {
-      // Arrange
-      await put(1);
-      await put(2);
-      await repo.pin(SERVICE, 1, 'operator', 'rollback');
-
-      // Act
-      await repo.setStatus(SERVICE, 1, 'stale', ['images gone'], 'integrity-check');
-
-      // Assert
-      expect((await repo.getEffective(SERVICE))?.version).toBe(2);
-    });
   });
 
   describe('Method: unpin', () => {
@@ -573,185 +334,6 @@ describe('Class: DynamoDbInventoryRepository', () => {
         version: 1,
         reason: 'fixed forward',
       });
-    });
-
-    it('does nothing when nothing is pinned', async () => {
-      // Arrange
-      await put(1);
-
-      // Act
-      await repo.unpin(SERVICE, 'operator');
-
-      // Assert
-      expect((await repo.listAudit(SERVICE)).map((a) => a.action)).toEqual(['create']);
-    });
-  });
-
-  describe('Method: getEffective', () => {
-    it('is the latest validated version when nothing is pinned', async () => {
-      // Arrange
-      await put(1);
-      await put(2, 'not-ready');
-
-      // Act / Assert
-      expect((await repo.getEffective(SERVICE))?.version).toBe(1);
-    });
-  });
-
-  describe('Method: listVersions', () => {
-    it('lists versions newest first', async () => {
-      // Arrange
-      await put(1);
-      await put(2, 'invalid');
-      await put(3, 'not-ready');
-
-      // Act
-      const versions = await repo.listVersions(SERVICE);
-
-      // Assert
-      expect(versions.map((v) => [v.version, v.status])).toEqual([
-        [3, 'not-ready'],
-        [2, 'invalid'],
-        [1, 'validated'],
-      ]);
-    });
-  });
-
-  describe('Method: listServices', () => {
-    it('lists every service with its pointers', async () => {
-      // Arrange
-      await put(1, 'not-ready');
-      await repo.putClone({
-        content: cloneContent('shop/api', 1),
-        status: 'validated',
-        reasons: [],
-        createdBy: 'test',
-        trigger: 'manual',
-      });
-
-      // Act
-      const services = await repo.listServices();
-
-      // Assert
-      expect([...services].sort((a, b) => a.service.localeCompare(b.service))).toEqual([
-        { service: 'shop/api', latestVersion: 1, latestValidated: 1 },
-        { service: SERVICE, latestVersion: 1 },
-      ]);
-    });
-  });
-
-  describe('Method: deleteVersion', () => {
-    it('deletes an old version and records it', async () => {
-      // Arrange
-      await put(1);
-      await put(2);
-
-      // Act
-      await repo.deleteVersion(SERVICE, 1);
-
-      // Assert
-      expect(versionNumbers(await repo.listVersions(SERVICE))).toEqual([2]);
-      expect((await repo.listAudit(SERVICE)).at(-1)).toMatchObject({
-        action: 'delete',
-        version: 1,
-      });
-    });
-
-    it('refuses the latest validated version', async () => {
-      // Arrange
-      await put(1);
-      await put(2, 'invalid');
-
-      // Act / Assert
-      await expect(repo.deleteVersion(SERVICE, 1)).rejects.toThrow(ConflictError);
-    });
-
-    it('refuses the pinned version', async () => {
-      // Arrange
-      await put(1);
-      await put(2);
-      await repo.pin(SERVICE, 1, 'operator', 'rollback');
-
-      // Act / Assert
-      await expect(repo.deleteVersion(SERVICE, 1)).rejects.toThrow(ConflictError);
-    });
-
-    it('throws NotFoundError for an unknown version', async () => {
-      // Arrange
-      await put(1);
-
-      // Act / Assert
-      await expect(repo.deleteVersion(SERVICE, 4)).rejects.toThrow(NotFoundError);
-    });
-
-    it('refuses the newest version, so its number is never handed out again', async () => {
-      // Arrange
-      await put(1);
-      await put(2, 'invalid');
-
-      // Act / Assert
-      await expect(repo.deleteVersion(SERVICE, 2)).rejects.toThrow(/newest/);
-    });
-
-    it('lets deleted content come back as a new version, never reusing a number', async () => {
-      // Arrange
-      await put(1, 'invalid');
-      await put(2);
-      await repo.deleteVersion(SERVICE, 1);
-
-      // Act
-      const again = await put(1, 'invalid');
-
-      // Assert
-      expect(again).toMatchObject({ created: true, version: { version: 3 } });
-      expect(versionNumbers(await repo.listVersions(SERVICE))).toEqual([3, 2]);
-    });
-  });
-
-  describe('Method: garbageCollect', () => {
-    it('keeps the newest, the latest validated and the pinned versions', async () => {
-      // Arrange: v1 pinned, v2 latest validated, v3..v6 not validated
-      await put(1);
-      await put(2);
-      await repo.pin(SERVICE, 1, 'operator', 'rollback');
-      for (let v = 3; v <= 6; v += 1) await put(v, 'invalid');
-
-      // Act
-      const deleted = await repo.garbageCollect(SERVICE, { keepLast: 1, nowMs: clock.now() });
-
-      // Assert
-      expect(versionNumbers(deleted)).toEqual([5, 4, 3]);
-      expect(versionNumbers(await repo.listVersions(SERVICE))).toEqual([6, 2, 1]);
-      expect((await repo.getLatestValidated(SERVICE))?.version).toBe(2);
-      expect((await repo.getEffective(SERVICE))?.version).toBe(1);
-      expect((await put(7)).version.version).toBe(7);
-    });
-
-    it('only deletes versions older than the age limit', async () => {
-      // Arrange: v1, v2 old; v3, v4 recent; v4 latest validated
-      await put(1, 'invalid');
-      await put(2, 'invalid');
-      clock.advance(10 * 86_400_000);
-      await put(3, 'invalid');
-      await put(4);
-
-      // Act
-      const deleted = await repo.garbageCollect(SERVICE, {
-        keepLast: 1,
-        olderThanMs: 7 * 86_400_000,
-        nowMs: clock.now(),
-      });
-
-      // Assert
-      expect(versionNumbers(deleted)).toEqual([2, 1]);
-      expect(versionNumbers(await repo.listVersions(SERVICE))).toEqual([4, 3]);
-    });
-
-    it('refuses keepLast below 1', async () => {
-      // Act / Assert
-      await expect(
-        repo.garbageCollect(SERVICE, { keepLast: 0, nowMs: clock.now() }),
-      ).rejects.toThrow(ValidationError);
     });
   });
 });

@@ -1,6 +1,8 @@
-// Every Task state of every ASL file in statemachines/ must be bound by the tests: an unbound one
-// would make aws-local-stepfunctions call the real Lambda API. Each file `<name>.asl.json` needs
-// `test/statemachines/bindings/<name>.ts` exporting `substitutions` and `bindings()`.
+// Every Task state of every ASL file in statemachines/ must be bound by the tests, and bound means
+// runnable: an unbound one would make aws-local-stepfunctions call the real Lambda API, and an SDK
+// task whose (service, action) the dispatcher does not implement would fail the first run that
+// reaches it. Each file `<name>.asl.json` needs `test/statemachines/bindings/<name>.ts` exporting
+// `substitutions` and `bindings()`.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -10,7 +12,9 @@ import {
 import {
   findUnboundTaskStates,
   type StateMachineBindings,
+  sdkIntegrationDispatcher,
 } from '../../functions/adapters/sandbox/state-machine-runner';
+import { collectTaskStates } from '../../functions/adapters/sandbox/state-machine-walk';
 
 interface BindingsModule {
   readonly substitutions: Readonly<Record<string, string>>;
@@ -51,6 +55,25 @@ describe('Class: statemachines folder', () => {
 
       // Assert
       expect(unbound).toEqual([]);
+    });
+
+    it('would count its SDK tasks unbound if the dispatcher implemented none of them', () => {
+      // Arrange: the same bindings with an empty dispatcher (per-state bindings still win).
+      const module = require(`./bindings/${name}`) as BindingsModule;
+      const definition = loadDefinition(name, module.substitutions);
+      const bound = module.bindings();
+      const sdkTasks = collectTaskStates(definition)
+        .filter(({ name: state, target }) => target.kind === 'sdk' && !bound.states?.[state])
+        .map(({ name: state }) => state);
+
+      // Act
+      const unbound = findUnboundTaskStates(definition, {
+        ...bound,
+        sdk: sdkIntegrationDispatcher({}),
+      });
+
+      // Assert
+      expect(unbound.map(({ state }) => state).sort()).toEqual(sdkTasks.sort());
     });
   });
 });

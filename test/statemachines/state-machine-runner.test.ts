@@ -6,6 +6,7 @@ import {
   createSdkDispatcher,
   SANDBOX_STAGING,
   SandboxCloud,
+  SUPPORTED_SDK_INTEGRATIONS,
 } from '../../functions/adapters/sandbox';
 import {
   installPromiseWithResolvers,
@@ -28,6 +29,7 @@ import {
   findUnboundTaskStates,
   runStateMachine,
   type StateMachineEvent,
+  sdkIntegrationDispatcher,
 } from '../../functions/adapters/sandbox/state-machine-runner';
 import {
   classifyResource,
@@ -473,7 +475,7 @@ describe('Function: runStateMachine', () => {
       };
 
       // Act
-      const unbound = findUnboundTaskStates(definition, { sdk: async () => ({}) });
+      const unbound = findUnboundTaskStates(definition, { sdk: sdkIntegrationDispatcher({}) });
 
       // Assert
       expect(unbound.map((task) => [task.state, task.reason])).toEqual([
@@ -502,6 +504,41 @@ describe('Function: runStateMachine', () => {
         echoed: { FunctionName: 'chosen-later', Payload: { fn: 'chosen-later' } },
       });
     });
+
+    it('counts an SDK task as unbound when the dispatcher does not implement its action', () => {
+      // Arrange: a dispatcher exists, but it runs only putMetricData.
+      const definition: AslDefinition = {
+        StartAt: 'Publish',
+        States: {
+          Publish: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::aws-sdk:cloudwatch:putMetricData',
+            Parameters: { Namespace: 'n', MetricData: [] },
+            Next: 'Record',
+          },
+          Record: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::dynamodb:putItem',
+            Parameters: { TableName: 't', Item: {} },
+            End: true,
+          },
+        },
+      };
+      const sdk = sdkIntegrationDispatcher({ 'cloudwatch:putMetricData': async () => ({}) });
+
+      // Act
+      const unbound = findUnboundTaskStates(definition, { sdk });
+
+      // Assert
+      expect(unbound).toEqual([
+        {
+          state: 'Record',
+          resource: 'arn:aws:states:::dynamodb:putItem',
+          reason: 'the SDK dispatcher does not implement dynamodb:putItem',
+        },
+      ]);
+      expect([...sdk.implements]).toEqual(['cloudwatch:putMetricData']);
+    });
   });
 
   describe('Method: untested fields', () => {
@@ -528,7 +565,10 @@ describe('Function: runStateMachine', () => {
 
     it('refuses ItemReader and Credentials unless named in knowinglyUntested', async () => {
       // Arrange
-      const sdk = jest.fn(async () => ({ ClusterArns: [] }));
+      const sdk = Object.assign(
+        jest.fn(async () => ({ ClusterArns: [] })),
+        { implements: new Set(['ecs:listClusters']) },
+      );
 
       // Act
       const reader = runStateMachine({
@@ -547,7 +587,10 @@ describe('Function: runStateMachine', () => {
 
     it('runs them when the caller names them in knowinglyUntested', async () => {
       // Arrange
-      const sdk = jest.fn(async () => ({ ClusterArns: [] }));
+      const sdk = Object.assign(
+        jest.fn(async () => ({ ClusterArns: [] })),
+        { implements: new Set(['ecs:listClusters']) },
+      );
 
       // Act
       const reader = await runStateMachine({
@@ -664,6 +707,14 @@ describe('Function: runStateMachine', () => {
         known: { Services: [], Failures: [{ Reason: 'MISSING' }] },
         error: { Error: 'Ecs.ClusterNotFoundException' },
       });
+    });
+
+    it('declares exactly the integrations it implements', () => {
+      // Act
+      const sdk = createSdkDispatcher(new SandboxCloud({ seed: 3 }), SANDBOX_STAGING);
+
+      // Assert
+      expect([...sdk.implements].sort()).toEqual([...SUPPORTED_SDK_INTEGRATIONS].sort());
     });
   });
 

@@ -41,7 +41,11 @@ import { shortName } from './sandbox-state';
 export type SfnJson = Record<string, unknown>;
 
 /** Dispatches one SDK-integration call: service and action as in the Resource ARN. */
-export type SdkDispatcher = (service: string, action: string, params: SfnJson) => Promise<SfnJson>;
+export interface SdkDispatcher {
+  (service: string, action: string, params: SfnJson): Promise<SfnJson>;
+  /** The `service:action` pairs it implements (the keys of its handler table). */
+  readonly implements: ReadonlySet<string>;
+}
 
 /**
  * An error as a Step Functions Task state sees it: `name` is the `Error`, `message` the `Cause`.
@@ -702,7 +706,7 @@ export function createSdkDispatcher(cloud: SandboxCloud, location: Location): Sd
     },
   };
 
-  return async (service, action, params) => {
+  const dispatch = async (service: string, action: string, params: SfnJson): Promise<SfnJson> => {
     const handler = handlers[`${service}:${action}`];
     if (!handler) {
       throw new Error(
@@ -715,6 +719,7 @@ export function createSdkDispatcher(cloud: SandboxCloud, location: Location): Sd
       throw translate(service, action, error);
     }
   };
+  return Object.assign(dispatch, { implements: new Set(Object.keys(handlers)) });
 }
 
 /** The SDK integrations the dispatcher implements, as `service:action`. */

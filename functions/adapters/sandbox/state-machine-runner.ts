@@ -74,12 +74,47 @@ export interface SdkIntegrationCall {
  * whose `name` is what a Retry/Catch `ErrorEquals` should match. For `.sync` patterns it returns
  * the finished result.
  */
-export type SdkIntegrationDispatcher = (
-  service: string,
-  action: string,
+export interface SdkIntegrationDispatcher {
+  (
+    service: string,
+    action: string,
+    params: Record<string, unknown>,
+    call: SdkIntegrationCall,
+  ): Promise<unknown>;
+  /**
+   * The `service:action` pairs (as in the Resource ARN: `cloudwatch:putMetricData`) this
+   * dispatcher runs. A Task naming any other pair counts as unbound: being a dispatcher is not
+   * the same as being able to run the call.
+   */
+  readonly implements: ReadonlySet<string>;
+}
+
+/** One SDK integration run locally: the task's `Parameters` in, the SDK output out. */
+export type SdkIntegrationHandler = (
   params: Record<string, unknown>,
   call: SdkIntegrationCall,
 ) => Promise<unknown>;
+
+/**
+ * A dispatcher from a table of handlers keyed `service:action`: what it {@link
+ * SdkIntegrationDispatcher.implements} is the table's keys, so the two cannot drift apart. A call
+ * to any other pair throws (the coverage check reports it before a run ever gets there).
+ */
+export function sdkIntegrationDispatcher(
+  handlers: Readonly<Record<string, SdkIntegrationHandler>>,
+): SdkIntegrationDispatcher {
+  const dispatch = async (
+    service: string,
+    action: string,
+    params: Record<string, unknown>,
+    call: SdkIntegrationCall,
+  ): Promise<unknown> => {
+    const handler = handlers[`${service}:${action}`];
+    if (!handler) throw new Error(`no local binding for ${service}:${action}`);
+    return handler(params, call);
+  };
+  return Object.assign(dispatch, { implements: new Set(Object.keys(handlers)) });
+}
 
 /** A handler for one Task state by name: its input is the state's effective input. */
 export type TaskStateBinding = (input: JsonValue) => unknown;
@@ -263,8 +298,11 @@ function bindTask(
         return { reason: '.waitForTaskToken needs a per-state binding' };
       }
       const dispatch = bindings.sdk;
-      if (!dispatch)
-        return { reason: `no SDK dispatcher bound for ${target.service}:${target.action}` };
+      const pair = `${target.service}:${target.action}`;
+      if (!dispatch) return { reason: `no SDK dispatcher bound for ${pair}` };
+      if (!dispatch.implements.has(pair)) {
+        return { reason: `the SDK dispatcher does not implement ${pair}` };
+      }
       const call: SdkIntegrationCall = {
         stateName: task.name,
         pattern: target.pattern,

@@ -139,6 +139,37 @@ describe('Module: clone/integrity', () => {
       expect(result.reclone).toBe(status !== 'not-ready');
     });
 
+    it('detects drift in egress rules alone, ingress untouched', () => {
+      // Arrange: someone narrowed the staged group's egress; its ingress is exactly the clone's.
+      const content = cloneContent();
+      const [group] = content.networkRules;
+      if (!group) throw new Error('the fixture clone has no security group');
+      const drifted = input((i) => ({
+        ...i,
+        staging: {
+          ...i.staging,
+          rules: {
+            [group.groupId]: {
+              ingress: group.ingress,
+              egress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '10.0.0.0/8' }],
+            },
+          },
+        },
+      }));
+
+      // Act
+      const result = checkIntegrity(drifted);
+
+      // Assert
+      expect(group.ingress.length).toBeGreaterThan(0);
+      expect(group.egress).not.toEqual(drifted.staging.rules[group.groupId]?.egress);
+      expect(result.findings).toEqual([
+        expect.objectContaining({ code: 'rules-changed', subject: group.groupId }),
+      ]);
+      expect(result.status).toBe('invalid');
+      expect(result.reclone).toBe(true);
+    });
+
     it('ignores newer revisions Understudy registered itself', () => {
       // Arrange
       const next = STAGED_ARN.replace(/:3$/, ':4');

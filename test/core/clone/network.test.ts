@@ -112,6 +112,37 @@ describe('Module: clone/network', () => {
       expect(rulesEqual(base, { ingress: [], egress: base.ingress })).toBe(false);
     });
 
+    it.each<[string, NetworkRule[]]>([
+      ['an egress rule removed', []],
+      [
+        'an egress rule added',
+        [
+          { protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '10.0.0.0/8' },
+          { protocol: 'tcp', fromPort: 5432, toPort: 5432, cidrIpv4: '10.1.0.0/16' },
+        ],
+      ],
+      [
+        'an egress port changed',
+        [{ protocol: 'tcp', fromPort: 8443, toPort: 8443, cidrIpv4: '10.0.0.0/8' }],
+      ],
+      [
+        'an egress destination widened',
+        [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' }],
+      ],
+      ['egress opened to all traffic', [{ protocol: '-1', cidrIpv4: '10.0.0.0/8' }]],
+    ])('detects drift in egress alone: %s', (_name, egress) => {
+      // Arrange: identical ingress on both sides, so only egress can tell them apart.
+      const ingress = [{ protocol: 'tcp', fromPort: 80, toPort: 80, referencedGroupId: 'sg-alb' }];
+      const base = {
+        ingress,
+        egress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '10.0.0.0/8' }],
+      };
+
+      // Act / Assert
+      expect(rulesEqual(base, { ingress: [...ingress], egress })).toBe(false);
+      expect(rulesEqual({ ingress: [...ingress], egress }, base)).toBe(false);
+    });
+
     it('is symmetric (property)', () => {
       fc.assert(fc.property(rulesArb, rulesArb, (a, b) => rulesEqual(a, b) === rulesEqual(b, a)));
     });

@@ -140,3 +140,109 @@ describe('Function: calibrateFromErrors (dependence)', () => {
     expect(cal.common).toBe(0);
   });
 });
+
+describe('Function: calibrateFromErrors (horizon and isotonic step)', () => {
+  /** `origins` trajectories whose error at step k is ±abs[k], alternating sign by origin. */
+  function alternating(abs: readonly number[], origins: number): Float64Array {
+    const h = abs.length;
+    const errors = new Float64Array(origins * h);
+    for (let i = 0; i < origins; i++) {
+      for (let k = 0; k < h; k++) errors[i * h + k] = (i % 2 ? 1 : -1) * (abs[k] ?? Number.NaN);
+    }
+    return errors;
+  }
+
+  /** The central interval's width at each step, as the engine builds it: scale × z spread. */
+  function widths(cal: ReturnType<typeof calibrateFromErrors>, lo: number, hi: number): number[] {
+    const spread = zQuantile(cal, hi) - zQuantile(cal, lo);
+    return Array.from(cal.scales, (scale) => scale * spread);
+  }
+
+  it('widens the intervals with the horizon when errors grow with the step', () => {
+    // Arrange: 12 origins, |error| 1, 2, 3, 4, 5 at steps 1..5.
+    const cal = calibrateFromErrors(alternating([1, 2, 3, 4, 5], 12), 12, 5, 1e-9);
+
+    // Act
+    const w80 = widths(cal, 0.1, 0.9);
+
+    // Assert: strictly wider at every further step, for a non-degenerate interval.
+    expect(w80[0]).toBeGreaterThan(0);
+    for (let k = 1; k < w80.length; k++) {
+      expect(w80[k]).toBeGreaterThan(w80[k - 1] ?? Number.POSITIVE_INFINITY);
+    }
+    // Each step's scale is its MAE shrunk toward the pooled MAE (3) with 4 pseudo-errors.
+    const expected = [1, 2, 3, 4, 5].map((mae) => (12 * mae + 4 * 3) / (12 + 4));
+    expect(Array.from(cal.scales)).toEqual(expected.map((v) => expect.closeTo(v, 12)));
+  });
+
+  it('keeps widening beyond the backtest reach by the square root of the step', () => {
+    // Arrange: errors known for steps 1 and 2 only; steps 3 and 4 never observed.
+    const errors = alternating([1, 2, Number.NaN, Number.NaN], 8);
+
+    // Act
+    const cal = calibrateFromErrors(errors, 8, 4, 1e-9);
+
+    // Assert
+    const last = cal.scales[1] ?? 0;
+    expect(last).toBeGreaterThan(cal.scales[0] ?? 0);
+    expect(cal.scales[2]).toBeCloseTo(last * Math.sqrt(3 / 2), 12);
+    expect(cal.scales[3]).toBeCloseTo(last * Math.sqrt(4 / 2), 12);
+    expect(cal.z).toHaveLength(16);
+  });
+
+  it('pools a step whose errors dip below the one before it (isotonic), so intervals never narrow', () => {
+    // Arrange: |error| 1, 3, 2 at steps 1..3 over 4 origins. Pooled MAE 2; shrunk per-step
+    // scales (4·mae + 4·2) / 8 = 1.5, 2.5, 2.0 — a dip the isotonic step pools to 2.25, 2.25.
+    const cal = calibrateFromErrors(alternating([1, 3, 2], 4), 4, 3, 1e-9);
+
+    // Act
+    const scales = Array.from(cal.scales);
+    const w = widths(cal, 0.25, 0.75);
+
+    // Assert
+    expect(scales).toEqual([1.5, 2.25, 2.25].map((v) => expect.closeTo(v, 12)));
+    expect(w[2]).toBeCloseTo(w[1] ?? Number.NaN, 12);
+    expect(w[1]).toBeGreaterThan(w[0] ?? Number.POSITIVE_INFINITY);
+    // The standardised errors are divided by the pooled scales, not the raw ones.
+    const z = [1 / 1.5, 3 / 2.25, 2 / 2.25].flatMap((v) => [-v, -v, v, v]).sort((a, b) => a - b);
+    expect(Array.from(cal.z)).toEqual(z.map((v) => expect.closeTo(v, 12)));
+  });
+
+  it('never lets a scale fall below the floor', () => {
+    // Act
+    const cal = calibrateFromErrors(alternating([0, 0, 0], 6), 6, 3, 0.5);
+
+    // Assert
+    expect(Array.from(cal.scales)).toEqual([0.5, 0.5, 0.5]);
+    expect(cal.rho).toBe(0);
+    expect(cal.common).toBe(0);
+  });
+
+  it('falls back to the floor as the pooled scale when no error is known', () => {
+    // Act
+    const cal = calibrateFromErrors(new Float64Array(6).fill(Number.NaN), 2, 3, 0.25);
+
+    // Assert
+    expect(Array.from(cal.scales)).toEqual([0.25, 0.25, 0.25]);
+    expect(cal.z).toHaveLength(0);
+    expect(zQuantile(cal, 0.9)).toBe(0);
+  });
+});
+
+describe('Function: zQuantile', () => {
+  it('widens the level by (n + 1) / n around the median, clamped to [0, 1]', () => {
+    // Arrange: 4 origins → n = 4, z = -2, -1, 1, 2 (two of each per step would repeat them).
+    const cal = {
+      ...calibrateFromErrors(Float64Array.from([-2, -1, 1, 2]), 4, 1, 1e-9),
+      z: Float64Array.from([-2, -1, 1, 2]),
+    };
+
+    // Act / Assert: τ 0.75 → 0.5 + 0.25 · 5/4 = 0.8125 → position 2.4375 between 1 and 2.
+    expect(cal.effective).toBe(4);
+    expect(zQuantile(cal, 0.75)).toBeCloseTo(1 + 0.4375, 12);
+    expect(zQuantile(cal, 0.25)).toBeCloseTo(-(1 + 0.4375), 12);
+    expect(zQuantile(cal, 0.5)).toBeCloseTo(0, 12);
+    expect(zQuantile(cal, 0.9)).toBe(2);
+    expect(zQuantile(cal, 0.1)).toBe(-2);
+  });
+});

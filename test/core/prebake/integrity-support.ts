@@ -1,5 +1,5 @@
-// Support for the integrity-run core tests: an in-memory inventory (the DynamoDB one is tested
-// on its own tier), a recording pipeline starter, and a helper that clones one seeded service
+// Support for the integrity-run core tests: an in-memory inventory (held to the DynamoDB
+// repository's contract, test/support/inventory-contract.ts), a recording pipeline starter, and a helper that clones one seeded service
 // with the real clone steps over the sandbox cloud.
 import { type SeededCloneWorld, seedCloneWorld, sideOf } from '../../../bin/local/clone-pipeline';
 import { contentHash } from '../../../functions/core/content-hash';
@@ -23,9 +23,14 @@ import {
 } from '../../../functions/core/prebake/clone-steps';
 import { cloneMappingsOf, serviceSettingsOf } from '../../../functions/core/prebake/settings';
 
-/** A single-process inventory with the repository's semantics (no concurrency control). */
+/**
+ * A single-process inventory with the DynamoDB repository's semantics (no concurrency control):
+ * both run test/support/inventory-contract.ts, the real repository being the reference.
+ */
 export class MemoryInventory implements InventoryRepository {
   private readonly versions = new Map<ServiceKey, CloneVersion[]>();
+  /** The highest number ever handed out per service: deleted numbers are never reused. */
+  private readonly highest = new Map<ServiceKey, number>();
   private readonly pins = new Map<ServiceKey, number>();
   private readonly audit: InventoryAuditEntry[] = [];
 
@@ -39,16 +44,27 @@ export class MemoryInventory implements InventoryRepository {
     this.audit.push({ ...entry, at: new Date(this.now()).toISOString() });
   }
 
+  private find(service: ServiceKey, version: number): CloneVersion | undefined {
+    assertVersionNumber(version);
+    return this.of(service).find((v) => v.version === version);
+  }
+
   public async putClone(
     input: Parameters<InventoryRepository['putClone']>[0],
   ): Promise<PutCloneResult> {
+    const service: unknown = input.content.service;
+    if (typeof service !== 'string' || service.length === 0) {
+      throw new ValidationError('invalid clone', ['content.service must be a non-empty string']);
+    }
+    assertStatus(input.status);
     const hash = contentHash(input.content);
-    const list = this.of(input.content.service);
+    const list = this.of(service);
     const same = list.find((v) => v.contentHash === hash);
     if (same) return { version: same, created: false };
+    const number = (this.highest.get(service) ?? 0) + 1;
     const version: CloneVersion = {
-      service: input.content.service,
-      version: list.length + 1,
+      service,
+      version: number,
       contentHash: hash,
       content: input.content,
       status: input.status,
@@ -57,12 +73,13 @@ export class MemoryInventory implements InventoryRepository {
       createdBy: input.createdBy,
       trigger: input.trigger,
     };
-    this.versions.set(version.service, [...list, version]);
+    this.versions.set(service, [...list, version]);
+    this.highest.set(service, number);
     this.record({
-      service: version.service,
+      service,
       actor: input.createdBy,
       action: 'create',
-      version: version.version,
+      version: number,
       toStatus: version.status,
       reason: input.trigger,
     });
@@ -70,7 +87,7 @@ export class MemoryInventory implements InventoryRepository {
   }
 
   public async getVersion(service: ServiceKey, version: number): Promise<CloneVersion> {
-    const found = this.of(service).find((v) => v.version === version);
+    const found = this.find(service, version);
     if (!found) throw new NotFoundError('clone version', `${service}#${version}`);
     return found;
   }
@@ -79,11 +96,11 @@ export class MemoryInventory implements InventoryRepository {
     return [...this.of(service)].reverse().find((v) => v.status === 'validated');
   }
 
+  /** The pinned version while it is still validated, else the latest validated one. */
   public async getEffective(service: ServiceKey): Promise<CloneVersion | undefined> {
     const pinned = this.pins.get(service);
-    return pinned === undefined
-      ? this.getLatestValidated(service)
-      : this.getVersion(service, pinned);
+    const found = pinned === undefined ? undefined : this.find(service, pinned);
+    return found?.status === 'validated' ? found : this.getLatestValidated(service);
   }
 
   public async listVersions(service: ServiceKey): Promise<readonly CloneVersion[]> {
@@ -91,14 +108,14 @@ export class MemoryInventory implements InventoryRepository {
   }
 
   public async listServices() {
-    return [...this.versions.keys()].sort().map((service) => {
+    return [...this.highest.keys()].sort().map((service) => {
       const validated = this.of(service)
         .filter((v) => v.status === 'validated')
         .at(-1);
       const pinned = this.pins.get(service);
       return {
         service,
-        latestVersion: this.of(service).length,
+        latestVersion: this.highest.get(service) ?? 0,
         ...(validated ? { latestValidated: validated.version } : {}),
         ...(pinned === undefined ? {} : { pinned }),
       };
@@ -112,7 +129,11 @@ export class MemoryInventory implements InventoryRepository {
     reasons: readonly string[],
     actor: string,
   ): Promise<CloneVersion> {
+    assertStatus(status);
     const current = await this.getVersion(service, version);
+    const unchanged =
+      current.status === status && JSON.stringify(current.reasons) === JSON.stringify(reasons);
+    if (unchanged) return current;
     const updated: CloneVersion = { ...current, status, reasons: [...reasons] };
     this.versions.set(
       service,
@@ -137,54 +158,104 @@ export class MemoryInventory implements InventoryRepository {
     reason: string,
   ): Promise<void> {
     const found = await this.getVersion(service, version);
-    if (found.status !== 'validated')
-      throw new ValidationError(`cannot pin ${service}#${version}`, [`status is ${found.status}`]);
+    if (found.status !== 'validated') {
+      throw new ValidationError(`cannot pin ${service}#${version}`, [
+        `status is ${found.status}; only a validated version can be pinned`,
+      ]);
+    }
     this.pins.set(service, version);
     this.record({ service, actor, action: 'pin', version, reason });
   }
 
-  public async unpin(service: ServiceKey, actor: string): Promise<void> {
+  public async unpin(service: ServiceKey, actor: string, reason = 'unpinned'): Promise<void> {
     const pinned = this.pins.get(service);
     if (pinned === undefined) return;
     this.pins.delete(service);
-    this.record({ service, actor, action: 'unpin', version: pinned, reason: 'unpinned' });
+    this.record({ service, actor, action: 'unpin', version: pinned, reason });
   }
 
-  public async deleteVersion(service: ServiceKey, version: number): Promise<void> {
+  /** Refuses the pinned, the latest validated and the newest version, as the repository does. */
+  public async deleteVersion(
+    service: ServiceKey,
+    version: number,
+    actor = 'retention',
+  ): Promise<void> {
+    assertVersionNumber(version);
     const validated = await this.getLatestValidated(service);
-    if (validated?.version === version || this.pins.get(service) === version) {
-      throw new ConflictError(`${service}#${version} is protected`);
+    const role =
+      this.pins.get(service) === version
+        ? 'pinned'
+        : validated?.version === version
+          ? 'latest validated'
+          : version === this.highest.get(service)
+            ? 'newest'
+            : undefined;
+    if (role) {
+      throw new ConflictError(`${service}#${version} is the ${role} version and cannot be deleted`);
     }
-    await this.getVersion(service, version);
+    const found = await this.getVersion(service, version);
     this.versions.set(
       service,
       this.of(service).filter((v) => v.version !== version),
     );
-    this.record({ service, actor: 'retention', action: 'delete', version, reason: 'deleted' });
+    this.record({
+      service,
+      actor,
+      action: 'delete',
+      version,
+      reason: `retention removed ${found.status} version`,
+    });
   }
 
   public async listAudit(service: ServiceKey): Promise<readonly InventoryAuditEntry[]> {
     return this.audit.filter((entry) => entry.service === service);
   }
 
+  /** Versions beyond the newest `keepLast`, created at or before the cutoff, unprotected. */
   public async garbageCollect(
     service: ServiceKey,
     policy: { readonly keepLast: number; readonly olderThanMs?: number; readonly nowMs: number },
   ): Promise<readonly CloneVersion[]> {
+    if (!Number.isSafeInteger(policy.keepLast) || policy.keepLast < 1) {
+      throw new ValidationError('invalid retention policy', ['keepLast must be an integer ≥ 1']);
+    }
+    const cutoff = policy.olderThanMs === undefined ? undefined : policy.nowMs - policy.olderThanMs;
     const deleted: CloneVersion[] = [];
     for (const version of (await this.listVersions(service)).slice(policy.keepLast)) {
-      const old =
-        policy.olderThanMs === undefined ||
-        Date.parse(version.createdAt) < policy.nowMs - policy.olderThanMs;
-      if (!old) continue;
+      if (cutoff !== undefined && Date.parse(version.createdAt) > cutoff) continue;
       try {
         await this.deleteVersion(service, version.version);
         deleted.push(version);
       } catch (error) {
-        if (!(error instanceof ConflictError)) throw error;
+        if (!(error instanceof ConflictError) && !(error instanceof NotFoundError)) throw error;
       }
     }
     return deleted;
+  }
+}
+
+function assertVersionNumber(version: number): void {
+  if (!Number.isSafeInteger(version) || version < 1) {
+    throw new ValidationError('invalid clone version', [
+      `version ${version} is not an integer ≥ 1`,
+    ]);
+  }
+}
+
+/** Every clone status; a Record so a status added to the model fails to compile here. */
+const KNOWN_STATUSES: Readonly<Record<CloneStatus, true>> = {
+  validated: true,
+  'not-ready': true,
+  invalid: true,
+  stale: true,
+};
+const CLONE_STATUSES = Object.keys(KNOWN_STATUSES);
+
+function assertStatus(status: string): asserts status is CloneStatus {
+  if (!CLONE_STATUSES.includes(status)) {
+    throw new ValidationError('invalid clone status', [
+      `status ${status} is not one of ${CLONE_STATUSES.join(', ')}`,
+    ]);
   }
 }
 

@@ -3,11 +3,10 @@
 // (`every-task-bound.test.ts`) checks these cover every Task state of the file.
 
 import type { SandboxCloud } from '../../../functions/adapters/sandbox';
-import type {
-  SdkIntegrationDispatcher,
-  StateMachineBindings,
+import {
+  type StateMachineBindings,
+  sdkIntegrationDispatcher,
 } from '../../../functions/adapters/sandbox/state-machine-runner';
-import { ValidationError } from '../../../functions/core/errors';
 import type { Location } from '../../../functions/core/model';
 import type { Clock, LoggerLike } from '../../../functions/core/ports';
 import { createHealthProbeHandler } from '../../../functions/handlers/health-probe';
@@ -83,16 +82,15 @@ export function healthProbeHarness(
   const probeEvents: unknown[] = [];
   const sdkCalls: RecordedSdkCall[] = [];
   const pendingCloudWatchErrors = [...cloudWatchErrors];
-  const sdk: SdkIntegrationDispatcher = async (service, action, params) => {
-    sdkCalls.push({ service, action, params });
-    if (service !== 'cloudwatch' || action !== 'putMetricData') {
-      throw new ValidationError(`unexpected SDK call ${service}:${action}`);
-    }
-    const error = pendingCloudWatchErrors.shift();
-    if (error) throw error;
-    // PutMetricData answers with an empty body; the SDK integration returns {}.
-    return {};
-  };
+  const sdk = sdkIntegrationDispatcher({
+    'cloudwatch:putMetricData': async (params) => {
+      sdkCalls.push({ service: 'cloudwatch', action: 'putMetricData', params });
+      const error = pendingCloudWatchErrors.shift();
+      if (error) throw error;
+      // PutMetricData answers with an empty body; the SDK integration returns {}.
+      return {};
+    },
+  });
   return {
     bindings: {
       lambdas: {

@@ -14,20 +14,20 @@ import {
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   type ECSClient,
-  type KeyValuePair,
   ListClustersCommand,
   ListTaskDefinitionsCommand,
   RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionRequest,
   type Service,
   type Tag,
   type TaskDefinition,
   UpdateServiceCommand,
+  type Volume,
 } from '@aws-sdk/client-ecs';
 import { NotFoundError } from '../../core/errors';
 import type {
   ContainerDefinitionSpec,
   KeyValue,
-  NetworkMode,
   RegisteredTaskDefinition,
   ResourceMetric,
   ScalingBounds,
@@ -37,6 +37,7 @@ import type {
   ServiceSpec,
   TaskDefinitionSpec,
   TaskDefinitionStatus,
+  VolumeSpec,
 } from '../../core/model';
 import type { ContainerPlatform } from '../../core/ports';
 import { callAws } from './sdk-errors';
@@ -44,11 +45,6 @@ import { callAws } from './sdk-errors';
 /** Drops keys whose value is `undefined`, so mapped objects compare equal to the model's. */
 function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
-}
-
-/** Copies a readonly array into the mutable array the SDK types ask for. */
-function copy<T>(items: readonly T[] | undefined): T[] | undefined {
-  return items === undefined ? undefined : [...items];
 }
 
 /** Last path segment of an ARN (`…:cluster/prod` → `prod`); a plain name passes through. */
@@ -65,108 +61,68 @@ function tagsFromEcs(tags: readonly Tag[] | undefined): KeyValue[] | undefined {
   return tags.map((tag) => ({ name: tag.key ?? '', value: tag.value ?? '' }));
 }
 
-function pairsFromEcs(pairs: readonly KeyValuePair[] | undefined): KeyValue[] | undefined {
-  return pairs?.map((pair) => ({ name: pair.name ?? '', value: pair.value ?? '' }));
-}
+/**
+ * Compile-time proof that two shapes have the same keys: `true` when they do, otherwise an object
+ * type naming the keys one has and the other lacks (so the assignment below fails with them).
+ */
+type SameKeys<Sdk, Model> = [
+  Exclude<keyof Sdk, keyof Model>,
+  Exclude<keyof Model, keyof Sdk>,
+] extends [never, never]
+  ? true
+  : {
+      readonly missingFromModel: Exclude<keyof Sdk, keyof Model>;
+      readonly notInSdk: Exclude<keyof Model, keyof Sdk>;
+    };
 
-function secretFromEcs(secret: { name?: string; valueFrom?: string }): SecretRef {
-  return { name: secret.name ?? '', valueFrom: secret.valueFrom ?? '' };
+/** Fields of a described `TaskDefinition` that ECS fills in (never part of a request). */
+type AwsFilledTaskDefinitionField =
+  | 'taskDefinitionArn'
+  | 'revision'
+  | 'status'
+  | 'requiresAttributes'
+  | 'compatibilities'
+  | 'registeredAt'
+  | 'registeredBy'
+  | 'deregisteredAt'
+  | 'deleteRequestedAt';
+
+/**
+ * The model carries every field of the SDK's request and description shapes, so the adapter can
+ * copy whole objects instead of listing fields (a list is where fields get lost). When an SDK
+ * upgrade adds a field, these stop compiling until the model has it.
+ */
+export const MODEL_MATCHES_SDK = {
+  containerDefinition: true satisfies SameKeys<ContainerDefinition, ContainerDefinitionSpec>,
+  registerRequest: true satisfies SameKeys<
+    Omit<RegisterTaskDefinitionRequest, 'tags'>,
+    TaskDefinitionSpec
+  >,
+  describedTaskDefinition: true satisfies SameKeys<
+    Omit<TaskDefinition, AwsFilledTaskDefinitionField>,
+    TaskDefinitionSpec
+  >,
+  volume: true satisfies SameKeys<Volume, VolumeSpec>,
+} as const;
+
+/**
+ * A deep copy of `value` without `undefined` members: the model and the SDK share one JSON shape
+ * (proved key by key by {@link MODEL_MATCHES_SDK}; values are ECS's own, which ECS validates), so
+ * crossing between them is a copy, not a field list.
+ */
+function jsonCopy<T>(value: unknown): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 function containerToEcs(container: ContainerDefinitionSpec): ContainerDefinition {
-  return compact({
-    name: container.name,
-    image: container.image,
-    cpu: container.cpu,
-    memory: container.memory,
-    memoryReservation: container.memoryReservation,
-    essential: container.essential,
-    command: copy(container.command),
-    entryPoint: copy(container.entryPoint),
-    environment: container.environment?.map((pair) => ({ name: pair.name, value: pair.value })),
-    secrets: container.secrets?.map((secret) => ({ ...secret })),
-    portMappings: container.portMappings?.map((mapping) =>
-      compact({
-        ...mapping,
-        appProtocol: mapping.appProtocol as NonNullable<
-          ContainerDefinition['portMappings']
-        >[number]['appProtocol'],
-      }),
-    ),
-    logConfiguration: container.logConfiguration && {
-      logDriver: container.logConfiguration.logDriver as NonNullable<
-        ContainerDefinition['logConfiguration']
-      >['logDriver'],
-      options: container.logConfiguration.options && { ...container.logConfiguration.options },
-      secretOptions: container.logConfiguration.secretOptions?.map((secret) => ({ ...secret })),
-    },
-    privileged: container.privileged,
-    user: container.user,
-    readonlyRootFilesystem: container.readonlyRootFilesystem,
-    // The model keeps linuxParameters opaque (staged as-is); ECS validates its shape.
-    linuxParameters: container.linuxParameters as ContainerDefinition['linuxParameters'],
-    healthCheck:
-      container.healthCheck &&
-      compact({
-        ...container.healthCheck,
-        command: [...container.healthCheck.command],
-      }),
-    dependsOn: container.dependsOn?.map((dependency) => ({
-      containerName: dependency.containerName,
-      condition: dependency.condition as NonNullable<
-        ContainerDefinition['dependsOn']
-      >[number]['condition'],
-    })),
-  });
+  return jsonCopy<ContainerDefinition>(container);
 }
 
 function containerFromEcs(container: ContainerDefinition): ContainerDefinitionSpec {
-  const log = container.logConfiguration;
-  const health = container.healthCheck;
-  return compact({
+  return jsonCopy<ContainerDefinitionSpec>({
+    ...container,
     name: container.name ?? '',
     image: container.image ?? '',
-    cpu: container.cpu,
-    memory: container.memory,
-    memoryReservation: container.memoryReservation,
-    essential: container.essential,
-    command: container.command,
-    entryPoint: container.entryPoint,
-    environment: pairsFromEcs(container.environment),
-    secrets: container.secrets?.map(secretFromEcs),
-    portMappings: container.portMappings?.map((mapping) =>
-      compact({
-        containerPort: mapping.containerPort ?? 0,
-        hostPort: mapping.hostPort,
-        protocol: mapping.protocol,
-        name: mapping.name,
-        appProtocol: mapping.appProtocol,
-      }),
-    ),
-    logConfiguration:
-      log &&
-      compact({
-        logDriver: log.logDriver ?? '',
-        options: log.options,
-        secretOptions: log.secretOptions?.map(secretFromEcs),
-      }),
-    privileged: container.privileged,
-    user: container.user,
-    readonlyRootFilesystem: container.readonlyRootFilesystem,
-    linuxParameters: container.linuxParameters as Record<string, unknown> | undefined,
-    healthCheck:
-      health &&
-      compact({
-        command: health.command ?? [],
-        interval: health.interval,
-        timeout: health.timeout,
-        retries: health.retries,
-        startPeriod: health.startPeriod,
-      }),
-    dependsOn: container.dependsOn?.map((dependency) => ({
-      containerName: dependency.containerName ?? '',
-      condition: dependency.condition ?? '',
-    })),
   });
 }
 
@@ -174,27 +130,28 @@ function taskDefinitionFromEcs(
   taskDefinition: TaskDefinition,
   tags: readonly Tag[] | undefined,
 ): RegisteredTaskDefinition {
+  const {
+    taskDefinitionArn,
+    revision,
+    status,
+    registeredAt,
+    // What else ECS fills in is not part of the spec (see AWS_FILLED_TASK_DEFINITION_FIELDS).
+    requiresAttributes: _requiresAttributes,
+    compatibilities: _compatibilities,
+    registeredBy: _registeredBy,
+    deregisteredAt: _deregisteredAt,
+    deleteRequestedAt: _deleteRequestedAt,
+    containerDefinitions,
+    ...spec
+  } = taskDefinition;
   return compact({
+    ...jsonCopy<Omit<TaskDefinitionSpec, 'containerDefinitions'>>(spec),
     family: taskDefinition.family ?? '',
-    containerDefinitions: (taskDefinition.containerDefinitions ?? []).map(containerFromEcs),
-    cpu: taskDefinition.cpu,
-    memory: taskDefinition.memory,
-    networkMode: taskDefinition.networkMode as NetworkMode | undefined,
-    requiresCompatibilities: taskDefinition.requiresCompatibilities,
-    executionRoleArn: taskDefinition.executionRoleArn,
-    taskRoleArn: taskDefinition.taskRoleArn,
-    pidMode: taskDefinition.pidMode,
-    ipcMode: taskDefinition.ipcMode,
-    runtimePlatform:
-      taskDefinition.runtimePlatform && compact({ ...taskDefinition.runtimePlatform }),
-    volumes: taskDefinition.volumes as Record<string, unknown>[] | undefined,
-    ephemeralStorage: taskDefinition.ephemeralStorage && {
-      sizeInGiB: taskDefinition.ephemeralStorage.sizeInGiB ?? 0,
-    },
-    taskDefinitionArn: taskDefinition.taskDefinitionArn ?? '',
-    revision: taskDefinition.revision ?? 0,
-    status: (taskDefinition.status ?? 'ACTIVE') as TaskDefinitionStatus,
-    registeredAt: toIso(taskDefinition.registeredAt),
+    containerDefinitions: (containerDefinitions ?? []).map(containerFromEcs),
+    taskDefinitionArn: taskDefinitionArn ?? '',
+    revision: revision ?? 0,
+    status: (status ?? 'ACTIVE') as TaskDefinitionStatus,
+    registeredAt: toIso(registeredAt),
     tags: tagsFromEcs(tags),
   });
 }
@@ -373,28 +330,11 @@ export class EcsContainerPlatform implements ContainerPlatform {
       { operation: 'ecs:RegisterTaskDefinition', kind: 'task definition family', id: spec.family },
       () =>
         this.client.send(
-          new RegisterTaskDefinitionCommand(
-            compact({
-              family: spec.family,
-              containerDefinitions: spec.containerDefinitions.map(containerToEcs),
-              cpu: spec.cpu,
-              memory: spec.memory,
-              networkMode: spec.networkMode,
-              requiresCompatibilities: copy(spec.requiresCompatibilities) as
-                | ('EC2' | 'FARGATE' | 'EXTERNAL' | 'MANAGED_INSTANCES')[]
-                | undefined,
-              executionRoleArn: spec.executionRoleArn,
-              taskRoleArn: spec.taskRoleArn,
-              pidMode: spec.pidMode as 'host' | 'task' | undefined,
-              ipcMode: spec.ipcMode as 'host' | 'none' | 'task' | undefined,
-              runtimePlatform: spec.runtimePlatform && {
-                ...spec.runtimePlatform,
-              },
-              volumes: spec.volumes?.map((volume) => ({ ...volume })),
-              ephemeralStorage: spec.ephemeralStorage && { ...spec.ephemeralStorage },
-              tags: tags.length ? tagsToEcs(tags) : undefined,
-            }) as ConstructorParameters<typeof RegisterTaskDefinitionCommand>[0],
-          ),
+          new RegisterTaskDefinitionCommand({
+            ...jsonCopy<RegisterTaskDefinitionRequest>(spec),
+            containerDefinitions: spec.containerDefinitions.map(containerToEcs),
+            ...(tags.length ? { tags: tagsToEcs(tags) } : {}),
+          }),
         ),
     );
     if (!output.taskDefinition) {

@@ -18,7 +18,7 @@ import {
 } from '../clone/policy';
 import { buildStagingServiceSpec } from '../clone/service-definition';
 import {
-  rewriteForStaging,
+  rewriteTaskDefinition,
   stagedTaskDefinitionTags,
   stripAwsFilledFields,
   TASK_DEFINITION_TAG_KEYS,
@@ -27,6 +27,7 @@ import {
 import { type CloneValidation, validateClone } from '../clone/validate';
 import { NotFoundError } from '../errors';
 import {
+  type CloneRewrite,
   type CloneVersion,
   type Digest,
   type ImageReference,
@@ -268,6 +269,8 @@ export interface StagedTaskDefinition {
   /** {@link taskDefinitionHash} of `spec`. */
   readonly hash: string;
   readonly spec: TaskDefinitionSpec;
+  /** Every value that differs from the source revision, and the rule that changed it. */
+  readonly rewrites: readonly CloneRewrite[];
   readonly policyFindings: readonly PolicyFinding[];
   /** True when an identical ACTIVE revision already existed and was reused. */
   readonly reused: boolean;
@@ -289,7 +292,7 @@ export async function stageTaskDefinition(
     readonly policy?: ClonePolicy;
   },
 ): Promise<StagedTaskDefinition> {
-  const spec = rewriteForStaging(
+  const { spec, rewrites } = rewriteTaskDefinition(
     stripAwsFilledFields(input.source),
     input.mappings,
     input.stagedImages,
@@ -315,17 +318,23 @@ export async function stageTaskDefinition(
       tagged === hash &&
       taskDefinitionHash(stripAwsFilledFields(candidate)) === hash
     ) {
-      return { taskDefinitionArn: arn, hash, spec, policyFindings, reused: true };
+      return { taskDefinitionArn: arn, hash, spec, rewrites, policyFindings, reused: true };
     }
   }
-  const registered = await staging.registerTaskDefinition(
-    spec,
-    stagedTaskDefinitionTags({ sourceTaskDefinitionArn: input.source.taskDefinitionArn, hash }),
+  // The source's own tags travel with the copy (cost allocation, ownership); `aws:` keys are
+  // reserved and `understudy:` keys are ours, set below.
+  const sourceTags = (input.source.tags ?? []).filter(
+    (tag) => !tag.name.startsWith('aws:') && !tag.name.startsWith('understudy:'),
   );
+  const registered = await staging.registerTaskDefinition(spec, [
+    ...sourceTags,
+    ...stagedTaskDefinitionTags({ sourceTaskDefinitionArn: input.source.taskDefinitionArn, hash }),
+  ]);
   return {
     taskDefinitionArn: registered.taskDefinitionArn,
     hash,
     spec,
+    rewrites,
     policyFindings,
     reused: false,
   };

@@ -339,6 +339,8 @@ describe('Module: clone/task-definition', () => {
               },
             },
           },
+          // The FireLens router awsfirelens needs (ECS refuses the driver without one).
+          { name: 'envoy', image: 'x', firelensConfiguration: { type: 'fluentbit' } },
         ],
       };
 

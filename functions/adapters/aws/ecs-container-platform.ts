@@ -31,7 +31,6 @@ import type {
   RegisteredTaskDefinition,
   ResourceMetric,
   ScalingBounds,
-  SecretRef,
   ServiceDeployment,
   ServiceDescription,
   ServiceSpec,

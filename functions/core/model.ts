@@ -366,6 +366,64 @@ export interface ScalingBounds {
   /** Target tracking value, e.g. 60 (% CPU). */
   readonly targetValue?: number;
   readonly metric?: ResourceMetric;
+  /** The target-tracking policy as the primary has it, so staging gets the same one. */
+  readonly policy?: TargetTrackingPolicy;
+}
+
+/** A predefined-metric target-tracking policy of an ECS service (Application Auto Scaling). */
+export interface TargetTrackingPolicy {
+  readonly policyName: string;
+  /** `ECSServiceAverageCPUUtilization`, `ECSServiceAverageMemoryUtilization`, `ALBRequestCountPerTarget`. */
+  readonly predefinedMetricType: string;
+  /** `app/<lb>/<id>/targetgroup/<tg>/<id>` for ALBRequestCountPerTarget: names one load balancer. */
+  readonly resourceLabel?: string;
+  readonly targetValue: number;
+  readonly scaleInCooldown?: number;
+  readonly scaleOutCooldown?: number;
+  readonly disableScaleIn?: boolean;
+}
+
+/** One Service Connect endpoint a service offers (`portName` names a container port mapping). */
+export interface ServiceConnectService {
+  readonly portName: string;
+  readonly discoveryName?: string;
+  readonly clientAliases?: readonly { readonly port: number; readonly dnsName?: string }[];
+  readonly ingressPortOverride?: number;
+  readonly timeout?: {
+    readonly idleTimeoutSeconds?: number;
+    readonly perRequestTimeoutSeconds?: number;
+  };
+  /** TLS with a Private CA: its role and key ARNs are mapped like any other. */
+  readonly tls?: {
+    readonly issuerCertificateAuthority: { readonly awsPcaAuthorityArn?: string };
+    readonly kmsKey?: string;
+    readonly roleArn?: string;
+  };
+}
+
+/** Rolling-deployment settings of a service. */
+export interface DeploymentConfiguration {
+  readonly deploymentCircuitBreaker?: { readonly enable: boolean; readonly rollback: boolean };
+  readonly maximumPercent?: number;
+  readonly minimumHealthyPercent?: number;
+  readonly alarms?: {
+    readonly alarmNames: readonly string[];
+    readonly rollback: boolean;
+    readonly enable: boolean;
+  };
+  readonly strategy?: string;
+  readonly bakeTimeInMinutes?: number;
+}
+
+/** A volume a service configures at launch (today: a managed EBS volume). */
+export interface ServiceVolumeConfiguration {
+  readonly name: string;
+  /** Kept in ECS's shape; `roleArn`, `kmsKeyId` and `snapshotId` are mapped. */
+  readonly managedEBSVolume?: Readonly<Record<string, unknown>> & {
+    readonly roleArn?: string;
+    readonly kmsKeyId?: string;
+    readonly snapshotId?: string;
+  };
 }
 
 /** What turns a task definition into a running service. */
@@ -381,9 +439,31 @@ export interface ServiceSpec {
   readonly serviceRegistries?: readonly { readonly registryArn: string }[];
   /** Service Connect / Cloud Map namespace the service joins. */
   readonly namespace?: string;
+  /** Service Connect endpoints the service offers (with `namespace`). */
+  readonly serviceConnectServices?: readonly ServiceConnectService[];
+  /** Log configuration of the Service Connect proxy. */
+  readonly serviceConnectLogConfiguration?: LogConfiguration;
   readonly healthCheckGracePeriodSeconds?: number;
   readonly scaling?: ScalingBounds;
   readonly tags?: readonly KeyValue[];
+  readonly platformVersion?: string;
+  readonly deploymentConfiguration?: DeploymentConfiguration;
+  readonly deploymentController?: { readonly type: string };
+  readonly placementConstraints?: readonly {
+    readonly type?: string;
+    readonly expression?: string;
+  }[];
+  readonly placementStrategy?: readonly { readonly type?: string; readonly field?: string }[];
+  /** `REPLICA` or `DAEMON` (a daemon service has no desired count). */
+  readonly schedulingStrategy?: string;
+  readonly enableExecuteCommand?: boolean;
+  /** `SERVICE`, `TASK_DEFINITION` or `NONE`. */
+  readonly propagateTags?: string;
+  readonly enableECSManagedTags?: boolean;
+  readonly availabilityZoneRebalancing?: string;
+  readonly volumeConfigurations?: readonly ServiceVolumeConfiguration[];
+  /** The classic load balancer service role (`role` on CreateService, `roleArn` described). */
+  readonly role?: string;
 }
 
 /** A deployment of a service as ECS reports it. */

@@ -22,6 +22,7 @@ import type {
   NetworkRuleSet,
   RegisteredTaskDefinition,
   ResourceMetric,
+  ScalingBounds,
   ServiceDescription,
   ServiceKey,
   ServiceSpec,
@@ -98,6 +99,12 @@ export interface ContainerPlatform {
   ): Promise<ServiceDescription>;
   /** Names of clusters that exist (for dependency checks). */
   listClusters(): Promise<readonly string[]>;
+  /**
+   * Makes a service scalable between `scaling`'s bounds and, when it has one, puts its
+   * target-tracking policy (Application Auto Scaling RegisterScalableTarget, PutScalingPolicy;
+   * both idempotent).
+   */
+  applyScaling(cluster: string, service: string, scaling: ScalingBounds): Promise<void>;
 }
 
 /** A container registry (ECR) in one account + region. */

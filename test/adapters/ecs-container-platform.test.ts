@@ -188,6 +188,11 @@ describe('Class: EcsContainerPlatform', () => {
         maxCapacity: 12,
         targetValue: 60,
         metric: 'cpu',
+        policy: {
+          policyName: 'cpu60',
+          predefinedMetricType: 'ECSServiceAverageCPUUtilization',
+          targetValue: 60,
+        },
       });
     });
 

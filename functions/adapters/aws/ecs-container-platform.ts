@@ -6,19 +6,32 @@ import {
   type ApplicationAutoScalingClient,
   DescribeScalableTargetsCommand,
   DescribeScalingPoliciesCommand,
+  type MetricType,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import {
+  type AvailabilityZoneRebalancing,
   type ContainerDefinition,
   CreateServiceCommand,
+  type DeploymentConfiguration,
+  type DeploymentControllerType,
   DeregisterTaskDefinitionCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   type ECSClient,
   ListClustersCommand,
   ListTaskDefinitionsCommand,
+  type LogConfiguration,
+  type PlacementConstraint,
+  type PlacementStrategy,
+  type PropagateTags,
   RegisterTaskDefinitionCommand,
   type RegisterTaskDefinitionRequest,
+  type SchedulingStrategy,
   type Service,
+  type ServiceConnectService,
+  type ServiceVolumeConfiguration,
   type Tag,
   type TaskDefinition,
   UpdateServiceCommand,
@@ -34,6 +47,7 @@ import type {
   ServiceDeployment,
   ServiceDescription,
   ServiceSpec,
+  TargetTrackingPolicy,
   TaskDefinitionSpec,
   TaskDefinitionStatus,
   VolumeSpec,
@@ -210,6 +224,37 @@ function serviceFromEcs(service: Service, fallbackCluster: string): ServiceDescr
       ? service.serviceRegistries.map((registry) => ({ registryArn: registry.registryArn ?? '' }))
       : undefined,
     namespace: connect?.enabled ? connect.namespace : undefined,
+    // ECS reports Service Connect and launch-time volumes per deployment, not on the service.
+    serviceConnectServices:
+      connect?.enabled && connect.services?.length
+        ? jsonCopy<ServiceSpec['serviceConnectServices']>(connect.services)
+        : undefined,
+    serviceConnectLogConfiguration:
+      connect?.enabled && connect.logConfiguration
+        ? jsonCopy<ServiceSpec['serviceConnectLogConfiguration']>(connect.logConfiguration)
+        : undefined,
+    volumeConfigurations: primary?.volumeConfigurations?.length
+      ? jsonCopy<ServiceSpec['volumeConfigurations']>(primary.volumeConfigurations)
+      : undefined,
+    platformVersion: service.platformVersion,
+    deploymentConfiguration:
+      service.deploymentConfiguration &&
+      jsonCopy<ServiceSpec['deploymentConfiguration']>(service.deploymentConfiguration),
+    deploymentController: service.deploymentController?.type
+      ? { type: service.deploymentController.type }
+      : undefined,
+    placementConstraints: service.placementConstraints?.length
+      ? jsonCopy<ServiceSpec['placementConstraints']>(service.placementConstraints)
+      : undefined,
+    placementStrategy: service.placementStrategy?.length
+      ? jsonCopy<ServiceSpec['placementStrategy']>(service.placementStrategy)
+      : undefined,
+    schedulingStrategy: service.schedulingStrategy,
+    enableExecuteCommand: service.enableExecuteCommand,
+    propagateTags: service.propagateTags,
+    enableECSManagedTags: service.enableECSManagedTags,
+    availabilityZoneRebalancing: service.availabilityZoneRebalancing,
+    role: service.roleArn,
     healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds,
     tags: tagsFromEcs(service.tags),
     serviceArn: service.serviceArn ?? '',
@@ -281,11 +326,30 @@ export class EcsContainerPlatform implements ContainerPlatform {
     )?.TargetTrackingScalingPolicyConfiguration;
     const metric =
       TRACKED_METRICS[tracking?.PredefinedMetricSpecification?.PredefinedMetricType ?? ''];
+    const trackingPolicy = policies.ScalingPolicies?.find(
+      (policy) => policy.PolicyType === 'TargetTrackingScaling',
+    );
+    const predefined = tracking?.PredefinedMetricSpecification;
+    const policy: TargetTrackingPolicy | undefined =
+      trackingPolicy?.PolicyName &&
+      predefined?.PredefinedMetricType &&
+      tracking?.TargetValue !== undefined
+        ? compact({
+            policyName: trackingPolicy.PolicyName,
+            predefinedMetricType: predefined.PredefinedMetricType,
+            resourceLabel: predefined.ResourceLabel,
+            targetValue: tracking.TargetValue,
+            scaleInCooldown: tracking.ScaleInCooldown,
+            scaleOutCooldown: tracking.ScaleOutCooldown,
+            disableScaleIn: tracking.DisableScaleIn,
+          })
+        : undefined;
     return {
       minCapacity: target.MinCapacity,
       maxCapacity: target.MaxCapacity,
       ...(tracking?.TargetValue !== undefined ? { targetValue: tracking.TargetValue } : {}),
       ...(metric ? { metric } : {}),
+      ...(policy ? { policy } : {}),
     };
   }
 
@@ -398,7 +462,8 @@ export class EcsContainerPlatform implements ContainerPlatform {
               cluster: spec.cluster,
               serviceName: spec.serviceName,
               taskDefinition: spec.taskDefinition,
-              desiredCount: spec.desiredCount,
+              // ECS refuses a desired count on a DAEMON service (one task per instance).
+              desiredCount: spec.schedulingStrategy === 'DAEMON' ? undefined : spec.desiredCount,
               launchType: spec.launchType,
               capacityProviderStrategy: spec.capacityProviderStrategy?.map((item) =>
                 compact({ ...item }),
@@ -413,13 +478,44 @@ export class EcsContainerPlatform implements ContainerPlatform {
               loadBalancers: spec.loadBalancers?.map((binding) => ({ ...binding })),
               serviceRegistries: spec.serviceRegistries?.map((registry) => ({ ...registry })),
               serviceConnectConfiguration: spec.namespace
-                ? { enabled: true, namespace: spec.namespace }
+                ? compact({
+                    enabled: true,
+                    namespace: spec.namespace,
+                    services:
+                      spec.serviceConnectServices &&
+                      jsonCopy<ServiceConnectService[]>(spec.serviceConnectServices),
+                    logConfiguration:
+                      spec.serviceConnectLogConfiguration &&
+                      jsonCopy<LogConfiguration>(spec.serviceConnectLogConfiguration),
+                  })
                 : undefined,
               healthCheckGracePeriodSeconds: spec.healthCheckGracePeriodSeconds,
               tags: spec.tags?.length ? tagsToEcs(spec.tags) : undefined,
-              // Tasks carry the service's tags (cost allocation, ownership) like the primary's do.
-              propagateTags: 'SERVICE' as const,
-              enableECSManagedTags: true,
+              // Tasks carry the service's tags (cost allocation, ownership) unless the source
+              // said otherwise.
+              propagateTags: (spec.propagateTags ?? 'SERVICE') as PropagateTags,
+              enableECSManagedTags: spec.enableECSManagedTags ?? true,
+              platformVersion: spec.platformVersion,
+              deploymentConfiguration:
+                spec.deploymentConfiguration &&
+                jsonCopy<DeploymentConfiguration>(spec.deploymentConfiguration),
+              deploymentController: spec.deploymentController && {
+                type: spec.deploymentController.type as DeploymentControllerType,
+              },
+              placementConstraints:
+                spec.placementConstraints &&
+                jsonCopy<PlacementConstraint[]>(spec.placementConstraints),
+              placementStrategy:
+                spec.placementStrategy && jsonCopy<PlacementStrategy[]>(spec.placementStrategy),
+              schedulingStrategy: spec.schedulingStrategy as SchedulingStrategy | undefined,
+              enableExecuteCommand: spec.enableExecuteCommand,
+              availabilityZoneRebalancing: spec.availabilityZoneRebalancing as
+                | AvailabilityZoneRebalancing
+                | undefined,
+              volumeConfigurations:
+                spec.volumeConfigurations &&
+                jsonCopy<ServiceVolumeConfiguration[]>(spec.volumeConfigurations),
+              role: spec.role,
             }),
           ),
         ),
@@ -450,6 +546,60 @@ export class EcsContainerPlatform implements ContainerPlatform {
     );
     if (!output.service) throw new NotFoundError('service', `${cluster}/${service}`);
     return serviceFromEcs(output.service, cluster);
+  }
+
+  /** {@inheritDoc ContainerPlatform.applyScaling} */
+  public async applyScaling(
+    cluster: string,
+    service: string,
+    scaling: ScalingBounds,
+  ): Promise<void> {
+    const autoScaling = this.autoScaling;
+    if (!autoScaling) {
+      throw new Error('applyScaling needs an Application Auto Scaling client');
+    }
+    const resourceId = `service/${cluster}/${service}`;
+    const context = {
+      operation: 'application-autoscaling:RegisterScalableTarget',
+      kind: 'scalable target',
+      id: resourceId,
+    };
+    // Registering an existing target updates its bounds: idempotent by design.
+    await callAws(context, () =>
+      autoScaling.send(
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: 'ecs',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          ResourceId: resourceId,
+          MinCapacity: scaling.minCapacity,
+          MaxCapacity: scaling.maxCapacity,
+        }),
+      ),
+    );
+    const policy = scaling.policy;
+    if (!policy) return;
+    // PutScalingPolicy with the same name replaces the policy: idempotent too.
+    await callAws({ ...context, operation: 'application-autoscaling:PutScalingPolicy' }, () =>
+      autoScaling.send(
+        new PutScalingPolicyCommand({
+          PolicyName: policy.policyName,
+          ServiceNamespace: 'ecs',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          ResourceId: resourceId,
+          PolicyType: 'TargetTrackingScaling',
+          TargetTrackingScalingPolicyConfiguration: compact({
+            TargetValue: policy.targetValue,
+            PredefinedMetricSpecification: compact({
+              PredefinedMetricType: policy.predefinedMetricType as MetricType,
+              ResourceLabel: policy.resourceLabel,
+            }),
+            ScaleInCooldown: policy.scaleInCooldown,
+            ScaleOutCooldown: policy.scaleOutCooldown,
+            DisableScaleIn: policy.disableScaleIn,
+          }),
+        }),
+      ),
+    );
   }
 
   /** {@inheritDoc ContainerPlatform.listClusters} */

@@ -7,6 +7,7 @@ import type {
   KeyValue,
   Location,
   RegisteredTaskDefinition,
+  ScalingBounds,
   ServiceDescription,
   ServiceSpec,
   TaskDefinitionSpec,
@@ -90,6 +91,26 @@ export class SandboxContainerPlatform implements ContainerPlatform {
         this.cloud.clock.now(),
         this.cloud.taskLauncher(this.location),
       ),
+    );
+  }
+
+  /**
+   * RegisterScalableTarget, then PutScalingPolicy when there is a policy: the sandbox keeps the
+   * bounds and policy on the service, where describeService reports them (as the AWS adapter
+   * does by asking Application Auto Scaling).
+   */
+  public async applyScaling(
+    cluster: string,
+    service: string,
+    scaling: ScalingBounds,
+  ): Promise<void> {
+    const { policy, ...bounds } = scaling;
+    await this.cloud.call(this.location, 'application-autoscaling:RegisterScalableTarget', () =>
+      this.ecs.setScaling(cluster, service, bounds),
+    );
+    if (!policy) return;
+    await this.cloud.call(this.location, 'application-autoscaling:PutScalingPolicy', () =>
+      this.ecs.setScaling(cluster, service, { ...bounds, policy }),
     );
   }
 

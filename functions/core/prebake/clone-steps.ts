@@ -584,20 +584,36 @@ export async function stageService(
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
   }
+  // The cloned bounds and target-tracking policy, applied after the service exists (a scalable
+  // target names the service). Both calls are idempotent, so every run re-applies them.
+  // The minimum is held at the tier's task count: a pilot-light service must stay at zero (a
+  // cloned minimum of 2 would make Application Auto Scaling start two tasks at once). The clone
+  // keeps the primary's minimum in `serviceDefinition.scaling` for the failover to restore.
+  const applyScaling = async () => {
+    if (spec.scaling) {
+      await staging.applyScaling(spec.cluster, spec.serviceName, {
+        ...spec.scaling,
+        minCapacity: Math.min(spec.scaling.minCapacity, desiredCount),
+      });
+    }
+  };
   if (!current) {
     await staging.createService({
       ...spec,
       desiredCount,
       tags: [...(spec.tags ?? []), { name: 'understudy:managed', value: 'true' }],
     });
+    await applyScaling();
     return outcome('created');
   }
   if (current.taskDefinition === spec.taskDefinition && current.desiredCount === desiredCount) {
+    await applyScaling();
     return outcome('unchanged');
   }
   await staging.updateService(spec.cluster, spec.serviceName, {
     taskDefinition: spec.taskDefinition,
     desiredCount,
   });
+  await applyScaling();
   return outcome('updated');
 }

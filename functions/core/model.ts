@@ -464,6 +464,15 @@ export interface ServiceSpec {
   readonly volumeConfigurations?: readonly ServiceVolumeConfiguration[];
   /** The classic load balancer service role (`role` on CreateService, `roleArn` described). */
   readonly role?: string;
+  /**
+   * Classic Load Balancer bindings (`loadBalancerName`, no target group) of a described service:
+   * carried so the clone can refuse them by name instead of losing them.
+   */
+  readonly classicLoadBalancers?: readonly {
+    readonly loadBalancerName: string;
+    readonly containerName: string;
+    readonly containerPort: number;
+  }[];
 }
 
 /** A deployment of a service as ECS reports it. */

@@ -199,6 +199,13 @@ function serviceFromEcs(service: Service, fallbackCluster: string): ServiceDescr
       containerName: binding.containerName ?? '',
       containerPort: binding.containerPort ?? 0,
     }));
+  const classic = service.loadBalancers
+    ?.filter((binding) => binding.targetGroupArn === undefined && binding.loadBalancerName)
+    .map((binding) => ({
+      loadBalancerName: binding.loadBalancerName ?? '',
+      containerName: binding.containerName ?? '',
+      containerPort: binding.containerPort ?? 0,
+    }));
   return compact({
     cluster: service.clusterArn ? nameFromArn(service.clusterArn) : fallbackCluster,
     serviceName: service.serviceName ?? '',
@@ -220,6 +227,7 @@ function serviceFromEcs(service: Service, fallbackCluster: string): ServiceDescr
         assignPublicIp: awsvpc.assignPublicIp,
       }),
     loadBalancers: loadBalancers?.length ? loadBalancers : undefined,
+    classicLoadBalancers: classic?.length ? classic : undefined,
     serviceRegistries: service.serviceRegistries?.length
       ? service.serviceRegistries.map((registry) => ({ registryArn: registry.registryArn ?? '' }))
       : undefined,
@@ -477,18 +485,20 @@ export class EcsContainerPlatform implements ContainerPlatform {
               },
               loadBalancers: spec.loadBalancers?.map((binding) => ({ ...binding })),
               serviceRegistries: spec.serviceRegistries?.map((registry) => ({ ...registry })),
-              serviceConnectConfiguration: spec.namespace
-                ? compact({
-                    enabled: true,
-                    namespace: spec.namespace,
-                    services:
-                      spec.serviceConnectServices &&
-                      jsonCopy<ServiceConnectService[]>(spec.serviceConnectServices),
-                    logConfiguration:
-                      spec.serviceConnectLogConfiguration &&
-                      jsonCopy<LogConfiguration>(spec.serviceConnectLogConfiguration),
-                  })
-                : undefined,
+              // Without a namespace, Service Connect joins the cluster's default namespace.
+              serviceConnectConfiguration:
+                spec.namespace || spec.serviceConnectServices?.length
+                  ? compact({
+                      enabled: true,
+                      namespace: spec.namespace,
+                      services:
+                        spec.serviceConnectServices &&
+                        jsonCopy<ServiceConnectService[]>(spec.serviceConnectServices),
+                      logConfiguration:
+                        spec.serviceConnectLogConfiguration &&
+                        jsonCopy<LogConfiguration>(spec.serviceConnectLogConfiguration),
+                    })
+                  : undefined,
               healthCheckGracePeriodSeconds: spec.healthCheckGracePeriodSeconds,
               tags: spec.tags?.length ? tagsToEcs(spec.tags) : undefined,
               // Tasks carry the service's tags (cost allocation, ownership) unless the source

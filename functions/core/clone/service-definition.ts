@@ -362,6 +362,11 @@ export function buildStagingServiceSpec(input: StagingServiceInput): ServiceSpec
     return registry;
   });
 
+  for (const classic of source.classicLoadBalancers ?? []) {
+    issues.push(
+      `loadBalancers[${classic.loadBalancerName}]: a Classic Load Balancer binding is not cloned (staging binds pre-created target groups, set in targetGroups); move the primary service to a target group first`,
+    );
+  }
   const spec: ServiceSpec = {
     cluster: mappings.cluster,
     serviceName: stagingServiceName(source.cluster, source.serviceName),

@@ -462,7 +462,10 @@ export interface ServiceSpec {
   readonly enableECSManagedTags?: boolean;
   readonly availabilityZoneRebalancing?: string;
   readonly volumeConfigurations?: readonly ServiceVolumeConfiguration[];
-  /** The classic load balancer service role (`role` on CreateService, `roleArn` described). */
+  /**
+   * The load balancer service role (`role` on CreateService, `roleArn` described). Read for
+   * audit; never sent to staging (ECS uses its service-linked role there).
+   */
   readonly role?: string;
   /**
    * Classic Load Balancer bindings (`loadBalancerName`, no target group) of a described service:

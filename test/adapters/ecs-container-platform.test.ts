@@ -604,10 +604,11 @@ describe('Class: EcsContainerPlatform', () => {
         propagateTags: 'TASK_DEFINITION',
         enableECSManagedTags: false,
         availabilityZoneRebalancing: 'ENABLED',
-        role: 'arn:aws:iam::111122223333:role/ecsServiceRole',
         serviceConnectConfiguration: full.deployments?.[0]?.serviceConnectConfiguration,
         volumeConfigurations: full.deployments?.[0]?.volumeConfigurations,
       });
+      // ECS uses its service-linked role in staging; passing one fails for awsvpc services.
+      expect(ecs.commandCalls(CreateServiceCommand)[0]?.args[0].input).not.toHaveProperty('role');
     });
 
     it('sends no desired count for a DAEMON service, which ECS refuses', async () => {

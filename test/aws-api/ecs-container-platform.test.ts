@@ -201,6 +201,11 @@ describe('Class: EcsContainerPlatform (moto)', () => {
         maxCapacity: 9,
         targetValue: 70,
         metric: 'memory',
+        policy: {
+          policyName: 'memory-70',
+          predefinedMetricType: 'ECSServiceAverageMemoryUtilization',
+          targetValue: 70,
+        },
       });
     });
 

@@ -525,7 +525,6 @@ export class EcsContainerPlatform implements ContainerPlatform {
               volumeConfigurations:
                 spec.volumeConfigurations &&
                 jsonCopy<ServiceVolumeConfiguration[]>(spec.volumeConfigurations),
-              role: spec.role,
             }),
           ),
         ),

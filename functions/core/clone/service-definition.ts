@@ -18,7 +18,7 @@ import type {
   ServiceVolumeConfiguration,
   TaskDefinitionSpec,
 } from '../model';
-import { mapReference } from './arn';
+import { findEmbeddedArns, mapReference } from './arn';
 import { throwIfIssues } from './errors';
 import type { CloneMappings } from './mappings';
 import { locationsDiffer } from './task-definition';
@@ -303,6 +303,26 @@ function mapVolumeConfigurations(
 }
 
 /**
+ * A settings object copied as-is, except for the ARNs inside it (deployment lifecycle hooks name
+ * a Lambda and a role): each is mapped (`arns`, `roles`), kept when valid in staging, or refused.
+ */
+function mapEmbedded<T>(
+  value: T | undefined,
+  path: string,
+  mappings: CloneMappings,
+  issues: string[],
+): T | undefined {
+  if (value === undefined) return undefined;
+  let text = JSON.stringify(value);
+  for (const arn of new Set(findEmbeddedArns(text))) {
+    const outcome = mapReference(arn, [mappings.arns, mappings.roles], undefined, mappings, 'arns');
+    if (!outcome.ok) issues.push(`${path}: ${outcome.problem}`);
+    else text = text.split(JSON.stringify(arn).slice(1, -1)).join(outcome.value);
+  }
+  return JSON.parse(text) as T;
+}
+
+/**
  * The scaling bounds and target-tracking policy staging gets. ALBRequestCountPerTarget tracks one
  * load balancer's target group, named in `resourceLabel`: the primary's cannot be tracked from
  * staging, so the label must be mapped (in `arns`, label → staging label).
@@ -393,7 +413,12 @@ export function buildStagingServiceSpec(input: StagingServiceInput): ServiceSpec
     tags: copyTags(source.tags),
     // Copied as they are: they hold nothing account- or region-specific.
     platformVersion: source.platformVersion,
-    deploymentConfiguration: source.deploymentConfiguration,
+    deploymentConfiguration: mapEmbedded(
+      source.deploymentConfiguration,
+      'deploymentConfiguration',
+      mappings,
+      issues,
+    ),
     deploymentController: source.deploymentController,
     placementConstraints: source.placementConstraints,
     placementStrategy: source.placementStrategy,
@@ -403,15 +428,9 @@ export function buildStagingServiceSpec(input: StagingServiceInput): ServiceSpec
     enableECSManagedTags: source.enableECSManagedTags,
     availabilityZoneRebalancing: source.availabilityZoneRebalancing,
     volumeConfigurations: mapVolumeConfigurations(source.volumeConfigurations, mappings, issues),
-    role: mapReferenceInto(
-      source.role,
-      'role',
-      [mappings.roles],
-      'roles',
-      mappings,
-      'roles',
-      issues,
-    ),
+    // `role` is left out on purpose: ECS refuses it for awsvpc services ("cannot specify an IAM
+    // role for services that require a service linked role") and uses its service-linked role
+    // for load balancers when none is given, so the staged service needs no role passed.
   };
   throwIfIssues(
     `service ${source.cluster}/${source.serviceName} cannot be cloned to staging`,

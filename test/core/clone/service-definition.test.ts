@@ -365,3 +365,35 @@ describe('Module: clone/service-definition (lossless)', () => {
     });
   });
 });
+
+describe('Module: clone/service-definition (deployment hooks)', () => {
+  it('maps ARNs inside the deployment configuration, or refuses them naming arns', () => {
+    // Arrange
+    const hook = 'arn:aws:lambda:eu-west-1:111111111111:function:pre-traffic';
+    const source: ServiceDescription = {
+      ...sourceService(),
+      deploymentConfiguration: {
+        maximumPercent: 200,
+        strategy: 'BLUE_GREEN',
+        lifecycleHooks: [{ hookTargetArn: hook, lifecycleStages: ['PRE_SCALE_UP'] }],
+      } as ServiceDescription['deploymentConfiguration'],
+    };
+    const staged = 'arn:aws:lambda:eu-central-1:222222222222:function:pre-traffic';
+
+    // Act
+    const refused = issuesOf(() => buildStagingServiceSpec(input(source)));
+    const mapped = buildStagingServiceSpec(
+      input(source, { mappings: mappings({ arns: { [hook]: staged } }) }),
+    );
+
+    // Assert
+    expect(refused).toEqual([
+      `deploymentConfiguration: ${hook} belongs to the primary (111111111111/eu-west-1) and has no mapping in arns`,
+    ]);
+    expect(mapped.deploymentConfiguration).toEqual({
+      maximumPercent: 200,
+      strategy: 'BLUE_GREEN',
+      lifecycleHooks: [{ hookTargetArn: staged, lifecycleStages: ['PRE_SCALE_UP'] }],
+    });
+  });
+});

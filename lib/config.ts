@@ -215,6 +215,28 @@ const mappingsSchema = z.strictObject({
    * @default undefined (none mapped)
    */
   fileSystems: mapping.optional(),
+  /**
+   * Any other primary ARN or regional id a clone references → its staging twin: ARNs embedded in
+   * environment values and log options (queues, topics, tables), KMS keys and EBS snapshots of
+   * launch-time volumes, Service Connect TLS authorities, and an ALBRequestCountPerTarget
+   * `resourceLabel` (`app/…/targetgroup/…`).
+   * @default undefined (none mapped)
+   */
+  arns: mapping.optional(),
+  /**
+   * Environment variable name → the value staging tasks get, whatever the source set.
+   * @default undefined (none overridden)
+   */
+  environment: mapping.optional(),
+  /**
+   * Fields where an unmapped primary ARN may be rewritten by swapping the primary's account and
+   * region for staging's (`roles`, `secrets`, `environment`, `logOptions`); each rewrite is
+   * recorded. Anything not listed must be mapped or the clone is refused.
+   * @default undefined (no generic rewrite)
+   */
+  rewriteRegionAndAccount: z
+    .array(z.enum(['roles', 'secrets', 'environment', 'logOptions']))
+    .optional(),
 });
 
 const stagingSchema = z.strictObject({

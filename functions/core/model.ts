@@ -130,41 +130,154 @@ export interface LogConfiguration {
   readonly secretOptions?: readonly SecretRef[];
 }
 
-/** The parts of an ECS container definition that Understudy stages. */
+/** One `ulimits` entry of a container. */
+export interface Ulimit {
+  readonly name: string;
+  readonly softLimit: number;
+  readonly hardLimit: number;
+}
+
+/** A volume mount of a container (`sourceVolume` names a task volume). */
+export interface MountPoint {
+  readonly sourceVolume?: string;
+  readonly containerPath?: string;
+  readonly readOnly?: boolean;
+}
+
+/** Volumes mounted from another container of the task. */
+export interface VolumeFrom {
+  readonly sourceContainer?: string;
+  readonly readOnly?: boolean;
+}
+
+/** An S3 object of environment variables (`value` is an S3 object ARN). */
+export interface EnvironmentFile {
+  readonly value: string;
+  readonly type: string;
+}
+
+/** FireLens log router settings of the container that routes the task's logs. */
+export interface FirelensConfiguration {
+  readonly type: string;
+  /** `config-file-value` may be an S3 ARN (mapped like any embedded ARN). */
+  readonly options?: Readonly<Record<string, string>>;
+}
+
+/** A container dependency (`START`, `COMPLETE`, `SUCCESS`, `HEALTHY`). */
+export interface ContainerDependency {
+  readonly containerName: string;
+  readonly condition: string;
+}
+
+/** Container health check. */
+export interface HealthCheck {
+  readonly command: readonly string[];
+  readonly interval?: number;
+  readonly timeout?: number;
+  readonly retries?: number;
+  readonly startPeriod?: number;
+}
+
+/**
+ * An ECS container definition: every field of RegisterTaskDefinition's `ContainerDefinition`, so a
+ * clone carries all of it. The AWS adapter checks at compile time that this type and the SDK's
+ * have the same keys; fields Understudy does not rewrite keep ECS's shape and are copied as-is.
+ */
 export interface ContainerDefinitionSpec {
   readonly name: string;
   /** Image URI as the source wrote it (tag or digest); staged copies always use a digest. */
   readonly image: string;
+  /** Private registry credentials (`credentialsParameter` is a Secrets Manager ARN). */
+  readonly repositoryCredentials?: { readonly credentialsParameter: string };
   readonly cpu?: number;
   readonly memory?: number;
   readonly memoryReservation?: number;
-  readonly essential?: boolean;
-  readonly command?: readonly string[];
-  readonly entryPoint?: readonly string[];
-  readonly environment?: readonly KeyValue[];
-  readonly secrets?: readonly SecretRef[];
+  readonly links?: readonly string[];
   readonly portMappings?: readonly PortMapping[];
-  readonly logConfiguration?: LogConfiguration;
-  readonly privileged?: boolean;
-  readonly user?: string;
-  readonly readonlyRootFilesystem?: boolean;
-  readonly linuxParameters?: Readonly<Record<string, unknown>>;
-  readonly healthCheck?: {
-    readonly command: readonly string[];
-    readonly interval?: number;
-    readonly timeout?: number;
-    readonly retries?: number;
-    readonly startPeriod?: number;
+  readonly essential?: boolean;
+  readonly restartPolicy?: {
+    readonly enabled: boolean;
+    readonly ignoredExitCodes?: readonly number[];
+    readonly restartAttemptPeriod?: number;
   };
-  readonly dependsOn?: readonly { readonly containerName: string; readonly condition: string }[];
+  readonly entryPoint?: readonly string[];
+  readonly command?: readonly string[];
+  readonly environment?: readonly KeyValue[];
+  readonly environmentFiles?: readonly EnvironmentFile[];
+  readonly mountPoints?: readonly MountPoint[];
+  readonly volumesFrom?: readonly VolumeFrom[];
+  /** Kept in ECS's shape (capabilities, devices, tmpfs, …); the policy step reads it. */
+  readonly linuxParameters?: Readonly<Record<string, unknown>>;
+  readonly secrets?: readonly SecretRef[];
+  readonly dependsOn?: readonly ContainerDependency[];
+  readonly startTimeout?: number;
+  readonly stopTimeout?: number;
+  readonly versionConsistency?: string;
+  readonly hostname?: string;
+  readonly user?: string;
+  readonly workingDirectory?: string;
+  readonly disableNetworking?: boolean;
+  readonly privileged?: boolean;
+  readonly readonlyRootFilesystem?: boolean;
+  readonly dnsServers?: readonly string[];
+  readonly dnsSearchDomains?: readonly string[];
+  readonly extraHosts?: readonly { readonly hostname: string; readonly ipAddress: string }[];
+  readonly dockerSecurityOptions?: readonly string[];
+  readonly interactive?: boolean;
+  readonly pseudoTerminal?: boolean;
+  readonly dockerLabels?: Readonly<Record<string, string>>;
+  readonly ulimits?: readonly Ulimit[];
+  readonly logConfiguration?: LogConfiguration;
+  readonly healthCheck?: HealthCheck;
+  readonly systemControls?: readonly { readonly namespace?: string; readonly value?: string }[];
+  readonly resourceRequirements?: readonly { readonly value: string; readonly type: string }[];
+  readonly firelensConfiguration?: FirelensConfiguration;
+  /** `credentialspec:` / `credentialspecdomainless:` + an SSM or S3 ARN (Windows gMSA). */
+  readonly credentialSpecs?: readonly string[];
 }
 
 /** ECS network modes. */
 export type NetworkMode = 'awsvpc' | 'bridge' | 'host' | 'none';
 
+/** EFS volume settings of a task volume. */
+export interface EfsVolumeConfiguration {
+  readonly fileSystemId: string;
+  readonly rootDirectory?: string;
+  readonly transitEncryption?: string;
+  readonly transitEncryptionPort?: number;
+  readonly authorizationConfig?: { readonly accessPointId?: string; readonly iam?: string };
+}
+
+/** FSx for Windows File Server volume settings of a task volume. */
+export interface FsxWindowsVolumeConfiguration {
+  readonly fileSystemId: string;
+  readonly rootDirectory: string;
+  /** `credentialsParameter` is a Secrets Manager or SSM ARN. */
+  readonly authorizationConfig: { readonly credentialsParameter: string; readonly domain: string };
+}
+
+/** A task volume: every field of ECS's `Volume`. */
+export interface VolumeSpec {
+  readonly name?: string;
+  readonly host?: { readonly sourcePath?: string };
+  readonly configuredAtLaunch?: boolean;
+  /** Kept in ECS's shape (scope, driver, driverOpts, labels, autoprovision). */
+  readonly dockerVolumeConfiguration?: Readonly<Record<string, unknown>>;
+  readonly efsVolumeConfiguration?: EfsVolumeConfiguration;
+  readonly fsxWindowsFileServerVolumeConfiguration?: FsxWindowsVolumeConfiguration;
+  /** Amazon S3 Files file system (ARNs are regional: mapped by `fileSystems`). */
+  readonly s3filesVolumeConfiguration?: {
+    readonly fileSystemArn: string;
+    readonly rootDirectory?: string;
+    readonly transitEncryptionPort?: number;
+    readonly accessPointArn?: string;
+  };
+}
+
 /**
- * What a task definition says, without the fields AWS fills in on registration. This is the
- * shape that is content-hashed.
+ * What a task definition says: every field of the RegisterTaskDefinition request except `tags`
+ * (metadata, set per staged revision), none of the fields AWS fills in on registration. This is
+ * the shape that is content-hashed, so a field the clone lost would change the hash.
  */
 export interface TaskDefinitionSpec {
   readonly family: string;
@@ -181,8 +294,36 @@ export interface TaskDefinitionSpec {
     readonly cpuArchitecture?: string;
     readonly operatingSystemFamily?: string;
   };
-  readonly volumes?: readonly Readonly<Record<string, unknown>>[];
+  readonly volumes?: readonly VolumeSpec[];
   readonly ephemeralStorage?: { readonly sizeInGiB: number };
+  readonly placementConstraints?: readonly {
+    readonly type?: string;
+    readonly expression?: string;
+  }[];
+  /** App Mesh proxy settings (`containerName` + `properties`). */
+  readonly proxyConfiguration?: {
+    readonly type?: string;
+    readonly containerName: string;
+    readonly properties?: readonly KeyValue[];
+  };
+  readonly inferenceAccelerators?: readonly {
+    readonly deviceName: string;
+    readonly deviceType: string;
+  }[];
+  readonly enableFaultInjection?: boolean;
+}
+
+/**
+ * One reference the clone changed on its way to staging: where (`path`, in the same notation as
+ * validation issues), what it was, what it became and which rule or config key did it. Every
+ * difference between a source and its staged copy is one of these.
+ */
+export interface CloneRewrite {
+  readonly path: string;
+  readonly from: string;
+  readonly to: string;
+  /** The rule or config key that made it (`image`, `roles`, `secrets`, `awslogs-region`, …). */
+  readonly rule: string;
 }
 
 /** Status ECS reports for a task definition revision. */
@@ -225,6 +366,64 @@ export interface ScalingBounds {
   /** Target tracking value, e.g. 60 (% CPU). */
   readonly targetValue?: number;
   readonly metric?: ResourceMetric;
+  /** The target-tracking policy as the primary has it, so staging gets the same one. */
+  readonly policy?: TargetTrackingPolicy;
+}
+
+/** A predefined-metric target-tracking policy of an ECS service (Application Auto Scaling). */
+export interface TargetTrackingPolicy {
+  readonly policyName: string;
+  /** `ECSServiceAverageCPUUtilization`, `ECSServiceAverageMemoryUtilization`, `ALBRequestCountPerTarget`. */
+  readonly predefinedMetricType: string;
+  /** `app/<lb>/<id>/targetgroup/<tg>/<id>` for ALBRequestCountPerTarget: names one load balancer. */
+  readonly resourceLabel?: string;
+  readonly targetValue: number;
+  readonly scaleInCooldown?: number;
+  readonly scaleOutCooldown?: number;
+  readonly disableScaleIn?: boolean;
+}
+
+/** One Service Connect endpoint a service offers (`portName` names a container port mapping). */
+export interface ServiceConnectService {
+  readonly portName: string;
+  readonly discoveryName?: string;
+  readonly clientAliases?: readonly { readonly port: number; readonly dnsName?: string }[];
+  readonly ingressPortOverride?: number;
+  readonly timeout?: {
+    readonly idleTimeoutSeconds?: number;
+    readonly perRequestTimeoutSeconds?: number;
+  };
+  /** TLS with a Private CA: its role and key ARNs are mapped like any other. */
+  readonly tls?: {
+    readonly issuerCertificateAuthority: { readonly awsPcaAuthorityArn?: string };
+    readonly kmsKey?: string;
+    readonly roleArn?: string;
+  };
+}
+
+/** Rolling-deployment settings of a service. */
+export interface DeploymentConfiguration {
+  readonly deploymentCircuitBreaker?: { readonly enable: boolean; readonly rollback: boolean };
+  readonly maximumPercent?: number;
+  readonly minimumHealthyPercent?: number;
+  readonly alarms?: {
+    readonly alarmNames: readonly string[];
+    readonly rollback: boolean;
+    readonly enable: boolean;
+  };
+  readonly strategy?: string;
+  readonly bakeTimeInMinutes?: number;
+}
+
+/** A volume a service configures at launch (today: a managed EBS volume). */
+export interface ServiceVolumeConfiguration {
+  readonly name: string;
+  /** Kept in ECS's shape; `roleArn`, `kmsKeyId` and `snapshotId` are mapped. */
+  readonly managedEBSVolume?: Readonly<Record<string, unknown>> & {
+    readonly roleArn?: string;
+    readonly kmsKeyId?: string;
+    readonly snapshotId?: string;
+  };
 }
 
 /** What turns a task definition into a running service. */
@@ -240,9 +439,43 @@ export interface ServiceSpec {
   readonly serviceRegistries?: readonly { readonly registryArn: string }[];
   /** Service Connect / Cloud Map namespace the service joins. */
   readonly namespace?: string;
+  /** Service Connect endpoints the service offers (with `namespace`). */
+  readonly serviceConnectServices?: readonly ServiceConnectService[];
+  /** Log configuration of the Service Connect proxy. */
+  readonly serviceConnectLogConfiguration?: LogConfiguration;
   readonly healthCheckGracePeriodSeconds?: number;
   readonly scaling?: ScalingBounds;
   readonly tags?: readonly KeyValue[];
+  readonly platformVersion?: string;
+  readonly deploymentConfiguration?: DeploymentConfiguration;
+  readonly deploymentController?: { readonly type: string };
+  readonly placementConstraints?: readonly {
+    readonly type?: string;
+    readonly expression?: string;
+  }[];
+  readonly placementStrategy?: readonly { readonly type?: string; readonly field?: string }[];
+  /** `REPLICA` or `DAEMON` (a daemon service has no desired count). */
+  readonly schedulingStrategy?: string;
+  readonly enableExecuteCommand?: boolean;
+  /** `SERVICE`, `TASK_DEFINITION` or `NONE`. */
+  readonly propagateTags?: string;
+  readonly enableECSManagedTags?: boolean;
+  readonly availabilityZoneRebalancing?: string;
+  readonly volumeConfigurations?: readonly ServiceVolumeConfiguration[];
+  /**
+   * The load balancer service role (`role` on CreateService, `roleArn` described). Read for
+   * audit; never sent to staging (ECS uses its service-linked role there).
+   */
+  readonly role?: string;
+  /**
+   * Classic Load Balancer bindings (`loadBalancerName`, no target group) of a described service:
+   * carried so the clone can refuse them by name instead of losing them.
+   */
+  readonly classicLoadBalancers?: readonly {
+    readonly loadBalancerName: string;
+    readonly containerName: string;
+    readonly containerPort: number;
+  }[];
 }
 
 /** A deployment of a service as ECS reports it. */

@@ -24,6 +24,7 @@ import type {
   NetworkRuleSet,
   RegisteredTaskDefinition,
   ResourceMetric,
+  ScalingBounds,
   ServiceDescription,
   ServiceKey,
   ServiceSpec,
@@ -111,6 +112,12 @@ export interface ContainerPlatform {
     service: string,
     taskDefinitionArn: string,
   ): Promise<PinnedImages>;
+  /**
+   * Makes a service scalable between `scaling`'s bounds and, when it has one, puts its
+   * target-tracking policy (Application Auto Scaling RegisterScalableTarget, PutScalingPolicy;
+   * both idempotent).
+   */
+  applyScaling(cluster: string, service: string, scaling: ScalingBounds): Promise<void>;
 }
 
 /** A container registry (ECR) in one account + region. */

@@ -288,5 +288,45 @@ export function stageServiceStatements(
       resources: [services],
       conditions: { StringEquals: { 'ecs:CreateAction': 'CreateService' } },
     }),
+    // The cloned auto-scaling bounds and target-tracking policy (EcsContainerPlatform.
+    // applyScaling). Scalable-target ARNs carry a generated id, not the service name, so the
+    // statement is held to ECS service desired counts by condition keys instead.
+    new iam.PolicyStatement({
+      sid: 'StagingScalableTargets',
+      actions: [
+        'application-autoscaling:RegisterScalableTarget',
+        'application-autoscaling:PutScalingPolicy',
+      ],
+      resources: [arn(scope, 'application-autoscaling', 'scalable-target/*')],
+      conditions: {
+        StringEquals: {
+          'application-autoscaling:service-namespace': 'ecs',
+          'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+        },
+      },
+    }),
+    // PutScalingPolicy (target tracking) creates and replaces its CloudWatch alarms with the
+    // caller's permissions; Application Auto Scaling names them TargetTracking-service/<cluster>/….
+    new iam.PolicyStatement({
+      sid: 'TargetTrackingAlarms',
+      actions: [
+        'cloudwatch:PutMetricAlarm',
+        'cloudwatch:DescribeAlarms',
+        'cloudwatch:DeleteAlarms',
+      ],
+      resources: [arn(scope, 'cloudwatch', `alarm:TargetTracking-service/${cluster}/*`)],
+    }),
+    // The first RegisterScalableTarget for ECS in an account creates Application Auto Scaling's
+    // service-linked role; only that role, only for that service.
+    new iam.PolicyStatement({
+      sid: 'AutoScalingServiceLinkedRole',
+      actions: ['iam:CreateServiceLinkedRole'],
+      resources: [
+        `arn:${scope.partition}:iam::${scope.account}:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService`,
+      ],
+      conditions: {
+        StringEquals: { 'iam:AWSServiceName': 'ecs.application-autoscaling.amazonaws.com' },
+      },
+    }),
   ];
 }

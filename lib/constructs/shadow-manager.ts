@@ -578,11 +578,23 @@ export class ShadowManager extends Construct {
       ),
     );
 
-    Validations.of(f.stageService.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${arnOf('ecs', `service/${stagingCluster}/*`)}]`,
-      reason:
-        'Services of the staging cluster only: staging service names mirror the protected services and the cluster is the configured staging cluster.',
-    });
+    Validations.of(f.stageService.role).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::${arnOf('ecs', `service/${stagingCluster}/*`)}]`,
+        reason:
+          'Services of the staging cluster only: staging service names derive from the protected services and the cluster is the configured staging cluster.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${arnOf('application-autoscaling', 'scalable-target/*')}]`,
+        reason:
+          'Scalable-target ARNs end in an id Application Auto Scaling generates on registration, so no name can be known in advance; the statement is held to ECS service desired counts by the service-namespace and scalable-dimension condition keys.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${arnOf('cloudwatch', `alarm:TargetTracking-service/${stagingCluster}/*`)}]`,
+        reason:
+          "Only the alarms Application Auto Scaling creates for target-tracking policies of the staging cluster's services (TargetTracking-service/<cluster>/<service>-Alarm…, suffix generated).",
+      },
+    );
     Validations.of(f.copyImages.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${arnOf('ecr', 'repository/*')}]`,
       reason:

@@ -2,6 +2,8 @@ import {
   ApplicationAutoScalingClient,
   DescribeScalableTargetsCommand,
   DescribeScalingPoliciesCommand,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import {
   ClientException,
@@ -188,6 +190,11 @@ describe('Class: EcsContainerPlatform', () => {
         maxCapacity: 12,
         targetValue: 60,
         metric: 'cpu',
+        policy: {
+          policyName: 'cpu60',
+          predefinedMetricType: 'ECSServiceAverageCPUUtilization',
+          targetValue: 60,
+        },
       });
     });
 
@@ -525,6 +532,166 @@ describe('Class: EcsContainerPlatform', () => {
 
       // Act / Assert
       await expect(platform.createService(serviceSpec)).rejects.toThrow(ConflictError);
+    });
+  });
+
+  describe('Method: describeService → createService (lossless)', () => {
+    it('carries every copied service field from DescribeServices into CreateService', async () => {
+      // Arrange: a service as ECS describes it, Service Connect and EBS on its PRIMARY deployment.
+      const full: Service = {
+        ...service,
+        platformVersion: '1.4.0',
+        deploymentConfiguration: {
+          deploymentCircuitBreaker: { enable: true, rollback: true },
+          maximumPercent: 200,
+          minimumHealthyPercent: 50,
+        },
+        deploymentController: { type: 'ECS' },
+        placementConstraints: [{ type: 'distinctInstance' }],
+        placementStrategy: [{ type: 'binpack', field: 'memory' }],
+        schedulingStrategy: 'REPLICA',
+        enableExecuteCommand: true,
+        propagateTags: 'TASK_DEFINITION',
+        enableECSManagedTags: false,
+        availabilityZoneRebalancing: 'ENABLED',
+        roleArn: 'arn:aws:iam::111122223333:role/ecsServiceRole',
+        deployments: [
+          {
+            id: 'ecs-svc/1',
+            status: 'PRIMARY',
+            taskDefinition: `${REGION_ARN}:task-definition/web:7`,
+            serviceConnectConfiguration: {
+              enabled: true,
+              namespace: 'shop.local',
+              services: [
+                {
+                  portName: 'http',
+                  discoveryName: 'web',
+                  clientAliases: [{ port: 80, dnsName: 'web.shop.local' }],
+                },
+              ],
+              logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/sc' } },
+            },
+            volumeConfigurations: [
+              {
+                name: 'data',
+                managedEBSVolume: {
+                  roleArn: 'arn:aws:iam::111122223333:role/ecsInfrastructureRole',
+                  sizeInGiB: 20,
+                },
+              },
+            ],
+          },
+        ],
+      };
+      ecs.on(DescribeServicesCommand).resolves({ services: [full], failures: [] });
+      ecs.on(CreateServiceCommand).resolves({ service: full });
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act
+      const described = await platform.describeService('prod', 'web');
+      await platform.createService(described);
+
+      // Assert
+      expect(ecs).toHaveReceivedCommandWith(CreateServiceCommand, {
+        platformVersion: '1.4.0',
+        deploymentConfiguration: full.deploymentConfiguration,
+        deploymentController: { type: 'ECS' },
+        placementConstraints: [{ type: 'distinctInstance' }],
+        placementStrategy: [{ type: 'binpack', field: 'memory' }],
+        schedulingStrategy: 'REPLICA',
+        enableExecuteCommand: true,
+        propagateTags: 'TASK_DEFINITION',
+        enableECSManagedTags: false,
+        availabilityZoneRebalancing: 'ENABLED',
+        serviceConnectConfiguration: full.deployments?.[0]?.serviceConnectConfiguration,
+        volumeConfigurations: full.deployments?.[0]?.volumeConfigurations,
+      });
+      // ECS uses its service-linked role in staging; passing one fails for awsvpc services.
+      expect(ecs.commandCalls(CreateServiceCommand)[0]?.args[0].input).not.toHaveProperty('role');
+    });
+
+    it('sends no desired count for a DAEMON service, which ECS refuses', async () => {
+      // Arrange
+      ecs.on(CreateServiceCommand).resolves({ service });
+      const platform = new EcsContainerPlatform(new ECSClient({}));
+
+      // Act
+      await platform.createService({
+        cluster: 'prod',
+        serviceName: 'agent',
+        taskDefinition: `${REGION_ARN}:task-definition/agent:1`,
+        desiredCount: 0,
+        schedulingStrategy: 'DAEMON',
+      });
+
+      // Assert
+      const input = ecs.commandCalls(CreateServiceCommand)[0]?.args[0].input;
+      expect(input).not.toHaveProperty('desiredCount');
+      expect(input?.schedulingStrategy).toBe('DAEMON');
+    });
+  });
+
+  describe('Method: applyScaling', () => {
+    it('registers the scalable target and puts the target-tracking policy', async () => {
+      // Arrange
+      autoScaling.on(RegisterScalableTargetCommand).resolves({});
+      autoScaling.on(PutScalingPolicyCommand).resolves({ PolicyARN: 'arn:p', Alarms: [] });
+      const platform = new EcsContainerPlatform(
+        new ECSClient({}),
+        new ApplicationAutoScalingClient({}),
+      );
+
+      // Act
+      await platform.applyScaling('staging', 'prod-web-0123456789', {
+        minCapacity: 0,
+        maxCapacity: 12,
+        policy: {
+          policyName: 'cpu60',
+          predefinedMetricType: 'ECSServiceAverageCPUUtilization',
+          targetValue: 60,
+          scaleInCooldown: 300,
+        },
+      });
+
+      // Assert
+      expect(autoScaling).toHaveReceivedCommandWith(RegisterScalableTargetCommand, {
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceId: 'service/staging/prod-web-0123456789',
+        MinCapacity: 0,
+        MaxCapacity: 12,
+      });
+      expect(autoScaling.commandCalls(PutScalingPolicyCommand)[0]?.args[0].input).toEqual({
+        PolicyName: 'cpu60',
+        ServiceNamespace: 'ecs',
+        ScalableDimension: 'ecs:service:DesiredCount',
+        ResourceId: 'service/staging/prod-web-0123456789',
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: 60,
+          PredefinedMetricSpecification: {
+            PredefinedMetricType: 'ECSServiceAverageCPUUtilization',
+          },
+          ScaleInCooldown: 300,
+        },
+      });
+    });
+
+    it('registers bounds only when there is no policy', async () => {
+      // Arrange
+      autoScaling.on(RegisterScalableTargetCommand).resolves({});
+      const platform = new EcsContainerPlatform(
+        new ECSClient({}),
+        new ApplicationAutoScalingClient({}),
+      );
+
+      // Act
+      await platform.applyScaling('staging', 'svc', { minCapacity: 1, maxCapacity: 3 });
+
+      // Assert
+      expect(autoScaling).toHaveReceivedCommandTimes(RegisterScalableTargetCommand, 1);
+      expect(autoScaling).toHaveReceivedCommandTimes(PutScalingPolicyCommand, 0);
     });
   });
 

@@ -20,6 +20,7 @@ import {
   AwsDependencyProbe,
   type DependencyProbeClients,
 } from '../../functions/adapters/aws/dependency-probe';
+import { stagingServiceName } from '../../functions/core/clone/service-definition';
 import type { Digest } from '../../functions/core/model';
 import type { ImageRegistry } from '../../functions/core/ports';
 import {
@@ -146,6 +147,17 @@ async function seed(): Promise<{ stagingVpcId: string; stagingSubnetId: string }
     desiredCount: 2,
     launchType: 'FARGATE',
     networkConfiguration: { subnets: [subnet.Subnet?.SubnetId ?? ''], securityGroups: [group] },
+  });
+  // The primary scales web between 2 and 10 tasks on 60 % CPU.
+  await primary.platform.applyScaling('shop', 'web', {
+    minCapacity: 2,
+    maxCapacity: 10,
+    policy: {
+      policyName: 'web-cpu60',
+      predefinedMetricType: 'ECSServiceAverageCPUUtilization',
+      targetValue: 60,
+      scaleInCooldown: 120,
+    },
   });
 
   // Staging: cluster, VPC and subnet, the log group and the (global) execution role.
@@ -285,11 +297,29 @@ describe('Clone steps over the AWS adapters (moto)', () => {
     expect(stored.version).toMatchObject({ service: 'shop/web', version: 1, status: 'validated' });
     // the staging service stands on the staged revision with zero tasks (pilot light)
     expect(service).toMatchObject({ action: 'created', desiredCount: 0 });
-    const standing = await staging.platform.describeService('understudy', 'web');
+    // under a name unique to the primary cluster + service
+    const stagedName = stagingServiceName('shop', 'web');
+    expect(service.serviceName).toBe(stagedName);
+    const standing = await staging.platform.describeService('understudy', stagedName);
     expect(standing).toMatchObject({
       taskDefinition: taskDefinition.taskDefinitionArn,
       desiredCount: 0,
     });
+    // with the primary's scaling policy and maximum, its minimum held at the tier's zero tasks
+    // (the clone keeps the primary's minimum for the failover)
+    expect(standing.scaling).toEqual({
+      minCapacity: 0,
+      maxCapacity: 10,
+      targetValue: 60,
+      metric: 'cpu',
+      policy: {
+        policyName: 'web-cpu60',
+        predefinedMetricType: 'ECSServiceAverageCPUUtilization',
+        targetValue: 60,
+        scaleInCooldown: 120,
+      },
+    });
+    expect(stored.version.content.serviceDefinition.scaling?.minCapacity).toBe(2);
     expect(stored.version.content.serviceDefinition.networkConfiguration).toMatchObject({
       subnets: [landing.stagingSubnetId],
       securityGroups: [copy?.groupId],

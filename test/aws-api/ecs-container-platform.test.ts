@@ -158,6 +158,57 @@ describe('Class: EcsContainerPlatform (moto)', () => {
       expect(updated.desiredCount).toBe(2);
     });
 
+    it('round-trips the copied service fields moto keeps, and names the ones it drops', async () => {
+      // Arrange
+      const taskDefinition = await platform.registerTaskDefinition(spec, []);
+      const full = {
+        cluster: 'staging',
+        serviceName: 'full',
+        taskDefinition: taskDefinition.taskDefinitionArn,
+        desiredCount: 0,
+        launchType: 'FARGATE' as const,
+        networkConfiguration: { subnets: [subnetId], securityGroups: [securityGroupId] },
+        platformVersion: '1.4.0',
+        deploymentConfiguration: {
+          deploymentCircuitBreaker: { enable: true, rollback: true },
+          maximumPercent: 150,
+          minimumHealthyPercent: 50,
+        },
+        deploymentController: { type: 'ECS' },
+        placementStrategy: [{ type: 'spread', field: 'attribute:ecs.availability-zone' }],
+        schedulingStrategy: 'REPLICA',
+        enableExecuteCommand: true,
+        propagateTags: 'TASK_DEFINITION',
+        enableECSManagedTags: false,
+      };
+
+      // Act
+      await platform.createService(full);
+      const described = await platform.describeService('staging', 'full');
+
+      // Assert: what moto 5.2 stores and describes back, field for field. moto's ecs/models.py
+      // Service keeps only platformVersion, deploymentController, schedulingStrategy and
+      // propagateTags of these; it has no deploymentConfiguration, placementStrategy,
+      // enableExecuteCommand or enableECSManagedTags at all, so DescribeServices cannot return
+      // them. The request carrying them is checked in test/adapters/ecs-container-platform.test.ts
+      // ("carries every copied service field …") and test/adapters/ecs-service-corpus.test.ts.
+      expect(described).toMatchObject({
+        platformVersion: '1.4.0',
+        deploymentController: { type: 'ECS' },
+        schedulingStrategy: 'REPLICA',
+        propagateTags: 'TASK_DEFINITION',
+      });
+      for (const dropped of [
+        'deploymentConfiguration',
+        'placementStrategy',
+        'enableExecuteCommand',
+        'enableECSManagedTags',
+      ]) {
+        // Fails the day moto starts keeping one: then assert it here instead.
+        expect(described).not.toHaveProperty(dropped);
+      }
+    });
+
     it('reads scaling bounds and the target-tracking target through Application Auto Scaling', async () => {
       // Arrange
       const taskDefinition = await platform.registerTaskDefinition(spec, []);
@@ -201,6 +252,11 @@ describe('Class: EcsContainerPlatform (moto)', () => {
         maxCapacity: 9,
         targetValue: 70,
         metric: 'memory',
+        policy: {
+          policyName: 'memory-70',
+          predefinedMetricType: 'ECSServiceAverageMemoryUtilization',
+          targetValue: 70,
+        },
       });
     });
 

@@ -98,6 +98,35 @@ describe('Function: pipelineSettingsOf', () => {
     expect(settings.mappings.roles).toEqual(sampleConfig().staging.mappings?.roles);
   });
 
+  it('carries arns, environment overrides and generic rewrites when configured', () => {
+    // Arrange
+    const base = sampleConfig();
+    const config = loadConfig({
+      ...base,
+      staging: {
+        ...base.staging,
+        mappings: {
+          ...base.staging.mappings,
+          arns: { 'snap-0123456789abcdef0': 'snap-0fedcba9876543210' },
+          environment: { STAGE: 'staging' },
+          rewriteRegionAndAccount: ['roles', 'logOptions'],
+        },
+      },
+    });
+
+    // Act
+    const settings = parsePipelineSettings(
+      JSON.parse(pipelineSettingsJson(pipelineSettingsOf(config))),
+    );
+
+    // Assert
+    expect(settings.mappings).toMatchObject({
+      arns: { 'snap-0123456789abcdef0': 'snap-0fedcba9876543210' },
+      environment: { STAGE: 'staging' },
+      rewriteRegionAndAccount: ['roles', 'logOptions'],
+    });
+  });
+
   it('expects the safe policy by default', () => {
     expect(pipelineSettingsOf(loadConfig(sampleConfig())).policy).toEqual({
       allowPrivileged: false,

@@ -311,7 +311,19 @@ describe('Class: ShadowManager', () => {
       [
         'stageService',
         f.stageService,
-        ['ecs:CreateService', 'ecs:UpdateService', 'ecs:DescribeServices', 'ecs:TagResource'],
+        [
+          'ecs:CreateService',
+          'ecs:UpdateService',
+          'ecs:DescribeServices',
+          'ecs:TagResource',
+          // The cloned scaling bounds and target-tracking policy (applyScaling).
+          'application-autoscaling:RegisterScalableTarget',
+          'application-autoscaling:PutScalingPolicy',
+          'cloudwatch:PutMetricAlarm',
+          'cloudwatch:DescribeAlarms',
+          'cloudwatch:DeleteAlarms',
+          'iam:CreateServiceLinkedRole',
+        ],
       ],
       [
         'retention',
@@ -324,6 +336,26 @@ describe('Class: ShadowManager', () => {
         expect(actionsOf(roleId(fn))).toEqual(sorted(expected));
       },
     );
+
+    it('expects stageService to register scalable targets of ECS service desired counts only', () => {
+      // Act
+      const statement = statementFor(
+        roleId(f.stageService),
+        'application-autoscaling:RegisterScalableTarget',
+      );
+      const linkedRole = statementFor(roleId(f.stageService), 'iam:CreateServiceLinkedRole');
+
+      // Assert
+      expect(statement.Condition).toEqual({
+        StringEquals: {
+          'application-autoscaling:service-namespace': 'ecs',
+          'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+        },
+      });
+      expect(linkedRole.Condition).toEqual({
+        StringEquals: { 'iam:AWSServiceName': 'ecs.application-autoscaling.amazonaws.com' },
+      });
+    });
 
     it('expects retention to delete images only in managed repositories', () => {
       // Act

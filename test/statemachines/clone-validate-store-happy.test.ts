@@ -7,6 +7,7 @@ import {
   runClonePipeline,
   seededServiceKey,
 } from '../../bin/local/clone-pipeline';
+import { stagingServiceName } from '../../functions/core/clone/service-definition';
 import { isDigest } from '../../functions/core/model';
 import { useDynalite } from '../support/dynalite-per-file';
 
@@ -119,7 +120,7 @@ describe('State machine: clone-validate-store (happy)', () => {
       // Act
       const service = await w.cloud
         .containerPlatform(w.staging)
-        .describeService('understudy', 'svc-002');
+        .describeService('understudy', version.content.serviceDefinition.serviceName);
 
       // Assert
       expect(service).toMatchObject({
@@ -163,14 +164,19 @@ describe('State machine: clone-validate-store (happy)', () => {
       // Act
       await runClonePipeline(w, { trigger: 'manual' });
       const afterManual = await Promise.all(
-        ['svc-000', 'svc-001'].map((name) => staging.describeService('understudy', name)),
+        ['svc-000', 'svc-001'].map((name) =>
+          staging.describeService('understudy', stagingServiceName('shop', name)),
+        ),
       );
       await runClonePipeline(w, {
         trigger: 'forecast-trigger',
         services: [seededServiceKey(1)],
         decision: { id: 'd-1', recommendedTier: 'hot' },
       });
-      const raised = await staging.describeService('understudy', 'svc-001');
+      const raised = await staging.describeService(
+        'understudy',
+        stagingServiceName('shop', 'svc-001'),
+      );
 
       // Assert
       expect(afterManual.map((s) => s.desiredCount)).toEqual([2, 0]);

@@ -6,27 +6,41 @@ import {
   type ApplicationAutoScalingClient,
   DescribeScalableTargetsCommand,
   DescribeScalingPoliciesCommand,
+  type MetricType,
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import {
+  type AvailabilityZoneRebalancing,
   type ContainerDefinition,
   CreateServiceCommand,
+  type DeploymentConfiguration,
+  type DeploymentControllerType,
   DeregisterTaskDefinitionCommand,
   DescribeServiceRevisionsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   type ECSClient,
-  type KeyValuePair,
   ListClustersCommand,
   ListServiceDeploymentsCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
+  type LogConfiguration,
+  type PlacementConstraint,
+  type PlacementStrategy,
+  type PropagateTags,
   RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionRequest,
+  type SchedulingStrategy,
   type Service,
+  type ServiceConnectService,
   type ServiceDeploymentBrief,
+  type ServiceVolumeConfiguration,
   type Tag,
   type TaskDefinition,
   UpdateServiceCommand,
+  type Volume,
 } from '@aws-sdk/client-ecs';
 import {
   digestsOfRunningTasks,
@@ -38,16 +52,16 @@ import { NotFoundError } from '../../core/errors';
 import type {
   ContainerDefinitionSpec,
   KeyValue,
-  NetworkMode,
   RegisteredTaskDefinition,
   ResourceMetric,
   ScalingBounds,
-  SecretRef,
   ServiceDeployment,
   ServiceDescription,
   ServiceSpec,
+  TargetTrackingPolicy,
   TaskDefinitionSpec,
   TaskDefinitionStatus,
+  VolumeSpec,
 } from '../../core/model';
 import type { ContainerPlatform } from '../../core/ports';
 import { AwsRequestError, callAws } from './sdk-errors';
@@ -55,11 +69,6 @@ import { AwsRequestError, callAws } from './sdk-errors';
 /** Drops keys whose value is `undefined`, so mapped objects compare equal to the model's. */
 function compact<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
-}
-
-/** Copies a readonly array into the mutable array the SDK types ask for. */
-function copy<T>(items: readonly T[] | undefined): T[] | undefined {
-  return items === undefined ? undefined : [...items];
 }
 
 /** Last path segment of an ARN (`…:cluster/prod` → `prod`); a plain name passes through. */
@@ -76,108 +85,68 @@ function tagsFromEcs(tags: readonly Tag[] | undefined): KeyValue[] | undefined {
   return tags.map((tag) => ({ name: tag.key ?? '', value: tag.value ?? '' }));
 }
 
-function pairsFromEcs(pairs: readonly KeyValuePair[] | undefined): KeyValue[] | undefined {
-  return pairs?.map((pair) => ({ name: pair.name ?? '', value: pair.value ?? '' }));
-}
+/**
+ * Compile-time proof that two shapes have the same keys: `true` when they do, otherwise an object
+ * type naming the keys one has and the other lacks (so the assignment below fails with them).
+ */
+type SameKeys<Sdk, Model> = [
+  Exclude<keyof Sdk, keyof Model>,
+  Exclude<keyof Model, keyof Sdk>,
+] extends [never, never]
+  ? true
+  : {
+      readonly missingFromModel: Exclude<keyof Sdk, keyof Model>;
+      readonly notInSdk: Exclude<keyof Model, keyof Sdk>;
+    };
 
-function secretFromEcs(secret: { name?: string; valueFrom?: string }): SecretRef {
-  return { name: secret.name ?? '', valueFrom: secret.valueFrom ?? '' };
+/** Fields of a described `TaskDefinition` that ECS fills in (never part of a request). */
+type AwsFilledTaskDefinitionField =
+  | 'taskDefinitionArn'
+  | 'revision'
+  | 'status'
+  | 'requiresAttributes'
+  | 'compatibilities'
+  | 'registeredAt'
+  | 'registeredBy'
+  | 'deregisteredAt'
+  | 'deleteRequestedAt';
+
+/**
+ * The model carries every field of the SDK's request and description shapes, so the adapter can
+ * copy whole objects instead of listing fields (a list is where fields get lost). When an SDK
+ * upgrade adds a field, these stop compiling until the model has it.
+ */
+export const MODEL_MATCHES_SDK = {
+  containerDefinition: true satisfies SameKeys<ContainerDefinition, ContainerDefinitionSpec>,
+  registerRequest: true satisfies SameKeys<
+    Omit<RegisterTaskDefinitionRequest, 'tags'>,
+    TaskDefinitionSpec
+  >,
+  describedTaskDefinition: true satisfies SameKeys<
+    Omit<TaskDefinition, AwsFilledTaskDefinitionField>,
+    TaskDefinitionSpec
+  >,
+  volume: true satisfies SameKeys<Volume, VolumeSpec>,
+} as const;
+
+/**
+ * A deep copy of `value` without `undefined` members: the model and the SDK share one JSON shape
+ * (proved key by key by {@link MODEL_MATCHES_SDK}; values are ECS's own, which ECS validates), so
+ * crossing between them is a copy, not a field list.
+ */
+function jsonCopy<T>(value: unknown): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 function containerToEcs(container: ContainerDefinitionSpec): ContainerDefinition {
-  return compact({
-    name: container.name,
-    image: container.image,
-    cpu: container.cpu,
-    memory: container.memory,
-    memoryReservation: container.memoryReservation,
-    essential: container.essential,
-    command: copy(container.command),
-    entryPoint: copy(container.entryPoint),
-    environment: container.environment?.map((pair) => ({ name: pair.name, value: pair.value })),
-    secrets: container.secrets?.map((secret) => ({ ...secret })),
-    portMappings: container.portMappings?.map((mapping) =>
-      compact({
-        ...mapping,
-        appProtocol: mapping.appProtocol as NonNullable<
-          ContainerDefinition['portMappings']
-        >[number]['appProtocol'],
-      }),
-    ),
-    logConfiguration: container.logConfiguration && {
-      logDriver: container.logConfiguration.logDriver as NonNullable<
-        ContainerDefinition['logConfiguration']
-      >['logDriver'],
-      options: container.logConfiguration.options && { ...container.logConfiguration.options },
-      secretOptions: container.logConfiguration.secretOptions?.map((secret) => ({ ...secret })),
-    },
-    privileged: container.privileged,
-    user: container.user,
-    readonlyRootFilesystem: container.readonlyRootFilesystem,
-    // The model keeps linuxParameters opaque (staged as-is); ECS validates its shape.
-    linuxParameters: container.linuxParameters as ContainerDefinition['linuxParameters'],
-    healthCheck:
-      container.healthCheck &&
-      compact({
-        ...container.healthCheck,
-        command: [...container.healthCheck.command],
-      }),
-    dependsOn: container.dependsOn?.map((dependency) => ({
-      containerName: dependency.containerName,
-      condition: dependency.condition as NonNullable<
-        ContainerDefinition['dependsOn']
-      >[number]['condition'],
-    })),
-  });
+  return jsonCopy<ContainerDefinition>(container);
 }
 
 function containerFromEcs(container: ContainerDefinition): ContainerDefinitionSpec {
-  const log = container.logConfiguration;
-  const health = container.healthCheck;
-  return compact({
+  return jsonCopy<ContainerDefinitionSpec>({
+    ...container,
     name: container.name ?? '',
     image: container.image ?? '',
-    cpu: container.cpu,
-    memory: container.memory,
-    memoryReservation: container.memoryReservation,
-    essential: container.essential,
-    command: container.command,
-    entryPoint: container.entryPoint,
-    environment: pairsFromEcs(container.environment),
-    secrets: container.secrets?.map(secretFromEcs),
-    portMappings: container.portMappings?.map((mapping) =>
-      compact({
-        containerPort: mapping.containerPort ?? 0,
-        hostPort: mapping.hostPort,
-        protocol: mapping.protocol,
-        name: mapping.name,
-        appProtocol: mapping.appProtocol,
-      }),
-    ),
-    logConfiguration:
-      log &&
-      compact({
-        logDriver: log.logDriver ?? '',
-        options: log.options,
-        secretOptions: log.secretOptions?.map(secretFromEcs),
-      }),
-    privileged: container.privileged,
-    user: container.user,
-    readonlyRootFilesystem: container.readonlyRootFilesystem,
-    linuxParameters: container.linuxParameters as Record<string, unknown> | undefined,
-    healthCheck:
-      health &&
-      compact({
-        command: health.command ?? [],
-        interval: health.interval,
-        timeout: health.timeout,
-        retries: health.retries,
-        startPeriod: health.startPeriod,
-      }),
-    dependsOn: container.dependsOn?.map((dependency) => ({
-      containerName: dependency.containerName ?? '',
-      condition: dependency.condition ?? '',
-    })),
   });
 }
 
@@ -185,27 +154,28 @@ function taskDefinitionFromEcs(
   taskDefinition: TaskDefinition,
   tags: readonly Tag[] | undefined,
 ): RegisteredTaskDefinition {
+  const {
+    taskDefinitionArn,
+    revision,
+    status,
+    registeredAt,
+    // What else ECS fills in is not part of the spec (see AWS_FILLED_TASK_DEFINITION_FIELDS).
+    requiresAttributes: _requiresAttributes,
+    compatibilities: _compatibilities,
+    registeredBy: _registeredBy,
+    deregisteredAt: _deregisteredAt,
+    deleteRequestedAt: _deleteRequestedAt,
+    containerDefinitions,
+    ...spec
+  } = taskDefinition;
   return compact({
+    ...jsonCopy<Omit<TaskDefinitionSpec, 'containerDefinitions'>>(spec),
     family: taskDefinition.family ?? '',
-    containerDefinitions: (taskDefinition.containerDefinitions ?? []).map(containerFromEcs),
-    cpu: taskDefinition.cpu,
-    memory: taskDefinition.memory,
-    networkMode: taskDefinition.networkMode as NetworkMode | undefined,
-    requiresCompatibilities: taskDefinition.requiresCompatibilities,
-    executionRoleArn: taskDefinition.executionRoleArn,
-    taskRoleArn: taskDefinition.taskRoleArn,
-    pidMode: taskDefinition.pidMode,
-    ipcMode: taskDefinition.ipcMode,
-    runtimePlatform:
-      taskDefinition.runtimePlatform && compact({ ...taskDefinition.runtimePlatform }),
-    volumes: taskDefinition.volumes as Record<string, unknown>[] | undefined,
-    ephemeralStorage: taskDefinition.ephemeralStorage && {
-      sizeInGiB: taskDefinition.ephemeralStorage.sizeInGiB ?? 0,
-    },
-    taskDefinitionArn: taskDefinition.taskDefinitionArn ?? '',
-    revision: taskDefinition.revision ?? 0,
-    status: (taskDefinition.status ?? 'ACTIVE') as TaskDefinitionStatus,
-    registeredAt: toIso(taskDefinition.registeredAt),
+    containerDefinitions: (containerDefinitions ?? []).map(containerFromEcs),
+    taskDefinitionArn: taskDefinitionArn ?? '',
+    revision: revision ?? 0,
+    status: (status ?? 'ACTIVE') as TaskDefinitionStatus,
+    registeredAt: toIso(registeredAt),
     tags: tagsFromEcs(tags),
   });
 }
@@ -240,6 +210,13 @@ function serviceFromEcs(service: Service, fallbackCluster: string): ServiceDescr
       containerName: binding.containerName ?? '',
       containerPort: binding.containerPort ?? 0,
     }));
+  const classic = service.loadBalancers
+    ?.filter((binding) => binding.targetGroupArn === undefined && binding.loadBalancerName)
+    .map((binding) => ({
+      loadBalancerName: binding.loadBalancerName ?? '',
+      containerName: binding.containerName ?? '',
+      containerPort: binding.containerPort ?? 0,
+    }));
   return compact({
     cluster: service.clusterArn ? nameFromArn(service.clusterArn) : fallbackCluster,
     serviceName: service.serviceName ?? '',
@@ -261,10 +238,42 @@ function serviceFromEcs(service: Service, fallbackCluster: string): ServiceDescr
         assignPublicIp: awsvpc.assignPublicIp,
       }),
     loadBalancers: loadBalancers?.length ? loadBalancers : undefined,
+    classicLoadBalancers: classic?.length ? classic : undefined,
     serviceRegistries: service.serviceRegistries?.length
       ? service.serviceRegistries.map((registry) => ({ registryArn: registry.registryArn ?? '' }))
       : undefined,
     namespace: connect?.enabled ? connect.namespace : undefined,
+    // ECS reports Service Connect and launch-time volumes per deployment, not on the service.
+    serviceConnectServices:
+      connect?.enabled && connect.services?.length
+        ? jsonCopy<ServiceSpec['serviceConnectServices']>(connect.services)
+        : undefined,
+    serviceConnectLogConfiguration:
+      connect?.enabled && connect.logConfiguration
+        ? jsonCopy<ServiceSpec['serviceConnectLogConfiguration']>(connect.logConfiguration)
+        : undefined,
+    volumeConfigurations: primary?.volumeConfigurations?.length
+      ? jsonCopy<ServiceSpec['volumeConfigurations']>(primary.volumeConfigurations)
+      : undefined,
+    platformVersion: service.platformVersion,
+    deploymentConfiguration:
+      service.deploymentConfiguration &&
+      jsonCopy<ServiceSpec['deploymentConfiguration']>(service.deploymentConfiguration),
+    deploymentController: service.deploymentController?.type
+      ? { type: service.deploymentController.type }
+      : undefined,
+    placementConstraints: service.placementConstraints?.length
+      ? jsonCopy<ServiceSpec['placementConstraints']>(service.placementConstraints)
+      : undefined,
+    placementStrategy: service.placementStrategy?.length
+      ? jsonCopy<ServiceSpec['placementStrategy']>(service.placementStrategy)
+      : undefined,
+    schedulingStrategy: service.schedulingStrategy,
+    enableExecuteCommand: service.enableExecuteCommand,
+    propagateTags: service.propagateTags,
+    enableECSManagedTags: service.enableECSManagedTags,
+    availabilityZoneRebalancing: service.availabilityZoneRebalancing,
+    role: service.roleArn,
     healthCheckGracePeriodSeconds: service.healthCheckGracePeriodSeconds,
     tags: tagsFromEcs(service.tags),
     serviceArn: service.serviceArn ?? '',
@@ -336,11 +345,30 @@ export class EcsContainerPlatform implements ContainerPlatform {
     )?.TargetTrackingScalingPolicyConfiguration;
     const metric =
       TRACKED_METRICS[tracking?.PredefinedMetricSpecification?.PredefinedMetricType ?? ''];
+    const trackingPolicy = policies.ScalingPolicies?.find(
+      (policy) => policy.PolicyType === 'TargetTrackingScaling',
+    );
+    const predefined = tracking?.PredefinedMetricSpecification;
+    const policy: TargetTrackingPolicy | undefined =
+      trackingPolicy?.PolicyName &&
+      predefined?.PredefinedMetricType &&
+      tracking?.TargetValue !== undefined
+        ? compact({
+            policyName: trackingPolicy.PolicyName,
+            predefinedMetricType: predefined.PredefinedMetricType,
+            resourceLabel: predefined.ResourceLabel,
+            targetValue: tracking.TargetValue,
+            scaleInCooldown: tracking.ScaleInCooldown,
+            scaleOutCooldown: tracking.ScaleOutCooldown,
+            disableScaleIn: tracking.DisableScaleIn,
+          })
+        : undefined;
     return {
       minCapacity: target.MinCapacity,
       maxCapacity: target.MaxCapacity,
       ...(tracking?.TargetValue !== undefined ? { targetValue: tracking.TargetValue } : {}),
       ...(metric ? { metric } : {}),
+      ...(policy ? { policy } : {}),
     };
   }
 
@@ -384,28 +412,11 @@ export class EcsContainerPlatform implements ContainerPlatform {
       { operation: 'ecs:RegisterTaskDefinition', kind: 'task definition family', id: spec.family },
       () =>
         this.client.send(
-          new RegisterTaskDefinitionCommand(
-            compact({
-              family: spec.family,
-              containerDefinitions: spec.containerDefinitions.map(containerToEcs),
-              cpu: spec.cpu,
-              memory: spec.memory,
-              networkMode: spec.networkMode,
-              requiresCompatibilities: copy(spec.requiresCompatibilities) as
-                | ('EC2' | 'FARGATE' | 'EXTERNAL' | 'MANAGED_INSTANCES')[]
-                | undefined,
-              executionRoleArn: spec.executionRoleArn,
-              taskRoleArn: spec.taskRoleArn,
-              pidMode: spec.pidMode as 'host' | 'task' | undefined,
-              ipcMode: spec.ipcMode as 'host' | 'none' | 'task' | undefined,
-              runtimePlatform: spec.runtimePlatform && {
-                ...spec.runtimePlatform,
-              },
-              volumes: spec.volumes?.map((volume) => ({ ...volume })),
-              ephemeralStorage: spec.ephemeralStorage && { ...spec.ephemeralStorage },
-              tags: tags.length ? tagsToEcs(tags) : undefined,
-            }) as ConstructorParameters<typeof RegisterTaskDefinitionCommand>[0],
-          ),
+          new RegisterTaskDefinitionCommand({
+            ...jsonCopy<RegisterTaskDefinitionRequest>(spec),
+            containerDefinitions: spec.containerDefinitions.map(containerToEcs),
+            ...(tags.length ? { tags: tagsToEcs(tags) } : {}),
+          }),
         ),
     );
     if (!output.taskDefinition) {
@@ -470,7 +481,8 @@ export class EcsContainerPlatform implements ContainerPlatform {
               cluster: spec.cluster,
               serviceName: spec.serviceName,
               taskDefinition: spec.taskDefinition,
-              desiredCount: spec.desiredCount,
+              // ECS refuses a desired count on a DAEMON service (one task per instance).
+              desiredCount: spec.schedulingStrategy === 'DAEMON' ? undefined : spec.desiredCount,
               launchType: spec.launchType,
               capacityProviderStrategy: spec.capacityProviderStrategy?.map((item) =>
                 compact({ ...item }),
@@ -484,14 +496,46 @@ export class EcsContainerPlatform implements ContainerPlatform {
               },
               loadBalancers: spec.loadBalancers?.map((binding) => ({ ...binding })),
               serviceRegistries: spec.serviceRegistries?.map((registry) => ({ ...registry })),
-              serviceConnectConfiguration: spec.namespace
-                ? { enabled: true, namespace: spec.namespace }
-                : undefined,
+              // Without a namespace, Service Connect joins the cluster's default namespace.
+              serviceConnectConfiguration:
+                spec.namespace || spec.serviceConnectServices?.length
+                  ? compact({
+                      enabled: true,
+                      namespace: spec.namespace,
+                      services:
+                        spec.serviceConnectServices &&
+                        jsonCopy<ServiceConnectService[]>(spec.serviceConnectServices),
+                      logConfiguration:
+                        spec.serviceConnectLogConfiguration &&
+                        jsonCopy<LogConfiguration>(spec.serviceConnectLogConfiguration),
+                    })
+                  : undefined,
               healthCheckGracePeriodSeconds: spec.healthCheckGracePeriodSeconds,
               tags: spec.tags?.length ? tagsToEcs(spec.tags) : undefined,
-              // Tasks carry the service's tags (cost allocation, ownership) like the primary's do.
-              propagateTags: 'SERVICE' as const,
-              enableECSManagedTags: true,
+              // Tasks carry the service's tags (cost allocation, ownership) unless the source
+              // said otherwise.
+              propagateTags: (spec.propagateTags ?? 'SERVICE') as PropagateTags,
+              enableECSManagedTags: spec.enableECSManagedTags ?? true,
+              platformVersion: spec.platformVersion,
+              deploymentConfiguration:
+                spec.deploymentConfiguration &&
+                jsonCopy<DeploymentConfiguration>(spec.deploymentConfiguration),
+              deploymentController: spec.deploymentController && {
+                type: spec.deploymentController.type as DeploymentControllerType,
+              },
+              placementConstraints:
+                spec.placementConstraints &&
+                jsonCopy<PlacementConstraint[]>(spec.placementConstraints),
+              placementStrategy:
+                spec.placementStrategy && jsonCopy<PlacementStrategy[]>(spec.placementStrategy),
+              schedulingStrategy: spec.schedulingStrategy as SchedulingStrategy | undefined,
+              enableExecuteCommand: spec.enableExecuteCommand,
+              availabilityZoneRebalancing: spec.availabilityZoneRebalancing as
+                | AvailabilityZoneRebalancing
+                | undefined,
+              volumeConfigurations:
+                spec.volumeConfigurations &&
+                jsonCopy<ServiceVolumeConfiguration[]>(spec.volumeConfigurations),
             }),
           ),
         ),
@@ -522,6 +566,60 @@ export class EcsContainerPlatform implements ContainerPlatform {
     );
     if (!output.service) throw new NotFoundError('service', `${cluster}/${service}`);
     return serviceFromEcs(output.service, cluster);
+  }
+
+  /** {@inheritDoc ContainerPlatform.applyScaling} */
+  public async applyScaling(
+    cluster: string,
+    service: string,
+    scaling: ScalingBounds,
+  ): Promise<void> {
+    const autoScaling = this.autoScaling;
+    if (!autoScaling) {
+      throw new Error('applyScaling needs an Application Auto Scaling client');
+    }
+    const resourceId = `service/${cluster}/${service}`;
+    const context = {
+      operation: 'application-autoscaling:RegisterScalableTarget',
+      kind: 'scalable target',
+      id: resourceId,
+    };
+    // Registering an existing target updates its bounds: idempotent by design.
+    await callAws(context, () =>
+      autoScaling.send(
+        new RegisterScalableTargetCommand({
+          ServiceNamespace: 'ecs',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          ResourceId: resourceId,
+          MinCapacity: scaling.minCapacity,
+          MaxCapacity: scaling.maxCapacity,
+        }),
+      ),
+    );
+    const policy = scaling.policy;
+    if (!policy) return;
+    // PutScalingPolicy with the same name replaces the policy: idempotent too.
+    await callAws({ ...context, operation: 'application-autoscaling:PutScalingPolicy' }, () =>
+      autoScaling.send(
+        new PutScalingPolicyCommand({
+          PolicyName: policy.policyName,
+          ServiceNamespace: 'ecs',
+          ScalableDimension: 'ecs:service:DesiredCount',
+          ResourceId: resourceId,
+          PolicyType: 'TargetTrackingScaling',
+          TargetTrackingScalingPolicyConfiguration: compact({
+            TargetValue: policy.targetValue,
+            PredefinedMetricSpecification: compact({
+              PredefinedMetricType: policy.predefinedMetricType as MetricType,
+              ResourceLabel: policy.resourceLabel,
+            }),
+            ScaleInCooldown: policy.scaleInCooldown,
+            ScaleOutCooldown: policy.scaleOutCooldown,
+            DisableScaleIn: policy.disableScaleIn,
+          }),
+        }),
+      ),
+    );
   }
 
   /** {@inheritDoc ContainerPlatform.listClusters} */

@@ -9,6 +9,7 @@ import type {
   KeyValue,
   Location,
   RegisteredTaskDefinition,
+  ScalingBounds,
   ServiceDescription,
   ServiceSpec,
   TaskDefinitionSpec,
@@ -111,6 +112,26 @@ export class SandboxContainerPlatform implements ContainerPlatform {
     if (Object.keys(digests).length === 0) return { source: 'none', digests: {} };
     await this.cloud.call(this.location, 'ecs:DescribeServiceRevisions', () => undefined);
     return { source: 'service-revision', digests };
+  }
+
+  /**
+   * RegisterScalableTarget, then PutScalingPolicy when there is a policy: the sandbox keeps the
+   * bounds and policy on the service, where describeService reports them (as the AWS adapter
+   * does by asking Application Auto Scaling).
+   */
+  public async applyScaling(
+    cluster: string,
+    service: string,
+    scaling: ScalingBounds,
+  ): Promise<void> {
+    const { policy, ...bounds } = scaling;
+    await this.cloud.call(this.location, 'application-autoscaling:RegisterScalableTarget', () =>
+      this.ecs.setScaling(cluster, service, bounds),
+    );
+    if (!policy) return;
+    await this.cloud.call(this.location, 'application-autoscaling:PutScalingPolicy', () =>
+      this.ecs.setScaling(cluster, service, { ...bounds, policy }),
+    );
   }
 
   /** ListClusters (names). */

@@ -48,6 +48,14 @@ export const OPERATIONS = {
   'ec2:RevokeSecurityGroupEgress': { latency: 'write', bucket: 'ec2:mutating' },
   'cloudwatch:GetMetricData': { latency: 'metrics', bucket: 'cloudwatch:GetMetricData' },
   'cloudwatch:PutMetricData': { latency: 'metrics', bucket: 'cloudwatch:other' },
+  'application-autoscaling:RegisterScalableTarget': {
+    latency: 'write',
+    bucket: 'application-autoscaling:write',
+  },
+  'application-autoscaling:PutScalingPolicy': {
+    latency: 'write',
+    bucket: 'application-autoscaling:write',
+  },
 } as const satisfies Record<string, OperationProfile>;
 
 /** A modelled operation name, e.g. `ecs:RegisterTaskDefinition`. */

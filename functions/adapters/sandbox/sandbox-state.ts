@@ -17,6 +17,7 @@ import type {
   NetworkRule,
   NetworkRuleSet,
   RegisteredTaskDefinition,
+  ScalingBounds,
   ServiceDeployment,
   ServiceDescription,
   ServiceSpec,
@@ -315,6 +316,25 @@ export class EcsState {
       throw new NotFoundError('service', `${clusterName}/${shortName(service)}`);
     }
     return record;
+  }
+
+  /**
+   * Sets a service's scaling bounds and policy (Application Auto Scaling's state, kept on the
+   * service record). ValidationError for bounds AWS would refuse.
+   */
+  public setScaling(cluster: string, service: string, scaling: ScalingBounds): void {
+    const record = this.requireService(cluster, service);
+    if (
+      !Number.isInteger(scaling.minCapacity) ||
+      !Number.isInteger(scaling.maxCapacity) ||
+      scaling.minCapacity < 0 ||
+      scaling.maxCapacity < scaling.minCapacity
+    ) {
+      throw new ValidationError('invalid scalable target', [
+        'minCapacity and maxCapacity must be integers with 0 <= minCapacity <= maxCapacity',
+      ]);
+    }
+    record.spec = { ...record.spec, scaling: clone(scaling) };
   }
 
   /** Describes a service as of `nowMs`. */

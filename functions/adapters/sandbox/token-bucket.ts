@@ -93,6 +93,13 @@ export const RATE_LIMITS = {
     refillPerSecond: 50,
     source: 'Assumption: LATENCY.md lists no CloudWatch API rate',
   },
+  /** RegisterScalableTarget, PutScalingPolicy. */
+  'application-autoscaling:write': {
+    burst: 20,
+    refillPerSecond: 5,
+    source:
+      'Assumption: LATENCY.md lists no Application Auto Scaling rate; modelled like ECS service mutations, lower burst',
+  },
 } as const satisfies Record<string, BucketLimit>;
 
 /** Name of a bucket in {@link RATE_LIMITS}. */

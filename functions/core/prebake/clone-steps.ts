@@ -25,7 +25,7 @@ import {
 } from '../clone/policy';
 import { buildStagingServiceSpec } from '../clone/service-definition';
 import {
-  rewriteForStaging,
+  rewriteTaskDefinition,
   stagedTaskDefinitionTags,
   stripAwsFilledFields,
   TASK_DEFINITION_TAG_KEYS,
@@ -34,6 +34,7 @@ import {
 import { type CloneValidation, validateClone } from '../clone/validate';
 import { NotFoundError } from '../errors';
 import {
+  type CloneRewrite,
   type CloneVersion,
   type Digest,
   type ImageReference,
@@ -434,6 +435,8 @@ export interface StagedTaskDefinition {
   /** {@link taskDefinitionHash} of `spec`. */
   readonly hash: string;
   readonly spec: TaskDefinitionSpec;
+  /** Every value that differs from the source revision, and the rule that changed it. */
+  readonly rewrites: readonly CloneRewrite[];
   readonly policyFindings: readonly PolicyFinding[];
   /** True when an identical ACTIVE revision already existed and was reused. */
   readonly reused: boolean;
@@ -455,7 +458,7 @@ export async function stageTaskDefinition(
     readonly policy?: ClonePolicy;
   },
 ): Promise<StagedTaskDefinition> {
-  const spec = rewriteForStaging(
+  const { spec, rewrites } = rewriteTaskDefinition(
     stripAwsFilledFields(input.source),
     input.mappings,
     input.stagedImages,
@@ -481,17 +484,23 @@ export async function stageTaskDefinition(
       tagged === hash &&
       taskDefinitionHash(stripAwsFilledFields(candidate)) === hash
     ) {
-      return { taskDefinitionArn: arn, hash, spec, policyFindings, reused: true };
+      return { taskDefinitionArn: arn, hash, spec, rewrites, policyFindings, reused: true };
     }
   }
-  const registered = await staging.registerTaskDefinition(
-    spec,
-    stagedTaskDefinitionTags({ sourceTaskDefinitionArn: input.source.taskDefinitionArn, hash }),
+  // The source's own tags travel with the copy (cost allocation, ownership); `aws:` keys are
+  // reserved and `understudy:` keys are ours, set below.
+  const sourceTags = (input.source.tags ?? []).filter(
+    (tag) => !tag.name.startsWith('aws:') && !tag.name.startsWith('understudy:'),
   );
+  const registered = await staging.registerTaskDefinition(spec, [
+    ...sourceTags,
+    ...stagedTaskDefinitionTags({ sourceTaskDefinitionArn: input.source.taskDefinitionArn, hash }),
+  ]);
   return {
     taskDefinitionArn: registered.taskDefinitionArn,
     hash,
     spec,
+    rewrites,
     policyFindings,
     reused: false,
   };
@@ -741,20 +750,36 @@ export async function stageService(
   } catch (error) {
     if (!(error instanceof NotFoundError)) throw error;
   }
+  // The cloned bounds and target-tracking policy, applied after the service exists (a scalable
+  // target names the service). Both calls are idempotent, so every run re-applies them.
+  // The minimum is held at the tier's task count: a pilot-light service must stay at zero (a
+  // cloned minimum of 2 would make Application Auto Scaling start two tasks at once). The clone
+  // keeps the primary's minimum in `serviceDefinition.scaling` for the failover to restore.
+  const applyScaling = async () => {
+    if (spec.scaling) {
+      await staging.applyScaling(spec.cluster, spec.serviceName, {
+        ...spec.scaling,
+        minCapacity: Math.min(spec.scaling.minCapacity, desiredCount),
+      });
+    }
+  };
   if (!current) {
     await staging.createService({
       ...spec,
       desiredCount,
       tags: [...(spec.tags ?? []), { name: 'understudy:managed', value: 'true' }],
     });
+    await applyScaling();
     return outcome('created');
   }
   if (current.taskDefinition === spec.taskDefinition && current.desiredCount === desiredCount) {
+    await applyScaling();
     return outcome('unchanged');
   }
   await staging.updateService(spec.cluster, spec.serviceName, {
     taskDefinition: spec.taskDefinition,
     desiredCount,
   });
+  await applyScaling();
   return outcome('updated');
 }

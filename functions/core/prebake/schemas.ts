@@ -95,6 +95,17 @@ export const stagedTaskDefinitionSchema = z.object({
   taskDefinitionArn: z.string().min(1),
   hash: z.string().regex(/^[0-9a-f]{64}$/),
   spec: taskDefinitionSpecSchema,
+  // Older executions carried no rewrites; they still parse (with none recorded).
+  rewrites: z
+    .array(
+      z.strictObject({
+        path: z.string(),
+        from: z.string(),
+        to: z.string(),
+        rule: z.string(),
+      }),
+    )
+    .default([]),
   policyFindings: z.array(policyFindingSchema),
   reused: z.boolean(),
 });

@@ -92,6 +92,71 @@ describe('Class: SandboxContainerPlatform', () => {
     });
   });
 
+  describe('Method: applyScaling', () => {
+    it('keeps the bounds and policy on the service, where describeService reports them', async () => {
+      // Arrange
+      const cloud = newCloud(noJitter);
+      const { taskDefinition, networkConfiguration } = seedWorld(cloud);
+      const ecs = cloud.containerPlatform(SANDBOX_PRIMARY);
+      await ecs.createService({
+        cluster: 'shop',
+        serviceName: 'web',
+        taskDefinition: taskDefinition.taskDefinitionArn,
+        desiredCount: 0,
+        launchType: 'FARGATE',
+        networkConfiguration,
+      });
+      const scaling = {
+        minCapacity: 0,
+        maxCapacity: 8,
+        policy: {
+          policyName: 'cpu60',
+          predefinedMetricType: 'ECSServiceAverageCPUUtilization',
+          targetValue: 60,
+        },
+      };
+
+      // Act
+      await ecs.applyScaling('shop', 'web', scaling);
+      const described = await ecs.describeService('shop', 'web');
+
+      // Assert
+      expect(described.scaling).toEqual(scaling);
+      expect(cloud.callCounts()).toMatchObject({
+        'application-autoscaling:RegisterScalableTarget': 1,
+        'application-autoscaling:PutScalingPolicy': 1,
+      });
+    });
+
+    it('refuses bounds Application Auto Scaling would, and a service that does not exist', async () => {
+      // Arrange
+      const cloud = newCloud(noJitter);
+      const { taskDefinition, networkConfiguration } = seedWorld(cloud);
+      const ecs = cloud.containerPlatform(SANDBOX_PRIMARY);
+      await ecs.createService({
+        cluster: 'shop',
+        serviceName: 'web',
+        taskDefinition: taskDefinition.taskDefinitionArn,
+        desiredCount: 0,
+        launchType: 'FARGATE',
+        networkConfiguration,
+      });
+
+      // Act
+      const inverted = await ecs
+        .applyScaling('shop', 'web', { minCapacity: 5, maxCapacity: 2 })
+        .catch((e: unknown) => e);
+      const missing = await ecs
+        .applyScaling('shop', 'gone', { minCapacity: 0, maxCapacity: 2 })
+        .catch((e: unknown) => e);
+
+      // Assert
+      expect(inverted).toBeInstanceOf(ValidationError);
+      expect(missing).toBeInstanceOf(NotFoundError);
+      expect((await ecs.describeService('shop', 'web')).scaling).toBeUndefined();
+    });
+  });
+
   describe('Method: createService', () => {
     it('starts tasks over virtual time until the deployment completes', async () => {
       // Arrange

@@ -1,5 +1,8 @@
 import { CloneValidationError } from '../../../functions/core/clone/errors';
-import { buildStagingServiceSpec } from '../../../functions/core/clone/service-definition';
+import {
+  buildStagingServiceSpec,
+  stagingServiceName,
+} from '../../../functions/core/clone/service-definition';
 import {
   rewriteForStaging,
   stripAwsFilledFields,
@@ -51,7 +54,7 @@ describe('Module: clone/service-definition', () => {
       // Assert
       expect(spec).toEqual({
         cluster: 'staging',
-        serviceName: 'web',
+        serviceName: stagingServiceName('prod', 'web'),
         taskDefinition: STAGED_ARN,
         desiredCount: 0,
         launchType: 'FARGATE',
@@ -189,6 +192,208 @@ describe('Module: clone/service-definition', () => {
       expect(spec.capacityProviderStrategy).toEqual([
         { capacityProvider: 'FARGATE', base: 1, weight: 1 },
       ]);
+    });
+  });
+});
+
+describe('Module: clone/service-definition (lossless)', () => {
+  describe('Function: buildStagingServiceSpec', () => {
+    it('copies deployment, placement, Service Connect, exec, tags and volume settings', () => {
+      // Arrange
+      const source: ServiceDescription = {
+        ...sourceService(),
+        platformVersion: '1.4.0',
+        deploymentConfiguration: {
+          deploymentCircuitBreaker: { enable: true, rollback: true },
+          maximumPercent: 200,
+          minimumHealthyPercent: 100,
+        },
+        deploymentController: { type: 'ECS' },
+        placementConstraints: [{ type: 'distinctInstance' }],
+        placementStrategy: [{ type: 'spread', field: 'attribute:ecs.availability-zone' }],
+        schedulingStrategy: 'REPLICA',
+        enableExecuteCommand: true,
+        propagateTags: 'TASK_DEFINITION',
+        enableECSManagedTags: false,
+        availabilityZoneRebalancing: 'ENABLED',
+        serviceConnectServices: [
+          {
+            portName: 'http',
+            discoveryName: 'web',
+            clientAliases: [{ port: 80, dnsName: 'web.local' }],
+          },
+        ],
+        serviceConnectLogConfiguration: {
+          logDriver: 'awslogs',
+          options: { 'awslogs-group': '/sc/web', 'awslogs-region': 'eu-west-1' },
+        },
+        volumeConfigurations: [
+          {
+            name: 'data',
+            managedEBSVolume: {
+              roleArn: 'arn:aws:iam::111111111111:role/ecsInfrastructureRole',
+              sizeInGiB: 20,
+              volumeType: 'gp3',
+            },
+          },
+        ],
+      };
+
+      // Act
+      const spec = buildStagingServiceSpec(
+        input(source, {
+          mappings: mappings({ rewriteRegionAndAccount: ['roles'] }),
+        }),
+      );
+
+      // Assert
+      expect(spec).toMatchObject({
+        platformVersion: '1.4.0',
+        deploymentConfiguration: source.deploymentConfiguration,
+        deploymentController: { type: 'ECS' },
+        placementConstraints: source.placementConstraints,
+        placementStrategy: source.placementStrategy,
+        schedulingStrategy: 'REPLICA',
+        enableExecuteCommand: true,
+        propagateTags: 'TASK_DEFINITION',
+        enableECSManagedTags: false,
+        availabilityZoneRebalancing: 'ENABLED',
+        serviceConnectServices: source.serviceConnectServices,
+        serviceConnectLogConfiguration: {
+          logDriver: 'awslogs',
+          options: { 'awslogs-group': '/sc/web', 'awslogs-region': 'eu-central-1' },
+        },
+        volumeConfigurations: [
+          {
+            name: 'data',
+            managedEBSVolume: {
+              roleArn: 'arn:aws:iam::222222222222:role/ecsInfrastructureRole',
+              sizeInGiB: 20,
+              volumeType: 'gp3',
+            },
+          },
+        ],
+      });
+    });
+
+    it('refuses what staging cannot reach: an EBS snapshot, an ALB-tracking label, a TLS role', () => {
+      // Arrange
+      const label = 'app/web/0123/targetgroup/web/4567';
+      const source: ServiceDescription = {
+        ...sourceService(),
+        serviceConnectServices: [
+          {
+            portName: 'http',
+            tls: {
+              issuerCertificateAuthority: {},
+              roleArn: 'arn:aws:iam::111111111111:role/sc-tls',
+            },
+          },
+        ],
+        volumeConfigurations: [
+          { name: 'data', managedEBSVolume: { snapshotId: 'snap-0123456789abcdef0' } },
+        ],
+        scaling: {
+          minCapacity: 1,
+          maxCapacity: 4,
+          policy: {
+            policyName: 'rps',
+            predefinedMetricType: 'ALBRequestCountPerTarget',
+            resourceLabel: label,
+            targetValue: 1000,
+          },
+        },
+      };
+
+      // Act
+      const issues = issuesOf(() => buildStagingServiceSpec(input(source)));
+
+      // Assert
+      expect(issues).toEqual([
+        'serviceConnectServices[http].tls.roleArn: arn:aws:iam::111111111111:role/sc-tls belongs to the primary (111111111111/eu-west-1) and has no mapping in roles',
+        `scaling.policy.resourceLabel: ${label} names a primary load balancer; set arns["${label}"] to the staging app/…/targetgroup/… label`,
+        'volumeConfigurations[data].managedEBSVolume.snapshotId: snap-0123456789abcdef0 is regional and has no mapping in arns',
+      ]);
+    });
+
+    it('gives same-named services of two primary clusters different staging names', () => {
+      // Arrange
+      const blue = { ...sourceService(), cluster: 'prod-blue' };
+      const green = { ...sourceService(), cluster: 'prod-green' };
+
+      // Act
+      const names = [blue, green].map(
+        (source) => buildStagingServiceSpec(input(source)).serviceName,
+      );
+
+      // Assert
+      expect(names[0]).not.toBe(names[1]);
+      expect(names).toEqual([
+        stagingServiceName('prod-blue', 'web'),
+        stagingServiceName('prod-green', 'web'),
+      ]);
+      expect(buildStagingServiceSpec(input(blue)).serviceName).toBe(names[0]);
+    });
+  });
+
+  describe('Function: stagingServiceName', () => {
+    it('is deterministic, readable and tells apart names that join the same way', () => {
+      // Act
+      const a = stagingServiceName('a-', 'b');
+      const b = stagingServiceName('a', '-b');
+
+      // Assert
+      expect(a).toMatch(/^a--b-[0-9a-f]{10}$/);
+      expect(b).toMatch(/^a--b-[0-9a-f]{10}$/);
+      expect(a).not.toBe(b);
+      expect(stagingServiceName('a-', 'b')).toBe(a);
+    });
+
+    it("stays within ECS's 255 characters and ECS's character set, keeping the hash", () => {
+      // Arrange
+      const cluster = 'c'.repeat(255);
+      const service = 's'.repeat(255);
+
+      // Act
+      const name = stagingServiceName(cluster, service);
+      const other = stagingServiceName(cluster, `${'s'.repeat(254)}t`);
+
+      // Assert
+      expect(name).toHaveLength(255);
+      expect(name).toMatch(/^[A-Za-z0-9_-]+$/);
+      expect(name).not.toBe(other);
+    });
+  });
+});
+
+describe('Module: clone/service-definition (deployment hooks)', () => {
+  it('maps ARNs inside the deployment configuration, or refuses them naming arns', () => {
+    // Arrange
+    const hook = 'arn:aws:lambda:eu-west-1:111111111111:function:pre-traffic';
+    const source: ServiceDescription = {
+      ...sourceService(),
+      deploymentConfiguration: {
+        maximumPercent: 200,
+        strategy: 'BLUE_GREEN',
+        lifecycleHooks: [{ hookTargetArn: hook, lifecycleStages: ['PRE_SCALE_UP'] }],
+      } as ServiceDescription['deploymentConfiguration'],
+    };
+    const staged = 'arn:aws:lambda:eu-central-1:222222222222:function:pre-traffic';
+
+    // Act
+    const refused = issuesOf(() => buildStagingServiceSpec(input(source)));
+    const mapped = buildStagingServiceSpec(
+      input(source, { mappings: mappings({ arns: { [hook]: staged } }) }),
+    );
+
+    // Assert
+    expect(refused).toEqual([
+      `deploymentConfiguration: ${hook} belongs to the primary (111111111111/eu-west-1) and has no mapping in arns`,
+    ]);
+    expect(mapped.deploymentConfiguration).toEqual({
+      maximumPercent: 200,
+      strategy: 'BLUE_GREEN',
+      lifecycleHooks: [{ hookTargetArn: staged, lifecycleStages: ['PRE_SCALE_UP'] }],
     });
   });
 });

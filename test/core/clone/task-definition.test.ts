@@ -5,6 +5,7 @@ import {
   normalizeTaskDefinition,
   reusableRevision,
   rewriteForStaging,
+  rewriteTaskDefinition,
   stagedTaskDefinitionTags,
   stripAwsFilledFields,
   taskDefinitionHash,
@@ -339,6 +340,8 @@ describe('Module: clone/task-definition', () => {
               },
             },
           },
+          // The FireLens router awsfirelens needs (ECS refuses the driver without one).
+          { name: 'envoy', image: 'x', firelensConfiguration: { type: 'fluentbit' } },
         ],
       };
 
@@ -555,6 +558,255 @@ describe('Module: clone/task-definition', () => {
 
       // Assert
       expect(staged.executionRoleArn).toBe(SRC_EXEC_ROLE);
+    });
+  });
+});
+
+describe('Module: clone/task-definition (lossless)', () => {
+  const router = {
+    name: 'envoy',
+    image: 'x',
+    firelensConfiguration: { type: 'fluentbit', options: { 'enable-ecs-log-metadata': 'true' } },
+  };
+
+  describe('Function: rewriteTaskDefinition', () => {
+    it('carries every field the old model dropped, byte for byte', () => {
+      // Arrange
+      const spec: TaskDefinitionSpec = {
+        family: 'f',
+        networkMode: 'bridge',
+        placementConstraints: [{ type: 'memberOf', expression: 'attribute:ecs.os-type == linux' }],
+        proxyConfiguration: {
+          type: 'APPMESH',
+          containerName: 'envoy',
+          properties: [{ name: 'IgnoredUID', value: '1337' }],
+        },
+        volumes: [{ name: 'data', host: { sourcePath: '/var/data' } }],
+        containerDefinitions: [
+          {
+            name: 'web',
+            image: 'x',
+            mountPoints: [{ sourceVolume: 'data', containerPath: '/data', readOnly: true }],
+            volumesFrom: [{ sourceContainer: 'envoy', readOnly: true }],
+            ulimits: [{ name: 'nofile', softLimit: 65536, hardLimit: 65536 }],
+            dockerLabels: { team: 'shop' },
+            resourceRequirements: [{ type: 'GPU', value: '1' }],
+            stopTimeout: 30,
+            workingDirectory: '/srv',
+            systemControls: [{ namespace: 'net.core.somaxconn', value: '1024' }],
+            restartPolicy: { enabled: true, ignoredExitCodes: [0], restartAttemptPeriod: 60 },
+            logConfiguration: { logDriver: 'awsfirelens' },
+          },
+          router,
+        ],
+      };
+
+      // Act
+      const { spec: staged, rewrites } = rewriteTaskDefinition(spec, mappings(), stagedImages());
+
+      // Assert: only the images changed, and each change is recorded.
+      expect(staged).toEqual({
+        ...spec,
+        containerDefinitions: [
+          { ...spec.containerDefinitions[0], image: expect.stringContaining('@sha256:') },
+          { ...router, image: expect.stringContaining('@sha256:') },
+        ],
+      });
+      expect(rewrites.map((rewrite) => [rewrite.path, rewrite.from, rewrite.rule])).toEqual([
+        ['containerDefinitions[web].image', 'x', 'image'],
+        ['containerDefinitions[envoy].image', 'x', 'image'],
+      ]);
+    });
+
+    it('records each rewrite as {path, from, to, rule}', () => {
+      // Arrange
+      const spec = stripAwsFilledFields(sourceTaskDefinition());
+
+      // Act
+      const { rewrites } = rewriteTaskDefinition(spec, mappings(), stagedImages());
+
+      // Assert
+      expect(rewrites).toContainEqual({
+        path: 'executionRoleArn',
+        from: SRC_EXEC_ROLE,
+        to: STG_EXEC_ROLE,
+        rule: 'roles',
+      });
+      expect(rewrites).toContainEqual({
+        path: 'containerDefinitions[web].secrets[DB_PASSWORD].valueFrom',
+        from: `${SRC_SECRET}:password::`,
+        to: `${STG_SECRET}:password::`,
+        rule: 'secrets',
+      });
+      expect(rewrites).toContainEqual({
+        path: 'containerDefinitions[web].environment[ORDERS_QUEUE].value',
+        from: expect.stringContaining(':sqs:eu-west-1:'),
+        to: STG_QUEUE,
+        rule: 'arns',
+      });
+    });
+
+    it('refuses awsfirelens without a FireLens container, as ECS does', () => {
+      // Arrange
+      const spec: TaskDefinitionSpec = {
+        family: 'f',
+        containerDefinitions: [
+          { name: 'web', image: 'x', logConfiguration: { logDriver: 'awsfirelens' } },
+        ],
+      };
+
+      // Act
+      const error = rewriteError(() => rewriteTaskDefinition(spec, mappings(), stagedImages()));
+
+      // Assert
+      expect(error.issues).toEqual([
+        expect.stringMatching(
+          /^containerDefinitions\[web\]\.logConfiguration\.logDriver: awsfirelens needs a container with firelensConfiguration/,
+        ),
+      ]);
+    });
+
+    it('refuses a mount of a volume, and volumes from a container, the task does not define', () => {
+      // Arrange
+      const spec: TaskDefinitionSpec = {
+        family: 'f',
+        containerDefinitions: [
+          {
+            name: 'web',
+            image: 'x',
+            mountPoints: [{ sourceVolume: 'efs-data', containerPath: '/data' }],
+            volumesFrom: [{ sourceContainer: 'sidecar' }],
+          },
+        ],
+      };
+
+      // Act
+      const error = rewriteError(() => rewriteTaskDefinition(spec, mappings(), stagedImages()));
+
+      // Assert
+      expect(error.issues).toEqual([
+        'containerDefinitions[web].mountPoints[efs-data]: sourceVolume efs-data is not a volume of the task definition',
+        'containerDefinitions[web].volumesFrom[sidecar]: sourceContainer sidecar is not a container of the task definition',
+      ]);
+    });
+
+    it('stages an EFS volume with its mounts and the file system mapped', () => {
+      // Arrange
+      const spec: TaskDefinitionSpec = {
+        family: 'f',
+        volumes: [
+          {
+            name: 'efs-data',
+            efsVolumeConfiguration: {
+              fileSystemId: 'fs-src',
+              transitEncryption: 'ENABLED',
+              authorizationConfig: { accessPointId: 'fsap-src', iam: 'ENABLED' },
+            },
+          },
+        ],
+        containerDefinitions: [
+          {
+            name: 'web',
+            image: 'x',
+            mountPoints: [{ sourceVolume: 'efs-data', containerPath: '/data' }],
+          },
+        ],
+      };
+
+      // Act
+      const { spec: staged, rewrites } = rewriteTaskDefinition(
+        spec,
+        mappings({ fileSystems: { 'fs-src': 'fs-stg', 'fsap-src': 'fsap-stg' } }),
+        stagedImages(),
+      );
+
+      // Assert
+      expect(staged.volumes).toEqual([
+        {
+          name: 'efs-data',
+          efsVolumeConfiguration: {
+            fileSystemId: 'fs-stg',
+            transitEncryption: 'ENABLED',
+            authorizationConfig: { accessPointId: 'fsap-stg', iam: 'ENABLED' },
+          },
+        },
+      ]);
+      expect(staged.containerDefinitions[0]?.mountPoints).toEqual([
+        { sourceVolume: 'efs-data', containerPath: '/data' },
+      ]);
+      expect(rewrites.map((rewrite) => rewrite.rule).sort()).toEqual([
+        'fileSystems',
+        'fileSystems',
+        'image',
+      ]);
+    });
+
+    it('refuses primary repository credentials with no mapping, naming the config key', () => {
+      // Arrange
+      const credentials = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:dockerhub-AbCdEf';
+      const spec: TaskDefinitionSpec = {
+        family: 'f',
+        containerDefinitions: [
+          { name: 'web', image: 'x', repositoryCredentials: { credentialsParameter: credentials } },
+        ],
+      };
+
+      // Act
+      const error = rewriteError(() => rewriteTaskDefinition(spec, mappings(), stagedImages()));
+
+      // Assert
+      expect(error.issues).toEqual([
+        `containerDefinitions[web].repositoryCredentials.credentialsParameter: ${credentials} belongs to the primary (111111111111/eu-west-1) and has no mapping in secrets`,
+      ]);
+    });
+
+    it('refuses a field it has no rule for instead of dropping it', () => {
+      // Arrange: what a newer ECS field would look like arriving at this model.
+      const spec = {
+        family: 'f',
+        futureSetting: { on: true },
+        containerDefinitions: [{ name: 'web', image: 'x' }],
+      } as unknown as TaskDefinitionSpec;
+
+      // Act
+      const error = rewriteError(() => rewriteTaskDefinition(spec, mappings(), stagedImages()));
+
+      // Assert
+      expect(error.issues).toEqual([
+        'futureSetting: is not a field this version of Understudy can clone',
+      ]);
+    });
+  });
+
+  describe('Function: taskDefinitionHash', () => {
+    it('changes when a field the old model dropped changes', () => {
+      // Arrange
+      const base: TaskDefinitionSpec = {
+        family: 'f',
+        containerDefinitions: [
+          {
+            name: 'web',
+            image: 'x',
+            ulimits: [{ name: 'nofile', softLimit: 1024, hardLimit: 1024 }],
+          },
+        ],
+      };
+      const raised: TaskDefinitionSpec = {
+        ...base,
+        containerDefinitions: [
+          {
+            name: 'web',
+            image: 'x',
+            ulimits: [{ name: 'nofile', softLimit: 65536, hardLimit: 65536 }],
+          },
+        ],
+      };
+
+      // Act / Assert
+      expect(taskDefinitionHash(raised)).not.toBe(taskDefinitionHash(base));
+      expect(
+        taskDefinitionHash({ ...base, proxyConfiguration: { containerName: 'web' } }),
+      ).not.toBe(taskDefinitionHash(base));
     });
   });
 });

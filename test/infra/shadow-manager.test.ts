@@ -768,6 +768,7 @@ describe('Class: ShadowManager', () => {
         created: 0,
         validated: 0,
         failed: [],
+        failedBatches: [],
         notValidated: [],
         planEntries: 0,
         vcpuShortfall: 0,

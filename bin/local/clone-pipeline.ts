@@ -474,6 +474,45 @@ export function withBatchExecutions(
   return self;
 }
 
+/** The input a parent gives one child execution (the `Clone batch` task's `Input`). */
+export interface CloneBatchInput {
+  readonly request: {
+    readonly trigger: string;
+    readonly requestedBy: string;
+    readonly services?: readonly string[];
+  };
+  readonly batch: { readonly index: number; readonly size: number };
+  readonly trigger: string;
+  readonly requestedBy: string;
+  readonly tierHint: string;
+  readonly expiresAt: number;
+  /** The parent execution's name: the run the outcomes and failures are recorded under. */
+  readonly run: string;
+}
+
+/** Runs the real clone-batch ASL (one child execution) directly over the world. */
+export function runCloneBatch(
+  world: LocalCloneWorld,
+  input: CloneBatchInput,
+  options: { readonly bindings?: StateMachineBindings; readonly logger?: LoggerLike } = {},
+): Promise<StateMachineRun> {
+  batchCounter += 1;
+  const name = `direct-batch-${batchCounter}`;
+  return runStateMachine({
+    context: {
+      Execution: {
+        Id: `arn:aws:states:${world.staging.region}:${world.staging.account}:execution:understudy-clone-batch:${name}`,
+        Name: name,
+        StartTime: new Date(world.cloud.clock.now()).toISOString(),
+      },
+    },
+    name: CLONE_BATCH_STATE_MACHINE,
+    substitutions: cloneBatchSubstitutions(world.tables.inventory),
+    input,
+    bindings: options.bindings ?? cloneBindings(world, options),
+  });
+}
+
 let runCounter = 0;
 
 /** A local parent run and the child executions it started. */

@@ -2,6 +2,7 @@
 // services within Step Functions' history and payload limits (also when every service needs the
 // copy loop's 20 rounds), a Lambda timeout mid-blob looping back into the copy loop, and
 // `Record failure` with a Cause that is missing or not JSON.
+import { readFileSync } from 'node:fs';
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import {
   CLONE_FUNCTIONS,
@@ -27,6 +28,7 @@ import {
 import { RATE_LIMITS } from '../../functions/adapters/sandbox/token-bucket';
 import { COPY_SAFETY_MARGIN_MS } from '../../functions/handlers/clone-copy-images';
 import { CLONE_BATCH_SIZE } from '../../functions/handlers/clone-select';
+import { aslPath } from '../../lib/statemachine';
 import { useDynalite } from '../support/dynalite-per-file';
 
 jest.setTimeout(120_000);
@@ -97,7 +99,55 @@ const timedOut = (name: string) => {
   return error;
 };
 
+interface Timed {
+  readonly Type: string;
+  readonly TimeoutSeconds?: number;
+  readonly Choices?: readonly { readonly NumericGreaterThanEquals?: number }[];
+  readonly ItemProcessor?: { readonly States: Record<string, Timed> };
+}
+
+function asl(name: string): { TimeoutSeconds: number; States: Record<string, Timed> } {
+  return JSON.parse(readFileSync(aslPath(name), 'utf8'));
+}
+
 describe('State machine: clone-batch', () => {
+  describe('Definition: time budgets', () => {
+    const child = asl('clone-batch');
+    const parent = asl('clone-validate-store');
+    const perService = child.States['Clone each service']?.ItemProcessor?.States ?? {};
+
+    it('gives one child execution at least the copy loop budget plus every other step', () => {
+      // Arrange: rounds from the loop's own Choice, round length from the Task's timeout
+      const rounds = perService['Too many copy rounds?']?.Choices?.[0]?.NumericGreaterThanEquals;
+      const copy = perService['Copy images']?.TimeoutSeconds;
+      const others = Object.entries({ ...child.States, ...perService })
+        .filter(([name, state]) => state.Type === 'Task' && name !== 'Copy images')
+        .map(([, state]) => state.TimeoutSeconds ?? 60);
+
+      // Act
+      const budget = (rounds ?? Number.NaN) * (copy ?? Number.NaN) + others.reduce((a, b) => a + b);
+
+      // Assert
+      expect(rounds).toBe(20);
+      expect(copy).toBe(900);
+      expect(child.TimeoutSeconds).toBeGreaterThanOrEqual(budget);
+    });
+
+    it("gives the parent at least one child's timeout plus its own steps", () => {
+      // Arrange
+      const task = parent.States['Clone each batch']?.ItemProcessor?.States['Clone batch'];
+      const own = ['Select services', 'Refresh plan'].map(
+        (name) => parent.States[name]?.TimeoutSeconds ?? Number.NaN,
+      );
+
+      // Assert
+      expect(task?.TimeoutSeconds).toBeGreaterThanOrEqual(child.TimeoutSeconds);
+      expect(parent.TimeoutSeconds).toBeGreaterThanOrEqual(
+        (task?.TimeoutSeconds ?? Number.NaN) + own.reduce((a, b) => a + b),
+      );
+    });
+  });
+
   describe('Path: a full batch', () => {
     it('clones 50 services within the history and payload limits and records their outcomes', async () => {
       // Arrange

@@ -542,13 +542,19 @@ export async function runClonePipeline(
     readonly logger?: LoggerLike;
     /** Called with every child execution the run started, when it ends. */
     readonly onBatchRun?: (run: LocalBatchRun) => void;
+    /**
+     * Keep every child's run (events included) in the result's `batches`; a benchmark of
+     * thousands of services tallies them in `onBatchRun` instead.
+     * @default true
+     */
+    readonly retainBatches?: boolean;
   } = {},
 ): Promise<LocalCloneRun> {
   runCounter += 1;
   const name = `local-${runCounter}-${input.trigger}`;
   const batches: LocalBatchRun[] = [];
   const onBatchRun = (batch: LocalBatchRun) => {
-    batches.push(batch);
+    if (options.retainBatches !== false) batches.push(batch);
     options.onBatchRun?.(batch);
   };
   const run = await runStateMachine({

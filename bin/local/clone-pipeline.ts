@@ -391,7 +391,8 @@ export function cloneBindings(
     sdk: async (service, action, params) => {
       if (service === 'dynamodb' && action === 'putItem') {
         const input = params as unknown as PutItemCommandInput;
-        world.failureItems.push(input);
+        // `Record batch outcomes` writes here too; only `Record failure` items are failures.
+        if (input.Item?.kind?.S === 'clone-failure') world.failureItems.push(input);
         return world.dynamo.client.send(new PutItemCommand(input));
       }
       throw new Error(`no local binding for ${service}:${action}`);

@@ -98,19 +98,23 @@ export function aslStates(file: string): Map<string, AslState> {
   return states;
 }
 
-/** The Lambda Task states of the clone ASL, keyed by the function name bound to each. */
+/**
+ * The Lambda Task states of the clone ASL files (the parent and its clone-batch child), keyed by
+ * the function name bound to each; select runs in both, under the parent's state name.
+ */
 export function cloneLambdaStates(repoRoot: string): LambdaStates {
   const placeholders = CLONE_FUNCTIONS as Readonly<Record<string, string>>;
   const result = new Map<string, { state: string; retry: Retrier[] }>();
-  for (const [name, state] of aslStates(
-    join(repoRoot, 'statemachines', 'clone-validate-store.asl.json'),
-  )) {
-    const target = state.Parameters?.FunctionName;
-    if (state.Type !== 'Task' || typeof target !== 'string') continue;
-    const placeholder = /^\$\{(\w+)\}$/.exec(target)?.[1];
-    const fn = placeholder === undefined ? target : placeholders[placeholder];
-    if (fn !== undefined)
-      result.set(fn, { state: name, retry: (state.Retry ?? []).map(retrierOf) });
+  for (const file of ['clone-validate-store', 'clone-batch']) {
+    for (const [name, state] of aslStates(join(repoRoot, 'statemachines', `${file}.asl.json`))) {
+      const target = state.Parameters?.FunctionName;
+      if (state.Type !== 'Task' || typeof target !== 'string') continue;
+      const placeholder = /^\$\{(\w+)\}$/.exec(target)?.[1];
+      const fn = placeholder === undefined ? target : placeholders[placeholder];
+      if (fn !== undefined && !result.has(fn)) {
+        result.set(fn, { state: name, retry: (state.Retry ?? []).map(retrierOf) });
+      }
+    }
   }
   return result;
 }

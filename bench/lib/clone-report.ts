@@ -4,9 +4,13 @@
  * and rendered as markdown tables with one column per run.
  */
 import type { PutItemCommandInput } from '@aws-sdk/client-dynamodb';
+import { executionLimits } from '../../functions/adapters/sandbox/execution-history';
 import { OPERATIONS, type Operation } from '../../functions/adapters/sandbox/operations';
 import type { ApiCallRecord, CallOutcome } from '../../functions/adapters/sandbox/sandbox-cloud';
-import type { StateMachineRun } from '../../functions/adapters/sandbox/state-machine-runner';
+import type {
+  StateMachineEvent,
+  StateMachineRun,
+} from '../../functions/adapters/sandbox/state-machine-runner';
 import { RATE_LIMITS } from '../../functions/adapters/sandbox/token-bucket';
 import {
   type BindingStats,
@@ -69,13 +73,24 @@ export interface RunFigures {
   readonly manifestsPut: number;
   readonly copyRoundsUnfinished: number;
   readonly vcpuShortfall: number;
+  /** Estimated history events of the parent and of the largest child (limit 25,000 each). */
+  readonly history: {
+    readonly parent: number;
+    readonly largestChild: number;
+    readonly children: number;
+  };
+  /** The largest state input or output of any execution (limit 256 KiB). */
+  readonly largestPayload: { readonly bytes: number; readonly at: string };
 }
 
 /** What {@link runFigures} reads. */
 export interface RunInputs {
   readonly label: string;
   readonly services: number;
+  /** The parent execution (its children are already in `tally`). */
   readonly run: StateMachineRun;
+  /** Every child execution's events, added as each ended. */
+  readonly tally: EventTally;
   readonly calls: readonly ApiCallRecord[];
   readonly stats: BindingStats;
   readonly states: LambdaStates;
@@ -128,40 +143,80 @@ function bucketFloor(calls: readonly ApiCallRecord[]): RunFigures['floor'] {
   return best;
 }
 
-/** Collects the figures of one run. */
-export function runFigures(inputs: RunInputs): RunFigures {
-  const { run, stats } = inputs;
-  const report = (run.output ?? {}) as Report;
-  let stateEntered = 0;
-  let stateRetried = 0;
-  let backoffExpectedSeconds = 0;
-  const retriesByState = new Map<string, number>();
-  const serviceOfIndex = new Map<number, string>();
-  const caughtStateOf = new Map<string, string>();
-  const failedByState = new Map<string, number>();
-  const caughtByState = new Map<string, number>();
-  for (const event of run.events) {
-    if (event.type === 'StateEntered') stateEntered += 1;
-    else if (event.type === 'StateRetried') {
-      stateRetried += 1;
-      bump(retriesByState, event.state.name);
-      backoffExpectedSeconds += expectedRetryWaitSeconds(
-        retrierOf(event.retry.retrier),
-        event.retry.attempt,
-      );
-    } else if (event.type === 'StateFailed') {
-      bump(failedByState, `${event.state.name}: ${event.Error}`);
-    } else if (event.type === 'StateCaught') {
-      bump(caughtByState, event.state.name);
-      const service = event.index === undefined ? undefined : serviceOfIndex.get(event.index);
-      if (service !== undefined) caughtStateOf.set(service, event.state.name);
-    } else if (event.type === 'MapIterationStarted') {
-      // The iteration's ExecutionStarted event is spread into this one, input included.
-      const { input } = event as unknown as { input?: { service?: { key?: unknown } } };
-      const key = input?.service?.key;
-      if (typeof key === 'string') serviceOfIndex.set(event.index, key);
+/**
+ * Counts over execution histories, one execution at a time, so a run of thousands of services
+ * need not keep every child's event log: the parent's and each child's are added as they end.
+ */
+export class EventTally {
+  public stateEntered = 0;
+  public stateRetried = 0;
+  public backoffExpectedSeconds = 0;
+  public readonly retriesByState = new Map<string, number>();
+  public readonly caughtStateOf = new Map<string, string>();
+  public readonly failedByState = new Map<string, number>();
+  public readonly caughtByState = new Map<string, number>();
+  /** Estimated Step Functions history events of the parent execution. */
+  public parentHistory = 0;
+  /** The largest child's estimate, and how many children there were. */
+  public largestChildHistory = 0;
+  public children = 0;
+  /** The largest state input or output of any execution, bytes, and where. */
+  public largestPayload = { bytes: 0, at: '-' };
+
+  /** Adds one execution's events (`child` for a clone-batch execution). */
+  public add(events: readonly StateMachineEvent[], child: boolean): void {
+    // Map iteration indexes restart in every execution.
+    const serviceOfIndex = new Map<number, string>();
+    for (const event of events) {
+      if (event.type === 'StateEntered') this.stateEntered += 1;
+      else if (event.type === 'StateRetried') {
+        this.stateRetried += 1;
+        bump(this.retriesByState, event.state.name);
+        this.backoffExpectedSeconds += expectedRetryWaitSeconds(
+          retrierOf(event.retry.retrier),
+          event.retry.attempt,
+        );
+      } else if (event.type === 'StateFailed') {
+        bump(this.failedByState, `${event.state.name}: ${event.Error}`);
+      } else if (event.type === 'StateCaught') {
+        bump(this.caughtByState, event.state.name);
+        const service = event.index === undefined ? undefined : serviceOfIndex.get(event.index);
+        if (service !== undefined) this.caughtStateOf.set(service, event.state.name);
+      } else if (event.type === 'MapIterationStarted') {
+        // The iteration's ExecutionStarted event is spread into this one, input included.
+        const { input } = event as unknown as { input?: { service?: { key?: unknown } } };
+        const key = input?.service?.key;
+        if (typeof key === 'string') serviceOfIndex.set(event.index, key);
+      }
+    }
+    const limits = executionLimits(events, { syncTasks: child ? [] : ['Clone batch'] });
+    if (child) {
+      this.children += 1;
+      this.largestChildHistory = Math.max(this.largestChildHistory, limits.historyEvents);
+    } else this.parentHistory = limits.historyEvents;
+    if (limits.largestPayloadBytes > this.largestPayload.bytes) {
+      this.largestPayload = {
+        bytes: limits.largestPayloadBytes,
+        at: `${child ? 'child' : 'parent'}: ${limits.largestPayloadAt}`,
+      };
     }
   }
+}
+
+/** Collects the figures of one run. */
+export function runFigures(inputs: RunInputs): RunFigures {
+  const { run, stats, tally } = inputs;
+  const report = (run.output ?? {}) as Report;
+  tally.add(run.events, false);
+  const {
+    stateEntered,
+    stateRetried,
+    backoffExpectedSeconds,
+    retriesByState,
+    caughtStateOf,
+    failedByState,
+    caughtByState,
+  } = tally;
 
   const calls = new Map<Operation, Map<CallOutcome | 'pending', number>>();
   for (const call of inputs.calls) {
@@ -214,6 +269,12 @@ export function runFigures(inputs: RunInputs): RunFigures {
     blobsSkipped: stats.blobsSkipped,
     manifestsPut: stats.manifestsPut,
     copyRoundsUnfinished: stats.copyRoundsUnfinished,
+    history: {
+      parent: tally.parentHistory,
+      largestChild: tally.largestChildHistory,
+      children: tally.children,
+    },
+    largestPayload: tally.largestPayload,
   };
 }
 
@@ -279,6 +340,15 @@ export function summaryTable(runs: readonly RunFigures[]): string {
       (r) => `${fmt(r.backoffExpectedSeconds / 10, 1)} s`,
     ],
     ['real wall time', (r) => `${fmt(r.realSeconds, 1)} s`],
+    ['history events, parent execution (estimate; limit 25,000)', (r) => String(r.history.parent)],
+    [
+      'history events, largest child execution (estimate; limit 25,000)',
+      (r) => `${r.history.largestChild} (of ${r.history.children} children)`,
+    ],
+    [
+      'largest state input/output (limit 262,144 bytes)',
+      (r) => `${r.largestPayload.bytes} bytes (${r.largestPayload.at})`,
+    ],
     ['state transitions (StateEntered)', (r) => String(r.stateEntered)],
     ['retries (StateRetried, billed as transitions)', (r) => String(r.stateRetried)],
     ['billable transitions', (r) => String(billable(r))],

@@ -9,6 +9,7 @@ import {
   PutItemCommand,
   type PutItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { DynamoDbCloneRunLog } from '../../functions/adapters/aws/dynamodb-clone-run-log';
 import { DynamoDbForecastRepository } from '../../functions/adapters/aws/dynamodb-forecast-repository';
 import { DynamoDbInventoryRepository } from '../../functions/adapters/aws/dynamodb-inventory-repository';
 import { DynamoDbPlanRepository } from '../../functions/adapters/aws/dynamodb-plan-repository';
@@ -56,6 +57,12 @@ import { createCloneSyncNetworkHandler } from '../../functions/handlers/clone-sy
 /** The name of the ASL file. */
 export const CLONE_STATE_MACHINE = 'clone-validate-store';
 
+/** The name of the child workflow's ASL file (one execution per batch of services). */
+export const CLONE_BATCH_STATE_MACHINE = 'clone-batch';
+
+/** The child workflow's ARN the CDK would substitute (`${CloneBatchStateMachineArn}`). */
+export const CLONE_BATCH_STATE_MACHINE_ARN = `arn:aws:states:${SANDBOX_STAGING.region}:${SANDBOX_STAGING.account}:stateMachine:understudy-clone-batch`;
+
 /** Function ARNs the CDK would substitute, one per Lambda task. */
 export const CLONE_FUNCTIONS = {
   SelectFunctionArn: 'understudy-clone-select',
@@ -69,9 +76,19 @@ export const CLONE_FUNCTIONS = {
   StageServiceFunctionArn: 'understudy-clone-stage-service',
 } as const;
 
-/** Every `${Placeholder}` of the ASL file. */
-export function cloneSubstitutions(inventoryTableName: string): Record<string, string> {
-  return { ...CLONE_FUNCTIONS, InventoryTableName: inventoryTableName };
+/** Every `${Placeholder}` of the parent ASL file. */
+export function cloneSubstitutions(): Record<string, string> {
+  return {
+    SelectFunctionArn: CLONE_FUNCTIONS.SelectFunctionArn,
+    RefreshPlanFunctionArn: CLONE_FUNCTIONS.RefreshPlanFunctionArn,
+    CloneBatchStateMachineArn: CLONE_BATCH_STATE_MACHINE_ARN,
+  };
+}
+
+/** Every `${Placeholder}` of the child (batch) ASL file. */
+export function cloneBatchSubstitutions(inventoryTableName: string): Record<string, string> {
+  const { RefreshPlanFunctionArn: _, ...steps } = CLONE_FUNCTIONS;
+  return { ...steps, InventoryTableName: inventoryTableName };
 }
 
 /** A sandbox world to clone from and into. */
@@ -321,6 +338,7 @@ export function cloneBindings(
     | 'forecasts'
     | 'reports'
     | 'failureItems'
+    | 'tables'
   > & { readonly dynamo: { readonly client: DynamoDBClient } },
   options: { readonly logger?: LoggerLike } = {},
 ): StateMachineBindings {
@@ -377,6 +395,7 @@ export function cloneBindings(
       }),
       [CLONE_FUNCTIONS.RefreshPlanFunctionArn]: createCloneRefreshPlanHandler({
         inventory: world.inventory,
+        runs: new DynamoDbCloneRunLog(world.dynamo.client, world.tables.inventory),
         plans: world.plans,
         forecasts: world.forecasts,
         clock: cloud.clock,
@@ -389,17 +408,143 @@ export function cloneBindings(
       // "Record failure": the optimized DynamoDB integration, against the real table.
       'dynamodb:putItem': async (params) => {
         const input = params as unknown as PutItemCommandInput;
-        world.failureItems.push(input);
+        // `Record batch outcomes` writes here too; only `Record failure` items are failures.
+        if (input.Item?.kind?.S === 'clone-failure') world.failureItems.push(input);
         return world.dynamo.client.send(new PutItemCommand(input));
       },
     }),
   };
 }
 
+/** One child execution a local parent run started. */
+export interface LocalBatchRun {
+  readonly name: string;
+  readonly input: Record<string, unknown>;
+  readonly run: StateMachineRun;
+}
+
+let batchCounter = 0;
+
+/**
+ * `bindings` plus `states:startExecution.sync:2` of the clone-batch workflow: each call runs the
+ * real child ASL locally with the same bindings (so an instrumented set instruments the children
+ * too) and returns what Step Functions' `.sync:2` integration returns, the DescribeExecution
+ * response with `Output` parsed; a child that does not succeed fails the task with
+ * `States.TaskFailed`, its Error and Cause in the task's Cause, as Step Functions does.
+ */
+export function withBatchExecutions(
+  bindings: StateMachineBindings,
+  world: Pick<LocalCloneWorld, 'staging' | 'cloud' | 'tables'>,
+  options: { readonly onBatchRun?: (run: LocalBatchRun) => void } = {},
+): StateMachineBindings {
+  const self: StateMachineBindings = {
+    ...bindings,
+    sdk: async (service, action, params, call) => {
+      if (service !== 'states' || action !== 'startExecution') {
+        if (!bindings.sdk) throw new Error(`no local binding for ${service}:${action}`);
+        return bindings.sdk(service, action, params, call);
+      }
+      if (call.pattern !== 'sync:2' || params.StateMachineArn !== CLONE_BATCH_STATE_MACHINE_ARN) {
+        throw new Error(
+          `only states:startExecution.sync:2 of ${CLONE_BATCH_STATE_MACHINE_ARN} is bound locally`,
+        );
+      }
+      const input = (
+        typeof params.Input === 'string' ? JSON.parse(params.Input) : (params.Input ?? {})
+      ) as Record<string, unknown>;
+      batchCounter += 1;
+      const name = `batch-${batchCounter}`;
+      const executionArn = `arn:aws:states:${world.staging.region}:${world.staging.account}:execution:understudy-clone-batch:${name}`;
+      const startDate = new Date(world.cloud.clock.now()).toISOString();
+      const run = await runStateMachine({
+        context: { Execution: { Id: executionArn, Name: name, StartTime: startDate } },
+        name: CLONE_BATCH_STATE_MACHINE,
+        substitutions: cloneBatchSubstitutions(world.tables.inventory),
+        input,
+        bindings: self,
+      });
+      options.onBatchRun?.({ name, input, run });
+      const description = {
+        ExecutionArn: executionArn,
+        StateMachineArn: CLONE_BATCH_STATE_MACHINE_ARN,
+        Name: name,
+        Status: run.status,
+        StartDate: startDate,
+        StopDate: new Date(world.cloud.clock.now()).toISOString(),
+        Input: JSON.stringify(input),
+        InputDetails: { Included: true },
+      };
+      if (run.status !== 'SUCCEEDED') {
+        const error = new Error(
+          JSON.stringify({
+            ...description,
+            ...(run.error ? { Error: run.error } : {}),
+            ...(run.cause ? { Cause: run.cause } : {}),
+          }),
+        );
+        error.name = 'States.TaskFailed';
+        throw error;
+      }
+      return { ...description, Output: run.output, OutputDetails: { Included: true } };
+    },
+  };
+  return self;
+}
+
+/** The input a parent gives one child execution (the `Clone batch` task's `Input`). */
+export interface CloneBatchInput {
+  readonly request: {
+    readonly trigger: string;
+    readonly requestedBy: string;
+    readonly services?: readonly string[];
+  };
+  readonly batch: { readonly index: number; readonly size: number };
+  readonly trigger: string;
+  readonly requestedBy: string;
+  readonly tierHint: string;
+  readonly expiresAt: number;
+  /** The parent execution's name: the run the outcomes and failures are recorded under. */
+  readonly run: string;
+}
+
+/** Runs the real clone-batch ASL (one child execution) directly over the world. */
+export function runCloneBatch(
+  world: LocalCloneWorld,
+  input: CloneBatchInput,
+  options: { readonly bindings?: StateMachineBindings; readonly logger?: LoggerLike } = {},
+): Promise<StateMachineRun> {
+  batchCounter += 1;
+  const name = `direct-batch-${batchCounter}`;
+  return runStateMachine({
+    context: {
+      Execution: {
+        Id: `arn:aws:states:${world.staging.region}:${world.staging.account}:execution:understudy-clone-batch:${name}`,
+        Name: name,
+        StartTime: new Date(world.cloud.clock.now()).toISOString(),
+      },
+    },
+    name: CLONE_BATCH_STATE_MACHINE,
+    substitutions: cloneBatchSubstitutions(world.tables.inventory),
+    input,
+    bindings: options.bindings ?? cloneBindings(world, options),
+  });
+}
+
 let runCounter = 0;
 
-/** Runs the real clone-validate-store ASL over the world. */
-export function runClonePipeline(
+/** A local parent run and the child executions it started. */
+export interface LocalCloneRun extends StateMachineRun {
+  /** Every child (batch) execution, in the order they ended. */
+  readonly batches: readonly LocalBatchRun[];
+}
+
+/** Every history event of a run: the parent's, then each child's. */
+export function allEvents(run: LocalCloneRun): StateMachineRun['events'] {
+  return [...run.events, ...run.batches.flatMap((batch) => batch.run.events)];
+}
+
+/** Runs the real clone-validate-store ASL over the world (its children: clone-batch). */
+export async function runClonePipeline(
   world: LocalCloneWorld,
   input: {
     readonly services?: readonly string[];
@@ -408,11 +553,28 @@ export function runClonePipeline(
     /** The forecast decision of a forecast-triggered run (its tier warms the service). */
     readonly decision?: { readonly id: string; readonly recommendedTier?: string };
   },
-  options: { readonly bindings?: StateMachineBindings; readonly logger?: LoggerLike } = {},
-): Promise<StateMachineRun> {
+  options: {
+    /** Bindings of the step functions (child executions are bound on top of them). */
+    readonly bindings?: StateMachineBindings;
+    readonly logger?: LoggerLike;
+    /** Called with every child execution the run started, when it ends. */
+    readonly onBatchRun?: (run: LocalBatchRun) => void;
+    /**
+     * Keep every child's run (events included) in the result's `batches`; a benchmark of
+     * thousands of services tallies them in `onBatchRun` instead.
+     * @default true
+     */
+    readonly retainBatches?: boolean;
+  } = {},
+): Promise<LocalCloneRun> {
   runCounter += 1;
   const name = `local-${runCounter}-${input.trigger}`;
-  return runStateMachine({
+  const batches: LocalBatchRun[] = [];
+  const onBatchRun = (batch: LocalBatchRun) => {
+    if (options.retainBatches !== false) batches.push(batch);
+    options.onBatchRun?.(batch);
+  };
+  const run = await runStateMachine({
     context: {
       Execution: {
         Id: `arn:aws:states:${world.staging.region}:${world.staging.account}:execution:${CLONE_STATE_MACHINE}:${name}`,
@@ -421,8 +583,11 @@ export function runClonePipeline(
       },
     },
     name: CLONE_STATE_MACHINE,
-    substitutions: cloneSubstitutions(world.tables.inventory),
+    substitutions: cloneSubstitutions(),
     input,
-    bindings: options.bindings ?? cloneBindings(world, options),
+    bindings: withBatchExecutions(options.bindings ?? cloneBindings(world, options), world, {
+      onBatchRun,
+    }),
   });
+  return { ...run, batches };
 }

@@ -309,6 +309,22 @@ export interface PlanRepository {
   getPlan(): Promise<DeploymentPlan>;
 }
 
+/** One child execution's record of a clone run: its batch and its services' outcomes. */
+export interface CloneRunBatchRecord {
+  readonly batch: number;
+  /** The batch's per-service outcomes as the workflow wrote them (validated by the reader). */
+  readonly outcomes: unknown;
+}
+
+/**
+ * Per-batch outcomes of one clone run (staging region). The clone-batch workflow writes them
+ * itself (an SDK integration), so the parent's payload does not grow with the services.
+ */
+export interface CloneRunLog {
+  /** Every batch record of the run `run` (the parent execution's name), in batch order. */
+  listBatches(run: string): Promise<readonly CloneRunBatchRecord[]>;
+}
+
 /** The authority lease (one item, single-region table, staging region). */
 export interface AuthorityLease {
   /** The current lease; initialised to `primary`, epoch 1, when absent. */

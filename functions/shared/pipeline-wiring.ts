@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { AwsDependencyProbe } from '../adapters/aws/dependency-probe';
+import { DynamoDbCloneRunLog } from '../adapters/aws/dynamodb-clone-run-log';
 import { DynamoDbForecastRepository } from '../adapters/aws/dynamodb-forecast-repository';
 import { DynamoDbInventoryRepository } from '../adapters/aws/dynamodb-inventory-repository';
 import { DynamoDbPlanRepository } from '../adapters/aws/dynamodb-plan-repository';
@@ -93,6 +94,11 @@ export function inventoryRepository(env: EnvSource = process.env): DynamoDbInven
     dynamoDbClient,
     requireString(PIPELINE_ENV.inventoryTable, env),
   );
+}
+
+/** Per-batch outcomes of clone runs, in the inventory table. */
+export function cloneRunLog(env: EnvSource = process.env): DynamoDbCloneRunLog {
+  return new DynamoDbCloneRunLog(dynamoDbClient, requireString(PIPELINE_ENV.inventoryTable, env));
 }
 
 /** The plan repository (plan entries live in the inventory table). */

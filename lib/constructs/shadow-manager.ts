@@ -1,4 +1,5 @@
 import {
+  ArnFormat,
   type CfnElement,
   Duration,
   PhysicalName,
@@ -40,6 +41,15 @@ import type { UnderstudyTable } from './understudy-table';
 
 /** ASL file (in `statemachines/`) of the clone pipeline. */
 export const CLONE_ASL = 'clone-validate-store';
+
+/** ASL file of the clone pipeline's child workflow: one execution per batch of services. */
+export const CLONE_BATCH_ASL = 'clone-batch';
+
+/**
+ * The rule Step Functions manages in the account to learn that a `.sync` child execution ended;
+ * the parent's role must be able to create and read it (Step Functions' own name, fixed by AWS).
+ */
+export const SYNC_EVENTS_RULE = 'StepFunctionsGetEventsForStepFunctionsExecutionRule';
 
 /** EMF metrics the alarms watch (published by clone-refresh-plan and integrity-check). */
 export const SHADOW_METRICS = {
@@ -155,6 +165,8 @@ export class ShadowManager extends Construct {
   public readonly functions: ShadowFunctions;
   /** The clone-validate-store workflow (Standard; named so other accounts can reference it). */
   public readonly stateMachine: sfn.StateMachine;
+  /** Its child workflow, clone-batch: one execution per batch of at most 50 services. */
+  public readonly batchStateMachine: sfn.StateMachine;
   /** Key of the staged ECR repositories (`STAGED_IMAGES_KMS_KEY_ARN`). */
   public readonly stagedImagesKey: kms.IKey;
   /** Rule on the staging bus that hands primary deploy events to clone-on-deploy. */
@@ -305,17 +317,22 @@ export class ShadowManager extends Construct {
     props.forecastTable.grantReadTo(f.refreshPlan.function);
     props.inventoryTable.grantReadTo(f.onDeploy.function);
 
-    // The workflow: exactly what the ASL calls.
+    // The workflows: exactly what each ASL file calls.
     const workflowLogs = new logs.LogGroup(this, 'WorkflowLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
       encryptionKey: props.key,
       removalPolicy,
     });
-    this.stateMachine = new sfn.StateMachine(this, 'Workflow', {
+    const batchLogs = new logs.LogGroup(this, 'BatchWorkflowLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      encryptionKey: props.key,
+      removalPolicy,
+    });
+    // Standard: a clone runs for minutes (image copies) and its history is the audit trail.
+    this.batchStateMachine = new sfn.StateMachine(this, 'BatchWorkflow', {
       stateMachineName: PhysicalName.GENERATE_IF_NEEDED,
-      // Standard: a clone runs for minutes (image copies) and its history is the audit trail.
       stateMachineType: sfn.StateMachineType.STANDARD,
-      ...definitionFromAsl(CLONE_ASL, {
+      ...definitionFromAsl(CLONE_BATCH_ASL, {
         SelectFunctionArn: f.select.function.functionArn,
         DescribeFunctionArn: f.describe.function.functionArn,
         CopyImagesFunctionArn: f.copyImages.function.functionArn,
@@ -323,34 +340,67 @@ export class ShadowManager extends Construct {
         SyncNetworkFunctionArn: f.syncNetwork.function.functionArn,
         PrepareServiceFunctionArn: f.prepareService.function.functionArn,
         StoreFunctionArn: f.store.function.functionArn,
-        RefreshPlanFunctionArn: f.refreshPlan.function.functionArn,
         StageServiceFunctionArn: f.stageService.function.functionArn,
         InventoryTableName: props.inventoryTable.table.tableName,
       }),
       tracingEnabled: true,
+      logs: { destination: batchLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'Workflow', {
+      stateMachineName: PhysicalName.GENERATE_IF_NEEDED,
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      ...definitionFromAsl(CLONE_ASL, {
+        SelectFunctionArn: f.select.function.functionArn,
+        RefreshPlanFunctionArn: f.refreshPlan.function.functionArn,
+        CloneBatchStateMachineArn: this.batchStateMachine.stateMachineArn,
+      }),
+      tracingEnabled: true,
       logs: { destination: workflowLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    const invoked = [
-      f.select,
-      f.describe,
-      f.copyImages,
-      f.stageTaskDefinition,
-      f.syncNetwork,
-      f.prepareService,
-      f.store,
-      f.refreshPlan,
-    ];
-    for (const step of invoked) step.function.grantInvoke(this.stateMachine);
-    // "Record failure" writes one item; the table's CMK encrypts it.
+    for (const step of [f.select, f.refreshPlan]) step.function.grantInvoke(this.stateMachine);
+    for (const step of this.batchSteps()) step.function.grantInvoke(this.batchStateMachine);
+    // `states:startExecution.sync:2`: start the child, then follow it through the managed rule
+    // (DescribeExecution when the rule's event arrives; StopExecution when the parent stops).
     this.stateMachine.addToRolePolicy(
       new iam.PolicyStatement({
-        sid: 'RecordFailure',
+        sid: 'StartCloneBatch',
+        actions: ['states:StartExecution'],
+        resources: [this.batchStateMachine.stateMachineArn],
+      }),
+    );
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'FollowCloneBatch',
+        actions: ['states:DescribeExecution', 'states:StopExecution'],
+        resources: [
+          stack.formatArn({
+            service: 'states',
+            resource: 'execution',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            resourceName: `${this.batchStateMachine.stateMachineName}:*`,
+          }),
+        ],
+      }),
+    );
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'SyncExecutionEvents',
+        actions: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        resources: [
+          stack.formatArn({ service: 'events', resource: 'rule', resourceName: SYNC_EVENTS_RULE }),
+        ],
+      }),
+    );
+    // "Record failure" and "Record batch outcomes" write items; the table's CMK encrypts them.
+    this.batchStateMachine.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'RecordOutcomes',
         actions: ['dynamodb:PutItem'],
         resources: [props.inventoryTable.table.tableArn],
       }),
     );
     props.inventoryTable.table.encryptionKey?.grant(
-      this.stateMachine,
+      this.batchStateMachine,
       'kms:Decrypt',
       'kms:Encrypt',
       'kms:GenerateDataKey*',
@@ -547,6 +597,21 @@ export class ShadowManager extends Construct {
     return this.stateMachine.grantStartExecution(grantee);
   }
 
+  /** The functions clone-batch invokes (every per-service step, and select for its page). */
+  private batchSteps(): UnderstudyFunction[] {
+    const f = this.functions;
+    return [
+      f.select,
+      f.describe,
+      f.copyImages,
+      f.stageTaskDefinition,
+      f.syncNetwork,
+      f.prepareService,
+      f.store,
+      f.stageService,
+    ];
+  }
+
   /** `shop/web` → `ShopWeb`-like id part, unique per service key. */
   private alarmId(key: string): string {
     return key
@@ -678,33 +743,36 @@ export class ShadowManager extends Construct {
           'The table grant covers the inventory table and its own secondary indexes (index names are fixed by functions/shared/tables.ts), nothing else.',
       });
     }
-    for (const step of [
-      f.select,
-      f.describe,
-      f.copyImages,
-      f.stageTaskDefinition,
-      f.syncNetwork,
-      f.prepareService,
-      f.store,
-      f.refreshPlan,
-    ]) {
-      const functionId = stack.getLogicalId(step.function.node.defaultChild as CfnElement);
-      Validations.of(this.stateMachine).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,
-        reason:
-          'grantInvoke adds the function ARN with :* so the workflow may call published versions of its own step function.',
-      });
+    const invokes: [sfn.StateMachine, readonly UnderstudyFunction[]][] = [
+      [this.stateMachine, [f.select, f.refreshPlan]],
+      [this.batchStateMachine, this.batchSteps()],
+    ];
+    for (const [machine, steps] of invokes) {
+      for (const step of steps) {
+        const functionId = stack.getLogicalId(step.function.node.defaultChild as CfnElement);
+        Validations.of(machine).acknowledge({
+          id: `AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,
+          reason:
+            'grantInvoke adds the function ARN with :* so the workflow may call published versions of its own step function.',
+        });
+      }
+      Validations.of(machine).acknowledge(
+        resourceStar(
+          'X-Ray tracing and CloudWatch Logs delivery (vended logs) support no resource-level permissions.',
+        ),
+      );
     }
-    Validations.of(this.stateMachine).acknowledge(
-      resourceStar(
-        'X-Ray tracing and CloudWatch Logs delivery (vended logs) support no resource-level permissions.',
-      ),
-      {
-        id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
-        reason:
-          'The Record failure state writes one item to the CMK-encrypted inventory table; DynamoDB needs kms:GenerateDataKey* on the table key for that.',
-      },
-    );
+    const batchId = stack.getLogicalId(this.batchStateMachine.node.defaultChild as CfnElement);
+    Validations.of(this.stateMachine).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${arnOf('states', `execution:<${batchId}.Name>:*`)}]`,
+      reason:
+        'DescribeExecution and StopExecution of the clone-batch child executions the startExecution.sync:2 task started: their names are generated by Step Functions at run time.',
+    });
+    Validations.of(this.batchStateMachine).acknowledge({
+      id: 'AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+      reason:
+        'The Record failure and Record batch outcomes states write items to the CMK-encrypted inventory table; DynamoDB needs kms:GenerateDataKey* on the table key for that.',
+    });
   }
 }
 

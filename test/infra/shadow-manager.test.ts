@@ -18,9 +18,11 @@ import {
 import { loadConfig } from '../../lib/config';
 import {
   CLONE_ASL,
+  CLONE_BATCH_ASL,
   integrityAlarmShape,
   SHADOW_METRICS,
   ShadowManager,
+  SYNC_EVENTS_RULE,
 } from '../../lib/constructs/shadow-manager';
 import { DEPENDENCY_PROBE_ACTIONS } from '../../lib/constructs/shadow-manager-policies';
 import type { UnderstudyFunction } from '../../lib/constructs/understudy-function';
@@ -115,6 +117,32 @@ const TABLE_WRITE = [
   'kms:GenerateDataKey*',
   'kms:ReEncrypt*',
 ];
+/** What `states:startExecution.sync:2` needs beside StartExecution (Step Functions' docs). */
+const SYNC_FOLLOW_UP_ACTIONS = [
+  'events:DescribeRule',
+  'events:PutRule',
+  'events:PutTargets',
+  'states:DescribeExecution',
+  'states:StopExecution',
+];
+
+/** Every `lambda:invoke` Task state of a states object, Map bodies included. */
+function lambdaTasks(
+  states: Record<string, unknown>,
+): { name: string; value: { TimeoutSeconds?: number; Parameters?: { FunctionName?: string } } }[] {
+  return Object.entries(states).flatMap(([name, raw]) => {
+    const state = raw as {
+      Type?: string;
+      Resource?: string;
+      ItemProcessor?: { States: Record<string, unknown> };
+    };
+    const nested = state.ItemProcessor ? lambdaTasks(state.ItemProcessor.States) : [];
+    return state.Type === 'Task' && state.Resource === 'arn:aws:states:::lambda:invoke'
+      ? [{ name, value: state as never }, ...nested]
+      : nested;
+  });
+}
+
 const sorted = (...groups: readonly (readonly string[])[]) => [...new Set(groups.flat())].sort();
 
 describe('Class: ShadowManager', () => {
@@ -562,6 +590,7 @@ describe('Class: ShadowManager', () => {
 
   describe('Method: workflow', () => {
     const machineRole = idOf(staging, shadow.stateMachine.role.node.defaultChild);
+    const batchRole = idOf(staging, shadow.batchStateMachine.role.node.defaultChild);
 
     it('expects a Standard workflow with X-Ray tracing and full logging to an encrypted log group', () => {
       // Arrange
@@ -583,22 +612,36 @@ describe('Class: ShadowManager', () => {
       });
     });
 
-    it('expects every AWS action in the ASL granted to the workflow role, and nothing more', () => {
+    it('expects every AWS action in each ASL file granted to its workflow role, and nothing more', () => {
       // Act
-      const granted = statementsOf(template, machineRole)
-        .filter((s) => !list(s.Action).every((a) => a.startsWith('kms:')))
-        .flatMap((s) => list(s.Action))
-        .filter((a) => !WORKFLOW_SERVICE_ACTIONS.test(a));
+      const grantedTo = (role: string) =>
+        [
+          ...new Set(
+            statementsOf(template, role)
+              .filter((s) => !list(s.Action).every((a) => a.startsWith('kms:')))
+              .flatMap((s) => list(s.Action))
+              .filter((a) => !WORKFLOW_SERVICE_ACTIONS.test(a)),
+          ),
+        ].sort();
 
-      // Assert
-      expect([...new Set(granted)].sort()).toEqual(aslActions(CLONE_ASL));
-      expect(aslActions(CLONE_ASL)).toEqual(['dynamodb:PutItem', 'lambda:InvokeFunction']);
+      // Assert: the parent's .sync:2 task needs the child's follow-up actions beside StartExecution
+      expect(aslActions(CLONE_ASL)).toEqual(['lambda:InvokeFunction', 'states:StartExecution']);
+      expect(grantedTo(machineRole)).toEqual(sorted(aslActions(CLONE_ASL), SYNC_FOLLOW_UP_ACTIONS));
+      expect(aslActions(CLONE_BATCH_ASL)).toEqual(['dynamodb:PutItem', 'lambda:InvokeFunction']);
+      expect(grantedTo(batchRole)).toEqual(aslActions(CLONE_BATCH_ASL));
     });
 
-    it('expects invoke only on the eight step functions and PutItem only on the inventory table', () => {
+    it('expects the parent to invoke only select and refresh, the child every per-service step and select', () => {
       // Arrange
       const f = shadow.functions;
-      const steps = [
+      const invokedBy = (role: string) =>
+        new Set(
+          statementsOf(template, role)
+            .filter((s) => list(s.Action).includes('lambda:InvokeFunction'))
+            .flatMap((s) => list(s.Resource))
+            .map((r) => JSON.stringify(r).match(/"([A-Za-z0-9]+)"/)?.[1]),
+        );
+      const batchSteps = [
         f.select,
         f.describe,
         f.copyImages,
@@ -606,39 +649,108 @@ describe('Class: ShadowManager', () => {
         f.syncNetwork,
         f.prepareService,
         f.store,
-        f.refreshPlan,
+        f.stageService,
       ].map(functionId);
-      const invoke = statementsOf(template, machineRole).filter((s) =>
-        list(s.Action).includes('lambda:InvokeFunction'),
-      );
 
       // Act
-      const invoked = new Set(
-        invoke
-          .flatMap((s) => list(s.Resource))
-          .map((r) => JSON.stringify(r).match(/"([A-Za-z0-9]+)"/)?.[1]),
-      );
+      const parent = [...invokedBy(machineRole)].sort();
+      const child = [...invokedBy(batchRole)].sort();
 
       // Assert
-      expect([...invoked].sort()).toEqual([...steps].sort());
-      expect(statementFor(machineRole, 'dynamodb:PutItem').Resource).toEqual({
-        'Fn::GetAtt': [expect.stringMatching(/^InventoryTable/), 'Arn'],
-      });
+      expect(parent).toEqual([functionId(f.select), functionId(f.refreshPlan)].sort());
+      expect(child).toEqual([...batchSteps].sort());
     });
 
-    it('expects the workflow to use only the inventory table key besides its own actions', () => {
+    it('expects PutItem only on the inventory table, and only for the child', () => {
+      // Assert
+      expect(statementFor(batchRole, 'dynamodb:PutItem').Resource).toEqual({
+        'Fn::GetAtt': [expect.stringMatching(/^InventoryTable/), 'Arn'],
+      });
+      expect(
+        statementsOf(template, machineRole).filter((s) =>
+          list(s.Action).includes('dynamodb:PutItem'),
+        ),
+      ).toEqual([]);
+    });
+
+    it('expects the parent to start only the child, and follow only its executions and the managed rule', () => {
+      // Arrange
+      const batchId = idOf(staging, shadow.batchStateMachine.node.defaultChild);
+
       // Act
-      const kms = statementsOf(template, machineRole).filter((s) =>
-        list(s.Action).every((a) => a.startsWith('kms:')),
-      );
+      const start = statementFor(machineRole, 'states:StartExecution');
+      const follow = statementFor(machineRole, 'states:DescribeExecution');
+      const rule = statementFor(machineRole, 'events:PutRule');
 
       // Assert
-      expect(kms).toEqual([
+      expect(start).toMatchObject({ Sid: 'StartCloneBatch', Resource: { Ref: batchId } });
+      expect(list(follow.Action).sort()).toEqual([
+        'states:DescribeExecution',
+        'states:StopExecution',
+      ]);
+      expect(JSON.stringify(follow.Resource)).toContain(':execution:');
+      expect(JSON.stringify(follow.Resource)).toContain(`"${batchId}","Name"`);
+      expect(JSON.stringify(follow.Resource)).toMatch(/:\*"\]\]\}$/);
+      expect(list(rule.Action).sort()).toEqual([
+        'events:DescribeRule',
+        'events:PutRule',
+        'events:PutTargets',
+      ]);
+      expect(JSON.stringify(rule.Resource)).toContain(`:rule/${SYNC_EVENTS_RULE}`);
+    });
+
+    it('expects the child to use only the inventory table key besides its own actions, the parent none', () => {
+      // Act
+      const kmsOf = (role: string) =>
+        statementsOf(template, role).filter((s) =>
+          list(s.Action).every((a) => a.startsWith('kms:')),
+        );
+
+      // Assert
+      expect(kmsOf(batchRole)).toEqual([
         expect.objectContaining({
           Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey*'],
           Resource: { 'Fn::GetAtt': [idOf(staging, staging.key.node.defaultChild), 'Arn'] },
         }),
       ]);
+      expect(kmsOf(machineRole)).toEqual([]);
+    });
+
+    it('expects each Task timeout at least its Lambda timeout, read from the synthesized functions', () => {
+      // Arrange: `${Placeholder}` → the function's logical id → its synthesized Timeout
+      const resources = template.toJSON().Resources as Record<
+        string,
+        { Type: string; Properties: Record<string, unknown> }
+      >;
+      const checked: string[] = [];
+      const machines = [
+        [shadow.stateMachine, CLONE_ASL],
+        [shadow.batchStateMachine, CLONE_BATCH_ASL],
+      ] as const;
+      for (const [machine, name] of machines) {
+        const props = resources[idOf(staging, machine.node.defaultChild)]?.Properties ?? {};
+        const substitutions = props.DefinitionSubstitutions as Record<string, unknown>;
+        const asl = JSON.parse(
+          fs.readFileSync(path.join(ROOT, 'statemachines', `${name}.asl.json`), 'utf8'),
+        );
+
+        // Act
+        for (const { name: state, value } of lambdaTasks(asl.States)) {
+          const placeholder = /^\$\{([A-Za-z0-9]+)\}$/.exec(
+            String(value.Parameters?.FunctionName),
+          )?.[1];
+          const ref = JSON.stringify(substitutions[placeholder ?? '']).match(
+            /"([A-Za-z0-9]+)"/,
+          )?.[1];
+          const timeout = resources[ref ?? '']?.Properties.Timeout;
+
+          // Assert
+          expect(typeof timeout).toBe('number');
+          expect(value.TimeoutSeconds).toBeGreaterThanOrEqual(timeout as number);
+          checked.push(state);
+        }
+      }
+      expect(checked.length).toBe(2 + 8);
     });
 
     it('expects the state machine named at synth so the forecaster in the primary can start it', () => {
@@ -895,6 +1007,7 @@ describe('Class: ShadowManager', () => {
         created: 0,
         validated: 0,
         failed: [],
+        failedBatches: [],
         notValidated: [],
         planEntries: 0,
         vcpuShortfall: 0,

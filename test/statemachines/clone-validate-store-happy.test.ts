@@ -2,6 +2,7 @@
 // step handlers over the sandbox cloud, the real inventory on dynalite.
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import {
+  allEvents,
   createLocalCloneWorld,
   type LocalCloneWorld,
   runClonePipeline,
@@ -201,7 +202,7 @@ describe('State machine: clone-validate-store (happy)', () => {
       expect(run.output).toMatchObject({ stored: 4, validated: 4, failed: [] });
       const throttled = w.cloud.callLog().filter((call) => call.outcome === 'throttled');
       expect(throttled.length).toBeGreaterThan(0);
-      const retried = run.events.filter(
+      const retried = allEvents(run).filter(
         (event) => event.type === 'StateRetried' && event.state.name === 'Stage task definition',
       );
       expect(retried.length).toBeGreaterThan(0);

@@ -2,6 +2,7 @@
 // failure is recorded with its reason, and nothing half-done is stored as a clone version.
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import {
+  allEvents,
   CLONE_FUNCTIONS,
   cloneBindings,
   createLocalCloneWorld,
@@ -180,7 +181,7 @@ describe('State machine: clone-validate-store (unhappy)', () => {
           { service: seededServiceKey(1), error: 'ServiceUnavailableError' },
         ],
       });
-      const retries = run.events.filter(
+      const retries = allEvents(run).filter(
         (event) => event.type === 'StateRetried' && event.state.name === 'Describe source',
       );
       // MaxAttempts 6 on the describe step: six retries per service after the first attempt.
@@ -226,7 +227,9 @@ describe('State machine: clone-validate-store (unhappy)', () => {
 
       // Assert
       expect(run.output).toMatchObject({ stored: 1, validated: 1, failed: [] });
-      const entered = run.events.flatMap((e) => (e.type === 'StateEntered' ? [e.state.name] : []));
+      const entered = allEvents(run).flatMap((e) =>
+        e.type === 'StateEntered' ? [e.state.name] : [],
+      );
       expect(entered.filter((name) => name === 'Copy images')).toHaveLength(3);
       expect(entered.filter((name) => name === 'Count copy rounds')).toHaveLength(2);
     });

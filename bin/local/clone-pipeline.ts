@@ -27,6 +27,7 @@ import {
 } from '../../functions/adapters/sandbox/dynalite';
 import {
   runStateMachine,
+  type SdkIntegrationCall,
   type StateMachineBindings,
   type StateMachineRun,
   sdkIntegrationDispatcher,
@@ -439,54 +440,63 @@ export function withBatchExecutions(
 ): StateMachineBindings {
   const self: StateMachineBindings = {
     ...bindings,
-    sdk: async (service, action, params, call) => {
-      if (service !== 'states' || action !== 'startExecution') {
-        if (!bindings.sdk) throw new Error(`no local binding for ${service}:${action}`);
-        return bindings.sdk(service, action, params, call);
-      }
-      if (call.pattern !== 'sync:2' || params.StateMachineArn !== CLONE_BATCH_STATE_MACHINE_ARN) {
-        throw new Error(
-          `only states:startExecution.sync:2 of ${CLONE_BATCH_STATE_MACHINE_ARN} is bound locally`,
-        );
-      }
-      const input = (
-        typeof params.Input === 'string' ? JSON.parse(params.Input) : (params.Input ?? {})
-      ) as Record<string, unknown>;
-      batchCounter += 1;
-      const name = `batch-${batchCounter}`;
-      const executionArn = `arn:aws:states:${world.staging.region}:${world.staging.account}:execution:understudy-clone-batch:${name}`;
-      const startDate = new Date(world.cloud.clock.now()).toISOString();
-      const run = await runStateMachine({
-        context: { Execution: { Id: executionArn, Name: name, StartTime: startDate } },
-        name: CLONE_BATCH_STATE_MACHINE,
-        substitutions: cloneBatchSubstitutions(world.tables.inventory),
-        input,
-        bindings: self,
-      });
-      options.onBatchRun?.({ name, input, run });
-      const description = {
-        ExecutionArn: executionArn,
-        StateMachineArn: CLONE_BATCH_STATE_MACHINE_ARN,
-        Name: name,
-        Status: run.status,
-        StartDate: startDate,
-        StopDate: new Date(world.cloud.clock.now()).toISOString(),
-        Input: JSON.stringify(input),
-        InputDetails: { Included: true },
-      };
-      if (run.status !== 'SUCCEEDED') {
-        const error = new Error(
-          JSON.stringify({
-            ...description,
-            ...(run.error ? { Error: run.error } : {}),
-            ...(run.cause ? { Cause: run.cause } : {}),
-          }),
-        );
-        error.name = 'States.TaskFailed';
-        throw error;
-      }
-      return { ...description, Output: run.output, OutputDetails: { Included: true } };
-    },
+    sdk: Object.assign(
+      async (
+        service: string,
+        action: string,
+        params: Record<string, unknown>,
+        call: SdkIntegrationCall,
+      ): Promise<unknown> => {
+        if (service !== 'states' || action !== 'startExecution') {
+          if (!bindings.sdk) throw new Error(`no local binding for ${service}:${action}`);
+          return bindings.sdk(service, action, params, call);
+        }
+        if (call.pattern !== 'sync:2' || params.StateMachineArn !== CLONE_BATCH_STATE_MACHINE_ARN) {
+          throw new Error(
+            `only states:startExecution.sync:2 of ${CLONE_BATCH_STATE_MACHINE_ARN} is bound locally`,
+          );
+        }
+        const input = (
+          typeof params.Input === 'string' ? JSON.parse(params.Input) : (params.Input ?? {})
+        ) as Record<string, unknown>;
+        batchCounter += 1;
+        const name = `batch-${batchCounter}`;
+        const executionArn = `arn:aws:states:${world.staging.region}:${world.staging.account}:execution:understudy-clone-batch:${name}`;
+        const startDate = new Date(world.cloud.clock.now()).toISOString();
+        const run = await runStateMachine({
+          context: { Execution: { Id: executionArn, Name: name, StartTime: startDate } },
+          name: CLONE_BATCH_STATE_MACHINE,
+          substitutions: cloneBatchSubstitutions(world.tables.inventory),
+          input,
+          bindings: self,
+        });
+        options.onBatchRun?.({ name, input, run });
+        const description = {
+          ExecutionArn: executionArn,
+          StateMachineArn: CLONE_BATCH_STATE_MACHINE_ARN,
+          Name: name,
+          Status: run.status,
+          StartDate: startDate,
+          StopDate: new Date(world.cloud.clock.now()).toISOString(),
+          Input: JSON.stringify(input),
+          InputDetails: { Included: true },
+        };
+        if (run.status !== 'SUCCEEDED') {
+          const error = new Error(
+            JSON.stringify({
+              ...description,
+              ...(run.error ? { Error: run.error } : {}),
+              ...(run.cause ? { Cause: run.cause } : {}),
+            }),
+          );
+          error.name = 'States.TaskFailed';
+          throw error;
+        }
+        return { ...description, Output: run.output, OutputDetails: { Included: true } };
+      },
+      // Everything the wrapped dispatcher runs, plus the child executions this one runs itself.
+      { implements: new Set([...(bindings.sdk?.implements ?? []), 'states:startExecution']) },
+    ),
   };
   return self;
 }

@@ -40,6 +40,8 @@ const CATCH_ALL_ERRORS = ['States.ALL', 'States.TaskFailed'];
 const UNCAUGHT_BY_DESIGN: Readonly<Record<string, string>> = {
   'clone-validate-store/Select services':
     'nothing has started yet: a bad request or selection fails the execution, with nothing to record per service',
+  'clone-batch/Select batch':
+    "nothing has started in the batch yet: a failed selection fails the child, which the parent's Catch reports as a failed batch",
   'clone-validate-store/Refresh plan':
     'runs after every service is recorded; a failed refresh must fail the execution so it is retried and alarmed, not hidden',
 };
@@ -93,9 +95,10 @@ describe('Structure: standard Retry and Catch on every Lambda Task', () => {
     // Assert: the pipeline's steps and the probe, at least.
     expect(lambdaTasks.map(({ id }) => id)).toEqual(
       expect.arrayContaining([
-        'clone-validate-store/Describe source',
-        'clone-validate-store/Copy images',
-        'clone-validate-store/Stage service',
+        'clone-batch/Describe source',
+        'clone-batch/Copy images',
+        'clone-batch/Stage service',
+        'clone-validate-store/Select services',
         'health-probe/Probe authority',
       ]),
     );

@@ -2,35 +2,12 @@
  * `understudy authority` end to end: the real CLI process against a dynalite lease table, as the
  * primary's pipeline would run it before a deployment.
  */
-import { execFile } from 'node:child_process';
-import path from 'node:path';
 import { DynamoDbAuthorityLease } from '../../functions/adapters/aws/dynamodb-authority-lease';
+import { runCliProcess } from '../support/cli-process';
 import { useDynalite } from '../support/dynalite-per-file';
 
-const ROOT = path.resolve(__dirname, '../..');
-
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const env = { ...process.env };
-    delete env.UNDERSTUDY_LEASE_TABLE;
-    delete env.AWS_REGION;
-    execFile(
-      process.execPath,
-      [path.join(ROOT, 'bin/understudy.js'), ...args],
-      { cwd: ROOT, env, timeout: 60_000 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+const cli = (args: readonly string[]) =>
+  runCliProcess(args, { unsetEnv: ['UNDERSTUDY_LEASE_TABLE', 'AWS_REGION'] });
 
 jest.setTimeout(120_000);
 

@@ -4,35 +4,16 @@
  * commander's own parse errors and file-system errors; a closed pipe is not an error; no SDK
  * runtime notice on stderr.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { ROOT, runCliProcess } from '../support/cli-process';
 
-const ROOT = path.resolve(__dirname, '../..');
 const CLI = path.join(ROOT, 'bin/understudy.js');
 const FIXTURE = path.join(ROOT, 'test/fixtures/nab__iio_us-east-1_i-a2eb1cd9_NetworkIn.csv');
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function cli(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    // The variable is the one bin/understudy.js sets by default; unset it to prove that.
-    const env = { ...process.env };
-    delete env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED;
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      { cwd: ROOT, env, timeout: 90_000, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout, stderr });
-      },
-    );
-  });
-}
+// The variable is the one bin/understudy.js sets by default; unset it to prove that.
+const cli = (args: readonly string[]) =>
+  runCliProcess(args, { unsetEnv: ['AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'] });
 
 jest.setTimeout(120_000);
 

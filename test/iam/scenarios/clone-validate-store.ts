@@ -1,0 +1,239 @@
+/**
+ * Scenario: one clone of shop/web through every Lambda step of clone-validate-store, each step's
+ * real handler (its `create…Handler` with the production adapters over recorded clients) as its
+ * own execution role, in the order the workflow's Map iteration runs them; then the run's plan
+ * refresh, a re-run (the staging service exists by then: the update path), the integrity check,
+ * retention and clone-on-deploy, which read what the clone left behind.
+ */
+import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
+import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { AwsDependencyProbe } from '../../../functions/adapters/aws/dependency-probe';
+import { DynamoDbForecastRepository } from '../../../functions/adapters/aws/dynamodb-forecast-repository';
+import { DynamoDbInventoryRepository } from '../../../functions/adapters/aws/dynamodb-inventory-repository';
+import { DynamoDbPlanRepository } from '../../../functions/adapters/aws/dynamodb-plan-repository';
+import { SfnPipelineStarter } from '../../../functions/adapters/aws/sfn-pipeline-starter';
+import { createTableInput } from '../../../functions/adapters/sandbox/dynalite';
+import type { LoggerLike } from '../../../functions/core/ports';
+import type { SideAdapters } from '../../../functions/core/prebake/clone-steps';
+import { type PipelineSettings, parsePipelineSettings } from '../../../functions/core/prebake/settings';
+import { createCloneCopyImagesHandler } from '../../../functions/handlers/clone-copy-images';
+import { createCloneDescribeHandler } from '../../../functions/handlers/clone-describe';
+import { createCloneOnDeployHandler } from '../../../functions/handlers/clone-on-deploy';
+import { createClonePrepareHandler } from '../../../functions/handlers/clone-prepare-service';
+import { createCloneRefreshPlanHandler } from '../../../functions/handlers/clone-refresh-plan';
+import { createCloneRetentionHandler } from '../../../functions/handlers/clone-retention';
+import { createCloneSelectHandler } from '../../../functions/handlers/clone-select';
+import { createCloneStageServiceHandler } from '../../../functions/handlers/clone-stage-service';
+import { createCloneStageHandler } from '../../../functions/handlers/clone-stage-task-definition';
+import { createCloneStoreHandler } from '../../../functions/handlers/clone-store';
+import { createCloneSyncNetworkHandler } from '../../../functions/handlers/clone-sync-network';
+import { createIntegrityCheckHandler } from '../../../functions/handlers/integrity-check';
+import { awsAdapters, awsClients, dependencyProbeClients } from '../../../functions/shared/clients';
+import { FORECAST_TABLE, INVENTORY_TABLE } from '../../../functions/shared/tables';
+import { seedImage, seedPrimaryService, seedStagingLandingZone } from '../../support/clone-seed';
+import type { AppFunction, ReplayWorld } from '../support/world';
+
+const quiet: LoggerLike = { debug() {}, info() {}, warn() {}, error() {} };
+const clock = { now: () => Date.now(), sleep: async () => {} };
+
+/** The pipeline settings a function of the app was synthesized with. */
+function settingsOf(fn: AppFunction): PipelineSettings {
+  const json = fn.environment.UNDERSTUDY_PIPELINE_SETTINGS;
+  if (!json) throw new Error(`${fn.logicalId}: no UNDERSTUDY_PIPELINE_SETTINGS`);
+  return parsePipelineSettings(json);
+}
+
+function env(fn: AppFunction, name: string): string {
+  const value = fn.environment[name];
+  if (!value) throw new Error(`${fn.logicalId}: no ${name} in its environment`);
+  return value;
+}
+
+/** Runs the scenario in `world`, recording every call. */
+export async function cloneValidateStore(world: ReplayWorld): Promise<void> {
+  const f = {
+    select: world.fn('ShadowManagerSelectFunction'),
+    describe: world.fn('ShadowManagerDescribeFunction'),
+    copy: world.fn('ShadowManagerCopyImagesFunction'),
+    stageTd: world.fn('ShadowManagerStageTaskDefinitionFunction'),
+    sync: world.fn('ShadowManagerSyncNetworkFunction'),
+    prepare: world.fn('ShadowManagerPrepareServiceFunction'),
+    store: world.fn('ShadowManagerStoreFunction'),
+    stageService: world.fn('ShadowManagerStageServiceFunction'),
+    refresh: world.fn('ShadowManagerRefreshPlanFunction'),
+    onDeploy: world.fn('ShadowManagerOnDeployFunction'),
+    integrity: world.fn('ShadowManagerIntegrityCheckFunction'),
+    retention: world.fn('ShadowManagerRetentionFunction'),
+  };
+  const configured = settingsOf(f.select);
+  const { source, staging } = configured;
+
+  // ---- Seed (unrecorded): the primary service and the staging landing zone, as each account.
+  const primarySeed = world.unrecordedClients(source.account, source.region);
+  const image = seedImage(true);
+  const registry = world.registry(primarySeed, source.account, source.region);
+  for (const blob of image.blobs) {
+    world.layers.put(source.account, source.region, 'shop/web', blob.digest, blob.bytes);
+  }
+  const primary = awsAdapters(primarySeed, source);
+  await seedPrimaryService(
+    { ...primary, registry, ecs: primarySeed.ecs, ec2: primarySeed.ec2 },
+    {
+      region: source.region,
+      cluster: 'shop',
+      service: 'web',
+      repository: 'shop/web',
+      executionRoleArn: `arn:aws:iam::${source.account}:role/ecsTaskExecutionRole`,
+      logGroup: '/ecs/shop',
+      image,
+    },
+  );
+  const stagingSeed = world.unrecordedClients(staging.account, staging.region);
+  const landing = await seedStagingLandingZone(
+    { ...stagingSeed, ...world.unrecordedProbeClients(staging.account, staging.region) },
+    { cluster: staging.cluster, logGroup: '/ecs/shop-staging', executionRoleName: 'ecsTaskExecutionRole' },
+  );
+  // moto makes up VPC and subnet ids: run with them, evaluate with the configured ones.
+  world.renames.set(landing.vpcId, staging.vpcId);
+  world.renames.set(landing.subnetId, staging.subnets[0] ?? '');
+  const settings: PipelineSettings = {
+    ...configured,
+    staging: { ...staging, vpcId: landing.vpcId, subnets: [landing.subnetId] },
+  };
+  const inventoryTable = env(f.store, 'INVENTORY_TABLE_NAME');
+  const forecastTable = env(f.refresh, 'FORECASTS_TABLE_NAME');
+  await world.dynalite.client.send(new CreateTableCommand(createTableInput(INVENTORY_TABLE, inventoryTable)));
+  await world.dynalite.client.send(new CreateTableCommand(createTableInput(FORECAST_TABLE, forecastTable)));
+  const cloneStateMachineArn = env(f.onDeploy, 'CLONE_STATE_MACHINE_ARN');
+  await world.unrecordedSfn(staging.account, staging.region).send(
+    new CreateStateMachineCommand({
+      name: cloneStateMachineArn.split(':').pop(),
+      definition: '{"StartAt":"Done","States":{"Done":{"Type":"Succeed"}}}',
+      roleArn: `arn:aws:iam::${staging.account}:role/replay-workflow`,
+    }),
+  );
+
+  // ---- Helpers: each step's clients, recorded as that step's role.
+  const tagOf = (fn: AppFunction, step: string) => ({ principal: fn.principal, account: fn.account, step });
+  const stagingSideOf = (fn: AppFunction, step: string): SideAdapters => {
+    const clients = world.sideClients(tagOf(fn, step), staging.region);
+    return { ...awsAdapters(clients, staging), registry: world.registry(clients, staging.account, staging.region) };
+  };
+  const primarySideOf = (fn: AppFunction, step: string): SideAdapters => {
+    const clients = world.primaryRead(tagOf(fn, step), env(fn, 'PRIMARY_READ_ROLE_ARN'), source.region);
+    return { ...awsAdapters(clients, source), registry: world.registry(clients, source.account, source.region) };
+  };
+  const probeOf = (fn: AppFunction, step: string) =>
+    new AwsDependencyProbe(world.probeClients(tagOf(fn, step), staging.region));
+  const inventoryOf = (fn: AppFunction, step: string) =>
+    new DynamoDbInventoryRepository(world.dynamoDb(tagOf(fn, step), staging.region), env(fn, 'INVENTORY_TABLE_NAME'));
+
+  // ---- The Map iteration for shop/web.
+  const selection = await createCloneSelectHandler({ settings })({ services: ['shop/web'], trigger: 'manual' });
+  const [item] = selection.services;
+  if (!item) throw new Error('select returned no service');
+  const run = async (label: string) => {
+    const state: Record<string, unknown> = {
+      service: item,
+      trigger: selection.trigger,
+      requestedBy: selection.requestedBy,
+      tierHint: selection.tierHint,
+    };
+    state.source = await createCloneDescribeHandler({ primary: primarySideOf(f.describe, `describe${label}`) })(state);
+    const copy = createCloneCopyImagesHandler({
+      primaryRegistry: primarySideOf(f.copy, `copy-images${label}`).registry,
+      stagingRegistry: stagingSideOf(f.copy, `copy-images${label}`).registry,
+      clock,
+      kmsKeyArn: env(f.copy, 'STAGED_IMAGES_KMS_KEY_ARN'),
+    });
+    let images = await copy(state);
+    for (let round = 0; !images.done && round < 5; round += 1) images = await copy(state);
+    state.images = images;
+    state.taskDefinition = await createCloneStageHandler({
+      stagingPlatform: stagingSideOf(f.stageTd, `stage-task-definition${label}`).platform,
+      settings,
+    })(state);
+    state.network = await createCloneSyncNetworkHandler({
+      stagingNetwork: stagingSideOf(f.sync, `sync-network${label}`).network,
+      settings,
+    })(state);
+    state.prepared = await createClonePrepareHandler({
+      probe: probeOf(f.prepare, `prepare-service${label}`),
+      settings,
+    })(state);
+    const stored = await createCloneStoreHandler({
+      staging: stagingSideOf(f.store, `store${label}`),
+      probe: probeOf(f.store, `store${label}`),
+      inventory: inventoryOf(f.store, `store${label}`),
+      logger: quiet,
+    })(state);
+    await createCloneStageServiceHandler({
+      stagingPlatform: stagingSideOf(f.stageService, `stage-service${label}`).platform,
+      settings,
+    })(state);
+    const refreshDdb = world.dynamoDb(tagOf(f.refresh, `refresh-plan${label}`), staging.region);
+    await createCloneRefreshPlanHandler({
+      inventory: new DynamoDbInventoryRepository(refreshDdb, env(f.refresh, 'INVENTORY_TABLE_NAME')),
+      plans: new DynamoDbPlanRepository(refreshDdb, env(f.refresh, 'INVENTORY_TABLE_NAME')),
+      forecasts: new DynamoDbForecastRepository(refreshDdb, forecastTable),
+      clock,
+      settings,
+      logger: quiet,
+      metrics: { publish() {} },
+    })({ trigger: selection.trigger, results: [stored] });
+  };
+  await run('');
+  // The re-run: everything exists, so each step takes its reuse/update path.
+  await run(' (re-run)');
+
+  // ---- Integrity check: the clone against staging and the primary; it may start a re-clone.
+  const integrityStaging = stagingSideOf(f.integrity, 'integrity-check');
+  await createIntegrityCheckHandler({
+    primary: primarySideOf(f.integrity, 'integrity-check'),
+    staging: integrityStaging,
+    probe: probeOf(f.integrity, 'integrity-check'),
+    inventory: inventoryOf(f.integrity, 'integrity-check'),
+    starter: new SfnPipelineStarter({
+      stateMachineArn: env(f.integrity, 'CLONE_STATE_MACHINE_ARN'),
+      client: world.sfn(tagOf(f.integrity, 'integrity-check'), staging.region),
+    }),
+    settings,
+    clock,
+    logger: quiet,
+    metrics: { publish() {} },
+  })({ time: new Date().toISOString(), source: 'aws.events', 'detail-type': 'Scheduled Event' });
+
+  // ---- Retention with nothing kept back: old versions go, with what only they used.
+  const retentionStaging = stagingSideOf(f.retention, 'retention');
+  await createCloneRetentionHandler({
+    settings: { ...settings, retention: { keepVersions: 1, minAgeDays: 0 } },
+    inventory: inventoryOf(f.retention, 'retention'),
+    stagingRegistry: retentionStaging.registry,
+    stagingPlatform: retentionStaging.platform,
+    clock: { now: () => Date.now() + 1_000 },
+    logger: quiet,
+  })({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+
+  // ---- A primary deployment event re-clones shop/web.
+  await createCloneOnDeployHandler({
+    settings,
+    inventory: inventoryOf(f.onDeploy, 'clone-on-deploy'),
+    starter: new SfnPipelineStarter({
+      stateMachineArn: cloneStateMachineArn,
+      client: world.sfn(tagOf(f.onDeploy, 'clone-on-deploy'), staging.region),
+    }),
+    logger: quiet,
+  })({
+    version: '0',
+    id: 'replay-deploy-event',
+    'detail-type': 'ECS Deployment State Change',
+    source: 'aws.ecs',
+    account: source.account,
+    time: new Date().toISOString(),
+    region: source.region,
+    resources: [`arn:aws:ecs:${source.region}:${source.account}:service/shop/web`],
+    detail: { eventType: 'INFO', eventName: 'SERVICE_DEPLOYMENT_COMPLETED', deploymentId: 'ecs-svc/1' },
+  });
+  void awsClients;
+  void dependencyProbeClients;
+}

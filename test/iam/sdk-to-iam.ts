@@ -577,6 +577,41 @@ const OTHERS: Record<string, MappingRow> = {
       },
     ],
   },
+  // Child executions (`.sync`) and Distributed Map iterations are watched and stopped by ARN.
+  ...Object.fromEntries(
+    ['DescribeExecution', 'StopExecution'].map((op) => [
+      `states:${op}`,
+      {
+        produces: [{ action: `states:${op}`, resourceType: 'execution' }],
+        authorize: (c: CallFacts): Authorization[] => [
+          {
+            action: `states:${op}`,
+            resourceType: 'execution',
+            resources: [String(c.input.executionArn)],
+            context: {},
+          },
+        ],
+      },
+    ]),
+  ),
+  // The managed rule Step Functions keeps for `.sync` executions (Step Functions developer guide,
+  // "IAM policies for … StartExecution.sync").
+  ...Object.fromEntries(
+    ['PutTargets', 'PutRule', 'DescribeRule'].map((op) => [
+      `events:${op}`,
+      {
+        produces: [{ action: `events:${op}`, resourceType: 'rule-on-default-event-bus' }],
+        authorize: (c: CallFacts): Authorization[] => [
+          {
+            action: `events:${op}`,
+            resourceType: 'rule-on-default-event-bus',
+            resources: [arn(c, 'events', `rule/${c.input.Name}`)],
+            context: {},
+          },
+        ],
+      },
+    ]),
+  ),
   'lambda:InvokeFunction': {
     produces: [{ action: 'lambda:InvokeFunction', resourceType: 'function' }],
     authorize: (c) => [

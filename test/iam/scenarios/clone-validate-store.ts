@@ -5,8 +5,9 @@
  * refresh, a re-run (the staging service exists by then: the update path), the integrity check,
  * retention and clone-on-deploy, which read what the clone left behind.
  */
-import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
+
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { AwsDependencyProbe } from '../../../functions/adapters/aws/dependency-probe';
 import { DynamoDbForecastRepository } from '../../../functions/adapters/aws/dynamodb-forecast-repository';
 import { DynamoDbInventoryRepository } from '../../../functions/adapters/aws/dynamodb-inventory-repository';
@@ -15,7 +16,10 @@ import { SfnPipelineStarter } from '../../../functions/adapters/aws/sfn-pipeline
 import { createTableInput } from '../../../functions/adapters/sandbox/dynalite';
 import type { LoggerLike } from '../../../functions/core/ports';
 import type { SideAdapters } from '../../../functions/core/prebake/clone-steps';
-import { type PipelineSettings, parsePipelineSettings } from '../../../functions/core/prebake/settings';
+import {
+  type PipelineSettings,
+  parsePipelineSettings,
+} from '../../../functions/core/prebake/settings';
 import { createCloneCopyImagesHandler } from '../../../functions/handlers/clone-copy-images';
 import { createCloneDescribeHandler } from '../../../functions/handlers/clone-describe';
 import { createCloneOnDeployHandler } from '../../../functions/handlers/clone-on-deploy';
@@ -91,7 +95,11 @@ export async function cloneValidateStore(world: ReplayWorld): Promise<void> {
   const stagingSeed = world.unrecordedClients(staging.account, staging.region);
   const landing = await seedStagingLandingZone(
     { ...stagingSeed, ...world.unrecordedProbeClients(staging.account, staging.region) },
-    { cluster: staging.cluster, logGroup: '/ecs/shop-staging', executionRoleName: 'ecsTaskExecutionRole' },
+    {
+      cluster: staging.cluster,
+      logGroup: '/ecs/shop-staging',
+      executionRoleName: 'ecsTaskExecutionRole',
+    },
   );
   // moto makes up VPC and subnet ids: run with them, evaluate with the configured ones.
   world.renames.set(landing.vpcId, staging.vpcId);
@@ -102,8 +110,12 @@ export async function cloneValidateStore(world: ReplayWorld): Promise<void> {
   };
   const inventoryTable = env(f.store, 'INVENTORY_TABLE_NAME');
   const forecastTable = env(f.refresh, 'FORECASTS_TABLE_NAME');
-  await world.dynalite.client.send(new CreateTableCommand(createTableInput(INVENTORY_TABLE, inventoryTable)));
-  await world.dynalite.client.send(new CreateTableCommand(createTableInput(FORECAST_TABLE, forecastTable)));
+  await world.dynalite.client.send(
+    new CreateTableCommand(createTableInput(INVENTORY_TABLE, inventoryTable)),
+  );
+  await world.dynalite.client.send(
+    new CreateTableCommand(createTableInput(FORECAST_TABLE, forecastTable)),
+  );
   const cloneStateMachineArn = env(f.onDeploy, 'CLONE_STATE_MACHINE_ARN');
   await world.unrecordedSfn(staging.account, staging.region).send(
     new CreateStateMachineCommand({
@@ -114,22 +126,42 @@ export async function cloneValidateStore(world: ReplayWorld): Promise<void> {
   );
 
   // ---- Helpers: each step's clients, recorded as that step's role.
-  const tagOf = (fn: AppFunction, step: string) => ({ principal: fn.principal, account: fn.account, step });
+  const tagOf = (fn: AppFunction, step: string) => ({
+    principal: fn.principal,
+    account: fn.account,
+    step,
+  });
   const stagingSideOf = (fn: AppFunction, step: string): SideAdapters => {
     const clients = world.sideClients(tagOf(fn, step), staging.region);
-    return { ...awsAdapters(clients, staging), registry: world.registry(clients, staging.account, staging.region) };
+    return {
+      ...awsAdapters(clients, staging),
+      registry: world.registry(clients, staging.account, staging.region),
+    };
   };
   const primarySideOf = (fn: AppFunction, step: string): SideAdapters => {
-    const clients = world.primaryRead(tagOf(fn, step), env(fn, 'PRIMARY_READ_ROLE_ARN'), source.region);
-    return { ...awsAdapters(clients, source), registry: world.registry(clients, source.account, source.region) };
+    const clients = world.primaryRead(
+      tagOf(fn, step),
+      env(fn, 'PRIMARY_READ_ROLE_ARN'),
+      source.region,
+    );
+    return {
+      ...awsAdapters(clients, source),
+      registry: world.registry(clients, source.account, source.region),
+    };
   };
   const probeOf = (fn: AppFunction, step: string) =>
     new AwsDependencyProbe(world.probeClients(tagOf(fn, step), staging.region));
   const inventoryOf = (fn: AppFunction, step: string) =>
-    new DynamoDbInventoryRepository(world.dynamoDb(tagOf(fn, step), staging.region), env(fn, 'INVENTORY_TABLE_NAME'));
+    new DynamoDbInventoryRepository(
+      world.dynamoDb(tagOf(fn, step), staging.region),
+      env(fn, 'INVENTORY_TABLE_NAME'),
+    );
 
   // ---- The Map iteration for shop/web.
-  const selection = await createCloneSelectHandler({ settings })({ services: ['shop/web'], trigger: 'manual' });
+  const selection = await createCloneSelectHandler({ settings })({
+    services: ['shop/web'],
+    trigger: 'manual',
+  });
   const [item] = selection.services;
   if (!item) throw new Error('select returned no service');
   const run = async (label: string) => {
@@ -139,7 +171,9 @@ export async function cloneValidateStore(world: ReplayWorld): Promise<void> {
       requestedBy: selection.requestedBy,
       tierHint: selection.tierHint,
     };
-    state.source = await createCloneDescribeHandler({ primary: primarySideOf(f.describe, `describe${label}`) })(state);
+    state.source = await createCloneDescribeHandler({
+      primary: primarySideOf(f.describe, `describe${label}`),
+    })(state);
     const copy = createCloneCopyImagesHandler({
       primaryRegistry: primarySideOf(f.copy, `copy-images${label}`).registry,
       stagingRegistry: stagingSideOf(f.copy, `copy-images${label}`).registry,
@@ -173,7 +207,10 @@ export async function cloneValidateStore(world: ReplayWorld): Promise<void> {
     })(state);
     const refreshDdb = world.dynamoDb(tagOf(f.refresh, `refresh-plan${label}`), staging.region);
     await createCloneRefreshPlanHandler({
-      inventory: new DynamoDbInventoryRepository(refreshDdb, env(f.refresh, 'INVENTORY_TABLE_NAME')),
+      inventory: new DynamoDbInventoryRepository(
+        refreshDdb,
+        env(f.refresh, 'INVENTORY_TABLE_NAME'),
+      ),
       plans: new DynamoDbPlanRepository(refreshDdb, env(f.refresh, 'INVENTORY_TABLE_NAME')),
       forecasts: new DynamoDbForecastRepository(refreshDdb, forecastTable),
       clock,
@@ -232,7 +269,11 @@ export async function cloneValidateStore(world: ReplayWorld): Promise<void> {
     time: new Date().toISOString(),
     region: source.region,
     resources: [`arn:aws:ecs:${source.region}:${source.account}:service/shop/web`],
-    detail: { eventType: 'INFO', eventName: 'SERVICE_DEPLOYMENT_COMPLETED', deploymentId: 'ecs-svc/1' },
+    detail: {
+      eventType: 'INFO',
+      eventName: 'SERVICE_DEPLOYMENT_COMPLETED',
+      deploymentId: 'ecs-svc/1',
+    },
   });
   void awsClients;
   void dependencyProbeClients;

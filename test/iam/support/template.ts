@@ -6,7 +6,10 @@
  * policies. An intrinsic this file cannot resolve throws, naming it: a policy evaluated with an
  * unresolved token would prove nothing.
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type * as cxapi from 'aws-cdk-lib/cx-api';
+import { STATEMACHINES_DIR } from '../../../lib/statemachine';
 import { testApp } from '../../infra/support';
 
 /** A CloudFormation template as synthesized. */
@@ -21,6 +24,8 @@ export interface StackTemplate {
   readonly account: string;
   readonly region: string;
   template: CfnTemplate;
+  /** State machine logical id → its ASL text (before substitution) and source file. */
+  readonly definitions: Readonly<Record<string, { readonly text: string; readonly file: string }>>;
 }
 
 /** An IAM policy document (as evaluated). */
@@ -77,15 +82,47 @@ export class UnresolvableIntrinsicError extends Error {
   }
 }
 
-/** Synthesizes the sample app (no bundling) and returns its stacks. */
+/**
+ * Synthesizes the sample app (no bundling) and returns its stacks, with each state machine's
+ * definition read from its asset (`DefinitionS3Location`) and matched to its `statemachines/` file.
+ */
 export function synthesizeStacks(): StackTemplate[] {
   const assembly: cxapi.CloudAssembly = testApp().app.synth();
-  return assembly.stacks.map((stack) => ({
-    stackName: stack.stackName,
-    account: stack.environment.account,
-    region: stack.environment.region,
-    template: structuredClone(stack.template) as CfnTemplate,
-  }));
+  const sources = fs
+    .readdirSync(STATEMACHINES_DIR)
+    .filter((f) => f.endsWith('.asl.json'))
+    .map((f) => ({
+      file: `statemachines/${f}`,
+      text: fs.readFileSync(path.join(STATEMACHINES_DIR, f), 'utf8'),
+    }));
+  return assembly.stacks.map((stack) => {
+    const template = structuredClone(stack.template) as CfnTemplate;
+    const definitions: Record<string, { text: string; file: string }> = {};
+    for (const [id, r] of Object.entries(template.Resources)) {
+      if (r.Type !== 'AWS::StepFunctions::StateMachine') continue;
+      const inline = r.Properties?.DefinitionString;
+      const key = (r.Properties?.DefinitionS3Location as { Key?: string } | undefined)?.Key;
+      const text =
+        typeof inline === 'string'
+          ? inline
+          : key
+            ? fs.readFileSync(path.join(assembly.directory, `asset.${key}`), 'utf8')
+            : undefined;
+      if (text === undefined)
+        throw new UnresolvableIntrinsicError(stack.stackName, `${id} definition`);
+      definitions[id] = {
+        text,
+        file: sources.find((s) => s.text === text)?.file ?? `(inline ${id})`,
+      };
+    }
+    return {
+      stackName: stack.stackName,
+      account: stack.environment.account,
+      region: stack.environment.region,
+      template,
+      definitions,
+    };
+  });
 }
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);

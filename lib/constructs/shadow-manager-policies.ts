@@ -30,7 +30,6 @@ export const DEPENDENCY_PROBE_ACTIONS = {
     'iam:GetRole',
     'secretsmanager:DescribeSecret',
     'ssm:GetParameters',
-    'logs:DescribeLogGroups',
     'kms:DescribeKey',
     'servicediscovery:GetNamespace',
     'servicediscovery:GetService',
@@ -40,6 +39,8 @@ export const DEPENDENCY_PROBE_ACTIONS = {
     'ec2:DescribeSecurityGroups',
     'ec2:DescribeSubnets',
     'elasticloadbalancing:DescribeTargetGroups',
+    // No resource types: a log-group ARN in Resource would never match (IAM evaluates `*`).
+    'logs:DescribeLogGroups',
     'servicediscovery:ListNamespaces',
   ],
 } as const;
@@ -79,7 +80,6 @@ export function dependencyProbeStatements(scope: StagingScope): iam.PolicyStatem
         arn(scope, 'iam', 'role/*', ''),
         arn(scope, 'secretsmanager', 'secret:*'),
         arn(scope, 'ssm', 'parameter/*'),
-        arn(scope, 'logs', 'log-group:*'),
         arn(scope, 'kms', 'key/*'),
         arn(scope, 'servicediscovery', 'namespace/*'),
         arn(scope, 'servicediscovery', 'service/*'),
@@ -112,6 +112,13 @@ export function stagedImageStatements(
       actions: ['ecr:CreateRepository', 'ecr:TagResource'],
       resources: [repositories],
       conditions: { StringEquals: { [`aws:RequestTag/${MANAGED_TAG.key}`]: MANAGED_TAG.value } },
+    }),
+    // isStaged() asks for the manifest by digest before any write: a read of any staging
+    // repository (it may not exist yet, so no managed-tag condition can apply).
+    new iam.PolicyStatement({
+      sid: 'ReadStagedImages',
+      actions: ['ecr:DescribeImages'],
+      resources: [repositories],
     }),
     new iam.PolicyStatement({
       sid: 'PushToManagedRepositories',
@@ -287,6 +294,17 @@ export function stageServiceStatements(
       actions: ['ecs:TagResource'],
       resources: [services],
       conditions: { StringEquals: { 'ecs:CreateAction': 'CreateService' } },
+    }),
+    // Describing an existing staging service reads its scaling bounds and policy; these
+    // actions support no resource-level permissions.
+    new iam.PolicyStatement({
+      sid: 'ReadStagingServiceScaling',
+      actions: [
+        'application-autoscaling:DescribeScalableTargets',
+        'application-autoscaling:DescribeScalingPolicies',
+      ],
+      resources: ['*'],
+      conditions: inRegion(scope),
     }),
   ];
 }

@@ -20,7 +20,7 @@ import { serviceKey } from '../../functions/core/model';
 import type { PipelineSettings } from '../../functions/core/prebake/settings';
 import { PIPELINE_ENV } from '../../functions/shared/pipeline-env';
 import { pipelineSettingsJson } from '../pipeline-settings';
-import { definitionFromAsl } from '../statemachine';
+import { definitionFromAsl, invokedFunctionPlaceholders } from '../statemachine';
 import { ConfigDocument } from './config-document';
 import {
   assumePrimaryReadStatement,
@@ -148,6 +148,8 @@ export class ShadowManager extends Construct {
   public readonly freshnessAlarms: Readonly<Record<string, cloudwatch.Alarm>>;
   /** Roles that must be able to assume the primary's read-only role. */
   public readonly primaryReaders: readonly iam.IRole[];
+  /** The functions the workflow invokes (from the ASL's placeholders), each granted invoke. */
+  public readonly invokedFunctions: readonly UnderstudyFunction[];
 
   private readonly inventoryTableResource: CfnElement;
   private readonly readers: UnderstudyFunction[];
@@ -260,7 +262,18 @@ export class ShadowManager extends Construct {
     props.forecastTable.grantReadTo(f.refreshPlan.function);
     props.inventoryTable.grantReadTo(f.onDeploy.function);
 
-    // The workflow: exactly what the ASL calls.
+    // The workflow: exactly what the ASL calls. Its Lambda steps by ASL placeholder.
+    const stepFunctions: Readonly<Record<string, UnderstudyFunction>> = {
+      SelectFunctionArn: f.select,
+      DescribeFunctionArn: f.describe,
+      CopyImagesFunctionArn: f.copyImages,
+      StageTaskDefinitionFunctionArn: f.stageTaskDefinition,
+      SyncNetworkFunctionArn: f.syncNetwork,
+      PrepareServiceFunctionArn: f.prepareService,
+      StoreFunctionArn: f.store,
+      RefreshPlanFunctionArn: f.refreshPlan,
+      StageServiceFunctionArn: f.stageService,
+    };
     const workflowLogs = new logs.LogGroup(this, 'WorkflowLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
       encryptionKey: props.key,
@@ -271,30 +284,29 @@ export class ShadowManager extends Construct {
       // Standard: a clone runs for minutes (image copies) and its history is the audit trail.
       stateMachineType: sfn.StateMachineType.STANDARD,
       ...definitionFromAsl(CLONE_ASL, {
-        SelectFunctionArn: f.select.function.functionArn,
-        DescribeFunctionArn: f.describe.function.functionArn,
-        CopyImagesFunctionArn: f.copyImages.function.functionArn,
-        StageTaskDefinitionFunctionArn: f.stageTaskDefinition.function.functionArn,
-        SyncNetworkFunctionArn: f.syncNetwork.function.functionArn,
-        PrepareServiceFunctionArn: f.prepareService.function.functionArn,
-        StoreFunctionArn: f.store.function.functionArn,
-        RefreshPlanFunctionArn: f.refreshPlan.function.functionArn,
-        StageServiceFunctionArn: f.stageService.function.functionArn,
+        ...Object.fromEntries(
+          Object.entries(stepFunctions).map(([placeholder, step]) => [
+            placeholder,
+            step.function.functionArn,
+          ]),
+        ),
         InventoryTableName: props.inventoryTable.table.tableName,
       }),
       tracingEnabled: true,
       logs: { destination: workflowLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    const invoked = [
-      f.select,
-      f.describe,
-      f.copyImages,
-      f.stageTaskDefinition,
-      f.syncNetwork,
-      f.prepareService,
-      f.store,
-      f.refreshPlan,
-    ];
+    // Exactly the functions the ASL invokes, derived from its placeholders so the grant cannot
+    // drift from the workflow (a step missing here once failed every validated clone).
+    const invoked = invokedFunctionPlaceholders(CLONE_ASL).map((placeholder) => {
+      const step = stepFunctions[placeholder];
+      if (!step) {
+        throw new Error(
+          `ShadowManager: no function for \${${placeholder}} in ${CLONE_ASL}.asl.json`,
+        );
+      }
+      return step;
+    });
+    this.invokedFunctions = invoked;
     for (const step of invoked) step.function.grantInvoke(this.stateMachine);
     // "Record failure" writes one item; the table's CMK encrypts it.
     this.stateMachine.addToRolePolicy(
@@ -484,11 +496,16 @@ export class ShadowManager extends Construct {
       ),
     );
 
-    Validations.of(f.stageService.role).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${arnOf('ecs', `service/${stagingCluster}/*`)}]`,
-      reason:
-        'Services of the staging cluster only: staging service names mirror the protected services and the cluster is the configured staging cluster.',
-    });
+    Validations.of(f.stageService.role).acknowledge(
+      {
+        id: `AwsSolutions-IAM5[Resource::${arnOf('ecs', `service/${stagingCluster}/*`)}]`,
+        reason:
+          'Services of the staging cluster only: staging service names mirror the protected services and the cluster is the configured staging cluster.',
+      },
+      resourceStar(
+        'application-autoscaling:DescribeScalableTargets/DescribeScalingPolicies support no resource-level permissions; limited to the staging region by aws:RequestedRegion.',
+      ),
+    );
     Validations.of(f.copyImages.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${arnOf('ecr', 'repository/*')}]`,
       reason:
@@ -522,7 +539,6 @@ export class ShadowManager extends Construct {
       `arn:${text(staging.partition, 'Partition')}:iam::${text(staging.account, 'AccountId')}:role/*`,
       arnOf('secretsmanager', 'secret:*'),
       arnOf('ssm', 'parameter/*'),
-      arnOf('logs', 'log-group:*'),
       arnOf('kms', 'key/*'),
       arnOf('servicediscovery', 'namespace/*'),
       arnOf('servicediscovery', 'service/*'),
@@ -536,7 +552,7 @@ export class ShadowManager extends Construct {
           reason: probeReason,
         })),
         resourceStar(
-          'ec2:DescribeSecurityGroups/DescribeSubnets, elasticloadbalancing:DescribeTargetGroups, servicediscovery:ListNamespaces and ecs:DescribeTaskDefinition/ListTaskDefinitions support no resource-level permissions; limited to the staging region.',
+          'ec2:DescribeSecurityGroups/DescribeSubnets, elasticloadbalancing:DescribeTargetGroups, logs:DescribeLogGroups, servicediscovery:ListNamespaces and ecs:DescribeTaskDefinition/ListTaskDefinitions support no resource-level permissions; limited to the staging region.',
         ),
       );
     }
@@ -572,16 +588,7 @@ export class ShadowManager extends Construct {
           'The table grant covers the inventory table and its own secondary indexes (index names are fixed by functions/shared/tables.ts), nothing else.',
       });
     }
-    for (const step of [
-      f.select,
-      f.describe,
-      f.copyImages,
-      f.stageTaskDefinition,
-      f.syncNetwork,
-      f.prepareService,
-      f.store,
-      f.refreshPlan,
-    ]) {
+    for (const step of this.invokedFunctions) {
       const functionId = stack.getLogicalId(step.function.node.defaultChild as CfnElement);
       Validations.of(this.stateMachine).acknowledge({
         id: `AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,

@@ -496,6 +496,37 @@ const OTHERS: Record<string, MappingRow> = {
       },
     ],
   },
+  // Made by the Lambda runtime with the execution role (see scenarios/lambda-runtime.ts).
+  ...Object.fromEntries(
+    ['CreateLogStream', 'PutLogEvents'].map((op) => [
+      `logs:${op}`,
+      {
+        produces: [{ action: `logs:${op}`, resourceType: 'log-stream' }],
+        authorize: (c: CallFacts): Authorization[] => [
+          {
+            action: `logs:${op}`,
+            resourceType: 'log-stream',
+            resources: [
+              arn(
+                c,
+                'logs',
+                `log-group:${c.input.logGroupName}:log-stream:${c.input.logStreamName}`,
+              ),
+            ],
+            context: {},
+          },
+        ],
+      },
+    ]),
+  ),
+  'xray:PutTraceSegments': {
+    produces: [{ action: 'xray:PutTraceSegments', resourceType: '*' }],
+    authorize: () => [unscoped('xray:PutTraceSegments')],
+  },
+  'xray:PutTelemetryRecords': {
+    produces: [{ action: 'xray:PutTelemetryRecords', resourceType: '*' }],
+    authorize: () => [unscoped('xray:PutTelemetryRecords')],
+  },
   'logs:DescribeLogGroups': {
     produces: [{ action: 'logs:DescribeLogGroups', resourceType: '*' }],
     authorize: () => [unscoped('logs:DescribeLogGroups')],

@@ -32,6 +32,8 @@ export interface CallFacts {
 /** Tags and attribute context keys of a resource known to a scenario. */
 export interface ResourceFacts {
   readonly tags: Readonly<Record<string, string>>;
+  /** Customer managed key the resource is encrypted with (a DynamoDB table). */
+  readonly kmsKey?: string;
   /** Context keys AWS derives from the resource itself (e.g. `ec2:Vpc` of a security group). */
   readonly context: Readonly<Record<string, string>>;
 }
@@ -679,21 +681,39 @@ const OTHERS: Record<string, MappingRow> = {
 
 // ------------------------------------------------------------------------------- DynamoDB
 const table = (c: CallFacts) => arn(c, 'dynamodb', `table/${nameOf(String(c.input.TableName))}`);
+// On a table encrypted with a customer managed key, DynamoDB decrypts the table key with the
+// caller's permissions (through DynamoDB: kms:ViaService). DynamoDB developer guide,
+// "Encryption at rest: how it works" (customer managed keys).
 const onTable = (action: string): MappingRow => ({
   produces: [
     { action, resourceType: 'table' },
     { action, resourceType: 'index' },
+    { action: 'kms:Decrypt', resourceType: 'key' },
   ],
-  authorize: (c) => [
-    c.input.IndexName
-      ? {
-          action,
-          resourceType: 'index',
-          resources: [`${table(c)}/index/${c.input.IndexName}`],
-          context: {},
-        }
-      : { action, resourceType: 'table', resources: [table(c)], context: {} },
-  ],
+  authorize: (c) => {
+    const key = c.facts(table(c)).kmsKey;
+    return [
+      c.input.IndexName
+        ? {
+            action,
+            resourceType: 'index',
+            resources: [`${table(c)}/index/${c.input.IndexName}`],
+            context: {},
+          }
+        : { action, resourceType: 'table', resources: [table(c)], context: {} },
+      ...(key
+        ? [
+            {
+              action: 'kms:Decrypt',
+              resourceType: 'key',
+              resources: [key],
+              context: { 'kms:ViaService': `dynamodb.${c.region}.amazonaws.com` },
+              resourcePolicy: 'key' as const,
+            },
+          ]
+        : []),
+    ];
+  },
 });
 const DYNAMODB: Record<string, MappingRow> = Object.fromEntries(
   ['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan'].map((op) => [

@@ -31,10 +31,13 @@ const sha256 = (bytes: Uint8Array | string): Digest =>
 
 /**
  * An image whose config and layer are real blobs (`withBlobs`), or only referenced by made-up
- * digests (moto stores manifests without checking their blobs).
+ * digests (moto stores manifests without checking their blobs). Another `revision` gives another
+ * config blob, so another manifest digest (a pushed new build).
  */
-export function seedImage(withBlobs = false): SeedImage {
-  const config = new TextEncoder().encode('{"architecture":"arm64","os":"linux"}');
+export function seedImage(withBlobs = false, revision = 1): SeedImage {
+  const config = new TextEncoder().encode(
+    `{"architecture":"arm64","os":"linux","config":{"Labels":{"revision":"${revision}"}}}`,
+  );
   const layer = new TextEncoder().encode('understudy layer bytes\n'.repeat(64));
   const blobs: SeedBlob[] = withBlobs
     ? [

@@ -6,7 +6,12 @@
  * retention and clone-on-deploy, which read what the clone left behind.
  */
 
+import {
+  PutScalingPolicyCommand,
+  RegisterScalableTargetCommand,
+} from '@aws-sdk/client-application-auto-scaling';
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeregisterTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { CreateStateMachineCommand } from '@aws-sdk/client-sfn';
 import { AwsDependencyProbe } from '../../../functions/adapters/aws/dependency-probe';
 import { DynamoDbForecastRepository } from '../../../functions/adapters/aws/dynamodb-forecast-repository';
@@ -32,7 +37,7 @@ import { createCloneStageHandler } from '../../../functions/handlers/clone-stage
 import { createCloneStoreHandler } from '../../../functions/handlers/clone-store';
 import { createCloneSyncNetworkHandler } from '../../../functions/handlers/clone-sync-network';
 import { createIntegrityCheckHandler } from '../../../functions/handlers/integrity-check';
-import { awsAdapters, awsClients, dependencyProbeClients } from '../../../functions/shared/clients';
+import { awsAdapters } from '../../../functions/shared/clients';
 import { FORECAST_TABLE, INVENTORY_TABLE } from '../../../functions/shared/tables';
 import { seedImage, seedPrimaryService, seedStagingLandingZone } from '../../support/clone-seed';
 import type { AppFunction, ReplayWorld } from '../support/world';
@@ -80,7 +85,7 @@ export async function cloneValidateStore(world: ReplayWorld): Promise<void> {
     world.layers.put(source.account, source.region, 'shop/web', blob.digest, blob.bytes);
   }
   const primary = awsAdapters(primarySeed, source);
-  await seedPrimaryService(
+  const seeded = await seedPrimaryService(
     { ...primary, registry, ecs: primarySeed.ecs, ec2: primarySeed.ec2 },
     {
       region: source.region,
@@ -220,10 +225,111 @@ export async function cloneValidateStore(world: ReplayWorld): Promise<void> {
     })({ trigger: selection.trigger, results: [stored] });
   };
   await run('');
-  // The re-run: everything exists, so each step takes its reuse/update path.
+
+  // Between runs the primary changes: a new build deployed as a new revision, ingress moved to 8443 and
+  // an egress rule added, and both services get auto scaling. The re-run then takes every
+  // update path: a new digest and revision, rules added and revoked, the staging service
+  // updated (its scaling described), a second clone version for retention to work on.
+  const rebuilt = seedImage(true, 2);
+  for (const blob of rebuilt.blobs) {
+    world.layers.put(source.account, source.region, 'shop/web', blob.digest, blob.bytes);
+  }
+  await registry.putManifest(
+    'shop/web',
+    {
+      digest: rebuilt.digest,
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      bytes: rebuilt.manifest,
+    },
+    'v2',
+  );
+  // Deployed as the primary's pipeline would: a new revision on :v2, the service moved to it.
+  const {
+    taskDefinitionArn: _arn,
+    revision: _rev,
+    status: _status,
+    registeredAt: _at,
+    tags: _tags,
+    ...spec
+  } = await primary.platform.describeTaskDefinition(seeded.taskDefinitionArn);
+  const redeployed = await primary.platform.registerTaskDefinition(
+    {
+      ...spec,
+      containerDefinitions: spec.containerDefinitions.map((c) => ({
+        ...c,
+        image: c.image.replace(/:v1$/, ':v2'),
+      })),
+    },
+    [],
+  );
+  await primarySeed.ecs.send(
+    new UpdateServiceCommand({
+      cluster: 'shop',
+      service: 'web',
+      taskDefinition: redeployed.taskDefinitionArn,
+    }),
+  );
+  await primary.network.syncRules(seeded.groupId, {
+    ingress: [{ protocol: 'tcp', fromPort: 8443, toPort: 8443, cidrIpv4: '10.1.0.0/16' }],
+    egress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0' }],
+  });
+  for (const [clients, cluster] of [
+    [primarySeed, 'shop'],
+    [stagingSeed, staging.cluster],
+  ] as const) {
+    const resourceId = `service/${cluster}/web`;
+    await clients.autoScaling.send(
+      new RegisterScalableTargetCommand({
+        ServiceNamespace: 'ecs',
+        ResourceId: resourceId,
+        ScalableDimension: 'ecs:service:DesiredCount',
+        MinCapacity: 2,
+        MaxCapacity: 20,
+      }),
+    );
+    await clients.autoScaling.send(
+      new PutScalingPolicyCommand({
+        PolicyName: 'cpu60',
+        ServiceNamespace: 'ecs',
+        ResourceId: resourceId,
+        ScalableDimension: 'ecs:service:DesiredCount',
+        PolicyType: 'TargetTrackingScaling',
+        TargetTrackingScalingPolicyConfiguration: {
+          TargetValue: 60,
+          PredefinedMetricSpecification: {
+            PredefinedMetricType: 'ECSServiceAverageCPUUtilization',
+          },
+        },
+      }),
+    );
+  }
   await run(' (re-run)');
 
-  // ---- Integrity check: the clone against staging and the primary; it may start a re-clone.
+  // ---- Retention with one version kept: version 1 goes, with the image and revision only it used.
+  const retentionStaging = stagingSideOf(f.retention, 'retention');
+  await createCloneRetentionHandler({
+    settings: { ...settings, retention: { keepVersions: 1, minAgeDays: 0 } },
+    inventory: inventoryOf(f.retention, 'retention'),
+    stagingRegistry: retentionStaging.registry,
+    stagingPlatform: retentionStaging.platform,
+    clock: { now: () => Date.now() + 1_000 },
+    logger: quiet,
+  })({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
+
+  // ---- Integrity check after drift: the staged revision was deregistered behind our back, so
+  // the check marks the clone invalid and starts a re-clone.
+  const latest = await new DynamoDbInventoryRepository(
+    world.dynalite.client,
+    inventoryTable,
+  ).listVersions('shop/web');
+  const newest = latest.at(-1);
+  if (newest) {
+    await stagingSeed.ecs.send(
+      new DeregisterTaskDefinitionCommand({
+        taskDefinition: newest.content.stagedTaskDefinitionArn,
+      }),
+    );
+  }
   const integrityStaging = stagingSideOf(f.integrity, 'integrity-check');
   await createIntegrityCheckHandler({
     primary: primarySideOf(f.integrity, 'integrity-check'),
@@ -239,17 +345,6 @@ export async function cloneValidateStore(world: ReplayWorld): Promise<void> {
     logger: quiet,
     metrics: { publish() {} },
   })({ time: new Date().toISOString(), source: 'aws.events', 'detail-type': 'Scheduled Event' });
-
-  // ---- Retention with nothing kept back: old versions go, with what only they used.
-  const retentionStaging = stagingSideOf(f.retention, 'retention');
-  await createCloneRetentionHandler({
-    settings: { ...settings, retention: { keepVersions: 1, minAgeDays: 0 } },
-    inventory: inventoryOf(f.retention, 'retention'),
-    stagingRegistry: retentionStaging.registry,
-    stagingPlatform: retentionStaging.platform,
-    clock: { now: () => Date.now() + 1_000 },
-    logger: quiet,
-  })({ source: 'aws.events', 'detail-type': 'Scheduled Event' });
 
   // ---- A primary deployment event re-clones shop/web.
   await createCloneOnDeployHandler({
@@ -275,6 +370,4 @@ export async function cloneValidateStore(world: ReplayWorld): Promise<void> {
       deploymentId: 'ecs-svc/1',
     },
   });
-  void awsClients;
-  void dependencyProbeClients;
 }

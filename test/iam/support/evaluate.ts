@@ -32,6 +32,7 @@ export class ResourceFactStore {
     const entry = this.byArn.get(arn) ?? { tags: {}, context: {} };
     Object.assign(entry.tags, facts.tags ?? {});
     Object.assign(entry.context, facts.context ?? {});
+    if (facts.kmsKey) entry.kmsKey = facts.kmsKey;
     this.byArn.set(arn, entry);
   }
 
@@ -44,7 +45,8 @@ export class ResourceFactStore {
    * Learns tags and attributes from the create calls in `calls`: the tags a repository, task
    * definition, service or security group was created with, and a group's VPC (`ec2:Vpc`).
    */
-  public learnFrom(calls: readonly RecordedCall[]): void {
+  public learnFrom(calls: readonly RecordedCall[], app?: ResolvedApp): void {
+    for (const [tableArn, kmsKey] of app?.tableKeys ?? []) this.add(tableArn, { kmsKey });
     for (const call of calls) {
       const { input, output, region, account } = call;
       if (call.operation === 'ecr:CreateRepository') {

@@ -42,6 +42,6 @@ export const SCENARIOS: readonly {
 export async function replayAll(world: ReplayWorld): Promise<RecordedCall[]> {
   for (const scenario of SCENARIOS) await scenario.run(world);
   const calls = world.recorder.calls.map((c) => renamed(c, world.renames));
-  world.facts.learnFrom(calls);
+  world.facts.learnFrom(calls, world.app);
   return calls;
 }

@@ -68,6 +68,8 @@ export interface ResolvedApp {
   readonly keyPolicies: ReadonlyMap<string, PolicyDocument>;
   /** Event bus ARN → combined bus policy (every `AWS::Events::EventBusPolicy` on it). */
   readonly busPolicies: ReadonlyMap<string, PolicyDocument>;
+  /** Table ARN → ARN of the customer managed key it is encrypted with. */
+  readonly tableKeys: ReadonlyMap<string, string>;
   /** Resolves any value of `stackName`'s template (e.g. a Lambda environment variable). */
   resolve(stackName: string, value: unknown): unknown;
   /** The role a `Stack/LogicalId`, a role ARN or a logical id names; throws when none. */
@@ -301,9 +303,14 @@ export function resolveApp(stacks: readonly StackTemplate[]): ResolvedApp {
   const roles: ResolvedRole[] = [];
   const keyPolicies = new Map<string, PolicyDocument>();
   const busPolicies = new Map<string, PolicyDocument>();
+  const tableKeys = new Map<string, string>();
   for (const stack of stacks) {
     const resources = Object.entries(stack.template.Resources);
     for (const [logicalId, resource] of resources) {
+      const sse = resource.Properties?.SSESpecification as { KMSMasterKeyId?: unknown } | undefined;
+      if (resource.Type === 'AWS::DynamoDB::Table' && sse?.KMSMasterKeyId) {
+        tableKeys.set(arnOf(stack, logicalId), String(resolveIn(stack, sse.KMSMasterKeyId)));
+      }
       if (resource.Type === 'AWS::KMS::Key') {
         keyPolicies.set(
           arnOf(stack, logicalId),
@@ -387,6 +394,7 @@ export function resolveApp(stacks: readonly StackTemplate[]): ResolvedApp {
     roles,
     keyPolicies,
     busPolicies,
+    tableKeys,
     resolve(stackName, value) {
       const stack = byName.get(stackName);
       if (!stack) throw new Error(`no stack ${stackName}`);

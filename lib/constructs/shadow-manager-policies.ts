@@ -221,8 +221,14 @@ export function syncNetworkStatements(scope: StagingScope, vpcId: string): iam.P
   ];
 }
 
-/** Store step (and integrity check): read back what staging holds. */
-export function stagingReadStatements(scope: StagingScope): iam.PolicyStatement[] {
+/**
+ * Store step (and integrity check): read back what staging holds. The integrity check also
+ * lists a family's revisions (`listRevisions`), to see whether the staged one is still the newest.
+ */
+export function stagingReadStatements(
+  scope: StagingScope,
+  options: { readonly listRevisions?: boolean } = {},
+): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({
       sid: 'ReadStagedImages',
@@ -233,7 +239,7 @@ export function stagingReadStatements(scope: StagingScope): iam.PolicyStatement[
       sid: 'ReadStagedState',
       actions: [
         'ecs:DescribeTaskDefinition',
-        'ecs:ListTaskDefinitions',
+        ...(options.listRevisions ? ['ecs:ListTaskDefinitions'] : []),
         'ec2:DescribeSecurityGroups',
       ],
       resources: ['*'],

@@ -352,7 +352,7 @@ export class ShadowManager extends Construct {
       }),
     );
     for (const statement of [
-      ...stagingReadStatements(staging),
+      ...stagingReadStatements(staging, { listRevisions: true }),
       ...dependencyProbeStatements(staging),
     ]) {
       check.role.addToPolicy(statement);

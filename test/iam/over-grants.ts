@@ -1,0 +1,94 @@
+/**
+ * The one table of granted actions no replay scenario exercises, each with the reason it is
+ * granted anyway. `replay.test.ts` fails on a granted action that is neither exercised nor here,
+ * and on an entry here that no longer matches an unexercised grant (so the table cannot rot).
+ */
+
+/** One explained grant: roles whose id matches `role`, the actions, and why. */
+export interface ExplainedGrant {
+  readonly role: RegExp;
+  readonly actions: readonly string[];
+  readonly reason: string;
+}
+
+const PROBE_READERS = /^UnderstudyStaging\/ShadowManager(PrepareService|Store|IntegrityCheck)Role/;
+const INVENTORY_USERS =
+  /^UnderstudyStaging\/ShadowManager(Store|RefreshPlan|OnDeploy|IntegrityCheck|Retention)Role/;
+
+/** Every explained grant. */
+export const EXPLAINED_GRANTS: readonly ExplainedGrant[] = [
+  {
+    role: PROBE_READERS,
+    actions: [
+      'ecs:DescribeCapacityProviders',
+      'elasticfilesystem:DescribeFileSystems',
+      'kms:DescribeKey',
+      'secretsmanager:DescribeSecret',
+      'servicediscovery:GetNamespace',
+      'servicediscovery:GetService',
+      'servicediscovery:ListNamespaces',
+      'ssm:GetParameters',
+      'elasticloadbalancing:DescribeTargetGroups',
+    ],
+    reason:
+      'Dependency probe checks for dependency kinds the replayed service does not reference (capacity providers, EFS, KMS keys, secrets, SSM parameters, Cloud Map, target groups); each kind is exercised call by call in test/adapters/dependency-probe.test.ts and against moto in test/aws-api/dependency-probe.test.ts. A scenario with such a service would retire this entry.',
+  },
+  {
+    role: /^(UnderstudyStaging\/ShadowManager(Store|RefreshPlan|OnDeploy|IntegrityCheck|Retention|Workflow)Role|UnderstudyObserver\/ForecasterFunctionRole|UnderstudyStaging\/ForecastCopyWriterRole)/,
+    actions: [
+      'kms:Encrypt',
+      'kms:GenerateDataKey*',
+      'kms:GenerateDataKey',
+      'kms:ReEncrypt*',
+      'kms:DescribeKey',
+    ],
+    reason:
+      "Table-key use DynamoDB performs server-side with the caller's permissions on a CMK-encrypted table: the replay models kms:Decrypt per request (what DynamoDB documents for reading the table key); the rest is the key set CDK's table grants add for writers, kept so a write never fails on a key operation no local run can observe.",
+  },
+  {
+    role: INVENTORY_USERS,
+    actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    reason:
+      'DynamoDbInventoryRepository / DynamoDbPlanRepository paths a clean run does not take: taking over or releasing a stale claim (UpdateItem, DeleteItem in readClaim), deleting a plan entry or a version (deleteEntry, deleteVersion), reading one version (getVersion). They are exercised against dynalite in test/dynamodb/.',
+  },
+  {
+    role: /^(UnderstudyStaging\/ShadowManagerWorkflowRole|UnderstudyHealth\/ProbeWorkflowRole)/,
+    actions: [
+      'logs:CreateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:DescribeLogGroups',
+      'logs:DescribeResourcePolicies',
+      'logs:GetLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:UpdateLogDelivery',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ],
+    reason:
+      'Step Functions uses these with the state machine role to set up vended log delivery to its log group and X-Ray tracing (at create and update, and when it samples and sends traces), not from a Task: no request of ours to replay. CDK adds exactly this set for logs + tracingEnabled.',
+  },
+  {
+    role: /^(UnderstudyObserver\/ForecasterFunctionRole|UnderstudyStaging\/ForecastCopyWriterRole)/,
+    actions: [
+      'cloudwatch:GetMetricData',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+      'kms:Decrypt',
+      'sts:AssumeRole',
+      'states:StartExecution',
+    ],
+    reason:
+      'No replay scenario for the forecaster yet (forecast cycle → forecasts table, AssumeRole of the staging copy writer, its PutItem and StartExecution). Until one exists these grants are checked only by test/infra/forecaster.test.ts.',
+  },
+];
+
+/** The explanation of `action` granted to `role`, if any. */
+export function explanationOf(role: string, action: string): ExplainedGrant | undefined {
+  return EXPLAINED_GRANTS.find((e) => e.role.test(role) && e.actions.includes(action));
+}

@@ -149,6 +149,8 @@ export async function simulate(
   authorization: Authorization,
   resource: string,
   call: RecordedCall,
+  /** Owner account IAM assumes for the resource. @default the account in its ARN */
+  resourceAccount?: string,
 ): Promise<string> {
   const resourcePolicy = resourcePolicyFor(app, authorization, resource, principal);
   const response = await runSimulation(
@@ -156,7 +158,7 @@ export async function simulate(
       request: {
         principal: principal.arn,
         action: authorization.action,
-        resource: { resource, accountId: accountOf(resource, call.account) },
+        resource: { resource, accountId: resourceAccount ?? accountOf(resource, call.account) },
         contextVariables: {
           'aws:RequestedRegion': requestedRegion(call),
           'aws:PrincipalArn': principal.arn,

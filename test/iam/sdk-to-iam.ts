@@ -7,8 +7,9 @@
  * with `ec2:CreateAction`, `ecr:TagResource`; `iam:PassRole` with `iam:PassedToService` for roles
  * named in the request; KMS actions a service performs with the caller's permissions, with
  * `kms:ViaService`). Each authorization names the iam-data resource type its ARNs are of, or `*`
- * for an action with no resource types (IAM then evaluates it against `*`, and only a statement
- * with `Resource: "*"` can allow it); `mapping.test.ts` checks every row against iam-data.
+ * for an action with no required resource type (IAM then evaluates it against `*`, and only a
+ * statement with `Resource: "*"` can allow it); `mapping.test.ts` checks every row against
+ * iam-data.
  *
  * Sources: the Service Authorization Reference (via iam-data) for resource types and condition
  * keys; each service's developer guide for the secondary actions (cited per row).
@@ -600,11 +601,11 @@ const OTHERS: Record<string, MappingRow> = {
     ],
   },
   'states:StartExecution': {
-    produces: [{ action: 'states:StartExecution', resourceType: 'stateMachine' }],
+    produces: [{ action: 'states:StartExecution', resourceType: 'statemachine' }],
     authorize: (c) => [
       {
         action: 'states:StartExecution',
-        resourceType: 'stateMachine',
+        resourceType: 'statemachine',
         resources: [String(c.input.stateMachineArn)],
         context: {},
       },
@@ -687,7 +688,8 @@ const table = (c: CallFacts) => arn(c, 'dynamodb', `table/${nameOf(String(c.inpu
 const onTable = (action: string): MappingRow => ({
   produces: [
     { action, resourceType: 'table' },
-    { action, resourceType: 'index' },
+    // Only queries and scans can name an index.
+    ...(/Query|Scan/.test(action) ? [{ action, resourceType: 'index' }] : []),
     { action: 'kms:Decrypt', resourceType: 'key' },
   ],
   authorize: (c) => {

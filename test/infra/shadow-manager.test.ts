@@ -813,3 +813,79 @@ describe('Class: ShadowManager', () => {
     });
   });
 });
+
+describe('Statements: Resource pinned per statement', () => {
+  // Every Sid'ed statement of the staging stack and the one Resource it may name: resource-level
+  // where IAM has resource types for its actions, `*` (with a region condition) where it has none.
+  const staged = 'arn:aws:ecr:eu-central-1:222222222222:repository/*';
+  const services = 'arn:aws:ecs:eu-central-1:222222222222:service/shop-failover/*';
+  const groups = 'arn:aws:ec2:eu-central-1:222222222222:security-group/*';
+  const readRoleName = Object.values(observerTemplate.findResources('AWS::IAM::Role')).find((r) =>
+    String(r.Properties.Description).startsWith('Read-only view of the primary'),
+  )?.Properties.RoleName;
+  const expected: Record<string, unknown> = {
+    AssumePrimaryReadRole: `arn:aws:iam::111111111111:role/${readRoleName}`,
+    CreateManagedRepositories: staged,
+    ReadStagedImages: staged,
+    PushToManagedRepositories: staged,
+    StagedImagesKeyForEcr: {
+      'Fn::GetAtt': [expect.stringMatching(/^ShadowManagerStagedImagesKey/), 'Arn'],
+    },
+    RegisterTaggedTaskDefinitions: '*',
+    TagOnRegister: 'arn:aws:ecs:eu-central-1:222222222222:task-definition/*',
+    ReadTaskDefinitions: '*',
+    PassMappedRolesToTasks: [
+      'arn:aws:iam::222222222222:role/ecsTaskExecutionRole',
+      'arn:aws:iam::222222222222:role/shop-task',
+    ],
+    FindGroups: '*',
+    CreateGroupsInStagingVpc: [
+      groups,
+      'arn:aws:ec2:eu-central-1:222222222222:vpc/vpc-0a1b2c3d4e5f60718',
+    ],
+    TagGroupsOnCreate: groups,
+    EditRulesInStagingVpc: groups,
+    ProbeScopedReads: [
+      'arn:aws:ecs:eu-central-1:222222222222:capacity-provider/*',
+      'arn:aws:ecs:eu-central-1:222222222222:cluster/*',
+      'arn:aws:elasticfilesystem:eu-central-1:222222222222:file-system/*',
+      'arn:aws:iam::222222222222:role/*',
+      'arn:aws:kms:eu-central-1:222222222222:key/*',
+      'arn:aws:secretsmanager:eu-central-1:222222222222:secret:*',
+      'arn:aws:servicediscovery:eu-central-1:222222222222:namespace/*',
+      'arn:aws:servicediscovery:eu-central-1:222222222222:service/*',
+      'arn:aws:ssm:eu-central-1:222222222222:parameter/*',
+    ],
+    ProbeUnscopedReads: '*',
+    ReadStagedState: '*',
+    StagingServices: services,
+    TagServicesOnCreate: services,
+    ReadStagingServiceScaling: '*',
+    RecordFailure: { 'Fn::GetAtt': [expect.stringMatching(/^InventoryTable/), 'Arn'] },
+    DeleteUnreferencedStagedImages: staged,
+    DeregisterUnreferencedRevisions: '*',
+    CopyForecasts: { 'Fn::GetAtt': [expect.stringMatching(/^ForecastsTable/), 'Arn'] },
+    EncryptForecasts: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] },
+  };
+  const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+    .filter((s) => s.Sid !== undefined);
+
+  it('expects every Sid of the stack in the table, and the table in the stack', () => {
+    expect([...new Set(statements.map((s) => s.Sid))].sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it.each(Object.keys(expected))('expects %s to name exactly its Resource', (sid) => {
+    for (const statement of statements.filter((s) => s.Sid === sid)) {
+      expect(statement.Resource).toEqual(expected[sid]);
+    }
+  });
+
+  it('expects every statement on * limited to the staging region', () => {
+    for (const statement of statements.filter((s) => s.Resource === '*')) {
+      expect({ sid: statement.Sid, condition: statement.Condition }).toMatchObject({
+        condition: { StringEquals: { 'aws:RequestedRegion': 'eu-central-1' } },
+      });
+    }
+  });
+});

@@ -226,7 +226,7 @@ const ECS: Record<string, MappingRow> = {
       const service = ecsServiceArn(c, c.input.cluster, String(c.input.serviceName));
       const cluster = ecsCluster(c, c.input.cluster);
       const tags = requestTags(keyValueTags(c.input.tags));
-      const taskDefinition = c.input.taskDefinition
+      const taskDefinition: Record<string, string> = c.input.taskDefinition
         ? { 'ecs:task-definition': String(c.input.taskDefinition) }
         : {};
       return [
@@ -692,17 +692,22 @@ const onTable = (action: string): MappingRow => ({
     ...(/Query|Scan/.test(action) ? [{ action, resourceType: 'index' }] : []),
     { action: 'kms:Decrypt', resourceType: 'key' },
   ],
-  authorize: (c) => {
+  authorize: (c): Authorization[] => {
     const key = c.facts(table(c)).kmsKey;
     return [
       c.input.IndexName
-        ? {
+        ? ({
             action,
             resourceType: 'index',
             resources: [`${table(c)}/index/${c.input.IndexName}`],
             context: {},
-          }
-        : { action, resourceType: 'table', resources: [table(c)], context: {} },
+          } satisfies Authorization)
+        : ({
+            action,
+            resourceType: 'table',
+            resources: [table(c)],
+            context: {},
+          } satisfies Authorization),
       ...(key
         ? [
             {

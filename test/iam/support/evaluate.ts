@@ -24,7 +24,7 @@ export interface Evaluation {
 export class ResourceFactStore {
   private readonly byArn = new Map<
     string,
-    { tags: Record<string, string>; context: Record<string, string> }
+    { tags: Record<string, string>; context: Record<string, string>; kmsKey?: string }
   >();
 
   /** Adds what is known about `arn`. */

@@ -76,7 +76,7 @@ export function stateMachineCalls(app: ResolvedApp): RecordedCall[] {
           operation,
           input,
           callSite: where,
-          step: stack.stackName + '/' + logicalId,
+          step: `${stack.stackName}/${logicalId}`,
         });
 
       const walk = (states: Record<string, State>, path: string) => {

@@ -59,11 +59,16 @@ async function primaryArn(
   primary: { account: string; region: string },
 ): Promise<string> {
   const details = await iamResourceTypeDetails(service, resourceType);
-  return details.arn
-    .replace('${Partition}', 'aws')
-    .replace('${Region}', primary.region)
-    .replace('${Account}', primary.account)
-    .replace(/\$\{[A-Za-z]+\}/g, 'understudy-negative');
+  // iam-data writes ARN formats with `${Placeholder}` variables.
+  const values: Record<string, string> = {
+    Partition: 'aws',
+    Region: primary.region,
+    Account: primary.account,
+  };
+  return details.arn.replace(
+    /\$\{([A-Za-z]+)\}/g,
+    (_, name: string) => values[name] ?? 'understudy-negative',
+  );
 }
 
 /** The shadow roles of `app`: every role of the staging account, plus the primary read role. */

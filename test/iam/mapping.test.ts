@@ -43,3 +43,31 @@ describe('Table: SDK_TO_IAM', () => {
     expect(own.map(([operation]) => operation)).toEqual([]);
   });
 });
+
+describe('License boundary', () => {
+  it('keeps the AGPL evaluator out of functions/, lib/ and bin/', () => {
+    // Arrange
+    const fs = require('node:fs') as typeof import('node:fs');
+    const path = require('node:path') as typeof import('node:path');
+    const root = path.join(__dirname, '..', '..');
+    const offenders: string[] = [];
+    const walk = (dir: string) => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const full = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(full);
+        else if (
+          /\.(ts|js)$/.test(entry.name) &&
+          fs.readFileSync(full, 'utf8').includes('@cloud-copilot/')
+        ) {
+          offenders.push(path.relative(root, full));
+        }
+      }
+    };
+
+    // Act
+    for (const dir of ['functions', 'lib', 'bin']) walk(path.join(root, dir));
+
+    // Assert
+    expect(offenders).toEqual([]);
+  });
+});

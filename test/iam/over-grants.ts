@@ -71,20 +71,10 @@ export const EXPLAINED_GRANTS: readonly ExplainedGrant[] = [
       'Step Functions uses these with the state machine role to set up vended log delivery to its log group and X-Ray tracing (at create and update, and when it samples and sends traces), not from a Task: no request of ours to replay. CDK adds exactly this set for logs + tracingEnabled.',
   },
   {
-    role: /^(UnderstudyObserver\/ForecasterFunctionRole|UnderstudyStaging\/ForecastCopyWriterRole)/,
-    actions: [
-      'cloudwatch:GetMetricData',
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:Query',
-      'dynamodb:UpdateItem',
-      'dynamodb:DeleteItem',
-      'kms:Decrypt',
-      'sts:AssumeRole',
-      'states:StartExecution',
-    ],
+    role: /^UnderstudyObserver\/ForecasterFunctionRole/,
+    actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
     reason:
-      'No replay scenario for the forecaster yet (forecast cycle → forecasts table, AssumeRole of the staging copy writer, its PutItem and StartExecution). Until one exists these grants are checked only by test/infra/forecaster.test.ts.',
+      "The forecasts-table grant is the shared read/write item set (UnderstudyTable.grantReadWriteTo); the replayed cycle only writes forecasts and decisions (PutItem). Reading them back and the repository's other item paths are exercised against dynalite in test/dynamodb/dynamodb-forecast-repository.test.ts.",
   },
 ];
 

@@ -4,6 +4,7 @@
  */
 import { cloneValidateStore } from '../scenarios/clone-validate-store';
 import { eventTargetCalls } from '../scenarios/event-targets';
+import { forecastCycle } from '../scenarios/forecast';
 import { healthProbe } from '../scenarios/health-probe';
 import { lambdaRuntimeCalls } from '../scenarios/lambda-runtime';
 import { stateMachineCalls } from '../scenarios/state-machines';
@@ -18,6 +19,7 @@ export const SCENARIOS: readonly {
 }[] = [
   { name: 'clone-validate-store (Lambdas over moto + dynalite)', run: cloneValidateStore },
   { name: 'health probe (primary read through the read-only role)', run: healthProbe },
+  { name: 'forecast cycle (forecaster, staging copy writer)', run: forecastCycle },
   {
     name: 'Lambda runtime (logs, X-Ray)',
     run: async (world) => {

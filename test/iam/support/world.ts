@@ -18,6 +18,7 @@ import { type DynaliteHandle, startDynalite } from '../../../functions/adapters/
 import {
   type AwsClients,
   awsClients,
+  type ClientOverrides,
   clientConfig,
   dependencyProbeClients,
   primaryReadClients,
@@ -236,6 +237,23 @@ export class ReplayWorld {
       ...clientConfig({ endpoint: this.dynalite.endpoint, region, maxAttempts: 1 }),
       credentials: { accessKeyId: 'dynalite', secretAccessKey: 'dynalite' },
     });
+    this.recorder.attach(client, tag);
+    this.clients.push(client);
+    return client;
+  }
+
+  /** A regional STS client (moto) recorded as `tag`. */
+  public sts(tag: CallerTag, region: string) {
+    return this.track(regionalStsClient(region, this.motoConfig(region)), tag, region);
+  }
+
+  /** A Step Functions client (moto) for `tag`, with other credentials if given. */
+  public sfnWith(
+    tag: CallerTag,
+    region: string,
+    credentials: ClientOverrides['credentials'],
+  ): SFNClient {
+    const client = new SFNClient(clientConfig({ ...this.motoConfig(region), credentials }));
     this.recorder.attach(client, tag);
     this.clients.push(client);
     return client;

@@ -40,5 +40,6 @@ module.exports = {
     }),
     tier('infra'),
     tier('e2e', { setupFiles: ['<rootDir>/test/setup/promise-with-resolvers.ts'] }),
+    tier('iam', { setupFiles: ['<rootDir>/test/setup/promise-with-resolvers.ts'] }),
   ],
 };

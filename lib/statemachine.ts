@@ -84,21 +84,63 @@ export function iamActionOf(resource: string): string | undefined {
   return `${prefix}:${action.charAt(0).toUpperCase()}${action.slice(1)}`;
 }
 
-/** Collects every Task `Resource` of a states object, Map and Parallel bodies included. */
-function taskResources(states: Record<string, unknown>, into: string[]): string[] {
+/** Collects every Task state of a states object, Map and Parallel bodies included. */
+function taskStates(
+  states: Record<string, unknown>,
+  into: Record<string, unknown>[],
+): Record<string, unknown>[] {
   for (const state of Object.values(states)) {
     if (typeof state !== 'object' || state === null) continue;
     const s = state as Record<string, unknown>;
-    if (s.Type === 'Task' && typeof s.Resource === 'string') into.push(s.Resource);
+    if (s.Type === 'Task') into.push(s);
     for (const body of [s.Iterator, s.ItemProcessor]) {
       const nested = (body as { States?: Record<string, unknown> } | undefined)?.States;
-      if (nested) taskResources(nested, into);
+      if (nested) taskStates(nested, into);
     }
     for (const branch of (s.Branches as { States?: Record<string, unknown> }[] | undefined) ?? []) {
-      if (branch.States) taskResources(branch.States, into);
+      if (branch.States) taskStates(branch.States, into);
     }
   }
   return into;
+}
+
+function readAsl(name: string): Record<string, unknown>[] {
+  const asl = JSON.parse(fs.readFileSync(aslPath(name), 'utf8')) as {
+    States: Record<string, unknown>;
+  };
+  return taskStates(asl.States, []);
+}
+
+/** Collects every Task `Resource` of a states object, Map and Parallel bodies included. */
+function taskResources(states: Record<string, unknown>, into: string[]): string[] {
+  for (const task of taskStates(states, [])) {
+    if (typeof task.Resource === 'string') into.push(task.Resource);
+  }
+  return into;
+}
+
+/**
+ * The placeholders naming the Lambda functions the Task states of `statemachines/<name>.asl.json`
+ * invoke (`"FunctionName": "${XFunctionArn}"` or `"Resource": "${XFunctionArn}"`), sorted: the
+ * workflow's invoke grant is derived from these, so a new step cannot go ungranted.
+ * @throws {Error} for a Lambda Task whose function is not a placeholder (chosen at run time).
+ */
+export function invokedFunctionPlaceholders(name: string): string[] {
+  const names = new Set<string>();
+  for (const task of readAsl(name)) {
+    const resource = String(task.Resource);
+    const parameters = (task.Parameters ?? {}) as Record<string, unknown>;
+    if (iamActionOf(resource) !== 'lambda:InvokeFunction') continue;
+    const target = resource.startsWith('arn:aws:states:::') ? parameters.FunctionName : resource;
+    const match = /^\$\{([A-Za-z0-9_]+)\}$/.exec(String(target));
+    if (!match?.[1]) {
+      throw new Error(
+        `statemachines/${name}.asl.json: a Lambda Task's function (${String(target)}) is not a \${placeholder}`,
+      );
+    }
+    names.add(match[1]);
+  }
+  return [...names].sort();
 }
 
 /**

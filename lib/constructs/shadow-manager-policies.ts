@@ -30,7 +30,6 @@ export const DEPENDENCY_PROBE_ACTIONS = {
     'iam:GetRole',
     'secretsmanager:DescribeSecret',
     'ssm:GetParameters',
-    'logs:DescribeLogGroups',
     'kms:DescribeKey',
     'servicediscovery:GetNamespace',
     'servicediscovery:GetService',
@@ -40,6 +39,8 @@ export const DEPENDENCY_PROBE_ACTIONS = {
     'ec2:DescribeSecurityGroups',
     'ec2:DescribeSubnets',
     'elasticloadbalancing:DescribeTargetGroups',
+    // No resource types: a log-group ARN in Resource would never match (IAM evaluates `*`).
+    'logs:DescribeLogGroups',
     'servicediscovery:ListNamespaces',
   ],
 } as const;
@@ -79,7 +80,6 @@ export function dependencyProbeStatements(scope: StagingScope): iam.PolicyStatem
         arn(scope, 'iam', 'role/*', ''),
         arn(scope, 'secretsmanager', 'secret:*'),
         arn(scope, 'ssm', 'parameter/*'),
-        arn(scope, 'logs', 'log-group:*'),
         arn(scope, 'kms', 'key/*'),
         arn(scope, 'servicediscovery', 'namespace/*'),
         arn(scope, 'servicediscovery', 'service/*'),
@@ -112,6 +112,13 @@ export function stagedImageStatements(
       actions: ['ecr:CreateRepository', 'ecr:TagResource'],
       resources: [repositories],
       conditions: { StringEquals: { [`aws:RequestTag/${MANAGED_TAG.key}`]: MANAGED_TAG.value } },
+    }),
+    // isStaged() asks for the manifest by digest before any write: a read of any staging
+    // repository (it may not exist yet, so no managed-tag condition can apply).
+    new iam.PolicyStatement({
+      sid: 'ReadStagedImages',
+      actions: ['ecr:DescribeImages'],
+      resources: [repositories],
     }),
     new iam.PolicyStatement({
       sid: 'PushToManagedRepositories',
@@ -214,8 +221,14 @@ export function syncNetworkStatements(scope: StagingScope, vpcId: string): iam.P
   ];
 }
 
-/** Store step (and integrity check): read back what staging holds. */
-export function stagingReadStatements(scope: StagingScope): iam.PolicyStatement[] {
+/**
+ * Store step (and integrity check): read back what staging holds. The integrity check also
+ * lists a family's revisions (`listRevisions`), to see whether the staged one is still the newest.
+ */
+export function stagingReadStatements(
+  scope: StagingScope,
+  options: { readonly listRevisions?: boolean } = {},
+): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({
       sid: 'ReadStagedImages',
@@ -226,7 +239,7 @@ export function stagingReadStatements(scope: StagingScope): iam.PolicyStatement[
       sid: 'ReadStagedState',
       actions: [
         'ecs:DescribeTaskDefinition',
-        'ecs:ListTaskDefinitions',
+        ...(options.listRevisions ? ['ecs:ListTaskDefinitions'] : []),
         'ec2:DescribeSecurityGroups',
       ],
       resources: ['*'],
@@ -327,6 +340,17 @@ export function stageServiceStatements(
       conditions: {
         StringEquals: { 'iam:AWSServiceName': 'ecs.application-autoscaling.amazonaws.com' },
       },
+    }),
+    // Describing an existing staging service reads its scaling bounds and policy; these
+    // actions support no resource-level permissions.
+    new iam.PolicyStatement({
+      sid: 'ReadStagingServiceScaling',
+      actions: [
+        'application-autoscaling:DescribeScalableTargets',
+        'application-autoscaling:DescribeScalingPolicies',
+      ],
+      resources: ['*'],
+      conditions: inRegion(scope),
     }),
   ];
 }

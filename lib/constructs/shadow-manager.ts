@@ -22,7 +22,7 @@ import { serviceKey } from '../../functions/core/model';
 import type { PipelineSettings } from '../../functions/core/prebake/settings';
 import { PIPELINE_ENV } from '../../functions/shared/pipeline-env';
 import { pipelineSettingsJson } from '../pipeline-settings';
-import { definitionFromAsl } from '../statemachine';
+import { definitionFromAsl, invokedFunctionPlaceholders } from '../statemachine';
 import { ConfigDocument } from './config-document';
 import { ImageSources } from './image-sources';
 import {
@@ -196,7 +196,14 @@ export class ShadowManager extends Construct {
   public readonly integrityErrorsAlarm: cloudwatch.Alarm;
   /** Roles that must be able to assume the primary's read-only role. */
   public readonly primaryReaders: readonly iam.IRole[];
+  /** The functions the workflow invokes (from the ASL's placeholders), each granted invoke. */
+  public readonly invokedFunctions: readonly UnderstudyFunction[];
 
+  /** Each workflow with the functions its ASL invokes. */
+  private readonly invokedByMachine: readonly (readonly [
+    sfn.StateMachine,
+    readonly UnderstudyFunction[],
+  ])[];
   private readonly inventoryTableResource: CfnElement;
   private readonly readers: UnderstudyFunction[];
   private primaryReadRoleArn?: string;
@@ -317,7 +324,18 @@ export class ShadowManager extends Construct {
     props.forecastTable.grantReadTo(f.refreshPlan.function);
     props.inventoryTable.grantReadTo(f.onDeploy.function);
 
-    // The workflows: exactly what each ASL file calls.
+    // The workflows: exactly what each ASL file calls. Their Lambda steps by ASL placeholder.
+    const stepFunctions: Readonly<Record<string, UnderstudyFunction>> = {
+      SelectFunctionArn: f.select,
+      DescribeFunctionArn: f.describe,
+      CopyImagesFunctionArn: f.copyImages,
+      StageTaskDefinitionFunctionArn: f.stageTaskDefinition,
+      SyncNetworkFunctionArn: f.syncNetwork,
+      PrepareServiceFunctionArn: f.prepareService,
+      StoreFunctionArn: f.store,
+      RefreshPlanFunctionArn: f.refreshPlan,
+      StageServiceFunctionArn: f.stageService,
+    };
     const workflowLogs = new logs.LogGroup(this, 'WorkflowLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
       encryptionKey: props.key,
@@ -357,8 +375,24 @@ export class ShadowManager extends Construct {
       tracingEnabled: true,
       logs: { destination: workflowLogs, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    for (const step of [f.select, f.refreshPlan]) step.function.grantInvoke(this.stateMachine);
-    for (const step of this.batchSteps()) step.function.grantInvoke(this.batchStateMachine);
+    // Exactly the functions each ASL invokes, derived from its placeholders so the grant cannot
+    // drift from the workflow (a step missing here once failed every validated clone).
+    const invokedBy = (asl: string): UnderstudyFunction[] =>
+      invokedFunctionPlaceholders(asl).map((placeholder) => {
+        const step = stepFunctions[placeholder];
+        if (!step) {
+          throw new Error(`ShadowManager: no function for \${${placeholder}} in ${asl}.asl.json`);
+        }
+        return step;
+      });
+    this.invokedByMachine = [
+      [this.stateMachine, invokedBy(CLONE_ASL)],
+      [this.batchStateMachine, invokedBy(CLONE_BATCH_ASL)],
+    ];
+    this.invokedFunctions = [...new Set(this.invokedByMachine.flatMap(([, steps]) => steps))];
+    for (const [machine, steps] of this.invokedByMachine) {
+      for (const step of steps) step.function.grantInvoke(machine);
+    }
     // `states:startExecution.sync:2`: start the child, then follow it through the managed rule
     // (DescribeExecution when the rule's event arrives; StopExecution when the parent stops).
     this.stateMachine.addToRolePolicy(
@@ -442,7 +476,7 @@ export class ShadowManager extends Construct {
       }),
     );
     for (const statement of [
-      ...stagingReadStatements(staging),
+      ...stagingReadStatements(staging, { listRevisions: true }),
       ...dependencyProbeStatements(staging),
     ]) {
       check.role.addToPolicy(statement);
@@ -597,21 +631,6 @@ export class ShadowManager extends Construct {
     return this.stateMachine.grantStartExecution(grantee);
   }
 
-  /** The functions clone-batch invokes (every per-service step, and select for its page). */
-  private batchSteps(): UnderstudyFunction[] {
-    const f = this.functions;
-    return [
-      f.select,
-      f.describe,
-      f.copyImages,
-      f.stageTaskDefinition,
-      f.syncNetwork,
-      f.prepareService,
-      f.store,
-      f.stageService,
-    ];
-  }
-
   /** `shop/web` → `ShopWeb`-like id part, unique per service key. */
   private alarmId(key: string): string {
     return key
@@ -659,6 +678,9 @@ export class ShadowManager extends Construct {
         reason:
           "Only the alarms Application Auto Scaling creates for target-tracking policies of the staging cluster's services (TargetTracking-service/<cluster>/<service>-Alarm…, suffix generated).",
       },
+      resourceStar(
+        'application-autoscaling:DescribeScalableTargets/DescribeScalingPolicies support no resource-level permissions; limited to the staging region by aws:RequestedRegion.',
+      ),
     );
     Validations.of(f.copyImages.role).acknowledge({
       id: `AwsSolutions-IAM5[Resource::${arnOf('ecr', 'repository/*')}]`,
@@ -693,7 +715,6 @@ export class ShadowManager extends Construct {
       `arn:${text(staging.partition, 'Partition')}:iam::${text(staging.account, 'AccountId')}:role/*`,
       arnOf('secretsmanager', 'secret:*'),
       arnOf('ssm', 'parameter/*'),
-      arnOf('logs', 'log-group:*'),
       arnOf('kms', 'key/*'),
       arnOf('servicediscovery', 'namespace/*'),
       arnOf('servicediscovery', 'service/*'),
@@ -707,7 +728,7 @@ export class ShadowManager extends Construct {
           reason: probeReason,
         })),
         resourceStar(
-          'ec2:DescribeSecurityGroups/DescribeSubnets, elasticloadbalancing:DescribeTargetGroups, servicediscovery:ListNamespaces and ecs:DescribeTaskDefinition/ListTaskDefinitions support no resource-level permissions; limited to the staging region.',
+          'ec2:DescribeSecurityGroups/DescribeSubnets, elasticloadbalancing:DescribeTargetGroups, logs:DescribeLogGroups, servicediscovery:ListNamespaces and ecs:DescribeTaskDefinition/ListTaskDefinitions support no resource-level permissions; limited to the staging region.',
         ),
       );
     }
@@ -743,11 +764,7 @@ export class ShadowManager extends Construct {
           'The table grant covers the inventory table and its own secondary indexes (index names are fixed by functions/shared/tables.ts), nothing else.',
       });
     }
-    const invokes: [sfn.StateMachine, readonly UnderstudyFunction[]][] = [
-      [this.stateMachine, [f.select, f.refreshPlan]],
-      [this.batchStateMachine, this.batchSteps()],
-    ];
-    for (const [machine, steps] of invokes) {
+    for (const [machine, steps] of this.invokedByMachine) {
       for (const step of steps) {
         const functionId = stack.getLogicalId(step.function.node.defaultChild as CfnElement);
         Validations.of(machine).acknowledge({

@@ -2,41 +2,26 @@ import { Lazy, PhysicalName, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
-/** Read-only actions the shadow needs on the primary, grouped by what they can be scoped to. */
+/**
+ * Read-only actions the shadow calls on the primary (checked call by call by the IAM replay
+ * tier, `test/iam/`), grouped by what IAM can scope them to. Nothing else: an action no code
+ * calls is not granted.
+ */
 export const SOURCE_READ_ACTIONS = {
-  /** ECS reads: scoped to the primary account and region. */
-  ecs: [
-    'ecs:DescribeClusters',
-    'ecs:DescribeServices',
-    'ecs:DescribeTaskDefinition',
-    'ecs:DescribeTasks',
-    'ecs:ListServices',
-    'ecs:ListTasks',
-    'ecs:ListTaskDefinitions',
-    'ecs:ListTagsForResource',
-  ],
-  /** ECR reads (pull by digest): scoped to the primary's repositories. */
-  ecr: [
-    'ecr:BatchCheckLayerAvailability',
-    'ecr:BatchGetImage',
-    'ecr:DescribeImages',
-    'ecr:DescribeRepositories',
-    'ecr:GetDownloadUrlForLayer',
-    'ecr:ListImages',
-    'ecr:ListTagsForResource',
-  ],
-  /** Actions AWS cannot scope to a resource: limited to the primary region by condition. */
+  /** ECS service reads (describe step, integrity check): the primary's services. */
+  ecsServices: ['ecs:DescribeServices'],
+  /** ECR reads (resolve a tag, pull a manifest and its layers by digest): the primary's repositories. */
+  ecr: ['ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:GetDownloadUrlForLayer'],
+  /**
+   * Actions with no resource types (IAM evaluates them against `*`): limited to the primary
+   * region by condition. `ecs:DescribeTaskDefinition` is one of them: scoped to an ARN it would
+   * be denied.
+   */
   unscoped: [
+    'ecs:DescribeTaskDefinition',
+    // The health probe's authenticated read.
     'ecs:ListClusters',
-    'ecr:GetAuthorizationToken',
-    'ec2:DescribeSecurityGroupRules',
     'ec2:DescribeSecurityGroups',
-    'ec2:DescribeSubnets',
-    'ec2:DescribeVpcs',
-    'cloudwatch:DescribeAlarms',
-    'cloudwatch:GetMetricData',
-    'cloudwatch:GetMetricStatistics',
-    'cloudwatch:ListMetrics',
     // A service's scaling bounds and target-tracking target (cloned with its definition).
     'application-autoscaling:DescribeScalableTargets',
     'application-autoscaling:DescribeScalingPolicies',
@@ -83,7 +68,7 @@ export interface SourceReadRoleProps {
 
 /**
  * The read-only role the shadow assumes in the primary account to describe what it clones:
- * Describe/List/Get/BatchGet/BatchCheck on ECS, ECR, EC2 and CloudWatch, nothing else. The
+ * exactly the ECS, ECR, EC2 and Application Auto Scaling reads of {@link SOURCE_READ_ACTIONS}. The
  * trust policy names the staging account with an `aws:PrincipalArn` condition listing the
  * shadow's roles; no ExternalId, because the callers are our own roles, not a third party
  * (ExternalId guards against the confused deputy, which cannot arise here).
@@ -124,9 +109,9 @@ export class SourceReadRole extends Construct {
     const { account, partition } = Stack.of(this);
     this.role.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'EcsRead',
-        actions: [...SOURCE_READ_ACTIONS.ecs],
-        resources: [`arn:${partition}:ecs:${region}:${account}:*`],
+        sid: 'EcsServiceRead',
+        actions: [...SOURCE_READ_ACTIONS.ecsServices],
+        resources: [`arn:${partition}:ecs:${region}:${account}:service/*`],
       }),
     );
     this.role.addToPolicy(
@@ -181,8 +166,8 @@ export class SourceReadRole extends Construct {
       `Read-only ${what}; the shadow clones services it discovers, so their names are not known at synth time. Scoped to the primary account and region.`;
     Validations.of(this.role).acknowledge(
       {
-        id: `AwsSolutions-IAM5[Resource::${arnPrefix('ecs')}:*]`,
-        reason: reason('ECS describe/list'),
+        id: `AwsSolutions-IAM5[Resource::${arnPrefix('ecs')}:service/*]`,
+        reason: reason('ECS service describe'),
       },
       {
         id: `AwsSolutions-IAM5[Resource::${arnPrefix('ecr')}:repository/*]`,
@@ -191,7 +176,7 @@ export class SourceReadRole extends Construct {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'ecs:ListClusters, ecr:GetAuthorizationToken, ec2:Describe* and cloudwatch:GetMetricData/GetMetricStatistics/ListMetrics/DescribeAlarms support no resource-level permissions; limited to the primary region by aws:RequestedRegion. ecs:ListTasks names no service or task in its request: limited to the protected clusters by ecs:cluster.',
+          'ecs:DescribeTaskDefinition, ecs:ListClusters, ec2:DescribeSecurityGroups and application-autoscaling:DescribeScalableTargets/DescribeScalingPolicies support no resource-level permissions; limited to the primary region by aws:RequestedRegion. ecs:ListTasks names no service or task in its request: limited to the protected clusters by ecs:cluster.',
       },
       ...clusters.flatMap((cluster) =>
         ['service', 'service-revision', 'task'].map((kind) => ({

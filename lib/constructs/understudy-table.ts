@@ -5,6 +5,30 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import type { KeyAttribute, TableDefinition } from '../../functions/shared/tables';
 
+/**
+ * The DynamoDB item actions Understudy's repositories send (`functions/adapters/aws/dynamodb-*`):
+ * single-item reads and writes and queries, nothing else — no scans, batches, transactions or
+ * streams, which CDK's `grantReadData`/`grantReadWriteData` would also grant.
+ */
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
+/** Item writes, besides {@link TABLE_READ_ACTIONS}. */
+export const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+] as const;
+/**
+ * KMS actions a caller of a table encrypted with a customer managed key needs: DynamoDB uses the
+ * table key with the caller's permissions (the same key actions CDK's table grants add).
+ */
+export const TABLE_KEY_READ_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey'] as const;
+/** Key actions of writers, besides {@link TABLE_KEY_READ_ACTIONS}. */
+export const TABLE_KEY_WRITE_ACTIONS = [
+  'kms:Encrypt',
+  'kms:ReEncrypt*',
+  'kms:GenerateDataKey*',
+] as const;
+
 /** Props of {@link UnderstudyTable}. */
 export interface UnderstudyTableProps {
   /** Shape of the table, from `functions/shared/tables.ts` (the one source of truth). */
@@ -79,15 +103,27 @@ export class UnderstudyTable extends Construct {
     }
   }
 
-  /** Grants read access (and key decrypt) and sets {@link envName} on the consumer. */
+  /**
+   * Grants {@link TABLE_READ_ACTIONS} on the table and its indexes (and key decrypt) and sets
+   * {@link envName} on the consumer.
+   */
   public grantReadTo(consumer: TableConsumer): iam.Grant {
     consumer.addEnvironment(this.envName, this.table.tableName);
-    return this.table.grantReadData(consumer);
+    this.table.encryptionKey?.grant(consumer, ...TABLE_KEY_READ_ACTIONS);
+    return this.table.grant(consumer, ...TABLE_READ_ACTIONS);
   }
 
-  /** Grants read and write access (and key use) and sets {@link envName} on the consumer. */
+  /**
+   * Grants {@link TABLE_READ_ACTIONS} and {@link TABLE_WRITE_ACTIONS} on the table and its
+   * indexes (and key use) and sets {@link envName} on the consumer.
+   */
   public grantReadWriteTo(consumer: TableConsumer): iam.Grant {
     consumer.addEnvironment(this.envName, this.table.tableName);
-    return this.table.grantReadWriteData(consumer);
+    this.table.encryptionKey?.grant(
+      consumer,
+      ...TABLE_KEY_READ_ACTIONS,
+      ...TABLE_KEY_WRITE_ACTIONS,
+    );
+    return this.table.grant(consumer, ...TABLE_READ_ACTIONS, ...TABLE_WRITE_ACTIONS);
   }
 }

@@ -173,6 +173,13 @@ export class StagingStack extends Stack {
         description:
           'clone-validate-store: start with {"trigger":"manual","services":["cluster/service"]}',
       });
+      // Its name is generated (and shortened) by CDK: a central registry's repository policy
+      // must name this exact ARN (docs/configuration.md), not a pattern.
+      new CfnOutput(this, 'CopyImagesRoleArn', {
+        value: this.shadowManager.functions.copyImages.role.roleArn,
+        description:
+          'The role central ECR registries must allow to read by digest (docs/configuration.md, images.centralRegistries)',
+      });
     } else {
       Annotations.of(this).addWarningV2(
         'understudy:no-shadow-manager',

@@ -7,15 +7,8 @@
 // GetDownloadUrlForLayer, Initiate/UploadLayerPart, CompleteLayerUpload): the staging registry
 // answers "present" for blobs, so the manifest path runs against moto while blob streaming is
 // covered call by call in test/adapters/ecr-image-registry.test.ts.
-import { createHash } from 'node:crypto';
-import { CreateLogGroupCommand, DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
-import {
-  CreateSubnetCommand,
-  CreateVpcCommand,
-  DescribeSecurityGroupsCommand,
-} from '@aws-sdk/client-ec2';
-import { CreateClusterCommand } from '@aws-sdk/client-ecs';
-import { CreateRoleCommand } from '@aws-sdk/client-iam';
+import { DeleteLogGroupCommand } from '@aws-sdk/client-cloudwatch-logs';
+import { DescribeSecurityGroupsCommand } from '@aws-sdk/client-ec2';
 import {
   AwsDependencyProbe,
   type DependencyProbeClients,
@@ -41,6 +34,7 @@ import {
   dependencyProbeClients,
 } from '../../functions/shared/clients';
 import { MemoryInventory } from '../core/prebake/integrity-support';
+import { seedImage, seedPrimaryService, seedStagingLandingZone } from '../support/clone-seed';
 import { answerMotoEcsGaps } from '../support/moto-gaps';
 import { type MotoServer, startMoto } from '../support/moto-server';
 
@@ -50,16 +44,9 @@ const ACCOUNT = '123456789012'; // moto's default account
 const PRIMARY = { account: ACCOUNT, region: 'eu-west-1' };
 const STAGING = { account: ACCOUNT, region: 'eu-central-1' };
 
-// Hand-formatted on purpose: its digest is the SHA-256 of exactly these bytes.
-const MANIFEST = `{
-  "schemaVersion": 2,
-  "mediaType": "application/vnd.oci.image.manifest.v1+json",
-  "config": { "mediaType": "application/vnd.oci.image.config.v1+json", "size": 1470, "digest": "sha256:${'c'.repeat(64)}" },
-  "layers": [
-    { "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "size": 2811969, "digest": "sha256:${'d'.repeat(64)}" }
-  ]
-}`;
-const MANIFEST_DIGEST = `sha256:${createHash('sha256').update(MANIFEST).digest('hex')}` as Digest;
+const IMAGE = seedImage();
+const MANIFEST = IMAGE.manifest;
+const MANIFEST_DIGEST = IMAGE.digest;
 
 let moto: MotoServer;
 let primaryClients: AwsClients;
@@ -89,65 +76,18 @@ afterAll(async () => {
 async function seed(): Promise<{ stagingVpcId: string; stagingSubnetId: string }> {
   await moto.reset();
   const primary = awsAdapters(primaryClients, PRIMARY);
-  await primaryClients.ecs.send(new CreateClusterCommand({ clusterName: 'shop' }));
-  const vpc = await primaryClients.ec2.send(new CreateVpcCommand({ CidrBlock: '10.1.0.0/16' }));
-  const subnet = await primaryClients.ec2.send(
-    new CreateSubnetCommand({ VpcId: vpc.Vpc?.VpcId, CidrBlock: '10.1.1.0/24' }),
-  );
-  const group = await primary.network.createGroup({
-    vpcId: vpc.Vpc?.VpcId ?? '',
-    groupName: 'shop-web',
-    description: 'shop web tasks',
-  });
-  await primary.network.syncRules(group, {
-    ingress: [{ protocol: 'tcp', fromPort: 8080, toPort: 8080, cidrIpv4: '10.1.0.0/16' }],
-    egress: [{ protocol: '-1', cidrIpv4: '0.0.0.0/0' }],
-  });
-  await primary.registry.ensureRepository('shop/web', {});
-  await primary.registry.putManifest(
-    'shop/web',
+  await seedPrimaryService(
+    { ...primary, ecs: primaryClients.ecs, ec2: primaryClients.ec2 },
     {
-      digest: MANIFEST_DIGEST,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      bytes: MANIFEST,
-    },
-    'v1',
-  );
-  const taskDefinition = await primary.platform.registerTaskDefinition(
-    {
-      family: 'shop-web',
-      cpu: '256',
-      memory: '512',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
+      region: PRIMARY.region,
+      cluster: 'shop',
+      service: 'web',
+      repository: 'shop/web',
       executionRoleArn: `arn:aws:iam::${ACCOUNT}:role/shop-execution`,
-      containerDefinitions: [
-        {
-          name: 'web',
-          image: `${primary.registry.registry}/shop/web:v1`,
-          essential: true,
-          portMappings: [{ containerPort: 8080, protocol: 'tcp' }],
-          logConfiguration: {
-            logDriver: 'awslogs',
-            options: {
-              'awslogs-group': '/ecs/shop',
-              'awslogs-region': PRIMARY.region,
-              'awslogs-stream-prefix': 'web',
-            },
-          },
-        },
-      ],
+      logGroup: '/ecs/shop',
+      image: IMAGE,
     },
-    [],
   );
-  await primary.platform.createService({
-    cluster: 'shop',
-    serviceName: 'web',
-    taskDefinition: taskDefinition.taskDefinitionArn,
-    desiredCount: 2,
-    launchType: 'FARGATE',
-    networkConfiguration: { subnets: [subnet.Subnet?.SubnetId ?? ''], securityGroups: [group] },
-  });
   // The primary scales web between 2 and 10 tasks on 60 % CPU.
   await primary.platform.applyScaling('shop', 'web', {
     minCapacity: 2,
@@ -161,33 +101,16 @@ async function seed(): Promise<{ stagingVpcId: string; stagingSubnetId: string }
   });
 
   // Staging: cluster, VPC and subnet, the log group and the (global) execution role.
-  await stagingClients.ecs.send(new CreateClusterCommand({ clusterName: 'understudy' }));
-  const stagingVpc = await stagingClients.ec2.send(
-    new CreateVpcCommand({ CidrBlock: '10.2.0.0/16' }),
+  const landing = await seedStagingLandingZone(
+    {
+      ecs: stagingClients.ecs,
+      ec2: stagingClients.ec2,
+      logs: probeClients.logs,
+      iam: probeClients.iam,
+    },
+    { cluster: 'understudy', logGroup: '/ecs/shop', executionRoleName: 'shop-execution' },
   );
-  const stagingSubnet = await stagingClients.ec2.send(
-    new CreateSubnetCommand({ VpcId: stagingVpc.Vpc?.VpcId, CidrBlock: '10.2.1.0/24' }),
-  );
-  await probeClients.logs.send(new CreateLogGroupCommand({ logGroupName: '/ecs/shop' }));
-  await probeClients.iam.send(
-    new CreateRoleCommand({
-      RoleName: 'shop-execution',
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'ecs-tasks.amazonaws.com' },
-            Action: 'sts:AssumeRole',
-          },
-        ],
-      }),
-    }),
-  );
-  return {
-    stagingVpcId: stagingVpc.Vpc?.VpcId ?? '',
-    stagingSubnetId: stagingSubnet.Subnet?.SubnetId ?? '',
-  };
+  return { stagingVpcId: landing.vpcId, stagingSubnetId: landing.subnetId };
 }
 
 /** Staging's real adapters, with blobs answered "present" (moto has no ECR layer API). */

@@ -95,21 +95,10 @@ function environmentOf(fn: UnderstudyFunction): Record<string, unknown> {
 }
 
 const probeActions = [...DEPENDENCY_PROBE_ACTIONS.scoped, ...DEPENDENCY_PROBE_ACTIONS.unscoped];
-const TABLE_READ = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:GetRecords',
-  'dynamodb:GetShardIterator',
-  'dynamodb:Query',
-  'dynamodb:Scan',
-  'kms:Decrypt',
-  'kms:DescribeKey',
-];
+// Exactly the item actions the repositories send (no scans, batches, streams), with the key.
+const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:Query', 'kms:Decrypt', 'kms:DescribeKey'];
 const TABLE_WRITE = [
   ...TABLE_READ,
-  'dynamodb:BatchWriteItem',
   'dynamodb:DeleteItem',
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
@@ -279,6 +268,7 @@ describe('Class: ShadowManager', () => {
           'sts:AssumeRole',
           'ecr:CreateRepository',
           'ecr:TagResource',
+          'ecr:DescribeImages',
           'ecr:BatchCheckLayerAvailability',
           'ecr:InitiateLayerUpload',
           'ecr:UploadLayerPart',
@@ -318,11 +308,7 @@ describe('Class: ShadowManager', () => {
       [
         'store',
         f.store,
-        sorted(
-          probeActions,
-          ['ecr:DescribeImages', 'ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions'],
-          TABLE_WRITE,
-        ),
+        sorted(probeActions, ['ecr:DescribeImages', 'ecs:DescribeTaskDefinition'], TABLE_WRITE),
       ],
       ['refreshPlan', f.refreshPlan, TABLE_WRITE],
       ['onDeploy', f.onDeploy, sorted(TABLE_READ, ['states:StartExecution'])],
@@ -351,6 +337,8 @@ describe('Class: ShadowManager', () => {
           'cloudwatch:DescribeAlarms',
           'cloudwatch:DeleteAlarms',
           'iam:CreateServiceLinkedRole',
+          'application-autoscaling:DescribeScalableTargets',
+          'application-autoscaling:DescribeScalingPolicies',
         ],
       ],
       [
@@ -563,7 +551,7 @@ describe('Class: ShadowManager', () => {
       }
     });
 
-    it('expects the read role to hold what the describe and copy steps read', () => {
+    it('expects the read role to hold exactly what the describe, copy, integrity and probe steps read', () => {
       // Act
       const actions = statementsOf(
         observerTemplate,
@@ -571,18 +559,22 @@ describe('Class: ShadowManager', () => {
       ).flatMap((s) => list(s.Action));
 
       // Assert
-      expect(actions).toEqual(
-        expect.arrayContaining([
+      expect(sorted(actions)).toEqual(
+        sorted([
           'ecs:DescribeServices',
           'ecs:DescribeTaskDefinition',
-          'ecs:ListServices',
+          'ecs:ListClusters',
           'ecr:BatchGetImage',
           'ecr:DescribeImages',
           'ecr:GetDownloadUrlForLayer',
-          'ecr:BatchCheckLayerAvailability',
-          'ecr:GetAuthorizationToken',
           'ec2:DescribeSecurityGroups',
-          'ec2:DescribeSecurityGroupRules',
+          'application-autoscaling:DescribeScalableTargets',
+          'application-autoscaling:DescribeScalingPolicies',
+          // The digest the live deployment pinned: its service revision, else its tasks.
+          'ecs:ListServiceDeployments',
+          'ecs:DescribeServiceRevisions',
+          'ecs:ListTasks',
+          'ecs:DescribeTasks',
         ]),
       );
     });
@@ -1108,5 +1100,91 @@ describe('Function: integrityAlarmShape', () => {
     expect(shape.checkPeriod.toSeconds()).toBe(86_400);
     expect(shape.errors).toEqual({ evaluationPeriods: 1, datapointsToAlarm: 1 });
     expect(shape.freshness.period.toMinutes()).toBe(60);
+  });
+});
+
+describe('Statements: Resource pinned per statement', () => {
+  // Every Sid'ed statement of the staging stack and the one Resource it may name: resource-level
+  // where IAM has resource types for its actions, `*` (with a region condition) where it has none.
+  const staged = 'arn:aws:ecr:eu-central-1:222222222222:repository/*';
+  const services = 'arn:aws:ecs:eu-central-1:222222222222:service/shop-failover/*';
+  const groups = 'arn:aws:ec2:eu-central-1:222222222222:security-group/*';
+  const readRoleName = Object.values(observerTemplate.findResources('AWS::IAM::Role')).find((r) =>
+    String(r.Properties.Description).startsWith('Read-only view of the primary'),
+  )?.Properties.RoleName;
+  const expected: Record<string, unknown> = {
+    AssumePrimaryReadRole: `arn:aws:iam::111111111111:role/${readRoleName}`,
+    CreateManagedRepositories: staged,
+    ReadStagedImages: staged,
+    PushToManagedRepositories: staged,
+    StagedImagesKeyForEcr: {
+      'Fn::GetAtt': [expect.stringMatching(/^ShadowManagerStagedImagesKey/), 'Arn'],
+    },
+    RegisterTaggedTaskDefinitions: '*',
+    TagOnRegister: 'arn:aws:ecs:eu-central-1:222222222222:task-definition/*',
+    ReadTaskDefinitions: '*',
+    PassMappedRolesToTasks: [
+      'arn:aws:iam::222222222222:role/ecsTaskExecutionRole',
+      'arn:aws:iam::222222222222:role/shop-task',
+    ],
+    FindGroups: '*',
+    CreateGroupsInStagingVpc: [
+      groups,
+      'arn:aws:ec2:eu-central-1:222222222222:vpc/vpc-0a1b2c3d4e5f60718',
+    ],
+    TagGroupsOnCreate: groups,
+    EditRulesInStagingVpc: groups,
+    ProbeScopedReads: [
+      'arn:aws:ecs:eu-central-1:222222222222:capacity-provider/*',
+      'arn:aws:ecs:eu-central-1:222222222222:cluster/*',
+      'arn:aws:elasticfilesystem:eu-central-1:222222222222:file-system/*',
+      'arn:aws:iam::222222222222:role/*',
+      'arn:aws:kms:eu-central-1:222222222222:key/*',
+      'arn:aws:secretsmanager:eu-central-1:222222222222:secret:*',
+      'arn:aws:servicediscovery:eu-central-1:222222222222:namespace/*',
+      'arn:aws:servicediscovery:eu-central-1:222222222222:service/*',
+      'arn:aws:ssm:eu-central-1:222222222222:parameter/*',
+    ],
+    ProbeUnscopedReads: '*',
+    ReadStagedState: '*',
+    StagingServices: services,
+    TagServicesOnCreate: services,
+    ReadStagingServiceScaling: '*',
+    StagingScalableTargets:
+      'arn:aws:application-autoscaling:eu-central-1:222222222222:scalable-target/*',
+    TargetTrackingAlarms:
+      'arn:aws:cloudwatch:eu-central-1:222222222222:alarm:TargetTracking-service/shop-failover/*',
+    AutoScalingServiceLinkedRole:
+      'arn:aws:iam::222222222222:role/aws-service-role/ecs.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_ECSService',
+    StartCloneBatch: { Ref: expect.stringMatching(/^ShadowManagerBatchWorkflow/) },
+    FollowCloneBatch: expect.anything(),
+    SyncExecutionEvents:
+      'arn:aws:events:eu-central-1:222222222222:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
+    RecordOutcomes: { 'Fn::GetAtt': [expect.stringMatching(/^InventoryTable/), 'Arn'] },
+    DeleteUnreferencedStagedImages: staged,
+    DeregisterUnreferencedRevisions: '*',
+    CopyForecasts: { 'Fn::GetAtt': [expect.stringMatching(/^ForecastsTable/), 'Arn'] },
+    EncryptForecasts: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] },
+  };
+  const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+    .filter((s) => s.Sid !== undefined);
+
+  it('expects every Sid of the stack in the table, and the table in the stack', () => {
+    expect([...new Set(statements.map((s) => s.Sid))].sort()).toEqual(Object.keys(expected).sort());
+  });
+
+  it.each(Object.keys(expected))('expects %s to name exactly its Resource', (sid) => {
+    for (const statement of statements.filter((s) => s.Sid === sid)) {
+      expect(statement.Resource).toEqual(expected[sid]);
+    }
+  });
+
+  it('expects every statement on * limited to the staging region', () => {
+    for (const statement of statements.filter((s) => s.Resource === '*')) {
+      expect({ sid: statement.Sid, condition: statement.Condition }).toMatchObject({
+        condition: { StringEquals: { 'aws:RequestedRegion': 'eu-central-1' } },
+      });
+    }
   });
 });

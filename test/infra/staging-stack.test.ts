@@ -51,7 +51,7 @@ describe('Class: StagingStack', () => {
   });
 
   describe('Method: outputs', () => {
-    it('expects the table names and the clone state machine ARN as stack outputs', () => {
+    it('expects the table names, the clone state machine ARN and the copy role ARN as stack outputs', () => {
       // Act
       const outputs = Object.keys(template.findOutputs('*'));
 
@@ -62,6 +62,8 @@ describe('Class: StagingStack', () => {
           'ForecastsTableName',
           'AuthorityLeaseTableName',
           'CloneStateMachineArn',
+          // Named in central registries' repository policies (docs/configuration.md).
+          'CopyImagesRoleArn',
         ]),
       );
     });

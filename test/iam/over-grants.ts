@@ -1,0 +1,96 @@
+/**
+ * The one table of granted actions no replay scenario exercises, each with the reason it is
+ * granted anyway. `replay.test.ts` fails on a granted action that is neither exercised nor here,
+ * and on an entry here that no longer matches an unexercised grant (so the table cannot rot).
+ */
+
+/** One explained grant: roles whose id matches `role`, the actions, and why. */
+export interface ExplainedGrant {
+  readonly role: RegExp;
+  readonly actions: readonly string[];
+  readonly reason: string;
+}
+
+const PROBE_READERS = /^UnderstudyStaging\/ShadowManager(PrepareService|Store|IntegrityCheck)Role/;
+const INVENTORY_USERS =
+  /^UnderstudyStaging\/ShadowManager(Store|RefreshPlan|OnDeploy|IntegrityCheck|Retention)Role/;
+
+/** Every explained grant. */
+export const EXPLAINED_GRANTS: readonly ExplainedGrant[] = [
+  {
+    role: PROBE_READERS,
+    actions: [
+      'ecs:DescribeCapacityProviders',
+      'elasticfilesystem:DescribeFileSystems',
+      'kms:DescribeKey',
+      'secretsmanager:DescribeSecret',
+      'servicediscovery:GetNamespace',
+      'servicediscovery:GetService',
+      'servicediscovery:ListNamespaces',
+      'ssm:GetParameters',
+      'elasticloadbalancing:DescribeTargetGroups',
+    ],
+    reason:
+      'Dependency probe checks for dependency kinds the replayed service does not reference (capacity providers, EFS, KMS keys, secrets, SSM parameters, Cloud Map, target groups); each kind is exercised call by call in test/adapters/dependency-probe.test.ts and against moto in test/aws-api/dependency-probe.test.ts. A scenario with such a service would retire this entry.',
+  },
+  {
+    role: /^(UnderstudyStaging\/ShadowManager(Store|RefreshPlan|OnDeploy|IntegrityCheck|Retention|Workflow|BatchWorkflow)Role|UnderstudyObserver\/ForecasterFunctionRole|UnderstudyStaging\/ForecastCopyWriterRole)/,
+    actions: [
+      'kms:Encrypt',
+      'kms:GenerateDataKey*',
+      'kms:GenerateDataKey',
+      'kms:ReEncrypt*',
+      'kms:DescribeKey',
+    ],
+    reason:
+      "Table-key use DynamoDB performs server-side with the caller's permissions on a CMK-encrypted table: the replay models kms:Decrypt per request (what DynamoDB documents for reading the table key); the rest is the key set CDK's table grants add for writers, kept so a write never fails on a key operation no local run can observe.",
+  },
+  {
+    role: INVENTORY_USERS,
+    actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    reason:
+      'DynamoDbInventoryRepository / DynamoDbPlanRepository paths a clean run does not take: taking over or releasing a stale claim (UpdateItem, DeleteItem in readClaim), deleting a plan entry or a version (deleteEntry, deleteVersion), reading one version (getVersion). They are exercised against dynalite in test/dynamodb/.',
+  },
+  {
+    role: /^(UnderstudyStaging\/ShadowManager(Batch)?WorkflowRole|UnderstudyHealth\/ProbeWorkflowRole)/,
+    actions: [
+      'logs:CreateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:DescribeLogGroups',
+      'logs:DescribeResourcePolicies',
+      'logs:GetLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:UpdateLogDelivery',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ],
+    reason:
+      'Step Functions uses these with the state machine role to set up vended log delivery to its log group and X-Ray tracing (at create and update, and when it samples and sends traces), not from a Task: no request of ours to replay. CDK adds exactly this set for logs + tracingEnabled.',
+  },
+  {
+    role: /^UnderstudyObserver\/ForecasterFunctionRole/,
+    actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+    reason:
+      "The forecasts-table grant is the shared read/write item set (UnderstudyTable.grantReadWriteTo); the replayed cycle only writes forecasts and decisions (PutItem). Reading them back and the repository's other item paths are exercised against dynalite in test/dynamodb/dynamodb-forecast-repository.test.ts.",
+  },
+  {
+    role: /^UnderstudyObserver\/SourceReadRole/,
+    actions: ['ecs:DescribeServiceRevisions', 'ecs:DescribeTasks'],
+    reason:
+      "The second reads of describePinnedImages' two paths: the service revision of the live deployment, else its running tasks. moto keeps no service deployments (test/support/moto-gaps.ts answers ListServiceDeployments with none) and runs no tasks, so ListServiceDeployments and ListTasks are replayed and their follow-ups are not; both paths are pinned call by call in test/adapters/ecs-pinned-images.test.ts.",
+  },
+  {
+    role: /^UnderstudyStaging\/ShadowManagerStageServiceRole/,
+    actions: ['cloudwatch:DeleteAlarms', 'iam:CreateServiceLinkedRole'],
+    reason:
+      "Done by Application Auto Scaling with the caller's permissions in cases a replay does not reach: DeleteAlarms when a target-tracking policy is replaced with one on another metric (its old alarms go), CreateServiceLinkedRole on the account's first ECS scalable target (moto's account has no such role to create).",
+  },
+];
+
+/** The explanation of `action` granted to `role`, if any. */
+export function explanationOf(role: string, action: string): ExplainedGrant | undefined {
+  return EXPLAINED_GRANTS.find((e) => e.role.test(role) && e.actions.includes(action));
+}

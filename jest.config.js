@@ -33,8 +33,10 @@ module.exports = {
     tier('adapters', {
       setupFilesAfterEnv: [...SETUP_AFTER_ENV, 'aws-sdk-client-mock-jest'],
     }),
-    tier('aws-api'),
-    tier('dynamodb'),
+    // Each test talks to a moto or dynalite server over loopback: on a busy 2-core machine a
+    // hook's dozen calls can outlast jest's 5 s default without anything being wrong.
+    tier('aws-api', { testTimeout: 30_000 }),
+    tier('dynamodb', { testTimeout: 30_000 }),
     tier('statemachines', {
       setupFiles: ['<rootDir>/test/setup/promise-with-resolvers.ts'],
     }),

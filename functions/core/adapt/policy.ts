@@ -31,7 +31,23 @@ import {
   quantileRow,
   stepAt,
 } from './bands';
-import { type Forecaster, reforecastBands } from './reforecast';
+import { type Forecaster, intraStepPeakFactor, reforecastBands } from './reforecast';
+
+/** History the within-step peak factor is measured over: a week, every weekday once. */
+const PEAK_WINDOW_MS = 7 * 24 * 3_600_000;
+
+/** The signal's primary history and actuals from `fromMs` on. */
+function recentWindow(signal: AdaptSignal, fromMs: number): TimeSeries[] {
+  const cut = (series: TimeSeries): TimeSeries => {
+    const skip = Math.max(0, Math.ceil((fromMs - series.start) / (series.intervalSeconds * 1000)));
+    return {
+      start: series.start + skip * series.intervalSeconds * 1000,
+      intervalSeconds: series.intervalSeconds,
+      values: series.values.slice(skip),
+    };
+  };
+  return [...(signal.primaryHistory ? [cut(signal.primaryHistory)] : []), cut(signal.actual)];
+}
 
 /** The policy's constants (chosen on the calibration split of `bench/adapt.ts`). */
 export interface AdaptSettings {
@@ -55,6 +71,11 @@ export interface AdaptSettings {
   readonly quantiles: readonly number[];
   /** Forecast step of a re-forecast, in seconds (the primary forecaster's, e.g. 3600). */
   readonly forecastIntervalSeconds: number;
+  /**
+   * Quantile of the within-step peak ÷ step mean ratio (last 7 days of fine-grained history) the
+   * forecast peak is multiplied by: the forecast is of step means, the tasks serve the peaks.
+   */
+  readonly peakLevel: number;
 }
 
 /** Settings used unless configured otherwise (see `bench/results/adapt.md` for their choice). */
@@ -70,6 +91,7 @@ export const DEFAULT_ADAPT_SETTINGS: AdaptSettings = {
   horizon: 24,
   quantiles: [0.1, 0.5, 0.9, 0.975],
   forecastIntervalSeconds: 3600,
+  peakLevel: 0.9,
 };
 
 /**
@@ -89,7 +111,10 @@ export interface AdaptSignal {
   readonly bands: ForecastBands;
   /** Actual demand since the failover, in the forecast's units, one point per period. */
   readonly actual: TimeSeries;
-  /** The primary's series before the failover, on the forecast grid; absent when unreadable. */
+  /**
+   * The primary's series before the failover, at any step dividing the forecast's (the
+   * adaptation period's gives the within-step peaks); absent when unreadable.
+   */
   readonly primaryHistory?: TimeSeries;
   readonly basis: CapacityBasis;
 }
@@ -133,6 +158,8 @@ export interface SignalDecision {
   };
   /** Planned quantile's peak over the lookahead; undefined when the bands do not reach it. */
   readonly peak?: number;
+  /** Within-step peak factor the forecast peak was multiplied by (`AdaptSettings.peakLevel`). */
+  readonly peakFactor?: number;
   /** Tasks the peak needs (raise test) and the peak with headroom needs (lower test). */
   readonly raiseTasks?: number;
   readonly lowerTasks?: number;
@@ -185,6 +212,7 @@ export function validateAdaptSettings(settings: AdaptSettings): void {
     ['bandLower', s.bandLower],
     ['bandUpper', s.bandUpper],
     ['level', s.level],
+    ['peakLevel', s.peakLevel],
   ] as const) {
     if (!isLevel(v)) issues.push(`${name} ${v} must be in (0, 1)`);
   }
@@ -323,11 +351,17 @@ export function decideAdaptation(input: AdaptInput): AdaptOutcome {
     }
     bands[signal.metric] = current;
     const peak = lookaheadPeak(current, input.nowMs, s.level, s.lookaheadSteps);
+    const factor = intraStepPeakFactor(
+      recentWindow(signal, input.nowMs - PEAK_WINDOW_MS),
+      s.forecastIntervalSeconds,
+      s.peakLevel,
+    );
     let raiseTasks: number | undefined;
     let lowerTasks: number | undefined;
     if (peak !== undefined) {
-      raiseTasks = tasksForDemand(peak, signal.basis, input).desiredCount;
-      lowerTasks = tasksForDemand(peak * (1 + s.hysteresis), signal.basis, input).desiredCount;
+      const served = peak * factor;
+      raiseTasks = tasksForDemand(served, signal.basis, input).desiredCount;
+      lowerTasks = tasksForDemand(served * (1 + s.hysteresis), signal.basis, input).desiredCount;
       raiseTarget = Math.max(raiseTarget ?? 0, raiseTasks);
       lowerTarget = Math.max(lowerTarget ?? 0, lowerTasks);
     }
@@ -335,7 +369,7 @@ export function decideAdaptation(input: AdaptInput): AdaptOutcome {
       metric: signal.metric,
       ...(excursion ? { excursion } : {}),
       ...(reforecast ? { reforecast } : {}),
-      ...(peak !== undefined ? { peak, raiseTasks, lowerTasks } : {}),
+      ...(peak !== undefined ? { peak, peakFactor: factor, raiseTasks, lowerTasks } : {}),
     });
   }
   const decision = choose(input, raiseTarget, lowerTarget);

@@ -6,7 +6,7 @@
  */
 import { ValidationError } from '../errors';
 import { forecast as engineForecast } from '../forecast/engine';
-import { median } from '../forecast/stats';
+import { median, quantileOf } from '../forecast/stats';
 import type { ForecastInput, ForecastResult } from '../forecast/types';
 import { minimumHistory } from '../forecast/validate';
 import type { TimeSeries } from '../model';
@@ -46,9 +46,9 @@ export function resampleMean(
 }
 
 /**
- * The primary's history (already on the forecast grid) followed by staging's series resampled
- * onto it; where both have a bucket, staging's wins (it is what the shadow serves now). Buckets
- * between the two are `null` (a gap, filled by the engine from the seasonal profile).
+ * The primary's history followed by staging's series, both averaged onto the forecast grid;
+ * where both have a bucket, staging's wins (it is what the shadow serves now). Buckets between
+ * the two are `null` (a gap, filled by the engine from the seasonal profile).
  */
 export function joinHistory(
   primary: TimeSeries | undefined,
@@ -59,19 +59,20 @@ export function joinHistory(
   const stepMs = intervalSeconds * 1000;
   const recent = resampleMean(staging, intervalSeconds, nowMs);
   if (!primary || primary.values.length === 0) return recent;
-  if (primary.intervalSeconds !== intervalSeconds) {
+  if (intervalSeconds % primary.intervalSeconds !== 0) {
     throw new ValidationError('invalid primary history', [
-      `primary history step ${primary.intervalSeconds} s is not the forecast step ${intervalSeconds} s`,
+      `the forecast step ${intervalSeconds} s is not a multiple of the primary history's ${primary.intervalSeconds} s`,
     ]);
   }
-  const start = Math.min(primary.start, recent.start);
+  const before = resampleMean(primary, intervalSeconds, Math.min(nowMs, staging.start));
+  const start = Math.min(before.start, recent.start);
   const end = Math.max(
-    primary.start + primary.values.length * stepMs,
+    before.start + before.values.length * stepMs,
     recent.start + recent.values.length * stepMs,
   );
   const values = new Array<number | null>(Math.round((end - start) / stepMs)).fill(null);
-  primary.values.forEach((v, i) => {
-    values[Math.round((primary.start - start) / stepMs) + i] = v;
+  before.values.forEach((v, i) => {
+    values[Math.round((before.start - start) / stepMs) + i] = v;
   });
   recent.values.forEach((v, i) => {
     if (v !== null) values[Math.round((recent.start - start) / stepMs) + i] = v;
@@ -79,9 +80,42 @@ export function joinHistory(
   return { start, intervalSeconds, values };
 }
 
+/**
+ * How far demand peaks above its forecast-step mean inside a step: the `level` quantile, over the
+ * steps of `series` with at least two points, of max ÷ mean. The forecast is of step means, but
+ * tasks must serve the peaks within the step. 1 when the series is at the forecast's own step or
+ * has too few full steps to say (fewer than 24).
+ */
+export function intraStepPeakFactor(
+  series: readonly TimeSeries[],
+  intervalSeconds: number,
+  level: number,
+): number {
+  const ratios: number[] = [];
+  for (const s of series) {
+    if (s.intervalSeconds >= intervalSeconds) continue;
+    const stepMs = intervalSeconds * 1000;
+    const buckets = new Map<number, number[]>();
+    s.values.forEach((v, i) => {
+      if (v === null) return;
+      const bucket = Math.floor((s.start + i * s.intervalSeconds * 1000) / stepMs);
+      const list = buckets.get(bucket) ?? [];
+      list.push(v);
+      buckets.set(bucket, list);
+    });
+    for (const values of buckets.values()) {
+      if (values.length < 2) continue;
+      const mean = values.reduce((a, b) => a + b, 0) / values.length;
+      if (mean > 0) ratios.push(Math.max(...values) / mean);
+    }
+  }
+  if (ratios.length < 24) return 1;
+  return Math.max(1, quantileOf(ratios, level));
+}
+
 /** Input of {@link reforecastBands}. */
 export interface ReforecastInput {
-  /** The primary's series before the failover, on the forecast grid; absent when unreadable. */
+  /** The primary's series before the failover (any step dividing the forecast's); absent when unreadable. */
   readonly primaryHistory?: TimeSeries;
   /** What staging has seen since the failover, at the adaptation period. */
   readonly staging: TimeSeries;

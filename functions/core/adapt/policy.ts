@@ -84,14 +84,14 @@ export const DEFAULT_ADAPT_SETTINGS: AdaptSettings = {
   bandLower: 0.1,
   bandUpper: 0.9,
   level: 0.9,
-  lookaheadSteps: 2,
-  hysteresis: 0.25,
+  lookaheadSteps: 1,
+  hysteresis: 0.3,
   scaleOutCooldownMs: 5 * 60_000,
   scaleInCooldownMs: 60 * 60_000,
   horizon: 24,
   quantiles: [0.1, 0.5, 0.9, 0.975],
   forecastIntervalSeconds: 3600,
-  peakLevel: 0.9,
+  peakLevel: 0.75,
 };
 
 /**

@@ -5,8 +5,9 @@ import {
   type AdaptSettings,
   DEFAULT_ADAPT_SETTINGS,
 } from '../../../functions/core/adapt/policy';
-import type { Forecaster } from '../../../functions/core/adapt/reforecast';
-import type { ForecastResult } from '../../../functions/core/forecast/types';
+import { flatForecaster } from '../../support/adapt-forecaster';
+
+export { flatForecaster };
 
 export const HOUR = 3_600_000;
 export const PERIOD = 300_000;
@@ -26,31 +27,6 @@ export function bandsOf(p50: readonly number[], start = FAILOVER): ForecastBands
     model: 'test',
   };
 }
-
-/**
- * A forecaster that predicts the history's last observed value flat, with the same quantile
- * spread as {@link bandsOf}: fast and predictable, for tests of the policy rather than the engine.
- */
-export const flatForecaster: Forecaster = (input): ForecastResult => {
-  let last = 0;
-  for (const v of input.values) if (v !== null) last = v;
-  const quantiles = new Map<number, number[]>();
-  for (const q of input.quantiles ?? [])
-    quantiles.set(
-      q,
-      Array.from({ length: input.horizon }, () => last * (0.5 + q)),
-    );
-  const step = input.intervalSeconds * 1000;
-  const origin = input.start + input.values.length * step;
-  return {
-    timestamps: Array.from({ length: input.horizon }, (_, i) => origin + i * step),
-    mean: Array.from({ length: input.horizon }, () => last),
-    quantiles,
-    paths: [],
-    model: 'flat',
-    warnings: [],
-  };
-};
 
 /** A service whose CPU demand is in CPU units, 1024 per task, planned at 100 % utilisation. */
 export function inputOf(

@@ -8,6 +8,7 @@
  * - `LEASE_TABLE_NAME` — the authority lease table; `LEASE_ID` optionally names the lease (the
  *   drill deployment keeps its own).
  * - `FORECAST_TABLE_NAME` — the staging copy of the forecasts; the adapt log lives there too.
+ * - `INVENTORY_TABLE_NAME` — the inventory: the effective clone's scaling bounds and policy.
  * - `ADAPT_CONFIG` — JSON, {@link AdaptConfigSchema}; or `ADAPT_CONFIG_FILE`, the path of that
  *   JSON bundled with the function (Lambda caps all variables at 4 KB together).
  * - `PRIMARY_REGION`, `PRIMARY_READ_ROLE_ARN` — optional: the primary's CloudWatch, read as its
@@ -22,6 +23,7 @@ import { CloudWatchMetricsSource } from '../adapters/aws/cloudwatch-metrics-sour
 import { DynamoDbAdaptLog } from '../adapters/aws/dynamodb-adapt-log';
 import { DynamoDbAuthorityLease } from '../adapters/aws/dynamodb-authority-lease';
 import { DynamoDbForecastRepository } from '../adapters/aws/dynamodb-forecast-repository';
+import { DynamoDbInventoryRepository } from '../adapters/aws/dynamodb-inventory-repository';
 import { EcsContainerPlatform } from '../adapters/aws/ecs-container-platform';
 import { DEFAULT_ADAPT_SETTINGS, validateAdaptSettings } from '../core/adapt/policy';
 import {
@@ -49,6 +51,7 @@ export const ADAPT_ENV = {
   leaseTableName: 'LEASE_TABLE_NAME',
   leaseId: 'LEASE_ID',
   forecastTableName: 'FORECAST_TABLE_NAME',
+  inventoryTableName: 'INVENTORY_TABLE_NAME',
   config: 'ADAPT_CONFIG',
   configFile: 'ADAPT_CONFIG_FILE',
   primaryRegion: 'PRIMARY_REGION',
@@ -259,6 +262,10 @@ export function productionDependencies(env: EnvSource = process.env): AdaptHandl
     }),
     log: new DynamoDbAdaptLog(dynamo, forecastTable),
     forecasts: new DynamoDbForecastRepository(dynamo, forecastTable),
+    inventory: new DynamoDbInventoryRepository(
+      dynamo,
+      requireString(ADAPT_ENV.inventoryTableName, env),
+    ),
     stagingMetrics: new CloudWatchMetricsSource(staging.cloudwatch),
     ...(primaryMetrics ? { primaryMetrics } : {}),
     platform: new EcsContainerPlatform(staging.ecs, staging.autoScaling),

@@ -140,7 +140,8 @@ export interface ReforecastOutcome {
 
 /**
  * Re-forecasts from the joined history. Origin: the bucket after the last (possibly partial)
- * staging bucket, so the latest periods, which made the decision, are in the history.
+ * staging bucket, so the latest periods, which made the decision, are in the history; the bands
+ * start at the current bucket.
  */
 export function reforecastBands(input: ReforecastInput): ReforecastOutcome {
   const history = joinHistory(
@@ -163,11 +164,19 @@ export function reforecastBands(input: ReforecastInput): ReforecastOutcome {
       // The bands need marginal quantiles only; a few paths keep each run cheap.
       samplePaths: 50,
     });
+    // The last history bucket is the current, partial one: the forecast's first step is the
+    // next bucket. The current bucket gets the first step's quantiles too, so the band covers
+    // now and the next excursion can be seen without waiting for the bucket to end.
+    const stepMs = input.intervalSeconds * 1000;
+    const origin = history.start + history.values.length * stepMs;
+    const partial = input.nowMs < origin;
     const quantiles: Record<string, readonly number[]> = {};
-    for (const [level, row] of result.quantiles) quantiles[String(level)] = row;
+    for (const [level, row] of result.quantiles) {
+      quantiles[String(level)] = partial && row.length ? [row[0] ?? 0, ...row] : row;
+    }
     return {
       bands: {
-        start: history.start + history.values.length * input.intervalSeconds * 1000,
+        start: partial ? origin - stepMs : origin,
         intervalSeconds: input.intervalSeconds,
         quantiles,
         generatedAt,

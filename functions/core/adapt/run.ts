@@ -24,6 +24,7 @@ import type {
   Clock,
   ContainerPlatform,
   ForecastRepository,
+  InventoryRepository,
   LoggerLike,
   MetricsSource,
 } from '../ports';
@@ -89,6 +90,12 @@ export interface AdaptRunDeps {
   readonly primaryMetrics?: MetricsSource;
   /** ECS + Application Auto Scaling in staging. */
   readonly platform: ContainerPlatform;
+  /**
+   * The inventory: the effective clone version's scaling is the cloned bounds and policy. Absent
+   * (or a clone without scaling), the previous epoch's record of them, else the scalable target
+   * as the failover left it, stand in.
+   */
+  readonly inventory?: Pick<InventoryRepository, 'getEffective'>;
   readonly clock: Clock;
   readonly logger: LoggerLike;
   readonly forecaster?: Forecaster;
@@ -228,7 +235,13 @@ async function adaptService(
   const stored = await deps.log.getState(service.service);
   const fresh = !stored || stored.state.epoch !== ctx.epoch;
   const state = fresh
-    ? await initialState(deps, config, service, ctx, description.scaling)
+    ? await initialState(
+        deps,
+        config,
+        service,
+        ctx,
+        await clonedScaling(deps, service.service, stored?.state, description.scaling),
+      )
     : stored.state;
   const revision = fresh ? (stored?.revision ?? undefined) : stored.revision;
 
@@ -335,6 +348,31 @@ async function adaptService(
     newMin: decision.newMin,
     reason: decision.reason,
   };
+}
+
+type Scaling = {
+  readonly minCapacity: number;
+  readonly maxCapacity: number;
+  readonly policy?: AdaptState['policy'];
+};
+
+/**
+ * The scaling the clone brought, never what an earlier adaptation left on the scalable target:
+ * the inventory's effective clone version, else the previous epoch's record, else the target.
+ */
+async function clonedScaling(
+  deps: AdaptRunDeps,
+  service: ServiceKey,
+  previous: AdaptState | undefined,
+  live: Scaling | undefined,
+): Promise<Scaling | undefined> {
+  const clone = deps.inventory ? await deps.inventory.getEffective(service) : undefined;
+  const fromClone = clone?.content.serviceDefinition.scaling;
+  if (fromClone) return fromClone;
+  if (previous) {
+    return { ...previous.clonedBounds, ...(previous.policy ? { policy: previous.policy } : {}) };
+  }
+  return live;
 }
 
 async function initialState(

@@ -11,9 +11,9 @@ import {
   VirtualClock,
 } from '../../functions/adapters/sandbox';
 import type { DynaliteTableNames } from '../../functions/adapters/sandbox/dynalite';
-import type { AdaptRunConfig } from '../../functions/core/adapt/run';
+import type { AdaptRunConfig, AdaptRunDeps } from '../../functions/core/adapt/run';
 import { StaleEpochError, ValidationError } from '../../functions/core/errors';
-import type { AuthorityLease, LoggerLike } from '../../functions/core/ports';
+import type { LoggerLike } from '../../functions/core/ports';
 import {
   type AdaptHandlerDependencies,
   createAdaptHandler,
@@ -177,7 +177,9 @@ describe('Handler: adapt', () => {
 
     // Assert
     expect(summary).toMatchObject({ status: 'skipped', epoch: 1, services: [] });
+    expect(summary.reason).toMatch(/shadow does not hold authority/);
     expect(w.cloud.totalCalls).toBe(0);
+    expect(await w.lease.peek()).toBeUndefined();
     expect(await w.log.getState('shop/web')).toBeUndefined();
   });
 
@@ -256,13 +258,12 @@ describe('Handler: adapt', () => {
     // Arrange: the lease is read as the shadow's at epoch 2, then the primary takes it back
     const w = await world();
     w.loadStagingCpu([90, 90, 90]);
-    const moving: AuthorityLease = {
-      read: async () => {
+    const moving: AdaptRunDeps['lease'] = {
+      peek: async () => {
         const lease = await w.lease.read();
         await w.lease.transfer('primary', lease.epoch, 'primary returned');
         return lease;
       },
-      transfer: (holder, epoch, reason) => w.lease.transfer(holder, epoch, reason),
       assertHeld: (holder, epoch) => w.lease.assertHeld(holder, epoch),
     };
     const handler = createAdaptHandler({ ...w.deps, lease: moving });

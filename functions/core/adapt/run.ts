@@ -1,7 +1,7 @@
 /**
  * One scheduled adaptation run, as the adapt Lambda makes it (staging region):
  *
- * 1. Read the authority lease. Unless the shadow holds it, do nothing at all.
+ * 1. Read the authority lease (without writing). Unless the shadow holds it, do nothing at all.
  * 2. Per service: load its adapt state (or start one for this epoch: the cloned scaling bounds
  *    and policy from the staged service, the latest forecast bands, the primary's history read
  *    once, if the primary region answers); read staging's actual demand since the failover.
@@ -16,9 +16,10 @@
  * stale epoch stops the run, since nothing more may be changed under it.
  */
 import pLimit from 'p-limit';
+import { evaluateAuthority } from '../authority';
 import { StaleEpochError, ValidationError } from '../errors';
 import { buildMetricQueries, type ServiceMetricsConfig } from '../forecast/metric-queries';
-import type { ResourceMetric, ServiceKey, TimeSeries } from '../model';
+import type { Lease, ResourceMetric, ServiceKey, TimeSeries } from '../model';
 import type {
   AuthorityLease,
   Clock,
@@ -81,7 +82,13 @@ export interface AdaptRunConfig {
 
 /** The ports a run uses. */
 export interface AdaptRunDeps {
-  readonly lease: AuthorityLease;
+  /**
+   * The authority lease: `peek` (never writes, so a run while the primary holds authority changes
+   * nothing, not even an absent lease item) and the fence, `assertHeld`.
+   */
+  readonly lease: Pick<AuthorityLease, 'assertHeld'> & {
+    peek(): Promise<Lease | undefined>;
+  };
   readonly log: AdaptLog;
   /** The staging copy of the forecasts (latest per service × metric). */
   readonly forecasts: ForecastRepository;
@@ -174,16 +181,14 @@ export async function runAdaptation(
   // The period that has just ended: a retried invocation of the same schedule decides the same one.
   const nowMs = Math.floor((run.asOf ?? deps.clock.now()) / periodMs) * periodMs;
   const period = new Date(nowMs).toISOString();
-  const lease = await deps.lease.read();
-  if (lease.holder !== 'shadow') {
-    deps.logger.info('adaptation skipped: the shadow does not hold authority', {
-      holder: lease.holder,
-      epoch: lease.epoch,
-    });
+  const lease = await deps.lease.peek();
+  if (!lease || lease.holder !== 'shadow') {
+    const answer = evaluateAuthority(lease, { holder: 'shadow' });
+    deps.logger.info('adaptation skipped', { reason: answer.reason });
     return {
       status: 'skipped',
-      reason: `the lease is held by ${lease.holder} at epoch ${lease.epoch}`,
-      epoch: lease.epoch,
+      reason: answer.reason,
+      epoch: lease?.epoch ?? 1,
       period,
       services: [],
     };

@@ -182,7 +182,7 @@ export async function runAdaptation(
   const nowMs = Math.floor((run.asOf ?? deps.clock.now()) / periodMs) * periodMs;
   const period = new Date(nowMs).toISOString();
   const lease = await deps.lease.peek();
-  if (!lease || lease.holder !== 'shadow') {
+  if (lease?.holder !== 'shadow') {
     const answer = evaluateAuthority(lease, { holder: 'shadow' });
     deps.logger.info('adaptation skipped', { reason: answer.reason });
     return {

@@ -82,8 +82,8 @@ function readTrace(name: string): TimeSeries {
   return { start, intervalSeconds: STEP_SECONDS, values };
 }
 
-/** Builds the post-failover service of one trace. */
-function serviceOf(name: string, settings: AdaptSettings): SimService {
+/** Builds the post-failover service of one trace (exported for ad-hoc inspection). */
+export function serviceOf(name: string, settings: AdaptSettings): SimService {
   const trace = readTrace(name);
   const cut = trace.values.length - (CONTINUATION_HOURS * 3600) / STEP_SECONDS;
   const failoverMs = trace.start + cut * STEP_SECONDS * 1000;
@@ -304,5 +304,7 @@ function score(): void {
   if (!verdict.ok) process.exitCode = 1;
 }
 
-if (process.argv.includes('--calibrate')) calibrate();
-else score();
+if (require.main === module) {
+  if (process.argv.includes('--calibrate')) calibrate();
+  else score();
+}

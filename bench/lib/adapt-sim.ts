@@ -101,6 +101,11 @@ export function simulate(
   policy: PolicyName,
   settings: AdaptSettings,
   forecaster?: Forecaster,
+  /** Called every minute with the state after it (ad-hoc inspection). */
+  trace?: (
+    minute: number,
+    state: { demand: number; running: number; desired: number; min: number },
+  ) => void,
 ): SimResult {
   const demand = demandSeries(service);
   const minutes = demand.length;
@@ -222,6 +227,7 @@ export function simulate(
     under += Math.max(0, needed - running);
     underTarget += Math.max(0, neededAtTarget - running);
     taskMinutes += running;
+    trace?.(m, { demand: d, running, desired, min: minCapacity });
   }
   return {
     policy,

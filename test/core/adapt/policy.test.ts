@@ -14,7 +14,7 @@ import { bandsOf, FAILOVER, flatForecaster, HOUR, inputOf, PERIOD } from './supp
 describe('Function: decideAdaptation', () => {
   describe('when actual demand stays inside the band', () => {
     it('holds a minimum that sits inside the hysteresis band', () => {
-      // Arrange: p90 peak 5734 CPU units → 6 tasks to raise, 8 with 30 % headroom
+      // Arrange: p90 peak 5734 CPU units → 6 tasks to raise, 7 with 15 % headroom
       const input = inputOf({ actual: [4000, 4200, 3900], currentMin: 6 });
 
       // Act
@@ -24,7 +24,7 @@ describe('Function: decideAdaptation', () => {
       expect(decision.action).toBe('hold');
       expect(decision.newMin).toBe(6);
       expect(decision.raiseTarget).toBe(6);
-      expect(decision.lowerTarget).toBe(8);
+      expect(decision.lowerTarget).toBe(7);
       expect(decision.signals[0]?.reforecast).toBeUndefined();
     });
   });
@@ -106,7 +106,7 @@ describe('Function: decideAdaptation', () => {
       // Act
       const { decision, lastChange } = decideAdaptation(input);
 
-      // Assert: flat re-forecast of 1,000 → p90 1,400, × 1.3 = 1,820 → 2 tasks (the cloned min)
+      // Assert: flat re-forecast of 1,000 → p90 1,400, × 1.15 = 1,610 → 2 tasks (the cloned min)
       expect(decision.action).toBe('lower');
       expect(decision.newMin).toBe(2);
       expect(lastChange).toEqual({ atMs: nowMs, direction: 'lower' });

@@ -424,7 +424,14 @@ async function initialState(
       });
       for (const query of queries) {
         const history = read.get(query.id);
-        if (history) primaryHistory[query.metric] = history;
+        // Four significant digits keep two weeks of 5-minute points of four metrics well inside
+        // one DynamoDB item (400 KB), and are finer than any capacity decision needs.
+        if (history) {
+          primaryHistory[query.metric] = {
+            ...history,
+            values: history.values.map((v) => (v === null ? null : Number(v.toPrecision(4)))),
+          };
+        }
       }
     } catch (error) {
       // The primary region may be the one that went dark: adapt on staging's series alone.

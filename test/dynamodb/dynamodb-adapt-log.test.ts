@@ -75,6 +75,33 @@ describe('Class: DynamoDbAdaptLog', () => {
     });
   });
 
+  it('stores two weeks of 5-minute primary history of four metrics in one item', async () => {
+    // Arrange: 4,032 points per metric at four significant digits, as the run stores them
+    const series = (seed: number) => ({
+      start: AT - 14 * 86_400_000,
+      intervalSeconds: 300,
+      values: Array.from({ length: 14 * 288 }, (_, i) =>
+        Number((seed + ((i * 7919) % 1000) / 7.3).toPrecision(4)),
+      ),
+    });
+    const big: AdaptState = {
+      ...state(2),
+      primaryHistory: {
+        cpu: series(10),
+        memory: series(20),
+        requestRate: series(3000),
+        queueDepth: series(50),
+      },
+    };
+
+    // Act
+    const revision = await log.putState(big, undefined);
+
+    // Assert
+    expect(revision).toBe(1);
+    expect((await log.getState('shop/web'))?.state.primaryHistory.cpu?.values).toHaveLength(4032);
+  });
+
   describe('Method: recordDecision', () => {
     it('records a period once and hands back the stored decision on a retry', async () => {
       // Arrange

@@ -37,6 +37,15 @@ export interface AdaptDecisionRecord {
   readonly period: string;
   readonly epoch: number;
   readonly decision: AdaptDecision;
+  /** What the run read besides the decision's own inputs. */
+  readonly context?: {
+    /** ISO-8601 UTC: when the shadow took authority. */
+    readonly failoverAt: string;
+    /** Tasks running in staging, which rescaled utilisation and per-target figures. */
+    readonly runningTasks: number;
+    /** Whether a primary history was available for re-forecasts. */
+    readonly primaryHistory: boolean;
+  };
 }
 
 /** A state read with the revision a conditional write must name. */

@@ -315,6 +315,11 @@ async function adaptService(
     period: ctx.period,
     epoch: ctx.epoch,
     decision: outcome.decision,
+    context: {
+      failoverAt: state.failoverAt,
+      runningTasks: description.runningCount,
+      primaryHistory: Object.keys(state.primaryHistory).length > 0,
+    },
   };
   const { recorded, record } = await deps.log.recordDecision(proposed);
   const decision = record.decision;

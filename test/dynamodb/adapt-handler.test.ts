@@ -203,6 +203,7 @@ describe('Handler: adapt', () => {
     expect(record).toMatchObject({
       epoch: 2,
       period: new Date(FAILOVER + 15 * MINUTE).toISOString(),
+      context: { runningTasks: 4, primaryHistory: true },
     });
     expect(record?.decision.signals[0]?.excursion?.points).toHaveLength(3);
     expect(record?.decision.signals[0]?.reforecast).toMatchObject({

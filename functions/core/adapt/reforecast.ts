@@ -4,7 +4,7 @@
  * forecaster uses. When the engine cannot run (the primary's history was unreadable and staging
  * has too little of its own), the bands in use are re-levelled to the recent actuals instead.
  */
-import { ValidationError } from '../errors';
+import { UnderstudyError, ValidationError } from '../errors';
 import { forecast as engineForecast } from '../forecast/engine';
 import { median, quantileOf } from '../forecast/stats';
 import type { ForecastInput, ForecastResult } from '../forecast/types';
@@ -154,16 +154,25 @@ export function reforecastBands(input: ReforecastInput): ReforecastOutcome {
   const generatedAt = new Date(input.nowMs).toISOString();
   const warnings: string[] = [];
   if (!input.primaryHistory) warnings.push('primary history unavailable: staging series only');
+  let result: ForecastResult | undefined;
   if (observed >= minimumHistory(input.intervalSeconds)) {
-    const result = (input.forecaster ?? engineForecast)({
-      start: history.start,
-      intervalSeconds: input.intervalSeconds,
-      values: history.values,
-      horizon: input.horizon,
-      quantiles: input.quantiles,
-      // The bands need marginal quantiles only; a few paths keep each run cheap.
-      samplePaths: 50,
-    });
+    try {
+      result = (input.forecaster ?? engineForecast)({
+        start: history.start,
+        intervalSeconds: input.intervalSeconds,
+        values: history.values,
+        horizon: input.horizon,
+        quantiles: input.quantiles,
+        // The bands need marginal quantiles only; a few paths keep each run cheap.
+        samplePaths: 50,
+      });
+    } catch (error) {
+      // A history the engine refuses must not stop adaptation: re-level instead, with a word.
+      if (!(error instanceof UnderstudyError)) throw error;
+      warnings.push(`the engine refused the history (${error.message})`);
+    }
+  }
+  if (result) {
     // The last history bucket is the current, partial one: the forecast's first step is the
     // next bucket. The current bucket gets the first step's quantiles too, so the band covers
     // now and the next excursion can be seen without waiting for the bucket to end.
@@ -189,7 +198,9 @@ export function reforecastBands(input: ReforecastInput): ReforecastOutcome {
   }
   const factor = relevelFactor(input.current, input.staging);
   warnings.push(
-    `${observed} history point(s) are too few to forecast: bands re-levelled by ${factor.toPrecision(3)}`,
+    result === undefined && observed >= minimumHistory(input.intervalSeconds)
+      ? `bands re-levelled by ${factor.toPrecision(3)}`
+      : `${observed} history point(s) are too few to forecast: bands re-levelled by ${factor.toPrecision(3)}`,
   );
   return {
     bands: relevel(input.current, factor, generatedAt),

@@ -5,6 +5,7 @@ import {
   resampleMean,
 } from '../../../functions/core/adapt/reforecast';
 import { ValidationError } from '../../../functions/core/errors';
+import { ForecastInputError } from '../../../functions/core/forecast/errors';
 import { bandsOf, FAILOVER, flatForecaster, HOUR, PERIOD } from './support';
 
 describe('Function: resampleMean', () => {
@@ -112,5 +113,36 @@ describe('Function: reforecastBands', () => {
     expect(bands.start).toBe(FAILOVER);
     expect(bands.quantiles['0.5']).toEqual([40, 40, 40, 40, 40]);
     expect(bands.origin).toBe('reforecast');
+  });
+});
+
+describe('Function: reforecastBands, when the engine refuses the history', () => {
+  it('re-levels the bands in use instead, saying so', () => {
+    // Arrange
+    const primary = {
+      start: FAILOVER - 48 * HOUR,
+      intervalSeconds: 3600,
+      values: Array.from({ length: 48 }, () => 10),
+    };
+    const refusing = () => {
+      throw new ForecastInputError('Invalid forecast input', ['test refusal']);
+    };
+
+    // Act
+    const outcome = reforecastBands({
+      primaryHistory: primary,
+      staging: { start: FAILOVER, intervalSeconds: 300, values: [8192, 8192, 8192] },
+      intervalSeconds: 3600,
+      horizon: 4,
+      quantiles: [0.1, 0.5, 0.9],
+      nowMs: FAILOVER + 3 * PERIOD,
+      current: bandsOf([4096]),
+      forecaster: refusing,
+    });
+
+    // Assert
+    expect(outcome.bands.origin).toBe('relevelled');
+    expect(outcome.relevelFactor).toBe(2);
+    expect(outcome.warnings.join(' ')).toMatch(/engine refused the history.*test refusal/);
   });
 });

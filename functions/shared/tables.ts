@@ -71,7 +71,7 @@ export const LEASE_TABLE: TableDefinition = {
  * Staging region. The admission record lives in the lease table, beside the lease it precedes.
  */
 export const FAILOVER_TABLE: TableDefinition = {
-  logicalName: 'Failovers',
+  logicalName: 'Failover',
   partitionKey: { name: 'pk', type: 'S' },
   sortKey: { name: 'sk', type: 'S' },
   globalSecondaryIndexes: [],

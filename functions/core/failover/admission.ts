@@ -108,12 +108,24 @@ export interface AdmissionRequest {
   readonly alarm: QuorumAlarm;
   /** Who asked, for manual and drill starts. */
   readonly requestedBy?: string;
+  /** Force the approval step (a manual start never skips it). */
+  readonly forceApproval?: boolean;
 }
 
-/** The execution input the failover state machine starts with. */
+/**
+ * The execution input the failover state machine starts with (docs/failover-contract.md):
+ * `alarm` carries only the name and state-change time the workflow reads; the rest is context
+ * for the record and the operator.
+ */
 export interface FailoverExecutionInput {
+  readonly alarm: { readonly name: string; readonly stateChangeTime: string };
+  /** A drill: the workflow runs against the drill deployment and always tears down. */
+  readonly drill: boolean;
+  /** `manual` forces the approval step even when the deployment is in auto mode. */
+  readonly approvalMode?: 'manual';
   readonly trigger: FailoverTrigger;
-  readonly alarm: QuorumAlarm;
+  /** The alarm's ARN and CloudWatch's reason for the transition. */
+  readonly detection: { readonly alarmArn: string; readonly reason: string };
   /** When the admission was granted, ISO-8601 (from the stored record: the same on retries). */
   readonly admittedAt: string;
   readonly requestedBy?: string;
@@ -202,8 +214,14 @@ export function executionInputFor(
   admittedAt: number,
 ): FailoverExecutionInput {
   return {
+    alarm: {
+      name: request.alarm.name,
+      stateChangeTime: normaliseStateTime(request.alarm.stateChangeTime),
+    },
+    drill: request.trigger === 'drill',
+    ...(request.forceApproval ? { approvalMode: 'manual' as const } : {}),
     trigger: request.trigger,
-    alarm: { ...request.alarm, stateChangeTime: normaliseStateTime(request.alarm.stateChangeTime) },
+    detection: { alarmArn: request.alarm.arn, reason: request.alarm.reason },
     admittedAt: new Date(admittedAt).toISOString(),
     ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
   };

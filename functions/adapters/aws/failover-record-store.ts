@@ -49,8 +49,11 @@ export interface ReportBucket {
   readonly prefix?: string;
 }
 
-/** Header merge rounds before giving up (each lost round means a concurrent writer). */
-const MAX_ROUNDS = 8;
+/**
+ * Header merge rounds before giving up. Every round some writer wins, so this bounds the
+ * concurrent writers of one execution that are sure to get through (waves, retries).
+ */
+const MAX_ROUNDS = 32;
 /** BatchWriteItem takes at most 25 requests. */
 const BATCH = 25;
 /** Rounds of re-sending unprocessed batch items (DynamoDB throttling a burst). */
@@ -269,6 +272,8 @@ export class DynamoDbFailoverRecordStore implements FailoverRecordStore {
       ) {
         return next.record;
       }
+      // Full jitter, so writers that lost together do not collide again in lockstep.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * (round + 1)));
     }
     throw new ConflictError(`record of ${executionName} kept changing: ${MAX_ROUNDS} merges lost`);
   }

@@ -13,7 +13,7 @@
  */
 import { type CloudWatchClient, PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
-  type Route53RecoveryClusterClient,
+  Route53RecoveryClusterClient,
   UpdateRoutingControlStateCommand,
 } from '@aws-sdk/client-route53-recovery-cluster';
 import { isRetryable, ServiceUnavailableError, ValidationError } from '../../core/errors';
@@ -169,4 +169,26 @@ export class AwsTrafficSwitch implements TrafficSwitch {
       `no cluster endpoint answered for ${routingControlArn} (${failures.join('; ')})`,
     );
   }
+}
+
+/**
+ * An {@link ArcClientFactory} that builds one client per endpoint URL (with `config`, e.g. the
+ * shared retry and timeout settings) and reuses it: a warm Lambda keeps its connections.
+ */
+export function memoisedArcClients(
+  config: Readonly<Record<string, unknown>> = {},
+): ArcClientFactory {
+  const clients = new Map<string, Route53RecoveryClusterClient>();
+  return (endpoint) => {
+    let client = clients.get(endpoint.endpoint);
+    if (!client) {
+      client = new Route53RecoveryClusterClient({
+        ...config,
+        region: endpoint.region,
+        endpoint: endpoint.endpoint,
+      });
+      clients.set(endpoint.endpoint, client);
+    }
+    return client;
+  };
 }

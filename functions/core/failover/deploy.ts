@@ -38,7 +38,8 @@ export interface DeployPageResult {
   readonly wave: number;
   readonly deployed: number;
   readonly failed: number;
-  readonly nextCursor?: string;
+  /** Cursor of the next page; null on the last one (the ASL reads it by path). */
+  readonly nextCursor: string | null;
   readonly done: boolean;
   readonly pace: PaceState;
 }
@@ -138,7 +139,7 @@ export async function deployPage(
     wave: input.wave,
     deployed: outcomes.length - failed,
     failed,
-    ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }),
+    nextCursor: page.nextCursor ?? null,
     done: page.nextCursor === undefined,
     pace: pacer.state(),
   };

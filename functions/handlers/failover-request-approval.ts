@@ -17,7 +17,7 @@ import {
 import { clientConfig } from '../shared/clients';
 import { systemClock } from '../shared/clock';
 import { type EnvSource, requireRegion, requireString } from '../shared/env';
-import { FAILOVER_ENV } from '../shared/failover-env';
+import { FAILOVER_GATE_ENV } from '../shared/failover-env';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
 import { createLogger } from '../shared/powertools';
 
@@ -76,14 +76,14 @@ export function productionDependencies(env: EnvSource = process.env): RequestApp
   return {
     store: new DynamoDbApprovalStore(
       new DynamoDBClient(config),
-      requireString(FAILOVER_ENV.failoverTable, env),
+      requireString(FAILOVER_GATE_ENV.failoverTable, env),
     ),
     notifier: new SnsApprovalNotifier(
       new SNSClient(config),
-      requireString(FAILOVER_ENV.approvalTopicArn, env),
+      requireString(FAILOVER_GATE_ENV.approvalTopicArn, env),
     ),
     clock: systemClock,
-    alarmRegion: requireRegion(FAILOVER_ENV.healthRegion, env),
+    alarmRegion: requireRegion(FAILOVER_GATE_ENV.healthRegion, env),
   };
 }
 

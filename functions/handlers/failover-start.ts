@@ -20,7 +20,7 @@ import {
 import { clientConfig } from '../shared/clients';
 import { systemClock } from '../shared/clock';
 import { type EnvSource, optionalString, requireInteger, requireString } from '../shared/env';
-import { FAILOVER_ENV } from '../shared/failover-env';
+import { FAILOVER_GATE_ENV } from '../shared/failover-env';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
 import { createLogger } from '../shared/powertools';
 
@@ -100,20 +100,20 @@ export function createFailoverStartHandler(deps: Deps<FailoverStartDeps>) {
 /** Production dependencies from the environment (staging region clients). */
 export function productionDependencies(env: EnvSource = process.env): FailoverStartDeps {
   const config = clientConfig();
-  const admissionId = optionalString(FAILOVER_ENV.admissionId, undefined, env);
+  const admissionId = optionalString(FAILOVER_GATE_ENV.admissionId, undefined, env);
   return {
     store: new DynamoDbFailoverAdmission(
       new DynamoDBClient(config),
-      requireString(FAILOVER_ENV.leaseTable, env),
+      requireString(FAILOVER_GATE_ENV.leaseTable, env),
       admissionId ? { admissionId } : {},
     ),
     executions: new SfnFailoverExecutions(
       new SFNClient(config),
-      requireString(FAILOVER_ENV.stateMachineArn, env),
+      requireString(FAILOVER_GATE_ENV.stateMachineArn, env),
     ),
     clock: systemClock,
     settings: {
-      minDelayMs: requireInteger(FAILOVER_ENV.minDelaySeconds, { min: 0 }, env) * 1000,
+      minDelayMs: requireInteger(FAILOVER_GATE_ENV.minDelaySeconds, { min: 0 }, env) * 1000,
     },
   };
 }

@@ -3,7 +3,7 @@
  * approval request): read by the handlers, set by `lib/constructs/failover.ts`. Free of side
  * effects, so the CDK app can import it without building SDK clients.
  */
-export const FAILOVER_ENV = {
+export const FAILOVER_GATE_ENV = {
   stateMachineArn: 'FAILOVER_STATE_MACHINE_ARN',
   /** The lease table (the workflow handlers read the same name: docs/failover-contract.md). */
   leaseTable: 'LEASE_TABLE_NAME',

@@ -5,10 +5,20 @@
  * bind them to sandbox ports without this environment.
  *
  * The AWS adapters of the failover ports (`core/failover/ports.ts`: QuorumAlarm, QuotaReader,
- * PlanPages, FailoverPlatform, TrafficSwitch, FailoverRecordStore) are built on the AWS half's
- * branch; {@link failoverAwsAdapters} is where they are plugged in.
+ * PlanPages, FailoverPlatform, TrafficSwitch, FailoverRecordStore) are built by
+ * {@link failoverAwsAdapters}.
  */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { CloudWatchQuorumAlarm } from '../adapters/aws/cloudwatch-quorum-alarm';
 import { DynamoDbAuthorityLease } from '../adapters/aws/dynamodb-authority-lease';
+import { DynamoDbPlanPages } from '../adapters/aws/dynamodb-plan-pages';
+import { AwsFailoverPlatform } from '../adapters/aws/failover-platform';
+import { DynamoDbFailoverRecordStore } from '../adapters/aws/failover-record-store';
+import { AwsQuotaReader } from '../adapters/aws/service-quotas-reader';
+import { AwsTrafficSwitch, memoisedArcClients } from '../adapters/aws/traffic-switch';
 import type {
   FailoverPlatform,
   FailoverRecordStore,
@@ -19,8 +29,9 @@ import type {
 } from '../core/failover/ports';
 import { type FailoverSettings, parseFailoverSettings } from '../core/failover/settings';
 import type { AuthorityLease, ContainerPlatform } from '../core/ports';
-import { awsAdapters, dynamoDbClient, localClients } from './clients';
-import { EnvironmentError, type EnvSource, requireString } from './env';
+import { awsAdapters, clientConfig, dynamoDbClient, localClients } from './clients';
+import { systemClock } from './clock';
+import { type EnvSource, requireString } from './env';
 
 /** Environment variable names of the failover Lambdas (see docs/failover-contract.md). */
 export const FAILOVER_ENV = {
@@ -62,12 +73,34 @@ export interface FailoverAwsAdapters {
 }
 
 /**
- * The AWS adapters of the failover ports. They land with the AWS half of issue #8; until they
- * are wired here a cold start fails with this message rather than with a missing method later.
+ * The AWS adapters of the failover ports, built once per container: the quorum alarm in the
+ * health region, everything else in the staging region (the Lambda's own).
  */
-export function failoverAwsAdapters(_env: EnvSource = process.env): FailoverAwsAdapters {
-  throw new EnvironmentError(
-    FAILOVER_ENV.failoverTable,
-    'is set, but the AWS adapters of the failover ports are not wired in functions/shared/failover-wiring.ts yet',
-  );
+export function failoverAwsAdapters(env: EnvSource = process.env): FailoverAwsAdapters {
+  adaptersCache ??= buildAwsAdapters(env);
+  return adaptersCache;
+}
+
+let adaptersCache: FailoverAwsAdapters | undefined;
+
+function buildAwsAdapters(env: EnvSource): FailoverAwsAdapters {
+  const config = clientConfig();
+  const healthRegion = requireString(FAILOVER_ENV.healthRegion, env);
+  return {
+    alarm: new CloudWatchQuorumAlarm(new CloudWatchClient(clientConfig({ region: healthRegion }))),
+    quota: new AwsQuotaReader(
+      new ServiceQuotasClient(config),
+      localClients.cloudwatch,
+      systemClock,
+    ),
+    plans: new DynamoDbPlanPages(dynamoDbClient, requireString(FAILOVER_ENV.inventoryTable, env)),
+    fleet: new AwsFailoverPlatform(localClients.ecs, new ElasticLoadBalancingV2Client(config)),
+    traffic: new AwsTrafficSwitch(localClients.cloudwatch, memoisedArcClients(config)),
+    records: new DynamoDbFailoverRecordStore(
+      dynamoDbClient,
+      requireString(FAILOVER_ENV.failoverTable, env),
+      new S3Client(config),
+      { bucketName: requireString(FAILOVER_ENV.reportBucket, env) },
+    ),
+  };
 }

@@ -73,34 +73,74 @@ export interface FailoverAwsAdapters {
 }
 
 /**
- * The AWS adapters of the failover ports, built once per container: the quorum alarm in the
- * health region, everything else in the staging region (the Lambda's own).
+ * The AWS adapters of the failover ports, each built on first use and kept for the container:
+ * the quorum alarm in the health region, everything else in the staging region (the Lambda's
+ * own). Lazy per port, so a handler needs only the environment of the ports it uses.
  */
 export function failoverAwsAdapters(env: EnvSource = process.env): FailoverAwsAdapters {
-  adaptersCache ??= buildAwsAdapters(env);
+  adaptersCache ??= lazyAwsAdapters(env);
   return adaptersCache;
 }
 
 let adaptersCache: FailoverAwsAdapters | undefined;
 
-function buildAwsAdapters(env: EnvSource): FailoverAwsAdapters {
+function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= build();
+    return value;
+  };
+}
+
+function lazyAwsAdapters(env: EnvSource): FailoverAwsAdapters {
   const config = clientConfig();
-  const healthRegion = requireString(FAILOVER_ENV.healthRegion, env);
+  const alarm = once(
+    () =>
+      new CloudWatchQuorumAlarm(
+        new CloudWatchClient(
+          clientConfig({ region: requireString(FAILOVER_ENV.healthRegion, env) }),
+        ),
+      ),
+  );
+  const quota = once(
+    () => new AwsQuotaReader(new ServiceQuotasClient(config), localClients.cloudwatch, systemClock),
+  );
+  const plans = once(
+    () => new DynamoDbPlanPages(dynamoDbClient, requireString(FAILOVER_ENV.inventoryTable, env)),
+  );
+  const fleet = once(
+    () => new AwsFailoverPlatform(localClients.ecs, new ElasticLoadBalancingV2Client(config)),
+  );
+  const traffic = once(
+    () => new AwsTrafficSwitch(localClients.cloudwatch, memoisedArcClients(config)),
+  );
+  const records = once(
+    () =>
+      new DynamoDbFailoverRecordStore(
+        dynamoDbClient,
+        requireString(FAILOVER_ENV.failoverTable, env),
+        new S3Client(config),
+        { bucketName: requireString(FAILOVER_ENV.reportBucket, env) },
+      ),
+  );
   return {
-    alarm: new CloudWatchQuorumAlarm(new CloudWatchClient(clientConfig({ region: healthRegion }))),
-    quota: new AwsQuotaReader(
-      new ServiceQuotasClient(config),
-      localClients.cloudwatch,
-      systemClock,
-    ),
-    plans: new DynamoDbPlanPages(dynamoDbClient, requireString(FAILOVER_ENV.inventoryTable, env)),
-    fleet: new AwsFailoverPlatform(localClients.ecs, new ElasticLoadBalancingV2Client(config)),
-    traffic: new AwsTrafficSwitch(localClients.cloudwatch, memoisedArcClients(config)),
-    records: new DynamoDbFailoverRecordStore(
-      dynamoDbClient,
-      requireString(FAILOVER_ENV.failoverTable, env),
-      new S3Client(config),
-      { bucketName: requireString(FAILOVER_ENV.reportBucket, env) },
-    ),
+    get alarm() {
+      return alarm();
+    },
+    get quota() {
+      return quota();
+    },
+    get plans() {
+      return plans();
+    },
+    get fleet() {
+      return fleet();
+    },
+    get traffic() {
+      return traffic();
+    },
+    get records() {
+      return records();
+    },
   };
 }

@@ -326,10 +326,14 @@ export function failoverBindings(
         call: SdkIntegrationCall,
       ): Promise<unknown> => {
         if (service === 'sns' && action === 'publish') {
-          world.notifications.push({
-            subject: String(params.Subject),
-            message: JSON.parse(String(params.Message)) as Record<string, unknown>,
-          });
+          const text = String(params.Message);
+          let message: Record<string, unknown>;
+          try {
+            message = JSON.parse(text) as Record<string, unknown>;
+          } catch {
+            message = { text };
+          }
+          world.notifications.push({ subject: String(params.Subject), message });
           return { MessageId: `local-${world.notifications.length}` };
         }
         if (service === 'states' && action === 'startExecution' && call.pattern === 'sync:2') {

@@ -180,6 +180,11 @@ export async function createLocalFailoverWorld(
     const run = await runClonePipeline(clone, { trigger: 'manual', requestedBy: 'prebake' });
     if (run.status !== 'SUCCEEDED') throw new Error(`pre-bake failed: ${run.error} ${run.cause}`);
   }
+  return failoverWorldOf(clone);
+}
+
+/** The failover's ports around a clone world (no I/O: the bindings check builds one too). */
+export function failoverWorldOf(clone: LocalCloneWorld): LocalFailoverWorld {
   const { cloud, staging } = clone;
   return {
     ...clone,

@@ -20,7 +20,8 @@ export const FailoverPreflightEvent = z.object({
   executionArn: z.string().min(1),
   alarm: z.object({ name: z.string().min(1), stateChangeTime: isoTime }),
   mode: z.enum(['auto', 'manual']),
-  startedAt: isoTime,
+  /** When the execution started; the handler's clock when absent. */
+  startedAt: isoTime.optional(),
 });
 
 /** What the handler needs. */
@@ -34,7 +35,8 @@ export function createFailoverPreflightHandler(deps: Deps<FailoverPreflightDeps>
   return async (event: unknown): Promise<PreflightResult> => {
     const input = parseEvent(FailoverPreflightEvent, event, 'failover-preflight');
     const { settings, ...ports } = get();
-    return runPreflight(ports, input, settings);
+    const startedAt = input.startedAt ?? new Date(ports.clock.now()).toISOString();
+    return runPreflight(ports, { ...input, startedAt }, settings);
   };
 }
 

@@ -188,7 +188,8 @@ export class SandboxCloud {
 
   private readonly states = new Map<string, LocationState>();
   private readonly buckets: TokenBuckets;
-  private readonly faults: FaultInjector;
+  private faults: FaultInjector;
+  private readonly seed: number;
   private readonly jitterRandom: SeededRandom;
   private readonly log: {
     seq: number;
@@ -212,8 +213,17 @@ export class SandboxCloud {
     this.latency = latencyModel(options.latency);
     this.blobPartBytes = options.blobPartBytes ?? 5 * MB;
     this.buckets = new TokenBuckets({ ...RATE_LIMITS, ...options.rateLimits });
+    this.seed = options.seed;
     this.faults = new FaultInjector(options.seed, options.faults);
     this.jitterRandom = new SeededRandom(options.seed ^ 0x1a7e_c0de);
+  }
+
+  /**
+   * Replaces the fault plan from now on (e.g. faults during a failover, none while pre-baking).
+   * Outages scheduled with {@link darkenRegion} are replaced by the plan's own.
+   */
+  public setFaultPlan(plan: FaultPlan): void {
+    this.faults = new FaultInjector(this.seed ^ 0x0fa1_10e7, plan);
   }
 
   // -------------------------------------------------------------------------------------------

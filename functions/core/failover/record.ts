@@ -25,6 +25,8 @@ export interface RecordResult extends FailoverFinish {
   readonly executionName: string;
   readonly epoch?: number;
   readonly reportUri?: string;
+  /** The notification's text: this result as JSON without itself (SNS Message). */
+  readonly notification: string;
 }
 
 const seconds = (fromIso: string | undefined, toMs: number | undefined): number | undefined =>
@@ -115,10 +117,11 @@ export async function recordOutcome(
     durationSeconds: seconds(detected, nowMs) ?? 0,
   };
   const finished = await records.finish(input.executionName, finish);
-  return {
+  const result = {
     executionName: input.executionName,
     ...finish,
     ...(finished.epoch === undefined ? {} : { epoch: finished.epoch }),
     ...(finished.reportUri === undefined ? {} : { reportUri: finished.reportUri }),
   };
+  return { ...result, notification: JSON.stringify(result) };
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { PULL_THROUGH_UPSTREAMS, pullThroughUpstream } from '../functions/core/clone/image-source';
 import { ValidationError } from '../functions/core/errors';
+import { trafficRouteSchema } from '../functions/core/failover/settings';
 import { validateEvents } from '../functions/core/forecast/events-file';
 import { RESOURCE_METRICS } from '../functions/core/model';
 
@@ -630,6 +631,73 @@ const drillSchema = z.strictObject({
   cluster: name.default('understudy-drill'),
 });
 
+const approvalSchema = z.strictObject({
+  /**
+   * `manual`: the workflow waits for `understudy failover approve|decline`. `auto`: it goes on
+   * without asking (opt-in; a manual start still asks).
+   * @default 'manual'
+   */
+  mode: z.enum(['manual', 'auto']).default('manual'),
+  /**
+   * How long the workflow waits for a decision, seconds (Step Functions allows up to a year).
+   * @default 3600
+   */
+  timeoutSeconds: z.number().int().min(60).max(31_536_000).default(3600),
+  /**
+   * What a timed-out approval counts as.
+   * @default 'declined'
+   */
+  timeoutOutcome: z.enum(['declined', 'approved']).default('declined'),
+});
+
+const failoverSchema = z.strictObject({
+  /** The approval gate. @default manual, one hour, declined on timeout */
+  approval: approvalSchema.default({
+    mode: 'manual',
+    timeoutSeconds: 3600,
+    timeoutOutcome: 'declined',
+  }),
+  /**
+   * Minimum time between two failovers, minutes: a flapping quorum causes one failover.
+   * @default 30
+   */
+  minDelayMinutes: z.number().int().min(0).max(10_080).default(30),
+  /**
+   * Fraction of services that may fail (timeout, circuit breaker) with the run still completing
+   * (with the list of failed services); above it the run fails loudly.
+   * @default 0.1
+   */
+  partialFailureThreshold: z.number().min(0).max(1).default(0.1),
+  /**
+   * Seconds one service may take to become steady before it counts as failed.
+   * @default 900
+   */
+  serviceTimeoutSeconds: z.number().int().min(60).max(86_400).default(900),
+  /**
+   * Services per deploy page (one Lambda invocation of UpdateService calls).
+   * @default 50
+   */
+  deployPageSize: z.number().int().min(1).max(500).default(50),
+  /**
+   * A plan older than this is deployed with a warning, seconds.
+   * @default 604800 (7 days)
+   */
+  planMaxAgeSeconds: z
+    .number()
+    .int()
+    .positive()
+    .default(7 * 24 * 3600),
+  /**
+   * Per-service traffic switch (`cluster/service` → route): a pre-created Route 53 failover
+   * record whose health check follows a metric the failover publishes, or ARC routing controls.
+   * Services without a route are deployed but their traffic is not moved.
+   * @default {}
+   */
+  traffic: z
+    .record(z.string().regex(/^[^/]+\/[^/]+$/, 'must be "cluster/service"'), trafficRouteSchema)
+    .default({}),
+});
+
 /** The whole `understudy` context object, before cross-field checks. */
 const configObjectSchema = z.strictObject({
   /** Where the protected services run and the forecaster lives. */
@@ -704,6 +772,16 @@ const configObjectSchema = z.strictObject({
       schedule: scheduleExpression.default('rate(1 day)'),
     })
     .default({ keepVersions: 10, minAgeDays: 7, schedule: 'rate(1 day)' }),
+  /** The failover workflow. @default manual approval, 30 minutes between failovers */
+  failover: failoverSchema.default({
+    approval: { mode: 'manual', timeoutSeconds: 3600, timeoutOutcome: 'declined' },
+    minDelayMinutes: 30,
+    partialFailureThreshold: 0.1,
+    serviceTimeoutSeconds: 900,
+    deployPageSize: 50,
+    planMaxAgeSeconds: 7 * 24 * 3600,
+    traffic: {},
+  }),
   /** Drill deployment. @default cluster 'understudy-drill' */
   drill: drillSchema.default({ cluster: 'understudy-drill' }),
   /**
@@ -948,6 +1026,8 @@ export type AlarmsConfig = UnderstudyConfig['alarms'];
 export type AlarmTierConfig = AlarmsConfig['page'];
 /** The `drill` section. */
 export type DrillConfig = UnderstudyConfig['drill'];
+/** Parsed `failover` section. */
+export type FailoverConfig = UnderstudyConfig['failover'];
 
 /** Renders a zod issue path as the key a user edits: `understudy.services[2].cluster`. */
 export function keyPath(path: readonly PropertyKey[]): string {

@@ -65,5 +65,18 @@ export const LEASE_TABLE: TableDefinition = {
   globalSecondaryIndexes: [],
 };
 
+/**
+ * Failover executions: per execution (`pk = EXEC#<name>`), the approval request holding the task
+ * token (`sk = APPROVAL`, expiring by TTL after its deadline) and the RTO record (`sk = RECORD`).
+ * Staging region. The admission record lives in the lease table, beside the lease it precedes.
+ */
+export const FAILOVER_TABLE: TableDefinition = {
+  logicalName: 'Failover',
+  partitionKey: { name: 'pk', type: 'S' },
+  sortKey: { name: 'sk', type: 'S' },
+  globalSecondaryIndexes: [],
+  timeToLiveAttribute: 'expiresAt',
+};
+
 /** Every table Understudy owns. */
-export const TABLES = [INVENTORY_TABLE, FORECAST_TABLE, LEASE_TABLE] as const;
+export const TABLES = [INVENTORY_TABLE, FORECAST_TABLE, LEASE_TABLE, FAILOVER_TABLE] as const;

@@ -29,6 +29,12 @@ export interface HealthStackProps extends UnderstudyStackProps {
   readonly expectedClusters?: readonly string[];
 }
 
+/**
+ * Name of the detection quorum's composite alarm: fixed, because the staging stack's failover
+ * rule matches its ARN in another region (no cross-region reference needed).
+ */
+export const QUORUM_ALARM_NAME = 'understudy-detection-quorum';
+
 /** Event pattern `detail-type` of CloudWatch alarm state changes. */
 export const ALARM_STATE_CHANGE = 'CloudWatch Alarm State Change';
 
@@ -88,6 +94,7 @@ export class HealthStack extends Stack {
       failureThreshold: healthCheck.failureThreshold,
       requestIntervalSeconds: healthCheck.requestIntervalSeconds,
       evaluationPeriods: healthCheck.alarmEvaluationPeriods,
+      compositeAlarmName: QUORUM_ALARM_NAME,
     });
     this.probe = new HealthProbe(this, 'Probe', {
       primaryRegion: config.primary.region,

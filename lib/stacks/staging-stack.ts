@@ -8,6 +8,7 @@ import { FORECAST_TABLE, INVENTORY_TABLE, LEASE_TABLE } from '../../functions/sh
 import type { UnderstudyConfig } from '../config';
 import { AlarmNotifications } from '../constructs/alarm-notifications';
 import { DeliveryDeadLetters } from '../constructs/delivery-dead-letters';
+import { Failover } from '../constructs/failover';
 import { ForecastCopyWriter } from '../constructs/forecast-copy-writer';
 import { ShadowManager } from '../constructs/shadow-manager';
 import { UnderstudyFunction } from '../constructs/understudy-function';
@@ -18,6 +19,7 @@ import {
   pipelineBlockers,
   pipelineSettingsOf,
 } from '../pipeline-settings';
+import { QUORUM_ALARM_NAME } from './health-stack';
 import { removalPolicyOf, type UnderstudyStackProps } from './understudy-stack-props';
 
 function intervalOf(minutes: number | undefined): Duration | undefined {
@@ -61,6 +63,8 @@ export class StagingStack extends Stack {
   public readonly shadowManager?: ShadowManager;
   /** The clone-validate-store workflow the predict trigger and deploy events start. */
   public readonly cloneStateMachine?: sfn.IStateMachine;
+  /** The failover workflow: starts on the detection quorum's ALARM, waits for approval. */
+  public readonly failover: Failover;
 
   public constructor(scope: Construct, id: string, props: StagingStackProps) {
     super(scope, id, {
@@ -186,6 +190,20 @@ export class StagingStack extends Stack {
         `No clone pipeline is deployed: ${blockers.join('; ')}.`,
       );
     }
+
+    this.failover = new Failover(this, 'Failover', {
+      config: props.config.failover,
+      key: this.key,
+      leaseTable: this.leaseTable,
+      inventoryTable: this.inventoryTable,
+      // Approval requests and outcomes need a human: the page topic.
+      topic: this.notifications.topics.page,
+      quorumAlarmName: QUORUM_ALARM_NAME,
+      healthRegion: props.config.healthCheck.region,
+      stagingCluster: props.config.staging.cluster,
+      deadLetterQueue: this.deadLetters.queue,
+      removalPolicy,
+    });
 
     if (props.config.services) {
       this.forecastCopyWriter = new ForecastCopyWriter(this, 'ForecastCopyWriter', {

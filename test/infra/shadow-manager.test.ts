@@ -1025,7 +1025,8 @@ describe('Class: ShadowManager', () => {
       // Assert
       expect(other.staging.shadowManager).toBeUndefined();
       expect(other.staging.cloneStateMachine).toBeUndefined();
-      Template.fromStack(other.staging).resourceCountIs('AWS::StepFunctions::StateMachine', 0);
+      // Only the failover's two workflows (parent and wave): no clone workflow.
+      Template.fromStack(other.staging).resourceCountIs('AWS::StepFunctions::StateMachine', 2);
       Annotations.fromStack(other.staging).hasWarning(
         '*',
         Match.stringLikeRegexp('No clone pipeline is deployed: understudy\\.services'),

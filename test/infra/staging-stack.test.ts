@@ -90,7 +90,7 @@ describe('Class: StagingStack', () => {
 
     it('expects on-demand billing, CMK encryption and point-in-time recovery on every table by default', () => {
       // Assert
-      template.resourceCountIs('AWS::DynamoDB::Table', 3);
+      template.resourceCountIs('AWS::DynamoDB::Table', 4); // inventory, forecasts, lease, failover
       template.allResourcesProperties('AWS::DynamoDB::Table', {
         BillingMode: 'PAY_PER_REQUEST',
         SSESpecification: {

@@ -199,7 +199,8 @@ function deploymentFromEcs(
   });
 }
 
-function serviceFromEcs(service: Service, fallbackCluster: string): ServiceDescription {
+/** A DescribeServices `Service` as the model describes it (shared with the failover platform). */
+export function serviceFromEcs(service: Service, fallbackCluster: string): ServiceDescription {
   const awsvpc = service.networkConfiguration?.awsvpcConfiguration;
   const primary = service.deployments?.find((deployment) => deployment.status === 'PRIMARY');
   const connect = primary?.serviceConnectConfiguration;

@@ -1,0 +1,146 @@
+/**
+ * Production wiring of the failover Lambdas: settings, the lease, the staging ECS adapter and the
+ * repositories, each built once per container from the environment the CDK construct sets.
+ * Handlers call these lazily, on their first invocation, so tests import the handler modules and
+ * bind them to sandbox ports without this environment.
+ *
+ * The AWS adapters of the failover ports (`core/failover/ports.ts`: QuorumAlarm, QuotaReader,
+ * PlanPages, FailoverPlatform, TrafficSwitch, FailoverRecordStore) are built by
+ * {@link failoverAwsAdapters}.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import { CloudWatchQuorumAlarm } from '../adapters/aws/cloudwatch-quorum-alarm';
+import { DynamoDbAuthorityLease } from '../adapters/aws/dynamodb-authority-lease';
+import { DynamoDbPlanPages } from '../adapters/aws/dynamodb-plan-pages';
+import { AwsFailoverPlatform } from '../adapters/aws/failover-platform';
+import { DynamoDbFailoverRecordStore } from '../adapters/aws/failover-record-store';
+import { AwsQuotaReader } from '../adapters/aws/service-quotas-reader';
+import { AwsTrafficSwitch, memoisedArcClients } from '../adapters/aws/traffic-switch';
+import type {
+  FailoverPlatform,
+  FailoverRecordStore,
+  PlanPages,
+  QuorumAlarm,
+  QuotaReader,
+  TrafficSwitch,
+} from '../core/failover/ports';
+import { type FailoverSettings, parseFailoverSettings } from '../core/failover/settings';
+import type { AuthorityLease, ContainerPlatform } from '../core/ports';
+import { awsAdapters, clientConfig, dynamoDbClient, localClients } from './clients';
+import { systemClock } from './clock';
+import { type EnvSource, requireString } from './env';
+
+/** Environment variable names of the failover Lambdas (see docs/failover-contract.md). */
+export const FAILOVER_ENV = {
+  leaseTable: 'LEASE_TABLE_NAME',
+  inventoryTable: 'INVENTORY_TABLE_NAME',
+  failoverTable: 'FAILOVER_TABLE_NAME',
+  reportBucket: 'FAILOVER_REPORT_BUCKET',
+  healthRegion: 'HEALTH_REGION',
+  settings: 'FAILOVER_SETTINGS',
+} as const;
+
+let settingsCache: FailoverSettings | undefined;
+
+/** The failover settings (`FAILOVER_SETTINGS`, JSON), parsed once. */
+export function failoverSettings(env: EnvSource = process.env): FailoverSettings {
+  settingsCache ??= parseFailoverSettings(requireString(FAILOVER_ENV.settings, env));
+  return settingsCache;
+}
+
+/** The authority lease table of the staging region. */
+export function authorityLease(env: EnvSource = process.env): AuthorityLease {
+  return new DynamoDbAuthorityLease(dynamoDbClient, requireString(FAILOVER_ENV.leaseTable, env));
+}
+
+/** ECS of the staging account + region (the Lambda's own). */
+export function stagingContainerPlatform(env: EnvSource = process.env): ContainerPlatform {
+  const region = requireString('AWS_REGION', env);
+  return awsAdapters(localClients, { account: 'self', region }).platform;
+}
+
+/** The AWS adapters of the failover ports. */
+export interface FailoverAwsAdapters {
+  readonly alarm: QuorumAlarm;
+  readonly quota: QuotaReader;
+  readonly plans: PlanPages;
+  readonly fleet: FailoverPlatform;
+  readonly traffic: TrafficSwitch;
+  readonly records: FailoverRecordStore;
+}
+
+/**
+ * The AWS adapters of the failover ports, each built on first use and kept for the container:
+ * the quorum alarm in the health region, everything else in the staging region (the Lambda's
+ * own). Lazy per port, so a handler needs only the environment of the ports it uses.
+ */
+export function failoverAwsAdapters(env: EnvSource = process.env): FailoverAwsAdapters {
+  adaptersCache ??= lazyAwsAdapters(env);
+  return adaptersCache;
+}
+
+let adaptersCache: FailoverAwsAdapters | undefined;
+
+function once<T>(build: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= build();
+    return value;
+  };
+}
+
+function lazyAwsAdapters(env: EnvSource): FailoverAwsAdapters {
+  const config = clientConfig();
+  const alarm = once(
+    () =>
+      new CloudWatchQuorumAlarm(
+        new CloudWatchClient(
+          clientConfig({ region: requireString(FAILOVER_ENV.healthRegion, env) }),
+        ),
+      ),
+  );
+  const quota = once(
+    () => new AwsQuotaReader(new ServiceQuotasClient(config), localClients.cloudwatch, systemClock),
+  );
+  const plans = once(
+    () => new DynamoDbPlanPages(dynamoDbClient, requireString(FAILOVER_ENV.inventoryTable, env)),
+  );
+  const fleet = once(
+    () => new AwsFailoverPlatform(localClients.ecs, new ElasticLoadBalancingV2Client(config)),
+  );
+  const traffic = once(
+    () => new AwsTrafficSwitch(localClients.cloudwatch, memoisedArcClients(config)),
+  );
+  const records = once(
+    () =>
+      new DynamoDbFailoverRecordStore(
+        dynamoDbClient,
+        requireString(FAILOVER_ENV.failoverTable, env),
+        new S3Client(config),
+        { bucketName: requireString(FAILOVER_ENV.reportBucket, env) },
+      ),
+  );
+  return {
+    get alarm() {
+      return alarm();
+    },
+    get quota() {
+      return quota();
+    },
+    get plans() {
+      return plans();
+    },
+    get fleet() {
+      return fleet();
+    },
+    get traffic() {
+      return traffic();
+    },
+    get records() {
+      return records();
+    },
+  };
+}

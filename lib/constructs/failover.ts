@@ -259,8 +259,6 @@ export class Failover extends Construct {
         actions: [
           'application-autoscaling:RegisterScalableTarget',
           'application-autoscaling:PutScalingPolicy',
-          'application-autoscaling:DescribeScalableTargets',
-          'application-autoscaling:DescribeScalingPolicies',
         ],
         resources: [arn('application-autoscaling', 'scalable-target/*')],
         conditions: {

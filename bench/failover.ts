@@ -11,7 +11,7 @@
  *   task definitions, copies the security-group rules and creates the services (at 0 tasks), then
  *   the same failover deploys them. Both phases are timed.
  *
- * Usage: `npm run bench:failover -- [--sizes 10,100,1000] [--seed 7] [--out bench/results/failover.md]`
+ * Usage: `npm run bench:failover -- [--sizes 10,100,1000] [--modes prebaked,cold] [--seed 7] [--out bench/results/failover.md]`
  * (the JSON goes beside the Markdown, same name, `.json`).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -42,6 +42,11 @@ const sizes = (flag('--sizes') ?? '10,100,1000').split(',').map((size) => {
   if (!Number.isInteger(n) || n <= 0)
     throw new Error(`--sizes must list positive integers, got ${size}`);
   return n;
+});
+const modes = (flag('--modes') ?? 'prebaked,cold').split(',').map((mode) => {
+  if (mode !== 'prebaked' && mode !== 'cold')
+    throw new Error(`--modes lists prebaked and/or cold, got ${mode}`);
+  return mode;
 });
 const seed = Number(flag('--seed') ?? 7);
 const outFile = resolve(flag('--out') ?? join(repo, 'bench', 'results', 'failover.md'));

@@ -291,8 +291,7 @@ async function main(): Promise<void> {
   const runs: RunFigures[] = [];
   try {
     for (const services of sizes) {
-      for (const mode of ['prebaked', 'cold'] as const)
-        runs.push(await measure(dynamo, services, mode));
+      for (const mode of modes) runs.push(await measure(dynamo, services, mode));
     }
   } finally {
     await dynamo.stop();

@@ -234,7 +234,10 @@ function markdown(runs: readonly RunFigures[]): string {
         : null;
     const floor =
       pre?.allSteadySeconds && pre.floorSeconds ? pre.allSteadySeconds / pre.floorSeconds : null;
-    return `| ${services} | ${fmt(ratio, 2)} | ${fmt(floor, 2)} | ${fmt(pre?.detectionToFirstDeploySeconds ?? null, 2)} |`;
+    const verdict = (value: number | null, limit: number, applies = true) =>
+      value === null || !applies ? '' : value <= limit ? ' (met)' : ' (missed)';
+    const first = pre?.detectionToFirstDeploySeconds ?? null;
+    return `| ${services} | ${fmt(ratio, 2)}${verdict(ratio, 0.3, services === 100)} | ${fmt(floor, 2)}${verdict(floor, 1.2)} | ${fmt(first, 2)}${verdict(first, 5)} |`;
   });
   return `# Failover benchmark (modelled times)
 
@@ -265,6 +268,14 @@ Targets:
 | services | pre-baked ÷ cold (target ≤ 0.3 at 100) | pre-baked ÷ floor (target ≤ 1.2) | detection → first deploy (target ≤ 5 s) |
 |---|---|---|---|
 ${pairs.join('\n')}
+
+Why pre-baked ÷ cold is not 0.3 at 100 services in this model: a pre-baked failover of this
+estate is bound by two waves of task start (≈ 25 s) plus target registration (30 s with ALB
+defaults), which the cold path pays too; what pre-baking removes is the cloning (≈ 0.8 s per
+service here, throttled by RegisterTaskDefinition at 1/s and ECR PutImage at 10/s), which only
+dominates from a few hundred services on. Larger images (cold copies them, pre-baked has them)
+and a primary region that is dark (cold cannot copy at all) make the gap larger; neither is
+assumed here.
 
 How to read it:
 - **Critical-path API calls** are the mutating calls (UpdateService, CreateService,

@@ -830,6 +830,20 @@ const configSchema = configObjectSchema.superRefine((config, ctx) => {
     });
   }
 
+  // A route for a service Understudy does not protect would never be switched: say so at synth.
+  if (config.services) {
+    const listed = new Set(config.services.map((s) => `${s.cluster}/${s.service}`));
+    for (const key of Object.keys(config.failover.traffic)) {
+      if (!listed.has(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['failover', 'traffic', key],
+          message: `${key} is not one of the listed services`,
+        });
+      }
+    }
+  }
+
   const services = config.services ?? [];
   const firstIndex = new Map<string, number>();
   for (const [index, s] of services.entries()) {

@@ -158,6 +158,8 @@ export class Failover extends Construct {
         environment: {
           [FAILOVER_GATE_ENV.failoverTable]: this.table.table.tableName,
           [FAILOVER_GATE_ENV.healthRegion]: props.healthRegion,
+          // Every step writes the RTO record, whose JSON report goes to this bucket.
+          FAILOVER_REPORT_BUCKET: this.reportBucket.bucketName,
           FAILOVER_SETTINGS: JSON.stringify(settings),
         },
       });
@@ -259,8 +261,6 @@ export class Failover extends Construct {
         actions: [
           'application-autoscaling:RegisterScalableTarget',
           'application-autoscaling:PutScalingPolicy',
-          'application-autoscaling:DescribeScalableTargets',
-          'application-autoscaling:DescribeScalingPolicies',
         ],
         resources: [arn('application-autoscaling', 'scalable-target/*')],
         conditions: {

@@ -939,6 +939,10 @@ export const CLIENT_PREFIX: Readonly<Record<string, string>> = {
   SFNClient: 'states',
   LambdaClient: 'lambda',
   EventBridgeClient: 'events',
+  S3Client: 's3',
+  SNSClient: 'sns',
+  ServiceQuotasClient: 'servicequotas',
+  Route53RecoveryClusterClient: 'route53-recovery-cluster',
 };
 
 /** Thrown for a recorded call with no row: add the row before the call can be evaluated. */

@@ -8,10 +8,14 @@
  * fail is recorded as failed and the page goes on.
  */
 import { StaleEpochError } from '../errors';
+import type { PlanEntry } from '../model';
 import type { AuthorityLease, Clock, ContainerPlatform } from '../ports';
 import { Pacer, type PaceState, seededRandom, seedOf, withRetry } from './pacing';
 import type { FailoverPlatform, FailoverRecordStore, PlanPages, ServiceOutcome } from './ports';
 import type { FailoverSettings } from './settings';
+
+/** Services of one page deployed at once (each waits for the pacer before its UpdateService). */
+export const DEPLOY_CONCURRENCY = 10;
 
 /** What a deploy page uses. */
 export interface DeployDeps {
@@ -64,11 +68,12 @@ export async function deployPage(
   const random = seededRandom(seedOf(`${input.executionName}/${input.wave}/${input.cursor ?? ''}`));
   const retry = <T>(call: () => Promise<T>) => withRetry(clock, random, call);
   const fence = () => deps.lease.assertHeld('shadow', input.epoch);
-  const outcomes: ServiceOutcome[] = [];
-  let firstDeployAt: string | undefined;
+  const outcomes: (ServiceOutcome | undefined)[] = new Array(page.entries.length);
+  let firstDeployMs = Number.POSITIVE_INFINITY;
   let failed = 0;
+  let fenced: StaleEpochError | undefined;
 
-  for (const entry of page.entries) {
+  const deployOne = async (entry: PlanEntry): Promise<ServiceOutcome> => {
     const serviceName = stagingNameOf(entry);
     const base: ServiceOutcome = {
       service: entry.service,
@@ -84,8 +89,8 @@ export async function deployPage(
     try {
       await pacer.beforeServiceCall(entry.desiredCount);
       await fence();
-      const deployedAt = new Date(clock.now()).toISOString();
-      firstDeployAt ??= deployedAt;
+      const deployedMs = clock.now();
+      firstDeployMs = Math.min(firstDeployMs, deployedMs);
       const described = await retry(() =>
         deps.platform.updateService(entry.cluster, serviceName, {
           taskDefinition: entry.taskDefinitionArn,
@@ -110,23 +115,49 @@ export async function deployPage(
           { name: 'understudy:failover', value: input.executionName },
         ]),
       );
-      outcomes.push({ ...base, serviceArn: described.serviceArn, deployedAt });
+      return {
+        ...base,
+        serviceArn: described.serviceArn,
+        deployedAt: new Date(deployedMs).toISOString(),
+      };
     } catch (error) {
-      if (error instanceof StaleEpochError) {
-        // Record what this page did before the fence closed, then stop the run.
-        await records.putServices(input.executionName, outcomes);
-        throw error;
-      }
+      if (error instanceof StaleEpochError) throw error;
       failed += 1;
-      outcomes.push({
+      return {
         ...base,
         status: 'failed',
         failure: { kind: 'deploy-error', message: (error as Error).message },
-      });
+      };
     }
-  }
+  };
 
-  await records.putServices(input.executionName, outcomes);
+  // A few services in flight at once: each takes three round trips (update, scaling, tag) plus
+  // its fence reads, so one at a time would fall behind the 5/s the pacer allows. The pacer
+  // still decides when each UpdateService may go.
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (fenced === undefined && next < page.entries.length) {
+      const index = next;
+      next += 1;
+      const entry = page.entries[index] as PlanEntry;
+      try {
+        outcomes[index] = await deployOne(entry);
+      } catch (error) {
+        if (!(error instanceof StaleEpochError)) throw error;
+        fenced ??= error;
+      }
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(DEPLOY_CONCURRENCY, page.entries.length) }, () => worker()),
+  );
+  const done = outcomes.filter((outcome): outcome is ServiceOutcome => outcome !== undefined);
+  // Record what this page did before the fence closed, then stop the run.
+  await records.putServices(input.executionName, done);
+  if (fenced) throw fenced;
+  const firstDeployAt = Number.isFinite(firstDeployMs)
+    ? new Date(firstDeployMs).toISOString()
+    : undefined;
   if (firstDeployAt !== undefined) {
     await records.update(input.executionName, {
       milestones: { firstDeployCall: firstDeployAt },
@@ -137,7 +168,7 @@ export async function deployPage(
   }
   return {
     wave: input.wave,
-    deployed: outcomes.length - failed,
+    deployed: done.length - failed,
     failed,
     nextCursor: page.nextCursor ?? null,
     done: page.nextCursor === undefined,

@@ -52,8 +52,20 @@ export class Pacer {
     this.refill();
   }
 
-  /** Waits (on the clock) until a service call starting `tasks` tasks may go, then takes its tokens. */
-  public async beforeServiceCall(tasks: number): Promise<void> {
+  /** Concurrent callers queue here, so each sees the levels the one before it left. */
+  private queue: Promise<void> = Promise.resolve();
+
+  /**
+   * Waits (on the clock) until a service call starting `tasks` tasks may go, then takes its
+   * tokens. Safe to call concurrently: callers are served one after the other, in call order.
+   */
+  public beforeServiceCall(tasks: number): Promise<void> {
+    const turn = this.queue.then(() => this.take(tasks));
+    this.queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async take(tasks: number): Promise<void> {
     this.refill();
     const serviceWaitMs =
       this.serviceTokens >= 1

@@ -80,21 +80,28 @@ export function judgeService(
 
 /** Bounds of the steady-check polling (seconds). */
 export const POLL = {
-  initialSeconds: 10,
-  progressSeconds: 5,
+  /** Polling interval while a deployment is young (tasks start in 30–60 s, LATENCY.md §1). */
+  fastSeconds: 5,
+  /** Polls at the fast interval before backing off (3 minutes of them). */
+  fastPolls: 36,
   maxSeconds: 30,
   factor: 1.5,
 } as const;
 
 /**
- * The wait before the next steady check: short while services keep becoming steady (the last one
- * is seldom far behind), backing off by 1.5× up to 30 s while nothing moves. Wait states do the
- * waiting, never a sleeping Lambda.
+ * The wait before the next steady check: 5 s while services keep becoming steady or the wave is
+ * young (a Fargate task takes 30–60 s to start and a target 10–150 s to turn healthy, so the
+ * first minutes are when it settles), then backing off by 1.5× up to 30 s while nothing moves.
+ * Wait states do the waiting, never a sleeping Lambda; each poll costs about 9 history events.
  */
-export function nextWaitSeconds(previousWaitSeconds: number, progressed: boolean): number {
-  if (progressed) return POLL.progressSeconds;
+export function nextWaitSeconds(
+  previousWaitSeconds: number,
+  progressed: boolean,
+  polls: number,
+): number {
+  if (progressed || polls < POLL.fastPolls) return POLL.fastSeconds;
   return Math.min(
     POLL.maxSeconds,
-    Math.max(POLL.progressSeconds, Math.round(previousWaitSeconds * POLL.factor)),
+    Math.max(POLL.fastSeconds, Math.round(previousWaitSeconds * POLL.factor)),
   );
 }

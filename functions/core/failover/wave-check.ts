@@ -153,7 +153,7 @@ export async function checkWave(
     failed,
     pending,
     attempt: input.attempt + 1,
-    waitSeconds: nextWaitSeconds(input.waitSeconds, progressed),
+    waitSeconds: nextWaitSeconds(input.waitSeconds, progressed, input.attempt + 1),
     breached,
     failedTotal,
   };

@@ -4,6 +4,7 @@
  */
 import { cloneValidateStore } from '../scenarios/clone-validate-store';
 import { eventTargetCalls } from '../scenarios/event-targets';
+import { failover } from '../scenarios/failover';
 import { forecastCycle } from '../scenarios/forecast';
 import { healthProbe } from '../scenarios/health-probe';
 import { imageSources } from '../scenarios/image-sources';
@@ -19,6 +20,7 @@ export const SCENARIOS: readonly {
   run(world: ReplayWorld): Promise<void>;
 }[] = [
   { name: 'clone-validate-store (Lambdas over moto + dynalite)', run: cloneValidateStore },
+  { name: "failover (every step Lambda over the clone scenario's staging state)", run: failover },
   { name: 'images from a central registry and a pull-through cache', run: imageSources },
   { name: 'health probe (primary read through the read-only role)', run: healthProbe },
   { name: 'forecast cycle (forecaster, staging copy writer)', run: forecastCycle },

@@ -179,6 +179,7 @@ export function resolveApp(stacks: readonly StackTemplate[]): ResolvedApp {
       'AWS::SQS::Queue': 'QueueName',
       'AWS::IAM::ManagedPolicy': 'ManagedPolicyName',
       'AWS::Events::EventBus': 'Name',
+      'AWS::S3::Bucket': 'BucketName',
     };
     const key = nameKey[resource.Type];
     if (key && p[key] !== undefined) {
@@ -220,6 +221,9 @@ export function resolveApp(stacks: readonly StackTemplate[]): ResolvedApp {
         return `arn:aws:events:${region}:${account}:rule/${name()}`;
       case 'AWS::Lambda::LayerVersion':
         return `arn:aws:lambda:${region}:${account}:layer:${name()}:1`;
+      case 'AWS::S3::Bucket':
+        // Bucket names are global (lower case): no region or account in the ARN.
+        return `arn:aws:s3:::${name().toLowerCase()}`;
       default:
         throw new UnresolvableIntrinsicError(
           stack.stackName,
@@ -264,6 +268,8 @@ export function resolveApp(stacks: readonly StackTemplate[]): ResolvedApp {
       case 'AWS::Events::EventBus':
       case 'AWS::Events::Rule':
         return physicalName(stack, target);
+      case 'AWS::S3::Bucket':
+        return physicalName(stack, target).toLowerCase();
       default:
         throw new UnresolvableIntrinsicError(stack.stackName, `Ref ${target} (${resource.Type})`);
     }

@@ -242,6 +242,27 @@ export class ReplayWorld {
     return clients;
   }
 
+  /**
+   * Any SDK client on moto for `tag` (recorded, as the tag's account): `Client` is the client's
+   * class, whose name must have an IAM prefix in `CLIENT_PREFIX`.
+   */
+  public client<C extends SdkClient & { destroy(): void }>(
+    Client: new (config: ReturnType<typeof clientConfig>) => C,
+    tag: CallerTag,
+    region: string,
+  ): C {
+    return this.track(new Client(clientConfig(this.motoConfig(region))), tag, region);
+  }
+
+  /** The same client, unrecorded, seeding moto as `account` (test set-up, not our code). */
+  public unrecordedClient<C extends SdkClient & { destroy(): void }>(
+    Client: new (config: ReturnType<typeof clientConfig>) => C,
+    account: string,
+    region: string,
+  ): C {
+    return this.untracked(new Client(clientConfig(this.motoConfig(region))), account);
+  }
+
   /** A DynamoDB client on dynalite for `tag`. */
   public dynamoDb(tag: CallerTag, region: string): DynamoDBClient {
     const client = new DynamoDBClient({

@@ -251,7 +251,7 @@ export class Failover extends Construct {
     f.deploy.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'DeployStagingServices',
-        actions: ['ecs:UpdateService', 'ecs:DescribeServices', 'ecs:TagResource'],
+        actions: ['ecs:UpdateService', 'ecs:TagResource'],
         resources: [services],
       }),
     );

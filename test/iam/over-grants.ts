@@ -34,7 +34,7 @@ export const EXPLAINED_GRANTS: readonly ExplainedGrant[] = [
       'Dependency probe checks for dependency kinds the replayed service does not reference (capacity providers, EFS, KMS keys, secrets, SSM parameters, Cloud Map, target groups); each kind is exercised call by call in test/adapters/dependency-probe.test.ts and against moto in test/aws-api/dependency-probe.test.ts. A scenario with such a service would retire this entry.',
   },
   {
-    role: /^(UnderstudyStaging\/ShadowManager(Store|RefreshPlan|OnDeploy|IntegrityCheck|Retention|Workflow|BatchWorkflow)Role|UnderstudyObserver\/ForecasterFunctionRole|UnderstudyStaging\/ForecastCopyWriterRole)/,
+    role: /^(UnderstudyStaging\/ShadowManager(Store|RefreshPlan|OnDeploy|IntegrityCheck|Retention|Workflow|BatchWorkflow)Role|UnderstudyStaging\/Failover[A-Za-z]+Role|UnderstudyObserver\/ForecasterFunctionRole|UnderstudyStaging\/ForecastCopyWriterRole)/,
     actions: [
       'kms:Encrypt',
       'kms:GenerateDataKey*',
@@ -52,7 +52,7 @@ export const EXPLAINED_GRANTS: readonly ExplainedGrant[] = [
       'DynamoDbInventoryRepository / DynamoDbPlanRepository paths a clean run does not take: taking over or releasing a stale claim (UpdateItem, DeleteItem in readClaim), deleting a plan entry or a version (deleteEntry, deleteVersion), reading one version (getVersion). They are exercised against dynalite in test/dynamodb/.',
   },
   {
-    role: /^(UnderstudyStaging\/ShadowManager(Batch)?WorkflowRole|UnderstudyHealth\/ProbeWorkflowRole)/,
+    role: /^(UnderstudyStaging\/ShadowManager(Batch)?WorkflowRole|UnderstudyStaging\/Failover(Wave)?WorkflowRole|UnderstudyHealth\/ProbeWorkflowRole)/,
     actions: [
       'logs:CreateLogDelivery',
       'logs:DeleteLogDelivery',
@@ -87,6 +87,36 @@ export const EXPLAINED_GRANTS: readonly ExplainedGrant[] = [
     actions: ['cloudwatch:DeleteAlarms', 'iam:CreateServiceLinkedRole'],
     reason:
       "Done by Application Auto Scaling with the caller's permissions in cases a replay does not reach: DeleteAlarms when a target-tracking policy is replaced with one on another metric (its old alarms go), CreateServiceLinkedRole on the account's first ECS scalable target (moto's account has no such role to create).",
+  },
+  {
+    role: /^UnderstudyStaging\/Failover[A-Za-z]+Role/,
+    actions: ['dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    reason:
+      'The failover table, through DynamoDbFailoverRecordStore (and the approval store): which of these one step sends depends on what the record already holds — the header is put when absent and merged with UpdateItem under a version check otherwise, service lines go in batches, a lookup of the lines is a Query — so one replayed run reaches a subset per step. Every path is exercised against dynalite in test/dynamodb/failover-record-store.test.ts and failover-approval-and-plan-pages.test.ts.',
+  },
+  {
+    role: /^UnderstudyStaging\/FailoverStartRole/,
+    actions: ['states:DescribeExecution'],
+    reason:
+      'The starter describes the previous admitted execution only when there is one (a second alarm within the minimum delay, or a retried delivery): covered against dynalite in test/dynamodb/failover-admission.test.ts and in test/statemachines/failover-admission.test.ts; the replay admits one alarm.',
+  },
+  {
+    role: /^UnderstudyStaging\/FailoverPreflightRole/,
+    actions: ['servicequotas:GetAWSDefaultServiceQuota'],
+    reason:
+      "The quota reader's fallback when the account has no applied value for the Fargate vCPU quota (GetServiceQuota answers NoSuchResourceException); pinned call by call in test/adapters/failover-aws-adapters.test.ts.",
+  },
+  {
+    role: /^UnderstudyStaging\/FailoverDeployRole/,
+    actions: ['cloudwatch:DeleteAlarms'],
+    reason:
+      "Done by Application Auto Scaling with the caller's permissions when the cloned target-tracking policy replaces one on another metric (its old alarms go); the replayed service keeps its policy.",
+  },
+  {
+    role: /^UnderstudyStaging\/FailoverSteadyCheckRole/,
+    actions: ['elasticloadbalancing:DescribeTargetHealth'],
+    reason:
+      'Read only for services behind a target group once ECS reports their tasks running; the replayed service has no load balancer. Pinned call by call in test/adapters/failover-aws-adapters.test.ts and in the state-machine tests (sandbox ALB).',
   },
 ];
 

@@ -909,8 +909,157 @@ const DYNAMODB: Record<string, MappingRow> = Object.fromEntries(
   ]),
 );
 
+// ----------------------------------------------------------------------- failover's services
+/** KMS use a service makes with the caller's permissions on a CMK-encrypted resource. */
+const viaService = (
+  c: CallFacts,
+  key: string | undefined,
+  service: string,
+  actions: readonly string[],
+): Authorization[] =>
+  key
+    ? actions.map((action) => ({
+        action,
+        resourceType: 'key',
+        resources: [key],
+        context: { 'kms:ViaService': `${service}.${c.region}.amazonaws.com` },
+        resourcePolicy: 'key' as const,
+      }))
+    : [];
+
+const FAILOVER: Record<string, MappingRow> = {
+  'states:ListExecutions': {
+    produces: [{ action: 'states:ListExecutions', resourceType: 'statemachine' }],
+    authorize: (c) => [
+      {
+        action: 'states:ListExecutions',
+        resourceType: 'statemachine',
+        resources: [String(c.input.stateMachineArn)],
+        context: {},
+      },
+    ],
+  },
+  // By name: one alarm ARN each (the quorum's, in the health region).
+  'cloudwatch:DescribeAlarms': {
+    produces: [{ action: 'cloudwatch:DescribeAlarms', resourceType: 'alarm' }],
+    authorize: (c) => [
+      {
+        action: 'cloudwatch:DescribeAlarms',
+        resourceType: 'alarm',
+        resources: list(c.input.AlarmNames).map((name) => arn(c, 'cloudwatch', `alarm:${name}`)),
+        context: {},
+      },
+    ],
+  },
+  'servicequotas:GetServiceQuota': {
+    produces: [{ action: 'servicequotas:GetServiceQuota', resourceType: 'quota' }],
+    authorize: (c) => [
+      {
+        action: 'servicequotas:GetServiceQuota',
+        resourceType: 'quota',
+        resources: [
+          arn(c, 'servicequotas', `${String(c.input.ServiceCode)}/${String(c.input.QuotaCode)}`),
+        ],
+        context: { 'servicequotas:service': String(c.input.ServiceCode) },
+      },
+    ],
+  },
+  // A KMS-encrypted topic: SNS generates and decrypts the data key with the publisher's
+  // permissions (SNS developer guide, "Encryption at rest": publisher permissions).
+  'sns:Publish': {
+    produces: [
+      { action: 'sns:Publish', resourceType: 'topic' },
+      { action: 'kms:GenerateDataKey', resourceType: 'key' },
+      { action: 'kms:Decrypt', resourceType: 'key' },
+    ],
+    authorize: (c) => {
+      const topic = String(c.input.TopicArn);
+      return [
+        { action: 'sns:Publish', resourceType: 'topic', resources: [topic], context: {} },
+        ...viaService(c, c.facts(topic).kmsKey, 'sns', ['kms:GenerateDataKey', 'kms:Decrypt']),
+      ];
+    },
+  },
+  // Tags on an existing service (the failover's epoch tag): no ecs:CreateAction.
+  'ecs:TagResource': {
+    produces: [{ action: 'ecs:TagResource', resourceType: 'service' }],
+    authorize: (c) => {
+      const resource = String(c.input.resourceArn);
+      return [
+        {
+          action: 'ecs:TagResource',
+          resourceType: 'service',
+          resources: [resource],
+          context: {
+            ...requestTags(keyValueTags(c.input.tags)),
+            ...resourceTags(c.facts(resource)),
+          },
+        },
+      ];
+    },
+  },
+  // One authorization per table named in RequestItems.
+  'dynamodb:BatchWriteItem': {
+    produces: [
+      { action: 'dynamodb:BatchWriteItem', resourceType: 'table' },
+      { action: 'kms:Decrypt', resourceType: 'key' },
+    ],
+    authorize: (c) =>
+      Object.keys(c.input.RequestItems ?? {}).flatMap((name) => {
+        const tableArn = arn(c, 'dynamodb', `table/${nameOf(name)}`);
+        return [
+          {
+            action: 'dynamodb:BatchWriteItem',
+            resourceType: 'table',
+            resources: [tableArn],
+            context: {},
+          },
+          ...viaService(c, c.facts(tableArn).kmsKey, 'dynamodb', ['kms:Decrypt']),
+        ];
+      }),
+  },
+  // SSE-KMS: S3 generates the object's data key with the writer's permissions.
+  's3:PutObject': {
+    produces: [
+      { action: 's3:PutObject', resourceType: 'object' },
+      { action: 'kms:GenerateDataKey', resourceType: 'key' },
+    ],
+    authorize: (c) => {
+      const bucket = `arn:aws:s3:::${String(c.input.Bucket)}`;
+      const key = typeof c.input.SSEKMSKeyId === 'string' ? c.input.SSEKMSKeyId : undefined;
+      return [
+        {
+          action: 's3:PutObject',
+          resourceType: 'object',
+          resources: [`${bucket}/${String(c.input.Key)}`],
+          context: {},
+        },
+        ...viaService(c, key ?? c.facts(bucket).kmsKey, 's3', ['kms:GenerateDataKey']),
+      ];
+    },
+  },
+  // ARC's data plane: the routing control's ARN has no region (a global resource).
+  'route53-recovery-cluster:UpdateRoutingControlState': {
+    produces: [
+      {
+        action: 'route53-recovery-cluster:UpdateRoutingControlState',
+        resourceType: 'routingcontrol',
+      },
+    ],
+    authorize: (c) => [
+      {
+        action: 'route53-recovery-cluster:UpdateRoutingControlState',
+        resourceType: 'routingcontrol',
+        resources: [String(c.input.RoutingControlArn)],
+        context: {},
+      },
+    ],
+  },
+};
+
 /** The table: `<iam prefix>:<Operation>` → row. */
 export const SDK_TO_IAM: Readonly<Record<string, MappingRow>> = {
+  ...FAILOVER,
   ...ECS,
   ...AUTO_SCALING,
   ...ECR,

@@ -59,8 +59,14 @@ function env(fn: AppFunction, name: string): string {
   return value;
 }
 
-/** Runs the scenario in `world`, recording every call. */
-export async function cloneValidateStore(world: ReplayWorld): Promise<void> {
+/**
+ * Runs the scenario in `world`, recording every call. `afterClones` runs once the service is
+ * staged and validated (before retention and drift take that away): the failover scenario.
+ */
+export async function cloneValidateStore(
+  world: ReplayWorld,
+  options: { readonly afterClones?: (world: ReplayWorld) => Promise<void> } = {},
+): Promise<void> {
   const f = {
     select: world.fn('ShadowManagerSelectFunction'),
     describe: world.fn('ShadowManagerDescribeFunction'),
@@ -332,6 +338,7 @@ export async function cloneValidateStore(world: ReplayWorld): Promise<void> {
   // And the most common run of all: nothing changed, the staging service already scales, so
   // describing it reads its scaling policy too.
   await run(' (unchanged)');
+  await options.afterClones?.(world);
 
   // ---- Retention with one version kept: version 1 goes, with the image and revision only it used.
   const retentionStaging = stagingSideOf(f.retention, 'retention');

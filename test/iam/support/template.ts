@@ -68,7 +68,7 @@ export interface ResolvedApp {
   readonly keyPolicies: ReadonlyMap<string, PolicyDocument>;
   /** Event bus ARN → combined bus policy (every `AWS::Events::EventBusPolicy` on it). */
   readonly busPolicies: ReadonlyMap<string, PolicyDocument>;
-  /** Table ARN → ARN of the customer managed key it is encrypted with. */
+  /** Table, topic or bucket ARN → ARN of the customer managed key it is encrypted with. */
   readonly tableKeys: ReadonlyMap<string, string>;
   /**
    * Repository ARN → repository policy of ECR repositories outside the app (a central
@@ -97,6 +97,31 @@ export const REPLAY_PULL_THROUGH = {
   ecrRepositoryPrefix: 'ecr-public',
 } as const;
 
+/**
+ * Traffic routes of the replayed app, one of each kind: a Route 53 failover record flipped by a
+ * signal metric, and an ARC routing control (cluster endpoints are never dialled: the replay
+ * answers ARC's data plane itself).
+ */
+export const REPLAY_TRAFFIC = {
+  'shop/web': {
+    kind: 'route53-failover-signal',
+    namespace: 'Understudy/Traffic',
+    metricName: 'PrimaryIn',
+    dimensions: [{ name: 'service', value: 'shop/web' }],
+  },
+  'shop/api': {
+    kind: 'arc-routing-control',
+    stagingRoutingControlArn:
+      'arn:aws:route53-recovery-control::222222222222:controlpanel/0123456789abcdef/routingcontrol/staging-api',
+    primaryRoutingControlArn:
+      'arn:aws:route53-recovery-control::222222222222:controlpanel/0123456789abcdef/routingcontrol/primary-api',
+    clusterEndpoints: [
+      { endpoint: 'https://arc-cluster-1.invalid/v1', region: 'us-west-2' },
+      { endpoint: 'https://arc-cluster-2.invalid/v1', region: 'eu-west-1' },
+    ],
+  },
+} as const;
+
 /** The sample configuration with every image source configured, so their grants are replayed. */
 function replayConfig(): Record<string, unknown> {
   return {
@@ -105,6 +130,7 @@ function replayConfig(): Record<string, unknown> {
       centralRegistries: [REPLAY_CENTRAL_REGISTRY],
       pullThroughCache: [REPLAY_PULL_THROUGH],
     },
+    failover: { traffic: REPLAY_TRAFFIC },
   };
 }
 
@@ -347,6 +373,22 @@ export function resolveApp(stacks: readonly StackTemplate[]): ResolvedApp {
       const sse = resource.Properties?.SSESpecification as { KMSMasterKeyId?: unknown } | undefined;
       if (resource.Type === 'AWS::DynamoDB::Table' && sse?.KMSMasterKeyId) {
         tableKeys.set(arnOf(stack, logicalId), String(resolveIn(stack, sse.KMSMasterKeyId)));
+      }
+      const topicKey = resource.Properties?.KmsMasterKeyId;
+      if (resource.Type === 'AWS::SNS::Topic' && topicKey) {
+        tableKeys.set(arnOf(stack, logicalId), String(resolveIn(stack, topicKey)));
+      }
+      const bucketKey = (
+        resource.Properties?.BucketEncryption as
+          | {
+              ServerSideEncryptionConfiguration?: {
+                ServerSideEncryptionByDefault?: { KMSMasterKeyID?: unknown };
+              }[];
+            }
+          | undefined
+      )?.ServerSideEncryptionConfiguration?.[0]?.ServerSideEncryptionByDefault?.KMSMasterKeyID;
+      if (resource.Type === 'AWS::S3::Bucket' && bucketKey) {
+        tableKeys.set(arnOf(stack, logicalId), String(resolveIn(stack, bucketKey)));
       }
       if (resource.Type === 'AWS::KMS::Key') {
         keyPolicies.set(

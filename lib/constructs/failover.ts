@@ -245,6 +245,8 @@ export class Failover extends Construct {
           'cloudwatch:GetMetricData',
         ],
         resources: ['*'],
+        // No resource-level permissions: held to the staging region.
+        conditions: { StringEquals: { 'aws:RequestedRegion': Stack.of(this).region } },
       }),
     );
     const services = arn('ecs', `service/${props.stagingCluster}/*`);
@@ -295,6 +297,7 @@ export class Failover extends Construct {
         sid: 'TargetHealth',
         actions: ['elasticloadbalancing:DescribeTargetHealth'],
         resources: ['*'],
+        conditions: { StringEquals: { 'aws:RequestedRegion': Stack.of(this).region } },
       }),
     );
     this.grantTraffic(f.traffic, Object.values(settings.traffic));

@@ -1162,6 +1162,16 @@ describe('Statements: Resource pinned per statement', () => {
     SyncExecutionEvents:
       'arn:aws:events:eu-central-1:222222222222:rule/StepFunctionsGetEventsForStepFunctionsExecutionRule',
     RecordOutcomes: { 'Fn::GetAtt': [expect.stringMatching(/^InventoryTable/), 'Arn'] },
+    // The failover (lib/constructs/failover.ts; its own infra test pins the rest).
+    FailoverExecutions: { Ref: expect.stringMatching(/^FailoverWorkflow/) },
+    FailoverExecutionStatus: expect.objectContaining({ 'Fn::Join': expect.anything() }),
+    QuorumAlarm: 'arn:aws:cloudwatch:us-east-1:222222222222:alarm:understudy-detection-quorum',
+    FargateQuota: '*',
+    DeployStagingServices: services,
+    DescribeStagingServices: services,
+    TargetHealth: '*',
+    WriteReports: expect.objectContaining({ 'Fn::Join': expect.anything() }),
+    FollowWaveExecutions: expect.objectContaining({ 'Fn::Join': expect.anything() }),
     DeleteUnreferencedStagedImages: staged,
     DeregisterUnreferencedRevisions: '*',
     CopyForecasts: { 'Fn::GetAtt': [expect.stringMatching(/^ForecastsTable/), 'Arn'] },

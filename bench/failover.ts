@@ -216,6 +216,12 @@ async function measure(
         : null,
     realSeconds: Math.round((performance.now() - realStart) / 100) / 10,
   };
+  const failed = await world.records.listServices(run.executionName, { status: 'failed' });
+  for (const line of failed.slice(0, 5)) {
+    log(
+      `${mode} ${services}: failed ${line.service}: ${line.failure?.kind} ${line.failure?.message}`,
+    );
+  }
   log(
     `${mode} ${services}: ${figures.outcome}, all steady ${figures.allSteadySeconds} s modelled, first deploy ${figures.detectionToFirstDeploySeconds} s, real ${figures.realSeconds} s`,
   );

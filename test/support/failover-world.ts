@@ -193,11 +193,20 @@ export async function prebakeAll(
   requestedBy: string,
 ): Promise<LocalCloneRun[]> {
   const runs: LocalCloneRun[] = [];
+  let missing: string[] | undefined;
   for (let round = 0; round < 5; round += 1) {
-    const run = await runClonePipeline(world, { trigger: 'manual', requestedBy });
+    const run = await runClonePipeline(world, {
+      trigger: 'manual',
+      requestedBy,
+      ...(missing ? { services: missing } : {}),
+    });
     if (run.status !== 'SUCCEEDED') throw new Error(`pre-bake failed: ${run.error} ${run.cause}`);
     runs.push(run);
-    if ((await world.plans.getPlan()).entries.length >= services) return runs;
+    const planned = new Set((await world.plans.getPlan()).entries.map((entry) => entry.service));
+    missing = world.settings.services
+      .map((service) => `${service.cluster}/${service.service}`)
+      .filter((key) => !planned.has(key));
+    if (planned.size >= services && missing.length === 0) return runs;
   }
   throw new Error(`pre-bake left services out of the plan after ${runs.length} rounds`);
 }

@@ -16,6 +16,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { cloneBindings } from '../bin/local/clone-pipeline';
 import { type DynaliteHandle, startDynalite } from '../functions/adapters/sandbox/dynalite';
 import { executionLimits } from '../functions/adapters/sandbox/execution-history';
 import type { StateMachineRun } from '../functions/adapters/sandbox/state-machine-runner';
@@ -30,6 +31,7 @@ import {
   QUORUM_ALARM,
   runFailover,
 } from '../test/support/failover-world';
+import { cloneLambdaStates, instrumentBindings } from './lib/clone-instrument';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -51,6 +53,7 @@ const modes = (flag('--modes') ?? 'prebaked,cold').split(',').map((mode) => {
 const seed = Number(flag('--seed') ?? 7);
 const outFile = resolve(flag('--out') ?? join(repo, 'bench', 'results', 'failover.md'));
 const MIB = 1024 * 1024;
+const cloneStates = cloneLambdaStates(repo);
 /** The seeded services' image layers (the clone world's default). */
 const LAYERS = [40 * MIB, 8 * MIB];
 
@@ -153,8 +156,20 @@ async function measure(
     dynamo,
     seed,
     layerSizes: LAYERS,
-    prebake: mode === 'prebaked',
+    prebake: false,
   });
+  // Step Functions' retry backoff replayed on the virtual clock (see bench/lib/clone-instrument):
+  // without it a throttled clone step burns its retries in one virtual instant.
+  const cloneWith = () =>
+    instrumentBindings(cloneBindings(world), {
+      cloud: world.cloud,
+      primary: world.primary,
+      staging: world.staging,
+      states: cloneStates,
+      replayBackoff: true,
+      seed,
+    }).bindings;
+  if (mode === 'prebaked') await prebakeAll(world, services, 'prebake', cloneWith());
   const { clock } = world.cloud;
   world.cloud.resetCallLog();
   const detectedMs = clock.now();
@@ -164,7 +179,7 @@ async function measure(
   let cloneSeconds = 0;
   if (mode === 'cold') {
     log(`cold ${services}: cloning at detection…`);
-    for (const clone of await prebakeAll(world, services, 'bench:failover')) {
+    for (const clone of await prebakeAll(world, services, 'bench:failover', cloneWith())) {
       executions.push({ run: clone, syncTasks: ['Clone batch'] });
       for (const batch of clone.batches) executions.push({ run: batch.run });
     }
@@ -270,9 +285,9 @@ dependency of the nine after it, so two waves: wave 0 = 10 %, wave 1 = 90 %).
   registers task definitions, copies rules and creates the services, then the same failover
   deploys them (both timed).
 
-In both modes the pipeline re-runs until every service is planned: one run can leave a few
-services uncloned when a throttled step exhausts its retries (the local runner retries without
-backoff); the pipeline is idempotent, so a re-run clones only those.
+In both modes the clone pipeline runs with Step Functions' retry backoff replayed on the virtual
+clock (as \`bench:clone\` does), and re-runs for the services still missing from the plan, if any
+(a throttled step can still exhaust its retries; the pipeline is idempotent).
 
 | services | mode | outcome | detection → all steady (s, modelled) | detection → first deploy (s) | cloning (s) | critical-path API calls | API calls | state transitions | largest payload (B) | history events (largest execution) | published floor (s) | real (s) |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|

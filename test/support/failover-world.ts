@@ -182,7 +182,7 @@ export async function createLocalFailoverWorld(
 }
 
 /**
- * Runs the clone pipeline until every protected service is in the plan (at most 5 rounds). A
+ * Runs the clone pipeline until every protected service is in the plan (at most 10 rounds). A
  * round can leave a few services uncloned (the local runner retries a throttled step without
  * backoff, so a step can burn its retries in one virtual instant); the pipeline is idempotent,
  * so the next round clones only what is missing — what an operator or the scheduled re-run does.
@@ -191,15 +191,16 @@ export async function prebakeAll(
   world: LocalCloneWorld,
   services: number,
   requestedBy: string,
+  bindings?: StateMachineBindings,
 ): Promise<LocalCloneRun[]> {
   const runs: LocalCloneRun[] = [];
   let missing: string[] | undefined;
-  for (let round = 0; round < 5; round += 1) {
-    const run = await runClonePipeline(world, {
-      trigger: 'manual',
-      requestedBy,
-      ...(missing ? { services: missing } : {}),
-    });
+  for (let round = 0; round < 10; round += 1) {
+    const run = await runClonePipeline(
+      world,
+      { trigger: 'manual', requestedBy, ...(missing ? { services: missing } : {}) },
+      bindings ? { bindings } : {},
+    );
     if (run.status !== 'SUCCEEDED') throw new Error(`pre-bake failed: ${run.error} ${run.cause}`);
     runs.push(run);
     const planned = new Set((await world.plans.getPlan()).entries.map((entry) => entry.service));

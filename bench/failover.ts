@@ -231,6 +231,7 @@ async function measure(
         : null,
     realSeconds: Math.round((performance.now() - realStart) / 100) / 10,
   };
+  if (record?.outcome !== 'succeeded') log(`${mode} ${services}: ${record?.reason?.slice(0, 400)}`);
   const failed = await world.records.listServices(run.executionName, { status: 'failed' });
   for (const line of failed.slice(0, 5)) {
     log(

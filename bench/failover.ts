@@ -16,7 +16,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { runClonePipeline } from '../bin/local/clone-pipeline';
+import { cloneBindings } from '../bin/local/clone-pipeline';
 import { type DynaliteHandle, startDynalite } from '../functions/adapters/sandbox/dynalite';
 import { executionLimits } from '../functions/adapters/sandbox/execution-history';
 import type { StateMachineRun } from '../functions/adapters/sandbox/state-machine-runner';
@@ -27,9 +27,11 @@ import {
 } from '../functions/core/plan/quota';
 import {
   createLocalFailoverWorld,
+  prebakeAll,
   QUORUM_ALARM,
   runFailover,
 } from '../test/support/failover-world';
+import { cloneLambdaStates, instrumentBindings } from './lib/clone-instrument';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -51,6 +53,7 @@ const modes = (flag('--modes') ?? 'prebaked,cold').split(',').map((mode) => {
 const seed = Number(flag('--seed') ?? 7);
 const outFile = resolve(flag('--out') ?? join(repo, 'bench', 'results', 'failover.md'));
 const MIB = 1024 * 1024;
+const cloneStates = cloneLambdaStates(repo);
 /** The seeded services' image layers (the clone world's default). */
 const LAYERS = [40 * MIB, 8 * MIB];
 
@@ -68,6 +71,8 @@ interface RunFigures {
   readonly mode: 'prebaked' | 'cold';
   readonly status: string;
   readonly outcome: string;
+  /** Services steady at the end (the record's count; equals `services` when all made it). */
+  readonly servicesSteady: number;
   readonly allSteadySeconds: number | null;
   readonly detectionToFirstDeploySeconds: number | null;
   /** Seconds the cold path spent cloning before the failover started (0 when pre-baked). */
@@ -151,8 +156,20 @@ async function measure(
     dynamo,
     seed,
     layerSizes: LAYERS,
-    prebake: mode === 'prebaked',
+    prebake: false,
   });
+  // Step Functions' retry backoff replayed on the virtual clock (see bench/lib/clone-instrument):
+  // without it a throttled clone step burns its retries in one virtual instant.
+  const cloneWith = () =>
+    instrumentBindings(cloneBindings(world), {
+      cloud: world.cloud,
+      primary: world.primary,
+      staging: world.staging,
+      states: cloneStates,
+      replayBackoff: true,
+      seed,
+    }).bindings;
+  if (mode === 'prebaked') await prebakeAll(world, services, 'prebake', cloneWith());
   const { clock } = world.cloud;
   world.cloud.resetCallLog();
   const detectedMs = clock.now();
@@ -162,14 +179,10 @@ async function measure(
   let cloneSeconds = 0;
   if (mode === 'cold') {
     log(`cold ${services}: cloning at detection…`);
-    const clone = await runClonePipeline(world, {
-      trigger: 'manual',
-      requestedBy: 'bench:failover',
-    });
-    if (clone.status !== 'SUCCEEDED')
-      throw new Error(`cold clone failed: ${clone.error} ${clone.cause}`);
-    executions.push({ run: clone, syncTasks: ['Clone batch'] });
-    for (const batch of clone.batches) executions.push({ run: batch.run });
+    for (const clone of await prebakeAll(world, services, 'bench:failover', cloneWith())) {
+      executions.push({ run: clone, syncTasks: ['Clone batch'] });
+      for (const batch of clone.batches) executions.push({ run: batch.run });
+    }
     cloneSeconds = (clock.now() - detectedMs) / 1000;
   }
   log(`${mode} ${services}: failing over…`);
@@ -182,7 +195,13 @@ async function measure(
   for (const wave of run.waves) executions.push({ run: wave });
   const record = await world.records.get(run.executionName);
   const report = world.records.reports.get(record?.reportUri ?? '') as
-    | { finish: { allSteadySeconds?: number; detectionToFirstDeploySeconds?: number } }
+    | {
+        finish: {
+          allSteadySeconds?: number;
+          detectionToFirstDeploySeconds?: number;
+          totals?: { steady?: number };
+        };
+      }
     | undefined;
   const calls = world.cloud.callLog();
   const plan = await world.plans.getPlan();
@@ -198,6 +217,7 @@ async function measure(
     mode,
     status: run.status,
     outcome: record?.outcome ?? 'unknown',
+    servicesSteady: report?.finish.totals?.steady ?? 0,
     allSteadySeconds: report?.finish.allSteadySeconds ?? null,
     detectionToFirstDeploySeconds: report?.finish.detectionToFirstDeploySeconds ?? null,
     cloneSeconds,
@@ -211,6 +231,13 @@ async function measure(
         : null,
     realSeconds: Math.round((performance.now() - realStart) / 100) / 10,
   };
+  if (record?.outcome !== 'succeeded') log(`${mode} ${services}: ${record?.reason?.slice(0, 400)}`);
+  const failed = await world.records.listServices(run.executionName, { status: 'failed' });
+  for (const line of failed.slice(0, 5)) {
+    log(
+      `${mode} ${services}: failed ${line.service}: ${line.failure?.kind} ${line.failure?.message}`,
+    );
+  }
   log(
     `${mode} ${services}: ${figures.outcome}, all steady ${figures.allSteadySeconds} s modelled, first deploy ${figures.detectionToFirstDeploySeconds} s, real ${figures.realSeconds} s`,
   );
@@ -223,7 +250,7 @@ const fmt = (value: number | null, digits = 1): string =>
 function markdown(runs: readonly RunFigures[]): string {
   const rows = runs.map(
     (r) =>
-      `| ${r.services} | ${r.mode} | ${r.outcome} | ${fmt(r.allSteadySeconds)} | ${fmt(r.detectionToFirstDeploySeconds, 2)} | ${fmt(r.cloneSeconds)} | ${r.criticalPathApiCalls} | ${r.apiCalls} | ${r.stateTransitions} | ${r.maxPayloadBytes} | ${r.historyEvents} | ${fmt(r.floorSeconds)} | ${r.realSeconds} |`,
+      `| ${r.services} | ${r.mode} | ${r.outcome} (${r.servicesSteady} steady) | ${fmt(r.allSteadySeconds)} | ${fmt(r.detectionToFirstDeploySeconds, 2)} | ${fmt(r.cloneSeconds)} | ${r.criticalPathApiCalls} | ${r.apiCalls} | ${r.stateTransitions} | ${r.maxPayloadBytes} | ${r.historyEvents} | ${fmt(r.floorSeconds)} | ${r.realSeconds} |`,
   );
   const pairs = sizes.map((services) => {
     const pre = runs.find((r) => r.services === services && r.mode === 'prebaked');
@@ -258,6 +285,10 @@ dependency of the nine after it, so two waves: wave 0 = 10 %, wave 1 = 90 %).
 - **cold** — nothing cloned: at detection the clone-validate-store pipeline copies images,
   registers task definitions, copies rules and creates the services, then the same failover
   deploys them (both timed).
+
+In both modes the clone pipeline runs with Step Functions' retry backoff replayed on the virtual
+clock (as \`bench:clone\` does), and re-runs for the services still missing from the plan, if any
+(a throttled step can still exhaust its retries; the pipeline is idempotent).
 
 | services | mode | outcome | detection → all steady (s, modelled) | detection → first deploy (s) | cloning (s) | critical-path API calls | API calls | state transitions | largest payload (B) | history events (largest execution) | published floor (s) | real (s) |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|

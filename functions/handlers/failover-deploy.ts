@@ -26,7 +26,8 @@ export const FailoverDeployEvent = z.object({
     .object({
       serviceTokens: z.number(),
       launchTokens: z.number(),
-      atMs: z.number().int().nonnegative(),
+      // Not an integer necessarily: a virtual clock can stand between milliseconds.
+      atMs: z.number().nonnegative(),
     })
     .nullish(),
 });

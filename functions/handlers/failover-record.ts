@@ -21,6 +21,7 @@ export const FailoverRecordEvent = z.object({
   approval: approvalSchema.nullish(),
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).nullish(),
   reasons: z.array(z.string()).nullish(),
+  planServices: z.number().int().min(0).nullish(),
 });
 
 /** Where the record's metrics go. */
@@ -39,7 +40,7 @@ export interface FailoverRecordDeps {
 export function createFailoverRecordHandler(deps: Deps<FailoverRecordDeps>) {
   const get = lazyDeps(deps);
   return async (event: unknown): Promise<RecordResult> => {
-    const { approval, error, reasons, ...input } = parseEvent(
+    const { approval, error, reasons, planServices, ...input } = parseEvent(
       FailoverRecordEvent,
       event,
       'failover-record',
@@ -50,6 +51,7 @@ export function createFailoverRecordHandler(deps: Deps<FailoverRecordDeps>) {
       ...(approval ? { approval } : {}),
       ...(error ? { error } : {}),
       ...(reasons ? { reasons } : {}),
+      ...(typeof planServices === 'number' ? { planServices } : {}),
     });
     metrics.publish(result);
     return result;

@@ -13,6 +13,7 @@
 
 import {
   createLocalCloneWorld,
+  type LocalCloneRun,
   type LocalCloneWorld,
   type LocalCloneWorldOptions,
   runClonePipeline,
@@ -176,11 +177,39 @@ export async function createLocalFailoverWorld(
   options: LocalFailoverWorldOptions,
 ): Promise<LocalFailoverWorld> {
   const clone = await createLocalCloneWorld(options);
-  if (options.prebake !== false) {
-    const run = await runClonePipeline(clone, { trigger: 'manual', requestedBy: 'prebake' });
-    if (run.status !== 'SUCCEEDED') throw new Error(`pre-bake failed: ${run.error} ${run.cause}`);
-  }
+  if (options.prebake !== false) await prebakeAll(clone, options.services ?? 3, 'prebake');
   return failoverWorldOf(clone);
+}
+
+/**
+ * Runs the clone pipeline until every protected service is in the plan (at most 10 rounds). A
+ * round can leave a few services uncloned (the local runner retries a throttled step without
+ * backoff, so a step can burn its retries in one virtual instant); the pipeline is idempotent,
+ * so the next round clones only what is missing — what an operator or the scheduled re-run does.
+ */
+export async function prebakeAll(
+  world: LocalCloneWorld,
+  services: number,
+  requestedBy: string,
+  bindings?: StateMachineBindings,
+): Promise<LocalCloneRun[]> {
+  const runs: LocalCloneRun[] = [];
+  let missing: string[] | undefined;
+  for (let round = 0; round < 10; round += 1) {
+    const run = await runClonePipeline(
+      world,
+      { trigger: 'manual', requestedBy, ...(missing ? { services: missing } : {}) },
+      bindings ? { bindings } : {},
+    );
+    if (run.status !== 'SUCCEEDED') throw new Error(`pre-bake failed: ${run.error} ${run.cause}`);
+    runs.push(run);
+    const planned = new Set((await world.plans.getPlan()).entries.map((entry) => entry.service));
+    missing = world.settings.services
+      .map((service) => `${service.cluster}/${service.service}`)
+      .filter((key) => !planned.has(key));
+    if (planned.size >= services && missing.length === 0) return runs;
+  }
+  throw new Error(`pre-bake left services out of the plan after ${runs.length} rounds`);
 }
 
 /** The failover's ports around a clone world (no I/O: the bindings check builds one too). */

@@ -18,6 +18,8 @@ export interface RecordInput {
   readonly error?: { readonly Error?: string; readonly Cause?: string };
   /** Pre-flight reasons, for `preflight-failed`. */
   readonly reasons?: readonly string[];
+  /** Services in the plan: a completed run with fewer service lines missed some. */
+  readonly planServices?: number;
 }
 
 /** The record step's result (also the notification). */
@@ -81,13 +83,16 @@ export async function recordOutcome(
   const at = new Date(nowMs).toISOString();
   const services = await records.listServices(input.executionName);
   const steady = services.filter((line) => line.status === 'steady');
-  const failed = services.filter((line) => line.status === 'failed').length;
+  // Planned services with no line were never deployed (a plan that changed under the run):
+  // they count as failed, so a completed run cannot look whole when it was not.
+  const missing = Math.max(0, (input.planServices ?? 0) - services.length);
+  const failed = services.filter((line) => line.status === 'failed').length + missing;
   const { outcome, reason } = outcomeOf(input, failed);
   const lastSteadyMs = steady.reduce(
     (latest, line) => Math.max(latest, Date.parse(line.steadyAt ?? '')),
     Number.NEGATIVE_INFINITY,
   );
-  const allSteady = services.length > 0 && steady.length === services.length;
+  const allSteady = services.length > 0 && steady.length === services.length && missing === 0;
   const updated = await records.update(input.executionName, {
     milestones: {
       ...(allSteady ? { allSteady: new Date(lastSteadyMs).toISOString() } : {}),
@@ -107,7 +112,7 @@ export async function recordOutcome(
     reason,
     at,
     totals: {
-      services: services.length,
+      services: services.length + missing,
       steady: steady.length,
       failed,
       trafficSwitched: services.filter((line) => line.trafficSwitchedAt !== undefined).length,

@@ -629,6 +629,12 @@ export interface PlanEntry {
   readonly dependsOn: readonly ServiceKey[];
   /** Deployment wave (0 first); derived from `dependsOn`. */
   readonly wave: number;
+  /** The staging service's name (the clone's service definition); older entries lack it. */
+  readonly serviceName?: string;
+  /** vCPU of one task of the staged task definition (for the quota check), when known. */
+  readonly taskVcpu?: number;
+  /** The cloned scaling bounds (the failover raises `minCapacity` to `desiredCount`). */
+  readonly scaling?: ScalingBounds;
 }
 
 /** Which clone version to deploy, where, with how many tasks, in what order. */

@@ -35,8 +35,12 @@ export interface LatencyModel {
   readonly deregistrationDelayMs: number;
   /** ECS service-scheduler launch rate per service (tasks per minute). */
   readonly serviceSchedulerTasksPerMinute: number;
-  /** Failed task launches after which the deployment circuit breaker fails a rollout. */
+  /** Failed task launches after which the deployment circuit breaker fails a rollout (floor). */
   readonly circuitBreakerMinFailedTasks: number;
+  /** Circuit-breaker threshold as a fraction of the desired count. */
+  readonly circuitBreakerFailedFraction: number;
+  /** Ceiling of the circuit-breaker threshold. */
+  readonly circuitBreakerMaxFailedTasks: number;
   /** How long a call that times out hangs before the caller gives up. */
   readonly callTimeoutMs: number;
 }
@@ -111,6 +115,10 @@ export const DEFAULT_LATENCY: LatencyModel = {
    * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceDeploymentCircuitBreaker.html
    */
   circuitBreakerMinFailedTasks: 3,
+  /** Same source: the threshold is 0.5 × the desired count (BOUNDED_PERCENT 50)… */
+  circuitBreakerFailedFraction: 0.5,
+  /** …capped at 200 failed tasks. */
+  circuitBreakerMaxFailedTasks: 200,
   /** Assumption: an SDK-side request timeout of 10 s for calls that hang. */
   callTimeoutMs: 10_000,
 };
@@ -144,5 +152,22 @@ export const ZERO_LATENCY: LatencyModel = {
   deregistrationDelayMs: 0,
   serviceSchedulerTasksPerMinute: 500,
   circuitBreakerMinFailedTasks: 3,
+  circuitBreakerFailedFraction: 0.5,
+  circuitBreakerMaxFailedTasks: 200,
   callTimeoutMs: 0,
 };
+
+/**
+ * Failed tasks after which the ECS deployment circuit breaker fails a rollout of `desiredCount`
+ * tasks: 0.5 × desired, at least 3, at most 200
+ * (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceDeploymentCircuitBreaker.html).
+ */
+export function circuitBreakerThreshold(model: LatencyModel, desiredCount: number): number {
+  return Math.min(
+    model.circuitBreakerMaxFailedTasks,
+    Math.max(
+      model.circuitBreakerMinFailedTasks,
+      Math.ceil(model.circuitBreakerFailedFraction * desiredCount),
+    ),
+  );
+}

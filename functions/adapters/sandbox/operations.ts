@@ -26,6 +26,14 @@ export const OPERATIONS = {
   // Service deployment history shares the service-read bucket (ECS publishes no own limit).
   'ecs:ListServiceDeployments': { latency: 'read', bucket: 'ecs:service-read' },
   'ecs:DescribeServiceRevisions': { latency: 'read', bucket: 'ecs:service-read' },
+  'ecs:TagResource': { latency: 'write', bucket: 'ecs:tag-modify' },
+  'elasticloadbalancing:DescribeTargetHealth': { latency: 'read', bucket: 'elbv2:describe' },
+  'servicequotas:GetServiceQuota': { latency: 'read', bucket: 'servicequotas:read' },
+  'cloudwatch:DescribeAlarms': { latency: 'read', bucket: 'cloudwatch:other' },
+  'route53-recovery-cluster:UpdateRoutingControlState': {
+    latency: 'write',
+    bucket: 'route53-recovery-cluster:write',
+  },
   'ecr:CreateRepository': { latency: 'write', bucket: 'ecr:other' },
   'ecr:DescribeRepositories': { latency: 'read', bucket: 'ecr:other' },
   'ecr:DescribeImages': { latency: 'read', bucket: 'ecr:other' },

@@ -30,6 +30,7 @@ import type {
   TimeSeries,
 } from '../../core/model';
 import { imageUri } from '../../core/model';
+import { taskVcpuOf } from '../../core/plan/quota';
 import type {
   Clock,
   ContainerPlatform,
@@ -40,7 +41,12 @@ import type {
 import { SandboxContainerPlatform } from './container-platform';
 import { FaultInjector, type FaultPlan, type OutageWindow, SeededRandom } from './faults';
 import { SandboxImageRegistry } from './image-registry';
-import { type LatencyModel, type LatencyOverrides, latencyModel } from './latency-model';
+import {
+  circuitBreakerThreshold,
+  type LatencyModel,
+  type LatencyOverrides,
+  latencyModel,
+} from './latency-model';
 import { SandboxMetricsSource } from './metrics-source';
 import { SandboxNetworkRules } from './network-rules';
 import { OPERATIONS, type Operation, type OperationProfile } from './operations';
@@ -182,7 +188,8 @@ export class SandboxCloud {
 
   private readonly states = new Map<string, LocationState>();
   private readonly buckets: TokenBuckets;
-  private readonly faults: FaultInjector;
+  private faults: FaultInjector;
+  private readonly seed: number;
   private readonly jitterRandom: SeededRandom;
   private readonly log: {
     seq: number;
@@ -198,14 +205,25 @@ export class SandboxCloud {
   private readonly upstreams = new Map<string, EcrState>();
   /** Pull-through cache rules by `account/region`. */
   private readonly cacheRules = new Map<string, PullThroughCacheRuleSettings[]>();
+  /** Fargate vCPU quota and use per `account/region`. */
+  private readonly capacity = new Map<string, { quota: number; inUse: number }>();
 
   public constructor(options: SandboxCloudOptions) {
     this.clock = options.clock ?? new VirtualClock();
     this.latency = latencyModel(options.latency);
     this.blobPartBytes = options.blobPartBytes ?? 5 * MB;
     this.buckets = new TokenBuckets({ ...RATE_LIMITS, ...options.rateLimits });
+    this.seed = options.seed;
     this.faults = new FaultInjector(options.seed, options.faults);
     this.jitterRandom = new SeededRandom(options.seed ^ 0x1a7e_c0de);
+  }
+
+  /**
+   * Replaces the fault plan from now on (e.g. faults during a failover, none while pre-baking).
+   * Outages scheduled with {@link darkenRegion} are replaced by the plan's own.
+   */
+  public setFaultPlan(plan: FaultPlan): void {
+    this.faults = new FaultInjector(this.seed ^ 0x0fa1_10e7, plan);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -392,9 +410,12 @@ export class SandboxCloud {
       const pull = this.pullInfo(location, taskDefinition, nowMs);
       if (pull.failure !== undefined) {
         const attemptMs = model.fargateProvisionMs + model.containerStartMs;
+        // ECS launches up to `count` tasks at once, so the breaker's threshold of failed tasks
+        // is reached after ceil(threshold / count) rounds of failed attempts.
+        const rounds = Math.ceil(circuitBreakerThreshold(model, count) / Math.max(1, count));
         return {
           runningAtMs: [],
-          failsAtMs: nowMs + model.circuitBreakerMinFailedTasks * attemptMs,
+          failsAtMs: nowMs + rounds * attemptMs,
           failureReason: pull.failure,
           healthDelayMs,
           drainMs,
@@ -408,7 +429,15 @@ export class SandboxCloud {
       );
       const spacingMs = 60_000 / model.serviceSchedulerTasksPerMinute;
       const runningAtMs: number[] = [];
+      const taskVcpu = taskVcpuOf(taskDefinition) ?? 0;
+      const capacity = this.fargateCapacity(location);
       for (let i = 0; i < count; i += 1) {
+        if (capacity.inUse + taskVcpu > capacity.quota) {
+          // Fargate vCPU quota exhausted: ECS keeps the task PENDING (never RUNNING here).
+          runningAtMs.push(Number.POSITIVE_INFINITY);
+          continue;
+        }
+        capacity.inUse += taskVcpu;
         // The account bucket and the per-service scheduler pace launches independently;
         // reserving at the current time keeps the shared bucket's clock monotonic.
         const launchAt = Math.max(bucket.reserve(nowMs), nowMs + Math.round(i * spacingMs));
@@ -424,6 +453,35 @@ export class SandboxCloud {
         ...(pull.imageDigests ? { imageDigests: pull.imageDigests } : {}),
       };
     };
+  }
+
+  /**
+   * The Fargate On-Demand vCPU quota of `location` and what launched tasks use of it. Unlimited
+   * unless set with {@link setFargateVcpuQuota} (AWS's default is 6 vCPU, LATENCY.md §1: a fleet
+   * benchmark would measure nothing but that quota). Scale-in does not give vCPU back
+   * (a simplification: a failover only scales out).
+   */
+  public fargateCapacity(location: Location): { quota: number; inUse: number } {
+    const key = `${location.account}/${location.region}`;
+    let capacity = this.capacity.get(key);
+    if (!capacity) {
+      capacity = { quota: Number.POSITIVE_INFINITY, inUse: 0 };
+      this.capacity.set(key, capacity);
+    }
+    return capacity;
+  }
+
+  /** Sets the Fargate vCPU quota of `location` (see {@link fargateCapacity}). */
+  public setFargateVcpuQuota(location: Location, vcpu: number): void {
+    this.fargateCapacity(location).quota = vcpu;
+  }
+
+  /**
+   * Makes the targets of a service's tasks never pass their health checks (an app that starts
+   * but never answers), so the service never becomes steady behind its load balancer.
+   */
+  public markUnhealthy(location: Location, cluster: string, service: string): void {
+    this.state(location).ecs.markUnhealthy(cluster, service);
   }
 
   private pullInfo(

@@ -130,6 +130,8 @@ export class EcsState {
   private readonly clusters = new Map<string, string>();
   private readonly families = new Map<string, RegisteredTaskDefinition[]>();
   private readonly services = new Map<string, ServiceRecord>();
+  /** Services whose targets never pass health checks (by ARN). */
+  private readonly unhealthy = new Set<string>();
   private deploymentSeq = 0;
 
   public constructor(private readonly location: Location) {}
@@ -453,6 +455,54 @@ export class EcsState {
       pendingCount: deployments.reduce((sum, d) => sum + d.pendingCount, 0),
       deployments,
     };
+  }
+
+  /** TagResource on a service ARN: merges the tags into its spec (same key: replaced). */
+  public tagService(serviceArn: string, tags: readonly KeyValue[]): void {
+    const record = [...this.services.values()].find(
+      (candidate) => candidate.serviceArn === serviceArn && candidate.status !== 'INACTIVE',
+    );
+    if (!record) throw new NotFoundError('service', serviceArn);
+    const kept = (record.spec.tags ?? []).filter((tag) => !tags.some((t) => t.name === tag.name));
+    record.spec = { ...record.spec, tags: [...kept, ...tags.map((tag) => ({ ...tag }))] };
+  }
+
+  /** See `SandboxCloud.markUnhealthy`. */
+  public markUnhealthy(cluster: string, service: string): void {
+    const record = this.requireService(cluster, service);
+    this.unhealthy.add(record.serviceArn);
+  }
+
+  /**
+   * Target health of one target group as DescribeTargetHealth would count it: every task of the
+   * services registered with it that is RUNNING is a target; it is `healthy` once its deployment's
+   * health delay (ALB interval × healthy threshold) has passed since it started, `other`
+   * (initial) before that, and never healthy for a service marked unhealthy.
+   */
+  public targetHealth(
+    targetGroupArn: string,
+    nowMs: number,
+  ): { readonly healthy: number; readonly other: number; readonly known: boolean } {
+    let healthy = 0;
+    let other = 0;
+    let known = false;
+    for (const record of this.services.values()) {
+      if (record.status === 'INACTIVE') continue;
+      if (!record.spec.loadBalancers?.some((lb) => lb.targetGroupArn === targetGroupArn)) continue;
+      known = true;
+      for (const deployment of record.deployments) {
+        if (deployment.failsAtMs !== undefined) continue;
+        for (const at of deployment.runningAtMs) {
+          if (at > nowMs) continue;
+          if (!this.unhealthy.has(record.serviceArn) && at + deployment.healthDelayMs <= nowMs) {
+            healthy += 1;
+          } else {
+            other += 1;
+          }
+        }
+      }
+    }
+    return { healthy, other, known };
   }
 
   /** Failure reason of the PRIMARY deployment, if its tasks cannot start (for events). */

@@ -100,6 +100,25 @@ export const RATE_LIMITS = {
     source:
       'Assumption: LATENCY.md lists no Application Auto Scaling rate; modelled like ECS service mutations, lower burst',
   },
+  /** DescribeTargetHealth (the failover's steady checks). */
+  'elbv2:describe': {
+    burst: 40,
+    refillPerSecond: 20,
+    source:
+      'Assumption: LATENCY.md lists no Elastic Load Balancing API rate; modelled like a read bucket of ECS (lower burst)',
+  },
+  /** GetServiceQuota (pre-flight). */
+  'servicequotas:read': {
+    burst: 10,
+    refillPerSecond: 10,
+    source: 'Assumption: LATENCY.md lists no Service Quotas API rate; one call per failover',
+  },
+  /** UpdateRoutingControlState(s) on the ARC cluster data plane. */
+  'route53-recovery-cluster:write': {
+    burst: 20,
+    refillPerSecond: 10,
+    source: 'Assumption: LATENCY.md lists no ARC data-plane rate',
+  },
 } as const satisfies Record<string, BucketLimit>;
 
 /** Name of a bucket in {@link RATE_LIMITS}. */

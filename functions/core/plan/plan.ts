@@ -6,6 +6,7 @@
  */
 import { ValidationError } from '../errors';
 import type { CloneVersion, DeploymentPlan, PlanEntry, ServiceKey } from '../model';
+import { taskVcpuOf } from './quota';
 
 /** `dependsOn` loops back on itself; `cycle` lists it in order, first service repeated last. */
 export class PlanCycleError extends ValidationError {
@@ -96,6 +97,10 @@ export interface PlanInput {
 export function planEntry(service: PlanServiceInput, wave: number): PlanEntry {
   const { clone } = service;
   const definition = clone.content.serviceDefinition;
+  // Partial clones (older callers, tests) may lack a task definition: vCPU is unknown then.
+  const taskVcpu = clone.content.taskDefinition
+    ? taskVcpuOf(clone.content.taskDefinition)
+    : undefined;
   return {
     service: clone.service,
     cloneVersion: clone.version,
@@ -108,6 +113,9 @@ export function planEntry(service: PlanServiceInput, wave: number): PlanEntry {
     ...(definition.loadBalancers ? { loadBalancers: definition.loadBalancers } : {}),
     dependsOn: [...new Set(service.dependsOn ?? [])].sort(),
     wave,
+    ...(definition?.serviceName ? { serviceName: definition.serviceName } : {}),
+    ...(taskVcpu === undefined ? {} : { taskVcpu }),
+    ...(definition.scaling ? { scaling: definition.scaling } : {}),
   };
 }
 

@@ -76,6 +76,7 @@ describe('Module: plan/plan', () => {
         networkConfiguration: { subnets: ['subnet-a'], securityGroups: ['sg-a'] },
         dependsOn: ['shop/api'],
         wave: 2,
+        serviceName: 'web',
       });
       expect(plan.warnings).toEqual([]);
       expect(plan.planId).toBe('p1');

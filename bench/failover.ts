@@ -1,0 +1,304 @@
+/**
+ * Failover benchmark: the real failover ASL (parent + wave children, aws-local-stepfunctions),
+ * the real failover handlers over the sandbox cloud, the real lease on dynalite, for 10, 100 and
+ * 1,000 services, pre-baked vs cold, on the sandbox latency model (`LATENCY.md`). Every time is
+ * *modelled*: the sandbox's virtual clock, from detection (the quorum alarm's state change).
+ *
+ * - **prebaked**: the estate was cloned before the outage (the clone-validate-store pipeline ran
+ *   earlier, untimed): staging services stand at 0 tasks on their staged revisions. At detection
+ *   the failover runs (auto mode: the approval wait is excluded).
+ * - **cold**: nothing was cloned. At detection the same pipeline copies the images, registers the
+ *   task definitions, copies the security-group rules and creates the services (at 0 tasks), then
+ *   the same failover deploys them. Both phases are timed.
+ *
+ * Usage: `npm run bench:failover -- [--sizes 10,100,1000] [--seed 7] [--out bench/results/failover.md]`
+ * (the JSON goes beside the Markdown, same name, `.json`).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { runClonePipeline } from '../bin/local/clone-pipeline';
+import { type DynaliteHandle, startDynalite } from '../functions/adapters/sandbox/dynalite';
+import { executionLimits } from '../functions/adapters/sandbox/execution-history';
+import type { StateMachineRun } from '../functions/adapters/sandbox/state-machine-runner';
+import {
+  ECS_SERVICE_API_RATE,
+  ECS_TASK_LAUNCH_RATE,
+  secondsToServe,
+} from '../functions/core/plan/quota';
+import {
+  createLocalFailoverWorld,
+  QUORUM_ALARM,
+  runFailover,
+} from '../test/support/failover-world';
+
+const args = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const repo = resolve(__dirname, '..');
+const sizes = (flag('--sizes') ?? '10,100,1000').split(',').map((size) => {
+  const n = Number(size);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new Error(`--sizes must list positive integers, got ${size}`);
+  return n;
+});
+const seed = Number(flag('--seed') ?? 7);
+const outFile = resolve(flag('--out') ?? join(repo, 'bench', 'results', 'failover.md'));
+const MIB = 1024 * 1024;
+/** The seeded services' image layers (the clone world's default). */
+const LAYERS = [40 * MIB, 8 * MIB];
+
+/** Calls that change something (the paced, critical-path ones). */
+const MUTATING =
+  /:(Create|Register|Update|Put|Tag|Authorize|Revoke|Initiate|Upload|Complete|Delete|Deregister)/;
+
+const log = (message: string): void => {
+  process.stderr.write(`[bench:failover] ${message}\n`);
+};
+
+/** One run's figures (one object of the JSON). */
+interface RunFigures {
+  readonly services: number;
+  readonly mode: 'prebaked' | 'cold';
+  readonly status: string;
+  readonly outcome: string;
+  readonly allSteadySeconds: number | null;
+  readonly detectionToFirstDeploySeconds: number | null;
+  /** Seconds the cold path spent cloning before the failover started (0 when pre-baked). */
+  readonly cloneSeconds: number;
+  readonly criticalPathApiCalls: number;
+  readonly apiCalls: number;
+  readonly stateTransitions: number;
+  readonly maxPayloadBytes: number;
+  readonly maxPayloadAt: string;
+  /** The largest single execution's history (the limit is per execution). */
+  readonly historyEvents: number;
+  readonly executions: number;
+  readonly floorSeconds: number | null;
+  readonly realSeconds: number;
+}
+
+/** Tallies events of several executions. */
+function tally(runs: readonly { run: StateMachineRun; syncTasks?: readonly string[] }[]) {
+  let stateTransitions = 0;
+  let historyEvents = 0;
+  let maxPayloadBytes = 0;
+  let maxPayloadAt = '-';
+  for (const { run, syncTasks } of runs) {
+    stateTransitions += run.events.filter(
+      (e) => e.type === 'StateEntered' || e.type === 'StateRetried',
+    ).length;
+    const limits = executionLimits(run.events, { syncTasks: syncTasks ?? [] });
+    historyEvents = Math.max(historyEvents, limits.historyEvents);
+    if (limits.largestPayloadBytes > maxPayloadBytes) {
+      maxPayloadBytes = limits.largestPayloadBytes;
+      maxPayloadAt = limits.largestPayloadAt;
+    }
+  }
+  return { stateTransitions, historyEvents, maxPayloadBytes, maxPayloadAt };
+}
+
+/**
+ * The published floor of a pre-baked failover from detection: per wave (waves run one after the
+ * other), the paced API calls (UpdateService: burst 50 then 5/s; task launches: burst 100 then
+ * 20/s) plus one task start (Fargate provisioning + the whole image pulled + container start,
+ * no jitter) plus target registration (ALB interval × the checks a new target needs).
+ */
+function floorSeconds(
+  waves: readonly { services: number; tasks: number }[],
+  latency: {
+    fargateProvisionMs: number;
+    containerStartMs: number;
+    imagePullMsPerMb: number;
+    lbHealthCheckIntervalMs: number;
+    lbHealthyChecksForNewTarget: number;
+  },
+): number {
+  const imageMb = LAYERS.reduce((sum, bytes) => sum + bytes, 0) / MIB;
+  const startSeconds =
+    (latency.fargateProvisionMs + imageMb * latency.imagePullMsPerMb + latency.containerStartMs) /
+    1000;
+  const registrationSeconds =
+    (latency.lbHealthCheckIntervalMs * latency.lbHealthyChecksForNewTarget) / 1000;
+  return waves.reduce(
+    (sum, wave) =>
+      sum +
+      Math.max(
+        secondsToServe(wave.services, ECS_SERVICE_API_RATE),
+        secondsToServe(wave.tasks, ECS_TASK_LAUNCH_RATE),
+      ) +
+      startSeconds +
+      registrationSeconds,
+    0,
+  );
+}
+
+async function measure(
+  dynamo: DynaliteHandle,
+  services: number,
+  mode: 'prebaked' | 'cold',
+): Promise<RunFigures> {
+  const realStart = performance.now();
+  log(`${mode} ${services}: building the world${mode === 'prebaked' ? ' and pre-baking' : ''}…`);
+  const world = await createLocalFailoverWorld({
+    services,
+    dynamo,
+    seed,
+    layerSizes: LAYERS,
+    prebake: mode === 'prebaked',
+  });
+  const { clock } = world.cloud;
+  world.cloud.resetCallLog();
+  const detectedMs = clock.now();
+  const detectedAt = new Date(detectedMs).toISOString();
+  world.alarm.set(QUORUM_ALARM, 'ALARM', detectedAt);
+  const executions: { run: StateMachineRun; syncTasks?: readonly string[] }[] = [];
+  let cloneSeconds = 0;
+  if (mode === 'cold') {
+    log(`cold ${services}: cloning at detection…`);
+    const clone = await runClonePipeline(world, {
+      trigger: 'manual',
+      requestedBy: 'bench:failover',
+    });
+    if (clone.status !== 'SUCCEEDED')
+      throw new Error(`cold clone failed: ${clone.error} ${clone.cause}`);
+    executions.push({ run: clone, syncTasks: ['Clone batch'] });
+    for (const batch of clone.batches) executions.push({ run: batch.run });
+    cloneSeconds = (clock.now() - detectedMs) / 1000;
+  }
+  log(`${mode} ${services}: failing over…`);
+  const run = await runFailover(world, {
+    config: { approvalMode: 'auto' },
+    detectedAt,
+    executionName: `bench-${mode}-${services}`,
+  });
+  executions.push({ run, syncTasks: ['Run wave'] });
+  for (const wave of run.waves) executions.push({ run: wave });
+  const record = await world.records.get(run.executionName);
+  const report = world.records.reports.get(record?.reportUri ?? '') as
+    | { finish: { allSteadySeconds?: number; detectionToFirstDeploySeconds?: number } }
+    | undefined;
+  const calls = world.cloud.callLog();
+  const plan = await world.plans.getPlan();
+  const waves = new Map<number, { services: number; tasks: number }>();
+  for (const entry of plan.entries) {
+    const wave = waves.get(entry.wave) ?? { services: 0, tasks: 0 };
+    wave.services += 1;
+    wave.tasks += entry.desiredCount;
+    waves.set(entry.wave, wave);
+  }
+  const figures: RunFigures = {
+    services,
+    mode,
+    status: run.status,
+    outcome: record?.outcome ?? 'unknown',
+    allSteadySeconds: report?.finish.allSteadySeconds ?? null,
+    detectionToFirstDeploySeconds: report?.finish.detectionToFirstDeploySeconds ?? null,
+    cloneSeconds,
+    criticalPathApiCalls: calls.filter((call) => MUTATING.test(call.operation)).length,
+    apiCalls: calls.length,
+    ...tally(executions),
+    executions: executions.length,
+    floorSeconds:
+      mode === 'prebaked'
+        ? Math.round(floorSeconds([...waves.values()], world.cloud.latency) * 10) / 10
+        : null,
+    realSeconds: Math.round((performance.now() - realStart) / 100) / 10,
+  };
+  log(
+    `${mode} ${services}: ${figures.outcome}, all steady ${figures.allSteadySeconds} s modelled, first deploy ${figures.detectionToFirstDeploySeconds} s, real ${figures.realSeconds} s`,
+  );
+  return figures;
+}
+
+const fmt = (value: number | null, digits = 1): string =>
+  value === null ? '—' : value.toFixed(digits);
+
+function markdown(runs: readonly RunFigures[]): string {
+  const rows = runs.map(
+    (r) =>
+      `| ${r.services} | ${r.mode} | ${r.outcome} | ${fmt(r.allSteadySeconds)} | ${fmt(r.detectionToFirstDeploySeconds, 2)} | ${fmt(r.cloneSeconds)} | ${r.criticalPathApiCalls} | ${r.apiCalls} | ${r.stateTransitions} | ${r.maxPayloadBytes} | ${r.historyEvents} | ${fmt(r.floorSeconds)} | ${r.realSeconds} |`,
+  );
+  const pairs = sizes.map((services) => {
+    const pre = runs.find((r) => r.services === services && r.mode === 'prebaked');
+    const cold = runs.find((r) => r.services === services && r.mode === 'cold');
+    const ratio =
+      pre?.allSteadySeconds && cold?.allSteadySeconds
+        ? pre.allSteadySeconds / cold.allSteadySeconds
+        : null;
+    const floor =
+      pre?.allSteadySeconds && pre.floorSeconds ? pre.allSteadySeconds / pre.floorSeconds : null;
+    return `| ${services} | ${fmt(ratio, 2)} | ${fmt(floor, 2)} | ${fmt(pre?.detectionToFirstDeploySeconds ?? null, 2)} |`;
+  });
+  return `# Failover benchmark (modelled times)
+
+Generated by \`npm run bench:failover\` (seed ${seed}). **Every time is modelled**: the sandbox's
+virtual clock under the latency model and rate limits of \`functions/adapters/sandbox\` (figures
+from \`LATENCY.md\`), counted from detection (the quorum alarm's state change). Real seconds are
+this process on a shared machine, for information only.
+
+What runs: the real \`statemachines/failover.asl.json\` and its wave children
+(\`failover-wave.asl.json\`, one per dependency wave) executed by aws-local-stepfunctions, every
+Lambda task bound to the real failover handler over the sandbox cloud, the real authority lease on
+dynalite, auto mode (the approval wait is excluded). The estate: the clone world's services
+(Fargate, 0.5 vCPU, 2 tasks each, behind a target group, 48 MiB images; every tenth service is a
+dependency of the nine after it, so two waves: wave 0 = 10 %, wave 1 = 90 %).
+
+- **prebaked** — cloned before the outage (untimed): staging services at 0 tasks on their staged
+  revisions; the failover deploys them.
+- **cold** — nothing cloned: at detection the clone-validate-store pipeline copies images,
+  registers task definitions, copies rules and creates the services, then the same failover
+  deploys them (both timed).
+
+| services | mode | outcome | detection → all steady (s, modelled) | detection → first deploy (s) | cloning (s) | critical-path API calls | API calls | state transitions | largest payload (B) | history events (largest execution) | published floor (s) | real (s) |
+|---|---|---|---|---|---|---|---|---|---|---|---|---|
+${rows.join('\n')}
+
+Targets:
+
+| services | pre-baked ÷ cold (target ≤ 0.3 at 100) | pre-baked ÷ floor (target ≤ 1.2) | detection → first deploy (target ≤ 5 s) |
+|---|---|---|---|
+${pairs.join('\n')}
+
+How to read it:
+- **Critical-path API calls** are the mutating calls (UpdateService, CreateService,
+  RegisterTaskDefinition, TagResource, RegisterScalableTarget, ECR uploads, security-group rules,
+  PutMetricData): the ones paced by token buckets. **API calls** counts reads too (DescribeServices,
+  DescribeTargetHealth, …).
+- **State transitions**: StateEntered + StateRetried events of every execution (parent, wave
+  children, and for cold the clone pipeline's parent and batch children). **History events**: the
+  largest single execution's estimate (\`execution-history.ts\`; Step Functions' limit is 25,000
+  per execution). **Largest payload**: the largest state input or output of any execution
+  (limit 262,144 bytes).
+- **Published floor** (pre-baked): per wave, the paced calls (UpdateService burst 50 then 5/s, task
+  launches burst 100 then 20/s) + one task start (15 s provisioning + 48 MiB × 100 ms/MiB pull +
+  5 s start, no jitter) + target registration (30 s interval × 1 check for a new target). The
+  measured time adds the model's ±20 % start jitter, 5 s polling, API round trips and lease reads.
+- Wait states take no time in the local runner; the steady-check binding sleeps each Wait's
+  seconds on the virtual clock first, so polling is in the modelled time. Step Functions' own
+  retry backoff is not replayed (the deploy Lambda's in-process retries are, on the virtual clock).
+`;
+}
+
+async function main(): Promise<void> {
+  const dynamo = await startDynalite();
+  const runs: RunFigures[] = [];
+  try {
+    for (const services of sizes) {
+      for (const mode of ['prebaked', 'cold'] as const)
+        runs.push(await measure(dynamo, services, mode));
+    }
+  } finally {
+    await dynamo.stop();
+  }
+  mkdirSync(dirname(outFile), { recursive: true });
+  writeFileSync(outFile, markdown(runs));
+  writeFileSync(outFile.replace(/\.md$/, '.json'), `${JSON.stringify(runs, null, 2)}\n`);
+  log(`wrote ${outFile}`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+  process.exitCode = 1;
+});

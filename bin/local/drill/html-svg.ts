@@ -4,7 +4,7 @@
  * every chart `data-chart` plus `data-series-count`, which the browser test reads to check that
  * each chart drew what it should.
  */
-import type { ReportEvent, ReportSeries } from './html-input';
+import type { ForecastSeries, SeriesPoint, TimelineEvent } from './report';
 
 /** Escapes text for HTML/SVG content and attribute values (report fields come from estates). */
 export function escapeHtml(value: unknown): string {
@@ -42,10 +42,6 @@ function trim(value: number): string {
 /** `2026-12-01 14:05` (UTC), the simulated clock as the operator reads it. */
 function formatClock(ms: number): string {
   return Number.isFinite(ms) ? new Date(ms).toISOString().slice(0, 16).replace('T', ' ') : '—';
-}
-
-function finite(values: readonly (number | null)[]): number[] {
-  return values.filter((v): v is number => v !== null && Number.isFinite(v));
 }
 
 const px = (v: number): string => (Math.round(v * 10) / 10).toString();
@@ -86,54 +82,85 @@ export const FAN_SERIES = ['band95', 'band80', 'history', 'median', 'actual'] as
 
 const FAN = { width: 640, height: 220, left: 52, right: 12, top: 12, bottom: 30 } as const;
 
+/** Points on the chart, broken where the series has a gap of more than 1.5 steps. */
+function seriesPoints(
+  points: readonly SeriesPoint[],
+  stepMs: number,
+  x: (ms: number) => number,
+  y: (v: number) => number,
+): ([number, number] | null)[] {
+  const out: ([number, number] | null)[] = [];
+  let previous = Number.NaN;
+  for (const p of points) {
+    const t = Date.parse(p.t);
+    if (!Number.isFinite(t) || !Number.isFinite(p.v)) {
+      out.push(null);
+      continue;
+    }
+    if (Number.isFinite(previous) && t - previous > 1.5 * stepMs) out.push(null);
+    out.push([x(t), y(p.v)]);
+    previous = t;
+  }
+  return out;
+}
+
 /**
- * A fan chart: history, then over the horizon the 95 % and 80 % bands, the median and what
- * really happened. Series with no data are left out (and not counted in `data-series-count`).
+ * A fan chart on the simulated clock: history, then over the horizon the 95 % and 80 % bands,
+ * the median and what really happened. Series with no data are left out (and not counted in
+ * `data-series-count`).
  */
-export function fanChartSvg(service: string, series: ReportSeries): string {
-  const { history, actual, forecast: f } = series;
-  const horizon = f.median.length;
-  const steps = history.length + horizon;
-  const all = [
-    ...finite(history),
-    ...finite(actual),
-    ...f.upper95.filter(Number.isFinite),
-    ...f.lower95.filter(Number.isFinite),
-    ...f.median.filter(Number.isFinite),
-  ];
-  const lo = Math.min(0, ...all);
-  const hi = Math.max(lo + 1e-9, ...all);
+export function fanChartSvg(series: ForecastSeries): string {
+  const { history, actual, forecast } = series;
+  const stepMs = series.stepSeconds * 1000;
+  const horizon = forecast.filter(
+    (p) =>
+      Number.isFinite(Date.parse(p.t)) &&
+      [p.median, p.lower80, p.upper80, p.lower95, p.upper95].every(Number.isFinite),
+  );
+  const times = [...history, ...actual, ...horizon]
+    .map((p) => Date.parse(p.t))
+    .filter(Number.isFinite);
+  const values = [
+    ...history.map((p) => p.v),
+    ...actual.map((p) => p.v),
+    ...horizon.flatMap((p) => [p.lower95, p.upper95, p.median]),
+  ].filter(Number.isFinite);
+  const t0 = times.length ? Math.min(...times) : 0;
+  const t1 = times.length ? Math.max(t0 + 1, ...times) : 1;
+  const lo = Math.min(0, ...values);
+  const hi = Math.max(lo + 1e-9, ...values);
   const plotW = FAN.width - FAN.left - FAN.right;
   const plotH = FAN.height - FAN.top - FAN.bottom;
-  const x = (i: number): number => FAN.left + (steps <= 1 ? 0 : (i / (steps - 1)) * plotW);
+  const x = (ms: number): number => FAN.left + ((ms - t0) / (t1 - t0)) * plotW;
   const y = (v: number): number => FAN.top + plotH - ((v - lo) / (hi - lo)) * plotH;
-  const start = Date.parse(series.start);
-  const stepMs = series.intervalSeconds * 1000;
-  const horizonX = Array.from({ length: horizon }, (_, k) => x(history.length + k));
-  const ys = (values: readonly number[]): number[] => values.map((v) => y(v));
+  const hx = horizon.map((p) => x(Date.parse(p.t)));
 
   const drawn: string[] = [];
-  const add = (name: (typeof FAN_SERIES)[number], d: string, cls: string): void => {
+  const add = (name: (typeof FAN_SERIES)[number], d: string): void => {
     if (d === '') return;
-    drawn.push(`<path data-series="${name}" class="${cls}" d="${d}"><title>${name}</title></path>`);
+    drawn.push(
+      `<path data-series="${name}" class="${name}" d="${d}"><title>${name}</title></path>`,
+    );
   };
-  add('band95', bandPath(horizonX, ys(f.upper95), ys(f.lower95)), 'band95');
-  add('band80', bandPath(horizonX, ys(f.upper80), ys(f.lower80)), 'band80');
   add(
-    'history',
-    linePath(history.map((v, i) => (v === null || !Number.isFinite(v) ? null : [x(i), y(v)]))),
-    'history',
-  );
-  add('median', linePath(f.median.map((v, k) => [x(history.length + k), y(v)])), 'median');
-  add(
-    'actual',
-    linePath(
-      actual.map((v, k) =>
-        v === null || !Number.isFinite(v) ? null : [x(history.length + k), y(v)],
-      ),
+    'band95',
+    bandPath(
+      hx,
+      horizon.map((p) => y(p.upper95)),
+      horizon.map((p) => y(p.lower95)),
     ),
-    'actual',
   );
+  add(
+    'band80',
+    bandPath(
+      hx,
+      horizon.map((p) => y(p.upper80)),
+      horizon.map((p) => y(p.lower80)),
+    ),
+  );
+  add('history', linePath(seriesPoints(history, stepMs, x, y)));
+  add('median', linePath(horizon.map((p, i) => [hx[i] ?? 0, y(p.median)])));
+  add('actual', linePath(seriesPoints(actual, stepMs, x, y)));
 
   const ticks = [lo, (lo + hi) / 2, hi]
     .map(
@@ -142,12 +169,18 @@ export function fanChartSvg(service: string, series: ReportSeries): string {
         `<text class="tick" x="${FAN.left - 6}" y="${px(y(v) + 4)}" text-anchor="end">${escapeHtml(formatNumber(v))}</text>`,
     )
     .join('');
-  const nowX = x(history.length);
-  const xLabels = [
-    [FAN.left, 'start', start],
-    [nowX, 'middle', start + history.length * stepMs],
-    [FAN.width - FAN.right, 'end', start + (steps - 1) * stepMs],
-  ] as const;
+  // The forecast was made at the last point it saw (else one step before its first).
+  const seen = history.at(-1);
+  const first = horizon[0];
+  const madeAt = seen ? Date.parse(seen.t) : first ? Date.parse(first.t) - stepMs : Number.NaN;
+  const now = Number.isFinite(madeAt)
+    ? `<line class="now" x1="${px(x(madeAt))}" x2="${px(x(madeAt))}" y1="${FAN.top}" y2="${FAN.top + plotH}"/>`
+    : '';
+  const xLabels: readonly [number, string, number][] = [
+    [FAN.left, 'start', t0],
+    ...(Number.isFinite(madeAt) ? [[x(madeAt), 'middle', madeAt] as [number, string, number]] : []),
+    [FAN.width - FAN.right, 'end', t1],
+  ];
   const axis = xLabels
     .map(
       ([at, anchor, ms]) =>
@@ -155,13 +188,11 @@ export function fanChartSvg(service: string, series: ReportSeries): string {
     )
     .join('');
   const unit = series.unit ? ` (${series.unit})` : '';
-  const label = `${service}: ${series.metric}${unit}, history, forecast median with 80% and 95% bands, and actual`;
+  const label = `${series.service}: ${series.metric}${unit}, history, forecast median with 80% and 95% bands, and actual`;
   return (
-    `<svg class="chart fan" data-chart="fan" data-service="${escapeHtml(service)}" data-series-count="${drawn.length}" ` +
+    `<svg class="chart fan" data-chart="fan" data-service="${escapeHtml(series.service)}" data-series-count="${drawn.length}" ` +
     `viewBox="0 0 ${FAN.width} ${FAN.height}" role="img" aria-label="${escapeHtml(label)}">` +
-    `<title>${escapeHtml(label)}</title>${ticks}` +
-    `<line class="now" x1="${px(nowX)}" x2="${px(nowX)}" y1="${FAN.top}" y2="${FAN.top + plotH}"/>` +
-    `${drawn.join('')}${axis}</svg>`
+    `<title>${escapeHtml(label)}</title>${ticks}${now}${drawn.join('')}${axis}</svg>`
   );
 }
 
@@ -228,50 +259,41 @@ const TIMELINE_TICKS: readonly [number, string][] = [
 ];
 
 /**
- * Turns events into rows: `deploying` + `steady` of one service become one bar, an event with
- * `endAt` a bar, anything else a marker. Times are seconds after `t0`.
+ * Turns events into rows: `deploying` + `steady` of one service become one bar, anything else
+ * a marker. Times are the events' seconds since the outage.
  */
-export function timelineRows(events: readonly ReportEvent[], t0: number): TimelineRow[] {
+export function timelineRows(events: readonly TimelineEvent[]): TimelineRow[] {
   const rows: TimelineRow[] = [];
   const open = new Map<string, number>();
-  const sorted = [...events].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const sorted = [...events].sort((a, b) => a.offsetSeconds - b.offsetSeconds);
   for (const event of sorted) {
-    const at = (Date.parse(event.at) - t0) / 1000;
-    const detail = event.detail ?? '';
-    const service = event.service ?? null;
+    const at = event.offsetSeconds;
+    const service = event.service;
     if (event.phase === 'deploying' && service !== null) {
       open.set(service, rows.length);
-      rows.push({ label: service, phase: 'deploying', from: at, to: null, detail });
+      rows.push({ label: service, phase: 'deploying', from: at, to: null, detail: event.label });
       continue;
     }
-    if (event.phase === 'steady' && service !== null && open.has(service)) {
-      const index = open.get(service) ?? 0;
-      const row = rows[index];
-      if (row !== undefined) {
-        rows[index] = {
-          ...row,
-          phase: 'steady',
-          to: at,
-          detail: [row.detail, detail].filter(Boolean).join('; '),
-        };
-      }
+    const index = service === null ? undefined : open.get(service);
+    const row = index === undefined ? undefined : rows[index];
+    if (event.phase === 'steady' && service !== null && index !== undefined && row) {
+      rows[index] = { ...row, phase: 'steady', to: at, detail: `${row.detail}; ${event.label}` };
       open.delete(service);
       continue;
     }
-    const end = event.endAt ? (Date.parse(event.endAt) - t0) / 1000 : null;
     const label = service === null ? event.phase : `${event.phase}: ${service}`;
-    rows.push({ label, phase: event.phase, from: at, to: end, detail });
+    rows.push({ label, phase: event.phase, from: at, to: null, detail: event.label });
   }
   return rows;
 }
 
 /**
  * The failover on the simulated clock, one row per phase (and per service deploying → steady),
- * on a log time axis from `t0` (the outage). A deploy that never became steady is drawn as an
+ * on a log time axis from the outage. A deploy that never became steady is drawn as an
  * open bar to the end, marked "not steady".
  */
-export function timelineSvg(events: readonly ReportEvent[], t0: number): string {
-  const rows = timelineRows(events, t0);
+export function timelineSvg(events: readonly TimelineEvent[]): string {
+  const rows = timelineRows(events);
   const width = 640;
   const left = 170;
   const right = 20;

@@ -3,14 +3,8 @@
  * SVG, no script, no fonts, no network — a Content-Security-Policy forbids any fetch) that an
  * operator can read in a minute: the verdict first, then the timeline, RTO, a fan chart per
  * service, the inventory used, and each service's source vs staged definitions with every
- * rewrite and refusal.
+ * rewrite and refusal. Every report string may come from a user's estate: all are escaped.
  */
-import type {
-  DrillReportView,
-  ReportInventoryEntry,
-  ReportRewrite,
-  ReportService,
-} from './html-input';
 import {
   escapeHtml as esc,
   fanChartSvg,
@@ -19,8 +13,8 @@ import {
   rtoBarsSvg,
   timelineSvg,
 } from './html-svg';
+import type { DrillReport, DrillRewrite, DrillServiceReport, ForecastSeries } from './report';
 
-export type { DrillReportView } from './html-input';
 export { escapeHtml } from './html-svg';
 
 const CSS = `
@@ -63,7 +57,8 @@ summary{cursor:pointer;font-weight:600}
 .tag{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;margin-left:6px}
 .tag.ok{background:#dafbe1;color:#0f5323}.tag.bad{background:#ffebe9;color:#82071e}.tag.warn{background:#fff8c5;color:#7d4e00}
 .refusal{background:#ffebe9;border:1px solid #ffcecb;border-radius:4px;padding:6px 10px;margin:8px 0}
-.muted{color:var(--muted)}
+.muted{color:var(--muted)}.bad{color:var(--bad)}.credit{color:var(--muted);font-size:11px;margin:4px 0 0}
+details table,.side table{margin-top:6px}
 .side{display:grid;grid-template-columns:1fr 1fr;gap:10px;margin-top:8px}
 `;
 
@@ -79,11 +74,7 @@ function usd(value: number | null | undefined): string {
     : `$${value.toLocaleString('en-US', { maximumFractionDigits: 2, minimumFractionDigits: 2 })}`;
 }
 
-function json(value: unknown): string {
-  return value === undefined ? '(none)' : (JSON.stringify(value, null, 2) ?? String(value));
-}
-
-/** A rewrite value as an operator reads it: strings bare, anything else as JSON, absent as —. */
+/** A rewrite value as an operator reads it: strings bare, anything else as JSON, null as absent. */
 function rewriteValue(value: unknown): string {
   if (value === undefined || value === null) return '<span class="muted">(absent)</span>';
   return `<code>${esc(typeof value === 'string' ? value : JSON.stringify(value))}</code>`;
@@ -93,104 +84,120 @@ function card(key: string, value: string, sub = ''): string {
   return `<div class="card"><div class="k">${esc(key)}</div><div class="v">${esc(value)}</div>${sub ? `<div class="s">${esc(sub)}</div>` : ''}</div>`;
 }
 
-function violationCount(report: DrillReportView): number {
-  const v = report.violations;
-  return v ? v.staleEpochDeploys.length + v.doubleHolders.length : 0;
+function table(name: string, head: readonly string[], rows: readonly string[][]): string {
+  const th = head.map((h) => `<th>${esc(h)}</th>`).join('');
+  const tr = rows.map((cells) => `<tr>${cells.map((c) => `<td>${c}</td>`).join('')}</tr>`).join('');
+  return `<table data-table="${esc(name)}"><thead><tr>${th}</tr></thead><tbody>${tr}</tbody></table>`;
 }
 
-function summary(report: DrillReportView): string {
-  const services = report.services;
-  const refused = services.filter((s) => s.refused !== null);
-  const candidates = services.filter((s) => s.refused === null);
-  const steady = candidates.filter((s) => s.steady);
-  const violations = violationCount(report);
-  const allSteady = steady.length === candidates.length;
-  const ok = allSteady && violations === 0;
+function summary(report: DrillReport): string {
+  const candidates = report.services.filter((s) => s.refused === null);
+  const steady = candidates.filter((s) => s.steady).length;
+  const refused = report.services.length - candidates.length;
+  const violations = report.violations.length;
+  const ok = report.summary.ok;
   const { prebakedSeconds: pre, coldSeconds: cold } = report.rto;
-  const speedup =
-    pre !== null && cold !== null && pre > 0 && Number.isFinite(cold / pre)
-      ? `${Math.round((cold / pre) * 10) / 10}× faster than cold`
-      : '';
+  const ratio = pre > 0 ? cold / pre : Number.NaN;
+  const speedup = Number.isFinite(ratio) ? `${Math.round(ratio * 10) / 10}× faster than cold` : '';
   const verdict = ok
-    ? `Failover succeeded: ${steady.length} of ${candidates.length} services steady in ${formatDuration(pre)}${speedup ? ` (${speedup})` : ''}, no violations.`
-    : `Failover needs attention: ${steady.length} of ${candidates.length} services steady, ${violations} violation${violations === 1 ? '' : 's'}.`;
-  const lease = report.lease;
-  const epochs = lease?.changes?.length ?? 0;
+    ? `Failover succeeded: ${steady} of ${candidates.length} services steady in ${formatDuration(pre)}${speedup ? ` (${speedup})` : ''}, lease back with the ${report.lease.holder} at epoch ${report.lease.epoch}, no violations.`
+    : `Failover needs attention: ${steady} of ${candidates.length} services steady, lease with the ${report.lease.holder}, ${violations} violation${violations === 1 ? '' : 's'}.`;
+  const kinds = [...new Set(report.violations.map((v) => v.kind))].join(', ');
   return (
     `<p class="verdict ${ok ? 'ok' : 'bad'}" data-verdict="${ok ? 'ok' : 'attention'}">${esc(verdict)}</p><div class="cards">` +
     card('RTO pre-baked', formatDuration(pre), speedup) +
     card('RTO cold', formatDuration(cold), 'same scenario, no clones') +
     card(
       'Services steady',
-      `${steady.length} / ${candidates.length}`,
-      refused.length ? `${refused.length} refused` : 'none refused',
+      `${steady} / ${candidates.length}`,
+      refused ? `${refused} refused` : 'none refused',
     ) +
     card(
       'Forecast coverage',
-      `${pct(report.forecast?.coverage80)} · ${pct(report.forecast?.coverage95)}`,
-      '80 % · 95 % intervals on what happened',
+      `${pct(report.forecast.coverage80)} · ${pct(report.forecast.coverage95)}`,
+      `80 % · 95 % intervals, ${report.forecast.points} points`,
     ) +
-    card('Standby cost', usd(report.cost?.monthlyUsd), 'per month') +
+    card('Standby cost', usd(report.cost.monthlyUsd), `${report.cost.currency} per month`) +
     card(
       'Lease',
-      lease ? `${lease.holder} · epoch ${lease.epoch}` : '—',
-      `${epochs} change${epochs === 1 ? '' : 's'}`,
+      `${report.lease.holder} · epoch ${report.lease.epoch}`,
+      `${report.lease.changes.length} change${report.lease.changes.length === 1 ? '' : 's'}`,
     ) +
     card(
       'Violations',
       String(violations),
-      violations === 0
-        ? 'no stale-epoch deploy, no double holder'
-        : `${report.violations?.staleEpochDeploys.length ?? 0} stale-epoch deploys, ${report.violations?.doubleHolders.length ?? 0} double holders`,
+      violations === 0 ? 'no stale-epoch deploy, no double holder' : kinds,
     ) +
     '</div>'
   );
 }
 
-function timelineSection(report: DrillReportView): string {
-  const events = report.timeline ?? [];
-  if (events.length === 0) {
-    return '<h2>Failover timeline</h2><p class="muted">The report has no timeline.</p>';
-  }
-  const times = events.map((e) => Date.parse(e.at)).filter(Number.isFinite);
-  const outage = events.find((e) => e.phase === 'outage');
-  const t0 = outage ? Date.parse(outage.at) : Math.min(...times);
-  const before = events.filter((e) => Date.parse(e.at) < t0);
-  const after = events.filter((e) => Date.parse(e.at) >= t0);
+function timelineSection(report: DrillReport): string {
+  const before = report.timeline.filter((e) => e.offsetSeconds < 0);
+  const after = report.timeline.filter((e) => e.offsetSeconds >= 0);
+  const chart = after.length
+    ? timelineSvg(after)
+    : '<p class="muted">No event after the outage.</p>';
   const beforeList = before.length
     ? `<p class="muted">Before the outage: ${before
         .map(
           (e) =>
-            `${esc(e.phase)}${e.service ? ` (${esc(e.service)})` : ''} ${esc(formatDuration((t0 - Date.parse(e.at)) / 1000))} earlier${e.detail ? ` — ${esc(e.detail)}` : ''}`,
+            `${esc(e.phase)}${e.service ? ` (${esc(e.service)})` : ''} ${esc(formatDuration(-e.offsetSeconds))} earlier — ${esc(e.label)}`,
         )
         .join('; ')}.</p>`
     : '';
-  const adjustments = report.adapt?.adjustments ?? [];
-  const adaptTable = adjustments.length
-    ? `<h3 style="margin-top:12px">Adapt: capacity adjustments</h3><table><thead><tr><th>time (simulated)</th><th>service</th><th class="num">from</th><th class="num">to</th><th>why</th></tr></thead><tbody>${adjustments
-        .map(
-          (a) =>
-            `<tr><td>${esc(a.at)}</td><td>${esc(a.service)}</td><td class="num">${esc(a.from)}</td><td class="num">${esc(a.to)}</td><td>${esc(a.reason ?? '')}</td></tr>`,
-        )
-        .join('')}</tbody></table>`
+  const lease = table(
+    'lease',
+    ['time (simulated)', 'holder', 'epoch', 'reason'],
+    report.lease.changes.map((c) => [esc(c.at), esc(c.holder), esc(c.epoch), esc(c.reason)]),
+  );
+  const adapt = report.adapt.length
+    ? table(
+        'adapt',
+        ['time (simulated)', 'service', 'min capacity', 'why'],
+        report.adapt.map((a) => [
+          esc(a.at),
+          esc(a.service),
+          `${esc(a.fromMinCapacity)} → ${esc(a.toMinCapacity)}`,
+          esc(a.reason),
+        ]),
+      )
+    : '<p class="muted">No adjustment.</p>';
+  const fencing = report.fencing.length
+    ? `<h3>Deploys the fence refused (stale epoch, expected in this scenario)</h3>${table(
+        'fencing',
+        ['time (simulated)', 'service', 'epoch', 'current epoch', 'caller'],
+        report.fencing.map((f) => [
+          esc(f.at),
+          esc(f.service ?? '—'),
+          esc(f.epoch),
+          esc(f.currentEpoch),
+          esc(f.caller),
+        ]),
+      )}`
     : '';
-  const changes = report.lease?.changes ?? [];
-  const leaseTable = changes.length
-    ? `<h3 style="margin-top:12px">Authority lease</h3><table><thead><tr><th>time (simulated)</th><th>holder</th><th class="num">epoch</th><th>reason</th></tr></thead><tbody>${changes
-        .map(
-          (c) =>
-            `<tr><td>${esc(c.at)}</td><td>${esc(c.holder)}</td><td class="num">${esc(c.epoch)}</td><td>${esc(c.reason ?? '')}</td></tr>`,
-        )
-        .join('')}</tbody></table>`
+  const violations = report.violations.length
+    ? `<h3 class="bad">Violations</h3>${table(
+        'violations',
+        ['time (simulated)', 'kind', 'service', 'detail'],
+        report.violations.map((v) => [
+          esc(v.at),
+          esc(v.kind),
+          esc(v.service ?? '—'),
+          esc(v.detail),
+        ]),
+      )}`
     : '';
+  const h = report.handback;
+  const handback = `<p><strong>Handback:</strong> ${esc(h.label)} — ${h.completed ? 'completed' : '<span class="bad">not completed</span>'} after ${esc(h.attempts)} attempt${h.attempts === 1 ? '' : 's'}${h.scaledDown.length ? `; scaled down ${esc(h.scaledDown.join(', '))}` : ''}.</p>`;
   return (
-    `<h2>Failover timeline</h2><div class="panel">${timelineSvg(after, t0)}` +
-    `<p class="legend">Time since the primary went dark (${esc(new Date(t0).toISOString())} simulated), log scale. Bars: a service deploying → steady.</p>` +
-    `${beforeList}${leaseTable}${adaptTable}</div>`
+    `<h2>Failover timeline</h2><div class="panel">${chart}` +
+    `<p class="legend">Time since the primary went dark (${esc(report.clock.outageAt)} simulated), log scale. Bars: a service deploying → steady.</p>` +
+    `${beforeList}${handback}<div class="side"><div><h3>Authority lease</h3>${lease}</div><div><h3>Adapt: minimum capacity</h3>${adapt}</div></div>${fencing}${violations}</div>`
   );
 }
 
-function rtoSection(report: DrillReportView): string {
+function rtoSection(report: DrillReport): string {
   const bars: RtoBar[] = [
     { label: 'all services, pre-baked', seconds: report.rto.prebakedSeconds, kind: 'prebaked' },
     { label: 'all services, cold', seconds: report.rto.coldSeconds, kind: 'cold' },
@@ -198,105 +205,152 @@ function rtoSection(report: DrillReportView): string {
   for (const s of report.services) {
     if (s.refused !== null) continue;
     bars.push({ label: `${s.name}, pre-baked`, seconds: s.rtoSeconds, kind: 'prebaked' });
-    if (s.coldRtoSeconds !== undefined && s.coldRtoSeconds !== null) {
-      bars.push({ label: `${s.name}, cold`, seconds: s.coldRtoSeconds, kind: 'cold' });
-    }
+    bars.push({ label: `${s.name}, cold`, seconds: s.coldRtoSeconds, kind: 'cold' });
   }
   return (
     `<h2>Recovery time: pre-baked vs cold</h2><div class="panel">${rtoBarsSvg(bars)}` +
-    `<p class="legend"><span><i style="background:var(--pre)"></i>pre-baked (from the inventory)</span><span><i style="background:var(--cold)"></i>cold (same scenario, no clones)</span></p></div>`
+    `<p class="legend"><span><i style="background:var(--pre)"></i>pre-baked (from the inventory)</span><span><i style="background:var(--cold)"></i>cold (same scenario, no clones)</span><span>detection + approval: ${esc(formatDuration(report.rto.detectionSeconds))} of both</span></p></div>`
   );
 }
 
-function fanSection(services: readonly ReportService[]): string {
-  const cells = services
+function fanSection(report: DrillReport): string {
+  const bySeries = new Map<string, ForecastSeries>(
+    report.forecast.series.map((f) => [f.service, f]),
+  );
+  const triggered = new Set(report.forecast.triggered);
+  const cells = report.services
     .map((s) => {
-      const body = s.series
-        ? fanChartSvg(s.name, s.series)
+      const series = bySeries.get(s.name);
+      const body = series
+        ? fanChartSvg(series)
         : '<p class="muted">No metric history for this service.</p>';
-      const metric = s.series
-        ? ` <span class="muted">· ${esc(s.series.metric)}${s.series.unit ? ` (${esc(s.series.unit)})` : ''}</span>`
+      const metric = series
+        ? ` <span class="muted">· ${esc(series.metric)}${series.unit ? ` (${esc(series.unit)})` : ''} · coverage ${esc(pct(series.coverage80))} / ${esc(pct(series.coverage95))}</span>`
         : '';
-      return `<div class="panel"><h3>${esc(s.name)}${metric}</h3>${body}</div>`;
+      const tag = triggered.has(s.name) ? '<span class="tag warn">triggered</span>' : '';
+      const credit = s.trace
+        ? `<p class="credit">Trace: <code>${esc(s.trace.file)}</code> — ${esc(s.trace.credit)} (${esc(s.trace.license)})</p>`
+        : '';
+      return `<div class="panel"><h3>${esc(s.name)}${tag}${metric}</h3>${body}${credit}</div>`;
     })
     .join('');
   return (
     `<h2>Forecast vs what happened</h2>` +
-    `<p class="legend"><span><i style="background:var(--hist)"></i>history</span><span><i style="background:var(--med)"></i>forecast median</span><span><i style="background:var(--b80)"></i>80 % band</span><span><i style="background:var(--b95)"></i>95 % band</span><span><i style="background:var(--act)"></i>actual</span><span>dashed line: forecast made</span></p>` +
+    `<p class="legend"><span><i style="background:var(--hist)"></i>history</span><span><i style="background:var(--med)"></i>forecast median</span><span><i style="background:var(--b80)"></i>80 % band</span><span><i style="background:var(--b95)"></i>95 % band</span><span><i style="background:var(--act)"></i>actual</span><span>dashed line: forecast made · horizon ${esc(report.forecast.horizonHours)} h</span></p>` +
     `<div class="grid2">${cells}</div>`
   );
 }
 
-function inventorySection(entries: readonly ReportInventoryEntry[] | null | undefined): string {
-  if (!entries || entries.length === 0) {
-    return '<h2>Inventory used</h2><p class="muted">The report lists no inventory.</p>';
+function family(pair: { readonly taskDefinition: { readonly [key: string]: unknown } } | null) {
+  const value = pair?.taskDefinition.family;
+  return typeof value === 'string' ? value : '';
+}
+
+function inventorySection(report: DrillReport): string {
+  const cost = new Map(report.cost.perService.map((c) => [c.service, c]));
+  const used = report.services.filter((s) => s.cloneVersion !== null);
+  if (used.length === 0) {
+    return '<h2>Inventory used</h2><p class="muted">No clone version was deployed (cold run, or every service refused).</p>';
   }
-  const rows = entries
-    .map(
-      (e) =>
-        `<tr><td>${esc(e.service)}</td><td class="num">v${esc(e.cloneVersion)}</td><td><code>${esc((e.contentHash ?? '').slice(0, 16))}</code></td><td><code>${esc(e.taskDefinitionArn ?? '')}</code></td><td>${esc(e.validatedAt ?? '')}</td><td>${esc(e.status ?? '')}</td></tr>`,
-    )
-    .join('');
-  return `<h2>Inventory used</h2><table data-table="inventory"><thead><tr><th>service</th><th class="num">clone version</th><th>content hash</th><th>staged task definition</th><th>validated</th><th>status</th></tr></thead><tbody>${rows}</tbody></table>`;
+  const rows = used.map((s) => {
+    const line = cost.get(s.name);
+    return [
+      esc(s.name),
+      `v${esc(s.cloneVersion)}`,
+      `<code>${esc((s.cloneHash ?? '').slice(0, 16))}</code>`,
+      `<code>${esc(family(s.staged))}</code>`,
+      esc(line?.tier ?? (s.standbyCount > 0 ? 'warm' : 'config-only')),
+      `${esc(s.standbyCount)} → ${esc(s.desiredCount)}`,
+      esc(usd(line?.monthlyUsd)),
+    ];
+  });
+  return `<h2>Inventory used</h2>${table(
+    'inventory',
+    [
+      'service',
+      'clone version',
+      'content hash',
+      'staged family',
+      'tier',
+      'tasks standby → failover',
+      'standby / month',
+    ],
+    rows,
+  )}`;
 }
 
-function rewritesTable(rewrites: readonly ReportRewrite[]): string {
+function rewritesTable(rewrites: readonly DrillRewrite[]): string {
   if (rewrites.length === 0) return '<p class="muted">No rewrites: staged equals source.</p>';
-  const rows = rewrites
-    .map(
-      (r) =>
-        `<tr><td><code>${esc(r.path)}</code></td><td>${rewriteValue(r.from)}</td><td>${rewriteValue(r.to)}</td><td>${esc(r.rule ?? '')}</td></tr>`,
-    )
-    .join('');
-  return `<table data-table="rewrites"><thead><tr><th>path</th><th>source</th><th>staged</th><th>rule</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return table(
+    'rewrites',
+    ['path', 'source', 'staged', 'rule'],
+    rewrites.map((r) => [
+      `<code>${esc(r.path)}</code>`,
+      rewriteValue(r.from),
+      rewriteValue(r.to),
+      esc(r.rule),
+    ]),
+  );
 }
 
-function definitionsSection(services: readonly ReportService[]): string {
+function pre(title: string, value: unknown): string {
+  return `<div><h3>${esc(title)}</h3><pre>${esc(JSON.stringify(value, null, 2))}</pre></div>`;
+}
+
+function definitionsSection(services: readonly DrillServiceReport[]): string {
   const items = services
     .map((s) => {
-      const rewrites = s.rewrites ?? [];
       const status =
         s.refused !== null
           ? '<span class="tag bad">refused</span>'
           : s.steady
             ? '<span class="tag ok">steady</span>'
-            : '<span class="tag warn">not steady</span>';
+            : '<span class="tag bad">not steady</span>';
       const facts = [
+        s.role,
         s.cloneVersion !== null ? `clone v${s.cloneVersion}` : null,
         s.refused === null ? `RTO ${formatDuration(s.rtoSeconds)}` : null,
-        `${rewrites.length} rewrite${rewrites.length === 1 ? '' : 's'}`,
+        `${s.rewrites.length} rewrite${s.rewrites.length === 1 ? '' : 's'}`,
       ]
         .filter((f): f is string => f !== null)
         .join(' · ');
-      const file = s.sourceFile
-        ? `<p class="muted">from <code>${esc(s.sourceFile)}</code></p>`
-        : '';
+      const files = [
+        s.sourceFile ? `task definition from <code>${esc(s.sourceFile)}</code>` : null,
+        s.serviceFile ? `service from <code>${esc(s.serviceFile)}</code>` : null,
+        s.sourceFile && !s.serviceFile ? 'default service (no service file uses it)' : null,
+      ].filter((f): f is string => f !== null);
       const refusal =
         s.refused !== null
           ? `<div class="refusal" data-refusal><strong>Refused:</strong> ${esc(s.refused)}</div>`
           : '';
-      const source = s.source
-        ? `<div><h3>source</h3><pre>${esc(json(s.source))}</pre></div>`
-        : '<div><h3>source</h3><p class="muted">(none)</p></div>';
       const staged = s.staged
-        ? `<div><h3>staged</h3><pre>${esc(json(s.staged))}</pre></div>`
+        ? pre('staged', s.staged)
         : '<div><h3>staged</h3><p class="muted">(nothing staged)</p></div>';
-      return `<details data-service="${esc(s.name)}"${s.refused !== null ? ' open' : ''}><summary>${esc(s.name)} ${status} <span class="muted">${esc(facts)}</span></summary>${file}${refusal}${rewritesTable(rewrites)}<div class="side">${source}${staged}</div></details>`;
+      return (
+        `<details data-service="${esc(s.name)}"${s.refused !== null ? ' open' : ''}>` +
+        `<summary>${esc(s.name)} ${status} <span class="muted">${esc(facts)}</span></summary>` +
+        `${files.length ? `<p class="muted">${files.join(' · ')}</p>` : ''}${refusal}${rewritesTable(s.rewrites)}` +
+        `<div class="side">${pre('source', s.source)}${staged}</div></details>`
+      );
     })
     .join('');
-  return `<h2>Source vs staged, per service</h2><p class="muted">Every value that differs between the source and the staged definition, or is missing from the staged one, is listed as a rewrite.</p>${items}`;
+  return `<h2>Source vs staged, per service</h2><p class="muted">Every value that differs between the source and the staged definition, or is missing from the staged one, is listed as a rewrite. Refused services are open.</p>${items}`;
 }
 
 /**
  * Renders the drill report as one self-contained HTML page. Pure: the same report gives the
- * same page, and nothing in it reaches the network.
+ * same bytes, and nothing in the page reaches the network.
  */
-export function renderDrillReportHtml(report: DrillReportView): string {
+export function renderDrillReportHtml(report: DrillReport): string {
+  const o = report.options;
   const meta = [
-    report.scenario ? `scenario ${report.scenario}` : null,
-    report.seed !== undefined && report.seed !== null ? `seed ${report.seed}` : null,
-    report.estate ? `estate ${report.estate}` : 'demo estate',
-    report.generatedAt ? `generated ${report.generatedAt}` : null,
+    `scenario ${o.scenario}`,
+    `seed ${o.seed}`,
+    o.estate ? `estate ${o.estate}` : 'demo estate',
+    `${o.services} services`,
+    `fault rate ${o.faultRate}`,
+    o.cold ? 'cold run' : null,
+    `simulated ${report.clock.start} → ${report.clock.end}`,
   ]
     .filter((m): m is string => m !== null)
     .join(' · ');
@@ -316,8 +370,8 @@ export function renderDrillReportHtml(report: DrillReportView): string {
 ${summary(report)}
 ${timelineSection(report)}
 ${rtoSection(report)}
-${fanSection(report.services)}
-${inventorySection(report.inventory)}
+${fanSection(report)}
+${inventorySection(report)}
 ${definitionsSection(report.services)}
 </main>
 </body>

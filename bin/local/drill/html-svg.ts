@@ -176,9 +176,11 @@ export function fanChartSvg(series: ForecastSeries): string {
   const now = Number.isFinite(madeAt)
     ? `<line class="now" x1="${px(x(madeAt))}" x2="${px(x(madeAt))}" y1="${FAN.top}" y2="${FAN.top + plotH}"/>`
     : '';
+  const made = Number.isFinite(madeAt)
+    ? `<text class="tick" x="${px(x(madeAt) - 4)}" y="${FAN.top + 10}" text-anchor="end">forecast made ${escapeHtml(formatClock(madeAt).slice(11))}</text>`
+    : '';
   const xLabels: readonly [number, string, number][] = [
     [FAN.left, 'start', t0],
-    ...(Number.isFinite(madeAt) ? [[x(madeAt), 'middle', madeAt] as [number, string, number]] : []),
     [FAN.width - FAN.right, 'end', t1],
   ];
   const axis = xLabels
@@ -192,45 +194,56 @@ export function fanChartSvg(series: ForecastSeries): string {
   return (
     `<svg class="chart fan" data-chart="fan" data-service="${escapeHtml(series.service)}" data-series-count="${drawn.length}" ` +
     `viewBox="0 0 ${FAN.width} ${FAN.height}" role="img" aria-label="${escapeHtml(label)}">` +
-    `<title>${escapeHtml(label)}</title>${ticks}${now}${drawn.join('')}${axis}</svg>`
+    `<title>${escapeHtml(label)}</title>${ticks}${now}${drawn.join('')}${made}${axis}</svg>`
   );
 }
 
-/** One bar of the RTO chart. */
-export interface RtoBar {
+/** One row of the RTO chart: a pre-baked and a cold bar for the same thing. */
+export interface RtoRow {
   readonly label: string;
-  readonly seconds: number | null;
-  readonly kind: 'prebaked' | 'cold';
+  readonly prebakedSeconds: number | null;
+  readonly coldSeconds: number | null;
 }
 
-/** Horizontal bars, pre-baked vs cold, on one scale; unknown values are listed, not drawn. */
-export function rtoBarsSvg(bars: readonly RtoBar[]): string {
-  const rowH = 26;
-  const left = 170;
+const drawable = (s: number | null): s is number => s !== null && Number.isFinite(s) && s >= 0;
+
+/**
+ * Horizontal bars on one scale, pre-baked above cold in each row; an unknown value is written
+ * as `—` and not drawn (nor counted in `data-series-count`).
+ */
+export function rtoBarsSvg(rows: readonly RtoRow[]): string {
+  const rowH = 34;
+  const left = 200;
   const width = 640;
   const right = 90;
-  const known = bars.map((b) => b.seconds).filter((s): s is number => s !== null && s >= 0);
-  const max = Math.max(1, ...known);
-  const rows = bars
-    .map((bar, i) => {
-      const top = 8 + i * rowH;
-      const value = formatDuration(bar.seconds);
-      const drawable = bar.seconds !== null && Number.isFinite(bar.seconds) && bar.seconds >= 0;
-      const w = drawable ? Math.max(2, ((bar.seconds ?? 0) / max) * (width - left - right)) : 0;
-      const rect = drawable
-        ? `<rect data-series="${bar.kind}" class="bar ${bar.kind}" x="${left}" y="${top}" width="${px(w)}" height="${rowH - 8}"><title>${escapeHtml(`${bar.label}: ${value}`)}</title></rect>`
-        : '';
+  const max = Math.max(
+    1,
+    ...rows.flatMap((r) => [r.prebakedSeconds, r.coldSeconds]).filter(drawable),
+  );
+  let count = 0;
+  const bar = (kind: 'prebaked' | 'cold', label: string, seconds: number | null, top: number) => {
+    const value = formatDuration(seconds);
+    const w = drawable(seconds) ? Math.max(2, (seconds / max) * (width - left - right)) : 0;
+    if (drawable(seconds)) count += 1;
+    const rect = drawable(seconds)
+      ? `<rect data-series="${kind}" class="bar ${kind}" x="${left}" y="${top}" width="${px(w)}" height="12"><title>${escapeHtml(`${label}, ${kind === 'prebaked' ? 'pre-baked' : 'cold'}: ${value}`)}</title></rect>`
+      : '';
+    return `${rect}<text class="value" x="${px(left + w + 6)}" y="${top + 10}">${escapeHtml(value)}</text>`;
+  };
+  const body = rows
+    .map((row, i) => {
+      const top = 6 + i * rowH;
       return (
-        `<text class="label" x="${left - 8}" y="${top + 13}" text-anchor="end">${escapeHtml(bar.label)}</text>` +
-        `${rect}<text class="value" x="${px(left + w + 6)}" y="${top + 13}">${escapeHtml(value)}</text>`
+        `<text class="label" x="${left - 8}" y="${top + 17}" text-anchor="end">${escapeHtml(row.label)}</text>` +
+        bar('prebaked', row.label, row.prebakedSeconds, top) +
+        bar('cold', row.label, row.coldSeconds, top + 14)
       );
     })
     .join('');
-  const drawn = bars.filter((b) => b.seconds !== null && Number.isFinite(b.seconds)).length;
-  const height = 16 + bars.length * rowH;
+  const height = 10 + rows.length * rowH;
   return (
-    `<svg class="chart rto" data-chart="rto" data-series-count="${drawn}" viewBox="0 0 ${width} ${height}" ` +
-    `role="img" aria-label="Recovery time, pre-baked versus cold"><title>Recovery time, pre-baked versus cold</title>${rows}</svg>`
+    `<svg class="chart rto" data-chart="rto" data-series-count="${count}" viewBox="0 0 ${width} ${height}" ` +
+    `role="img" aria-label="Recovery time, pre-baked versus cold"><title>Recovery time, pre-baked versus cold</title>${body}</svg>`
   );
 }
 
@@ -333,7 +346,10 @@ export function timelineSvg(events: readonly TimelineEvent[]): string {
       const cx = x(row.from);
       return (
         `${label}<path data-series="event" class="marker ${phaseClass}" d="M${px(cx)},${y + 3}l6,7l-6,7l-6,-7Z"><title>${tip}</title></path>` +
-        `<text class="value" x="${px(Math.min(cx + 9, width - right - 60))}" y="${y + 14}">${escapeHtml(at)}</text>`
+        // Near the right edge the time goes to the left of the marker, so it never overlaps it.
+        (cx > width - right - 70
+          ? `<text class="value" x="${px(cx - 9)}" y="${y + 14}" text-anchor="end">${escapeHtml(at)}</text>`
+          : `<text class="value" x="${px(cx + 9)}" y="${y + 14}">${escapeHtml(at)}</text>`)
       );
     })
     .join('');

@@ -9,7 +9,7 @@ import {
   escapeHtml as esc,
   fanChartSvg,
   formatDuration,
-  type RtoBar,
+  type RtoRow,
   rtoBarsSvg,
   timelineSvg,
 } from './html-svg';
@@ -32,7 +32,7 @@ h3{font-size:15px;margin:0 0 6px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}
 .card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:10px 12px}
 .card .k{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
-.card .v{font-size:20px;font-weight:600}.card .s{color:var(--muted);font-size:12px}
+.card .v{font-size:18px;font-weight:600}.card .s{color:var(--muted);font-size:12px}
 .panel{background:#fff;border:1px solid var(--line);border-radius:6px;padding:12px}
 .grid2{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:12px}
 svg.chart{width:100%;height:auto;display:block}
@@ -198,17 +198,22 @@ function timelineSection(report: DrillReport): string {
 }
 
 function rtoSection(report: DrillReport): string {
-  const bars: RtoBar[] = [
-    { label: 'all services, pre-baked', seconds: report.rto.prebakedSeconds, kind: 'prebaked' },
-    { label: 'all services, cold', seconds: report.rto.coldSeconds, kind: 'cold' },
+  const rows: RtoRow[] = [
+    {
+      label: 'all services',
+      prebakedSeconds: report.rto.prebakedSeconds,
+      coldSeconds: report.rto.coldSeconds,
+    },
+    ...report.services
+      .filter((s) => s.refused === null)
+      .map((s) => ({
+        label: s.name,
+        prebakedSeconds: s.rtoSeconds,
+        coldSeconds: s.coldRtoSeconds,
+      })),
   ];
-  for (const s of report.services) {
-    if (s.refused !== null) continue;
-    bars.push({ label: `${s.name}, pre-baked`, seconds: s.rtoSeconds, kind: 'prebaked' });
-    bars.push({ label: `${s.name}, cold`, seconds: s.coldRtoSeconds, kind: 'cold' });
-  }
   return (
-    `<h2>Recovery time: pre-baked vs cold</h2><div class="panel">${rtoBarsSvg(bars)}` +
+    `<h2>Recovery time: pre-baked vs cold</h2><div class="panel">${rtoBarsSvg(rows)}` +
     `<p class="legend"><span><i style="background:var(--pre)"></i>pre-baked (from the inventory)</span><span><i style="background:var(--cold)"></i>cold (same scenario, no clones)</span><span>detection + approval: ${esc(formatDuration(report.rto.detectionSeconds))} of both</span></p></div>`
   );
 }
@@ -329,7 +334,7 @@ function definitionsSection(services: readonly DrillServiceReport[]): string {
       return (
         `<details data-service="${esc(s.name)}"${s.refused !== null ? ' open' : ''}>` +
         `<summary>${esc(s.name)} ${status} <span class="muted">${esc(facts)}</span></summary>` +
-        `${files.length ? `<p class="muted">${files.join(' · ')}</p>` : ''}${refusal}${rewritesTable(s.rewrites)}` +
+        `${files.length ? `<p class="muted">${files.join(' · ')}</p>` : ''}${refusal}${s.refused !== null && s.rewrites.length === 0 ? '' : rewritesTable(s.rewrites)}` +
         `<div class="side">${pre('source', s.source)}${staged}</div></details>`
       );
     })

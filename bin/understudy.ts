@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { runCli } from './cli-runtime';
 import { registerAuthorityCommand } from './commands/authority';
 import { registerCostCommand } from './commands/cost';
+import { registerDrillCommand } from './commands/drill';
 import { registerForecastCommand } from './commands/forecast';
 import { registerInventoryCommand } from './commands/inventory';
 
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerInventoryCommand(program);
   registerCostCommand(program);
   registerAuthorityCommand(program);
+  registerDrillCommand(program);
   return program;
 }
 

@@ -389,7 +389,7 @@ async function tellStory(
   const refused = new Map<string, string>();
   const stagingPlatform = cloud.containerPlatform(staging);
   for (const line of lines) {
-    desired.set(line.service, desiredByService.get(line.service) ?? line.desiredCount);
+    desired.set(line.service, line.desiredCount);
     if (line.deployedAt) {
       timeline.push({
         at: line.deployedAt,
@@ -443,7 +443,7 @@ async function tellStory(
     null,
     `traffic: ${record?.outcome ?? run.status}, ${steadyAt.size}/${lines.length} steady`,
   );
-  note('adapt', null, 'adapt: capacity kept at the forecast quantile (adapt core not merged yet)');
+  note('adapt', null, 'adapt: not run (the adapt core is not merged yet); capacity stays at the plan's desired count');
 
   // The primary returns; handback (lease + scale-down only; the handback workflow is pending).
   if (!earlyReturn) await clock.sleep(OUTAGE_HOURS * 3600_000);

@@ -443,7 +443,7 @@ async function tellStory(
     null,
     `traffic: ${record?.outcome ?? run.status}, ${steadyAt.size}/${lines.length} steady`,
   );
-  note('adapt', null, 'adapt: not run (the adapt core is not merged yet); capacity stays at the plan's desired count');
+  note('adapt', null, 'adapt: not run (the adapt core is not merged yet); capacity stays at the plan desired counts');
 
   // The primary returns; handback (lease + scale-down only; the handback workflow is pending).
   if (!earlyReturn) await clock.sleep(OUTAGE_HOURS * 3600_000);

@@ -74,6 +74,13 @@ const EARLY_RETURN_MS = 60_000;
 /** Trigger: P(peak above the history's 95th percentile within the horizon) at least this. */
 const TRIGGER_PROBABILITY = 0.5;
 
+/**
+ * Layers of each demo image (virtual sizes): a typical application image of ~250 MiB, so the cold
+ * run's image copy during the outage weighs what it would.
+ */
+const IMAGE_LAYERS = [180 * 1024 * 1024, 60 * 1024 * 1024, 12 * 1024 * 1024];
+const IMAGE_BYTES = IMAGE_LAYERS.reduce((a, b) => a + b, 0);
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** One service's forecast against what the trace did next. */
@@ -213,6 +220,7 @@ async function tellStory(
     services: options.services,
     seed: options.seed,
     dynamo,
+    layerSizes: IMAGE_LAYERS,
   });
   const world = failoverWorldOf(clone);
   const { cloud, primary, staging } = world;
@@ -443,7 +451,11 @@ async function tellStory(
     null,
     `traffic: ${record?.outcome ?? run.status}, ${steadyAt.size}/${lines.length} steady`,
   );
-  note('adapt', null, 'adapt: not run (the adapt core is not merged yet); capacity stays at the plan desired counts');
+  note(
+    'adapt',
+    null,
+    'adapt: not run (the adapt core is not merged yet); capacity stays at the plan desired counts',
+  );
 
   // The primary returns; handback (lease + scale-down only; the handback workflow is pending).
   if (!earlyReturn) await clock.sleep(OUTAGE_HOURS * 3600_000);
@@ -604,9 +616,9 @@ export async function runDrill(
       const td = s.staged?.taskDefinition ?? s.source.taskDefinition;
       return {
         service: s.name,
-        stagedImageBytes: 48 * 1024 * 1024,
+        stagedImageBytes: IMAGE_BYTES,
         clonesPerMonth: 30,
-        transferBytesPerClone: 48 * 1024 * 1024,
+        transferBytesPerClone: IMAGE_BYTES,
         integrityChecksPerMonth: 720,
         task: { vcpu: Number(td.cpu ?? 256) / 1024, memoryGiB: Number(td.memory ?? 512) / 1024 },
         warmTasks: 1,

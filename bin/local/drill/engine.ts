@@ -69,8 +69,6 @@ const CHART_HISTORY_HOURS = 72;
 const DETECTION_MS = 150_000;
 /** The primary stays dark this long before it returns (handback starts then). */
 const OUTAGE_HOURS = 2;
-/** primary-returns-early: the primary answers again this soon after the outage began. */
-const EARLY_RETURN_MS = 60_000;
 /** Trigger: P(peak above the history's 95th percentile within the horizon) at least this. */
 const TRIGGER_PROBABILITY = 0.5;
 
@@ -90,7 +88,6 @@ interface ServiceForecast {
   readonly inside95: number;
   readonly points: number;
   readonly triggered: boolean;
-  readonly peakTasks: number;
 }
 
 function quantile(result: ForecastResult, level: number): readonly number[] {
@@ -140,8 +137,6 @@ function forecastService(
   const threshold = percentile(observed, 0.95);
   const above = result.paths.filter((path) => path.some((v) => v > threshold)).length;
   const triggered = result.paths.length > 0 && above / result.paths.length >= TRIGGER_PROBABILITY;
-  const level = percentile(observed, 0.5) || 1;
-  const peak = Math.max(...(u80 ?? [0]));
   const series: ForecastSeries = {
     service: name,
     metric: trace.metric,
@@ -167,9 +162,7 @@ function forecastService(
     coverage80: points === 0 ? 0 : round(inside80 / points),
     coverage95: points === 0 ? 0 : round(inside95 / points),
   };
-  // Tasks for the failover: two at the usual level, more in proportion to the forecast peak.
-  const peakTasks = Math.max(1, Math.min(10, Math.ceil((2 * peak) / level)));
-  return { series, inside80, inside95, points, triggered, peakTasks };
+  return { series, inside80, inside95, points, triggered };
 }
 
 /** What one telling of the story produced. */
@@ -213,7 +206,6 @@ async function tellStory(
   options: DrillOptions,
   dynamo: DynaliteHandle,
   prebake: boolean,
-  desiredByService: ReadonlyMap<string, number>,
   progress: DrillProgress,
 ): Promise<Story> {
   const clone = await createLocalCloneWorld({
@@ -299,6 +291,7 @@ async function tellStory(
     world.alarm.set(QUORUM_ALARM, 'OK', iso(clock.now()));
     note('detection', null, 'quorum alarm: OK (the primary blipped back)');
     const first = await runFailover(world, {
+      executionName: 'drill-failover-1',
       detectedAt: firstAt,
       config: { approvalMode: 'manual' },
       approval: approveAt(clock, options.approver),
@@ -335,7 +328,9 @@ async function tellStory(
       : undefined;
   let approvedAt = clock.now();
   let primaryBack = false;
+  // Named here: the local world's own counter would make the name depend on earlier runs.
   const run = await runFailover(world, {
+    executionName: options.scenario === 'flapping' ? 'drill-failover-2' : 'drill-failover',
     config: {
       approvalMode: 'manual',
       partialFailureThreshold: options.scenario === 'partial-failure' ? 0.5 : 0.1,
@@ -562,10 +557,9 @@ export async function runDrill(
       hourly.set(trace.file, series);
       forecasts.set(key, forecastService(key, series, trace, originMs, options.seed + i));
     });
-    const desiredByService = new Map([...forecasts].map(([k, f]) => [k, f.peakTasks]));
 
-    const main = await tellStory(options, dynamo, !options.cold, desiredByService, progress);
-    const other = await tellStory(options, dynamo, options.cold, desiredByService, () => {});
+    const main = await tellStory(options, dynamo, !options.cold, progress);
+    const other = await tellStory(options, dynamo, options.cold, () => {});
     const [pre, cold] = options.cold ? [other, main] : [main, other];
     const rtoOf = (story: Story, key: string) => {
       const at = story.steadyAt.get(key);

@@ -58,8 +58,8 @@ export const DEMO_TRACES: readonly DemoTrace[] = [
   {
     role: 'queue-consumer',
     file: 'nab__grok_asg_anomaly.csv',
-    metric: 'CPUUtilization',
-    unit: 'percent',
+    metric: 'ASG metric (Numenta Grok; likely CPU)',
+    unit: 'undocumented',
   },
   {
     role: 'gateway',

@@ -207,6 +207,16 @@ describe('Command: understudy drill (engine)', () => {
       expect(report.lease).toMatchObject({ holder: 'primary', epoch: 3 });
     });
 
+    it('--fault-rate: throttling and 5xx on every sandbox call, every service still steady', async () => {
+      // Act
+      const report = await drill({ services: 2, faultRate: 0.1 });
+
+      // Assert
+      expect(report.options.faultRate).toBe(0.1);
+      expect(report.summary).toMatchObject({ servicesSteady: 2, ok: true });
+      expect(report.violations).toEqual([]);
+    });
+
     it('--cold tells the story without clones and still measures both', async () => {
       // Act
       const report = await drill({ services: 2, cold: true });

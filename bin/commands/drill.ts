@@ -165,13 +165,16 @@ export function registerDrillCommand(program: Command): void {
     .option('--cold', 'tell the story without clones (the cold run is always measured too)')
     .option('--json', 'print the JSON report on stdout instead of progress and a summary')
     .option('--out <dir>', 'where drill-report.json and drill-report.html go', './drill-out')
-    .option('--yes', 'approve the failover (the drill asks for approval otherwise)')
+    .option('--yes', 'approve the failover (required: the drill does not prompt)')
     .addOption(
       new Option('--scenario <name>', 'what goes wrong')
         .choices([...DRILL_SCENARIOS])
         .default('regional-outage'),
     )
-    .option('--estate <dir>', 'your own services (task-definitions/, services/, metrics/)')
+    .option(
+      '--estate <dir>',
+      'your own services (task-definitions/, services/, metrics/): not available yet',
+    )
     .addHelpText(
       'after',
       [

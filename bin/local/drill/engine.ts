@@ -12,6 +12,7 @@
 
 import { join } from 'node:path';
 import { type DynaliteHandle, startDynalite } from '../../../functions/adapters/sandbox/dynalite';
+import { VirtualClock } from '../../../functions/adapters/sandbox/virtual-clock';
 import { stagingServiceName } from '../../../functions/core/clone/service-definition';
 import { stripAwsFilledFields } from '../../../functions/core/clone/task-definition';
 import { estimateCosts, type ServiceCostInput } from '../../../functions/core/cost/cost';
@@ -544,20 +545,20 @@ export async function runDrill(
     const round = Math.floor(i / DEMO_TRACES.length);
     return { trace, role: round === 0 ? trace.role : `${trace.role}-${round + 1}` };
   };
+  // Forecasts first (pure, the same for both tellings), before dynalite starts: seconds of
+  // forecasting with an idle keep-alive socket would have the server reset it under the client.
+  const hourly = new Map<string, TimeSeries>();
+  const forecasts = new Map<string, ServiceForecast>();
+  // The sandbox's virtual clock starts at its default instant; the forecast origin is that.
+  const originMs = new VirtualClock().now();
+  keys.forEach((key, i) => {
+    const { trace } = roleOf(i);
+    const series = hourly.get(trace.file) ?? readHourly(join(REPO_ROOT, TRACES_DIR, trace.file));
+    hourly.set(trace.file, series);
+    forecasts.set(key, forecastService(key, series, trace, originMs, options.seed + i));
+  });
   const dynamo = await startDynalite();
   try {
-    // Forecasts first (pure): the same for both tellings.
-    const hourly = new Map<string, TimeSeries>();
-    const forecasts = new Map<string, ServiceForecast>();
-    const probe = await createLocalCloneWorld({ services: 1, seed: options.seed, dynamo });
-    const originMs = probe.cloud.clock.now();
-    keys.forEach((key, i) => {
-      const { trace } = roleOf(i);
-      const series = hourly.get(trace.file) ?? readHourly(join(REPO_ROOT, TRACES_DIR, trace.file));
-      hourly.set(trace.file, series);
-      forecasts.set(key, forecastService(key, series, trace, originMs, options.seed + i));
-    });
-
     const main = await tellStory(options, dynamo, !options.cold, progress);
     const other = await tellStory(options, dynamo, options.cold, () => {});
     const [pre, cold] = options.cold ? [other, main] : [main, other];

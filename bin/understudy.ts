@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { runCli } from './cli-runtime';
 import { registerAuthorityCommand } from './commands/authority';
 import { registerCostCommand } from './commands/cost';
+import { registerDrillCommand } from './commands/drill';
 import { registerFailoverCommand } from './commands/failover';
 import { registerForecastCommand } from './commands/forecast';
 import { registerInventoryCommand } from './commands/inventory';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerInventoryCommand(program);
   registerCostCommand(program);
   registerAuthorityCommand(program);
+  registerDrillCommand(program);
   registerFailoverCommand(program);
   return program;
 }

@@ -337,7 +337,9 @@ export function timelineSvg(events: readonly TimelineEvent[]): string {
         const unfinished = row.phase === 'deploying';
         const end = unfinished ? last : (row.to ?? row.from);
         const w = Math.max(3, x(end) - x(row.from));
-        const note = unfinished ? 'not steady' : formatDuration(end - row.from);
+        const note = unfinished
+          ? 'not steady'
+          : `${formatDuration(end - row.from)} → steady at +${formatDuration(end)}`;
         return (
           `${label}<rect data-series="event" class="span ${phaseClass}${unfinished ? ' unfinished' : ''}" x="${px(x(row.from))}" y="${y + 3}" width="${px(w)}" height="${rowH - 6}"><title>${tip}</title></rect>` +
           `<text class="value" x="${px(Math.min(x(row.from) + w + 4, width - right - 60))}" y="${y + 13}">${escapeHtml(note)}</text>`

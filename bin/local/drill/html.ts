@@ -29,7 +29,7 @@ h3{font-size:15px;margin:0 0 6px}
 .meta{color:var(--muted);margin:0 0 14px}
 .verdict{font-size:16px;font-weight:600;padding:10px 14px;border-radius:6px;margin:0 0 14px}
 .verdict.ok{background:#dafbe1;color:#0f5323}.verdict.bad{background:#ffebe9;color:#82071e}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:10px}
 .card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:10px 12px}
 .card .k{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
 .card .v{font-size:18px;font-weight:600}.card .s{color:var(--muted);font-size:12px}

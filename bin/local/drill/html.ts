@@ -32,7 +32,7 @@ h3{font-size:15px;margin:0 0 6px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:10px}
 .card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:10px 12px}
 .card .k{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
-.card .v{font-size:18px;font-weight:600}.card .s{color:var(--muted);font-size:12px}
+.card .v{font-size:16px;white-space:nowrap;font-weight:600}.card .s{color:var(--muted);font-size:12px}
 .panel{background:#fff;border:1px solid var(--line);border-radius:6px;padding:12px}
 .grid2{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:12px}
 svg.chart{width:100%;height:auto;display:block}

@@ -23,7 +23,7 @@ const CSS = `
 --pre:#0b63c5;--cold:#8c959f}
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:#f6f8fa}
-main{max-width:1100px;margin:0 auto;padding:20px 24px 48px}
+main{max-width:1240px;margin:0 auto;padding:20px 24px 48px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
 h3{font-size:15px;margin:0 0 6px}
 .meta{color:var(--muted);margin:0 0 14px}
@@ -32,7 +32,7 @@ h3{font-size:15px;margin:0 0 6px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:10px}
 .card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:10px 12px}
 .card .k{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
-.card .v{font-size:16px;white-space:nowrap;font-weight:600}.card .s{color:var(--muted);font-size:12px}
+.card .v{font-size:16px;font-weight:600}.card .s{color:var(--muted);font-size:12px}
 .panel{background:#fff;border:1px solid var(--line);border-radius:6px;padding:12px}
 .grid2{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:12px}
 svg.chart{width:100%;height:auto;display:block}
@@ -65,7 +65,7 @@ details table,.side table{margin-top:6px}
 function pct(value: number | null | undefined): string {
   return value === null || value === undefined || !Number.isFinite(value)
     ? '—'
-    : `${Math.round(value * 1000) / 10} %`;
+    : `${Math.round(value * 1000) / 10}%`;
 }
 
 function usd(value: number | null | undefined): string {
@@ -120,8 +120,8 @@ function summary(report: DrillReport): string {
     card('Standby cost', usd(report.cost.monthlyUsd), `${report.cost.currency} per month`) +
     card(
       'Lease',
-      `${report.lease.holder} · epoch ${report.lease.epoch}`,
-      `${report.lease.changes.length} change${report.lease.changes.length === 1 ? '' : 's'}`,
+      `${report.lease.holder}, epoch ${report.lease.epoch}`,
+      `${report.lease.changes.length} recorded change${report.lease.changes.length === 1 ? '' : 's'}`,
     ) +
     card(
       'Violations',

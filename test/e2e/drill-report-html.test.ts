@@ -102,6 +102,31 @@ describe('Fixture: test/fixtures/drill/drill-report.json', () => {
       report.services.map((s) => s.name).sort(),
     );
   });
+  it('lists, for every service it staged, each source leaf that staged changes or lacks', () => {
+    // Arrange
+    const leaves = (value: unknown, at: string): [string, unknown][] =>
+      value !== null && typeof value === 'object'
+        ? Object.entries(value).flatMap(([k, v]) =>
+            leaves(v, Array.isArray(value) ? `${at}[${k}]` : `${at}.${k}`),
+          )
+        : [[at, value]];
+    const problems: string[] = [];
+
+    // Act
+    for (const service of fixture().services) {
+      if (service.staged === null) continue;
+      const staged = new Map(leaves(service.staged, '').map(([p, v]) => [p.slice(1), v]));
+      const rewritten = new Set(service.rewrites.map((r) => r.path));
+      for (const [leaf, value] of leaves(service.source, '')) {
+        const key = leaf.slice(1);
+        if (staged.get(key) !== value && !rewritten.has(key))
+          problems.push(`${service.name} ${key}`);
+      }
+    }
+
+    // Assert
+    expect(problems).toEqual([]);
+  });
 });
 
 describe('Function: renderDrillReportHtml', () => {

@@ -59,7 +59,7 @@ summary{cursor:pointer;font-weight:600}
 .refusal{background:#ffebe9;border:1px solid #ffcecb;border-radius:4px;padding:6px 10px;margin:8px 0}
 .muted{color:var(--muted)}.bad{color:var(--bad)}.credit{color:var(--muted);font-size:11px;margin:4px 0 0}
 details table,.side table{margin-top:6px}
-.side{display:grid;grid-template-columns:1fr 1fr;gap:10px;margin-top:8px}
+.side{display:grid;grid-template-columns:1fr 1fr;gap:10px;margin-top:8px}.side>div{min-width:0}
 `;
 
 function pct(value: number | null | undefined): string {

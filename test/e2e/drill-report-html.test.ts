@@ -195,6 +195,24 @@ describe('Function: renderDrillReportHtml', () => {
     expect(drawnSeries(timeline?.body ?? '')).toHaveLength(rows.length);
   });
 
+  it('places events by their simulated time, before or after the outage', () => {
+    // Arrange: an offset that disagrees with the event's own time.
+    const report = fixture();
+    const forecastEvent = report.timeline.find((e) => e.phase === 'forecast');
+    if (!forecastEvent) throw new Error('fixture has no forecast event');
+    const skewed: DrillReport = {
+      ...report,
+      timeline: report.timeline.map((e) => (e === forecastEvent ? { ...e, offsetSeconds: 1 } : e)),
+    };
+
+    // Act
+    const html = renderDrillReportHtml(skewed);
+
+    // Assert
+    expect(html).toMatch(/Before the outage: forecast 10 min earlier/);
+    expect(charts(html, 'timeline')[0]?.body).not.toContain('>forecast<');
+  });
+
   it('shows a refused service with its reason, nothing staged and no RTO bar', () => {
     // Arrange
     const report = fixture();

@@ -133,8 +133,16 @@ function summary(report: DrillReport): string {
 }
 
 function timelineSection(report: DrillReport): string {
-  const before = report.timeline.filter((e) => e.offsetSeconds < 0);
-  const after = report.timeline.filter((e) => e.offsetSeconds >= 0);
+  // Offsets come from the simulated times themselves, so the chart cannot disagree with them.
+  const outage = Date.parse(report.clock.outageAt);
+  const events = report.timeline.map((e) => {
+    const at = Date.parse(e.at);
+    return Number.isFinite(at) && Number.isFinite(outage)
+      ? { ...e, offsetSeconds: (at - outage) / 1000 }
+      : e;
+  });
+  const before = events.filter((e) => e.offsetSeconds < 0);
+  const after = events.filter((e) => e.offsetSeconds >= 0);
   const chart = after.length
     ? timelineSvg(after)
     : '<p class="muted">No event after the outage.</p>';

@@ -227,6 +227,9 @@ describe('Function: renderDrillReportHtml', () => {
     ).exec(html)?.[1];
     expect(block).toContain(`<strong>Refused:</strong> ${escapeHtml(refused?.refused)}`);
     expect(block).toContain('(nothing staged)');
+    const total = report.services.length;
+    const steady = report.services.filter((s) => s.steady).length;
+    expect(html).toContain(`${steady} of ${total} services steady (1 refused, see below)`);
     expect(charts(html, 'rto')[0]?.body).not.toContain(escapeHtml(refused?.name));
   });
 

@@ -93,15 +93,18 @@ function table(name: string, head: readonly string[], rows: readonly string[][])
 function summary(report: DrillReport): string {
   const candidates = report.services.filter((s) => s.refused === null);
   const steady = candidates.filter((s) => s.steady).length;
-  const refused = report.services.length - candidates.length;
+  const total = report.services.length;
+  const refused = total - candidates.length;
+  // A refused service counts against the estate: the operator must see it in the first line.
+  const refusedNote = refused ? ` (${refused} refused, see below)` : '';
   const violations = report.violations.length;
   const ok = report.summary.ok;
   const { prebakedSeconds: pre, coldSeconds: cold } = report.rto;
   const ratio = pre > 0 ? cold / pre : Number.NaN;
   const speedup = Number.isFinite(ratio) ? `${Math.round(ratio * 10) / 10}× faster than cold` : '';
   const verdict = ok
-    ? `Failover succeeded: ${steady} of ${candidates.length} services steady in ${formatDuration(pre)}${speedup ? ` (${speedup})` : ''}, lease back with the ${report.lease.holder} at epoch ${report.lease.epoch}, no violations.`
-    : `Failover needs attention: ${steady} of ${candidates.length} services steady, lease with the ${report.lease.holder}, ${violations} violation${violations === 1 ? '' : 's'}.`;
+    ? `Failover succeeded: ${steady} of ${total} services steady${refusedNote} in ${formatDuration(pre)}${speedup ? ` (${speedup})` : ''}, lease back with the ${report.lease.holder} at epoch ${report.lease.epoch}, no violations.`
+    : `Failover needs attention: ${steady} of ${total} services steady${refusedNote}, lease with the ${report.lease.holder}, ${violations} violation${violations === 1 ? '' : 's'}.`;
   const kinds = [...new Set(report.violations.map((v) => v.kind))].join(', ');
   return (
     `<p class="verdict ${ok ? 'ok' : 'bad'}" data-verdict="${ok ? 'ok' : 'attention'}">${esc(verdict)}</p><div class="cards">` +
@@ -109,7 +112,7 @@ function summary(report: DrillReport): string {
     card('RTO cold', formatDuration(cold), 'same scenario, no clones') +
     card(
       'Services steady',
-      `${steady} / ${candidates.length}`,
+      `${steady} / ${total}`,
       refused ? `${refused} refused` : 'none refused',
     ) +
     card(

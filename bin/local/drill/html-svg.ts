@@ -248,11 +248,16 @@ export function rtoBarsSvg(rows: readonly RtoRow[]): string {
 }
 
 /** One row of the timeline: a marker, or a bar for something that lasts. */
-interface TimelineRow {
+export interface TimelineRow {
+  /** The phase, or the service for a deploying → steady bar. */
   readonly label: string;
+  /** The last phase seen: `deploying` for a bar still open (never steady). */
   readonly phase: string;
+  /** Seconds since the outage. */
   readonly from: number;
+  /** Seconds since the outage the bar ends, or null for a marker or an open bar. */
   readonly to: number | null;
+  /** The events' labels, for the tooltip. */
   readonly detail: string;
 }
 

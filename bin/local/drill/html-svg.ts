@@ -248,11 +248,16 @@ export function rtoBarsSvg(rows: readonly RtoRow[]): string {
 }
 
 /** One row of the timeline: a marker, or a bar for something that lasts. */
-interface TimelineRow {
+export interface TimelineRow {
+  /** The phase, or the service for a deploying → steady bar. */
   readonly label: string;
+  /** The last phase seen: `deploying` for a bar still open (never steady). */
   readonly phase: string;
+  /** Seconds since the outage. */
   readonly from: number;
+  /** Seconds since the outage the bar ends, or null for a marker or an open bar. */
   readonly to: number | null;
+  /** The events' labels, for the tooltip. */
   readonly detail: string;
 }
 
@@ -324,6 +329,12 @@ export function timelineSvg(events: readonly TimelineEvent[]): string {
         `<text class="tick" x="${px(x(s))}" y="${axisY + 14}" text-anchor="middle">${text}</text>`,
     )
     .join('');
+  // A note goes right of its mark, or left of it when it would run past the edge (the rows are
+  // in time order, so the space left of a late mark is free). ~6 px a character at 11 px.
+  const beside = (from: number, to: number, baseline: number, text: string): string =>
+    to + 4 + text.length * 6 > width - right
+      ? `<text class="value" x="${px(from - 4)}" y="${baseline}" text-anchor="end">${escapeHtml(text)}</text>`
+      : `<text class="value" x="${px(to + 4)}" y="${baseline}">${escapeHtml(text)}</text>`;
   const body = rows
     .map((row, i) => {
       const y = top + i * rowH;
@@ -337,19 +348,19 @@ export function timelineSvg(events: readonly TimelineEvent[]): string {
         const unfinished = row.phase === 'deploying';
         const end = unfinished ? last : (row.to ?? row.from);
         const w = Math.max(3, x(end) - x(row.from));
-        const note = unfinished ? 'not steady' : formatDuration(end - row.from);
+        const note = unfinished
+          ? 'not steady'
+          : `${formatDuration(end - row.from)} → steady at +${formatDuration(end)}`;
+        const x0 = x(row.from);
         return (
-          `${label}<rect data-series="event" class="span ${phaseClass}${unfinished ? ' unfinished' : ''}" x="${px(x(row.from))}" y="${y + 3}" width="${px(w)}" height="${rowH - 6}"><title>${tip}</title></rect>` +
-          `<text class="value" x="${px(Math.min(x(row.from) + w + 4, width - right - 60))}" y="${y + 13}">${escapeHtml(note)}</text>`
+          `${label}<rect data-series="event" class="span ${phaseClass}${unfinished ? ' unfinished' : ''}" x="${px(x0)}" y="${y + 3}" width="${px(w)}" height="${rowH - 6}"><title>${tip}</title></rect>` +
+          beside(x0, x0 + w, y + 13, note)
         );
       }
       const cx = x(row.from);
       return (
         `${label}<path data-series="event" class="marker ${phaseClass}" d="M${px(cx)},${y + 3}l6,7l-6,7l-6,-7Z"><title>${tip}</title></path>` +
-        // Near the right edge the time goes to the left of the marker, so it never overlaps it.
-        (cx > width - right - 70
-          ? `<text class="value" x="${px(cx - 9)}" y="${y + 14}" text-anchor="end">${escapeHtml(at)}</text>`
-          : `<text class="value" x="${px(cx + 9)}" y="${y + 14}">${escapeHtml(at)}</text>`)
+        beside(cx - 6, cx + 6, y + 14, at)
       );
     })
     .join('');

@@ -23,16 +23,16 @@ const CSS = `
 --pre:#0b63c5;--cold:#8c959f}
 *{box-sizing:border-box}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:#f6f8fa}
-main{max-width:1100px;margin:0 auto;padding:20px 24px 48px}
+main{max-width:1240px;margin:0 auto;padding:20px 24px 48px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid var(--line);padding-bottom:4px}
 h3{font-size:15px;margin:0 0 6px}
 .meta{color:var(--muted);margin:0 0 14px}
 .verdict{font-size:16px;font-weight:600;padding:10px 14px;border-radius:6px;margin:0 0 14px}
 .verdict.ok{background:#dafbe1;color:#0f5323}.verdict.bad{background:#ffebe9;color:#82071e}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(140px,1fr));gap:10px}
 .card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:10px 12px}
 .card .k{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
-.card .v{font-size:18px;font-weight:600}.card .s{color:var(--muted);font-size:12px}
+.card .v{font-size:16px;font-weight:600}.card .s{color:var(--muted);font-size:12px}
 .panel{background:#fff;border:1px solid var(--line);border-radius:6px;padding:12px}
 .grid2{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:12px}
 svg.chart{width:100%;height:auto;display:block}
@@ -59,13 +59,13 @@ summary{cursor:pointer;font-weight:600}
 .refusal{background:#ffebe9;border:1px solid #ffcecb;border-radius:4px;padding:6px 10px;margin:8px 0}
 .muted{color:var(--muted)}.bad{color:var(--bad)}.credit{color:var(--muted);font-size:11px;margin:4px 0 0}
 details table,.side table{margin-top:6px}
-.side{display:grid;grid-template-columns:1fr 1fr;gap:10px;margin-top:8px}
+.side{display:grid;grid-template-columns:1fr 1fr;gap:10px;margin-top:8px}.side>div{min-width:0}
 `;
 
 function pct(value: number | null | undefined): string {
   return value === null || value === undefined || !Number.isFinite(value)
     ? '—'
-    : `${Math.round(value * 1000) / 10} %`;
+    : `${Math.round(value * 1000) / 10}%`;
 }
 
 function usd(value: number | null | undefined): string {
@@ -93,15 +93,18 @@ function table(name: string, head: readonly string[], rows: readonly string[][])
 function summary(report: DrillReport): string {
   const candidates = report.services.filter((s) => s.refused === null);
   const steady = candidates.filter((s) => s.steady).length;
-  const refused = report.services.length - candidates.length;
+  const total = report.services.length;
+  const refused = total - candidates.length;
+  // A refused service counts against the estate: the operator must see it in the first line.
+  const refusedNote = refused ? ` (${refused} refused, see below)` : '';
   const violations = report.violations.length;
   const ok = report.summary.ok;
   const { prebakedSeconds: pre, coldSeconds: cold } = report.rto;
   const ratio = pre > 0 ? cold / pre : Number.NaN;
   const speedup = Number.isFinite(ratio) ? `${Math.round(ratio * 10) / 10}× faster than cold` : '';
   const verdict = ok
-    ? `Failover succeeded: ${steady} of ${candidates.length} services steady in ${formatDuration(pre)}${speedup ? ` (${speedup})` : ''}, lease back with the ${report.lease.holder} at epoch ${report.lease.epoch}, no violations.`
-    : `Failover needs attention: ${steady} of ${candidates.length} services steady, lease with the ${report.lease.holder}, ${violations} violation${violations === 1 ? '' : 's'}.`;
+    ? `Failover succeeded: ${steady} of ${total} services steady${refusedNote} in ${formatDuration(pre)}${speedup ? ` (${speedup})` : ''}, lease back with the ${report.lease.holder} at epoch ${report.lease.epoch}, no violations.`
+    : `Failover needs attention: ${steady} of ${total} services steady${refusedNote}, lease with the ${report.lease.holder}, ${violations} violation${violations === 1 ? '' : 's'}.`;
   const kinds = [...new Set(report.violations.map((v) => v.kind))].join(', ');
   return (
     `<p class="verdict ${ok ? 'ok' : 'bad'}" data-verdict="${ok ? 'ok' : 'attention'}">${esc(verdict)}</p><div class="cards">` +
@@ -109,7 +112,7 @@ function summary(report: DrillReport): string {
     card('RTO cold', formatDuration(cold), 'same scenario, no clones') +
     card(
       'Services steady',
-      `${steady} / ${candidates.length}`,
+      `${steady} / ${total}`,
       refused ? `${refused} refused` : 'none refused',
     ) +
     card(
@@ -120,8 +123,8 @@ function summary(report: DrillReport): string {
     card('Standby cost', usd(report.cost.monthlyUsd), `${report.cost.currency} per month`) +
     card(
       'Lease',
-      `${report.lease.holder} · epoch ${report.lease.epoch}`,
-      `${report.lease.changes.length} change${report.lease.changes.length === 1 ? '' : 's'}`,
+      `${report.lease.holder}, epoch ${report.lease.epoch}`,
+      `${report.lease.changes.length} recorded change${report.lease.changes.length === 1 ? '' : 's'}`,
     ) +
     card(
       'Violations',
@@ -133,8 +136,16 @@ function summary(report: DrillReport): string {
 }
 
 function timelineSection(report: DrillReport): string {
-  const before = report.timeline.filter((e) => e.offsetSeconds < 0);
-  const after = report.timeline.filter((e) => e.offsetSeconds >= 0);
+  // Offsets come from the simulated times themselves, so the chart cannot disagree with them.
+  const outage = Date.parse(report.clock.outageAt);
+  const events = report.timeline.map((e) => {
+    const at = Date.parse(e.at);
+    return Number.isFinite(at) && Number.isFinite(outage)
+      ? { ...e, offsetSeconds: (at - outage) / 1000 }
+      : e;
+  });
+  const before = events.filter((e) => e.offsetSeconds < 0);
+  const after = events.filter((e) => e.offsetSeconds >= 0);
   const chart = after.length
     ? timelineSvg(after)
     : '<p class="muted">No event after the outage.</p>';

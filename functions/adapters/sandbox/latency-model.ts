@@ -1,7 +1,7 @@
 /**
  * The sandbox cloud's latency model: how much virtual time each API call and each slow
  * control-plane process takes. Every constant cites the public figure it is built from (see
- * `shared/LATENCY.md`); where AWS publishes none, the TSDoc says **Assumption** and why the
+ * `docs/LATENCY.md`, a copy of the project's shared figures); where AWS publishes none, the TSDoc says **Assumption** and why the
  * value is plausible. All values are overridable per cloud (`new SandboxCloud({ latency })`),
  * so tests can make time trivial to reason about.
  */

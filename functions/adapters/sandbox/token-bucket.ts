@@ -1,6 +1,6 @@
 /**
  * Token-bucket API rate limits of the sandbox cloud, per account + region + bucket, with the
- * published burst/refill figures collected in `shared/LATENCY.md`.
+ * published burst/refill figures collected in `docs/LATENCY.md`, a copy of the project's shared figures.
  *
  * ECS shares one bucket between all actions of a category; EC2 and ECR have one bucket per
  * action. An empty bucket makes the call fail at once with a `ThrottlingError` (the caller

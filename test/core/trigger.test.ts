@@ -591,6 +591,20 @@ describe('Function: toDecisionRecord (headline)', () => {
     // Assert
     expect(record).toMatchObject({ metric: 'memory', probability: 0.6, threshold: 90 });
   });
+  it('heads the record with the first metric in metric order on a tie, as the reason does', () => {
+    // Act
+    const decision = decide({
+      service: 'shop/web',
+      generatedAt: '2024-05-01T10:02:00.000Z',
+      evidence: [evidence('memory', [0.2], 0.2, 90), evidence('cpu', [0.2], 0.2)],
+      policy,
+    });
+    const record = toDecisionRecord(decision);
+
+    // Assert
+    expect(record).toMatchObject({ metric: 'cpu', threshold: 80 });
+    expect(record.reason).toContain('P(cpu > 80)');
+  });
 });
 
 describe('Function: executionNameFor (edges)', () => {

@@ -119,6 +119,7 @@ describe('Module: clone/arn (pinned by mutation testing)', () => {
       ['text before the ARN', 'see arn:aws:sqs:eu-west-1:111111111111:q'],
       ['no resource', 'arn:aws:sqs:eu-west-1:111111111111:'],
       ['a partition other than aws*', 'arn:azure:sqs:eu-west-1:111111111111:q'],
+      ['a line break after the resource', 'arn:aws:sqs:eu-west-1:111111111111:q\nx'],
     ])('refuses %s', (_what, value) => {
       expect(parseArn(value)).toBeUndefined();
     });
@@ -165,6 +166,11 @@ describe('Module: clone/arn (pinned by mutation testing)', () => {
   });
 
   describe('Function: splitSecretReference', () => {
+    it('leaves an ARN of another service whole even when its resource has colons', () => {
+      const value = 'arn:aws:ssm:eu-west-1:111111111111:parameter:a:b:c';
+      expect(splitSecretReference(value)).toEqual({ base: value, suffix: '' });
+    });
+
     it('leaves a value that is not an ARN whole', () => {
       expect(splitSecretReference('shop/db:password')).toEqual({
         base: 'shop/db:password',

@@ -7,6 +7,16 @@ const jestConfig = require('./jest.config.js');
 const core = jestConfig.projects.find((project) => project.displayName === 'core');
 if (core === undefined) throw new Error('jest.config.js has no "core" project');
 
+// MUTATION_TESTS narrows the run to the core tests that pin the file group being mutated
+// (comma-separated globs under test/core, e.g. `clone/**/*.test.ts` or `trigger.test.ts`).
+// Static mutants (module-level constants: regexes, tables) re-run every selected test, and the
+// whole core tier takes ~30 s per run on the shared machine; a narrower set can only kill fewer
+// mutants, so a score measured with it is a lower bound.
+const narrowed = process.env.MUTATION_TESTS?.split(',')
+  .map((glob) => glob.trim())
+  .filter((glob) => glob !== '')
+  .map((glob) => `<rootDir>/test/core/${glob}`);
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 module.exports = {
   testRunner: 'jest',
@@ -20,6 +30,7 @@ module.exports = {
     config: {
       ...core,
       projects: undefined,
+      ...(narrowed?.length ? { roots: ['<rootDir>/test/core'], testMatch: narrowed } : {}),
       testPathIgnorePatterns: [
         '/node_modules/',
         '/test/core/forecast/(engine|models)\\.test\\.ts$',

@@ -1,3 +1,4 @@
+import { contentHash } from '../../functions/core/content-hash';
 import { ValidationError } from '../../functions/core/errors';
 import type { Exceedance } from '../../functions/core/forecast/types';
 import type { Forecast, ResourceMetric } from '../../functions/core/model';
@@ -309,5 +310,333 @@ describe('Function: executionNameFor', () => {
 
   it('refuses an id that is not a hash', () => {
     expect(() => executionNameFor('shop/web', 'not-a-hash')).toThrow(ValidationError);
+  });
+});
+
+describe('Function: decide (pinned by mutation testing)', () => {
+  const base = { service: 'shop/web', generatedAt: '2024-05-01T10:02:00.000Z' };
+
+  describe('Method: decide (policy validation)', () => {
+    it('names the out-of-range trigger probability in the error', () => {
+      // Act
+      const attempt = () =>
+        decide({
+          ...base,
+          evidence: [evidence('cpu', [0.1], 0.1)],
+          policy: { ...policy, triggerProbability: 0 },
+        });
+
+      // Assert
+      expect(attempt).toThrow('invalid trigger policy: triggerProbability 0 not in (0, 1]');
+    });
+
+    it.each([[Number.NaN], [Number.POSITIVE_INFINITY]])(
+      'refuses a threshold of %s, naming the metric',
+      (threshold) => {
+        // Act
+        let caught: unknown;
+        try {
+          decide({
+            ...base,
+            evidence: [evidence('cpu', [0.1], 0.1)],
+            policy: { triggerProbability: 0.3, thresholds: { cpu: 80, memory: threshold } },
+          });
+        } catch (error) {
+          caught = error;
+        }
+
+        // Assert
+        expect(caught).toBeInstanceOf(ValidationError);
+        expect((caught as ValidationError).issues).toEqual([
+          'thresholds.memory is not a finite number',
+        ]);
+      },
+    );
+
+    it('accepts a metric whose threshold is explicitly undefined, and treats it as unthresholded', () => {
+      // Act
+      const decision = decide({
+        ...base,
+        evidence: [evidence('cpu', [0.1], 0.1), evidence('memory', [0.9], 0.9)],
+        policy: { triggerProbability: 0.3, thresholds: { cpu: 80, memory: undefined } },
+      });
+
+      // Assert
+      expect(decision.unthresholded).toEqual(['memory']);
+      expect(decision.fired).toBe(false);
+    });
+  });
+
+  describe('Method: decide (several metrics)', () => {
+    it('fires when one metric fires and another does not, and the reason lists only the firing one', () => {
+      // Act
+      const decision = decide({
+        ...base,
+        evidence: [evidence('memory', [0.1], 0.1, 90), evidence('cpu', [0.3], 0.4)],
+        policy,
+      });
+
+      // Assert
+      expect(decision.fired).toBe(true);
+      expect(decision.reason).toBe('fired: P(cpu > 80) within the horizon = 40.0 % ≥ 30.0 %');
+    });
+
+    it('lists every firing metric in the reason, in metric order', () => {
+      // Act
+      const decision = decide({
+        ...base,
+        evidence: [evidence('memory', [0.5], 0.5, 90), evidence('cpu', [0.3], 0.4)],
+        policy,
+      });
+
+      // Assert
+      expect(decision.reason).toBe(
+        'fired: P(cpu > 80) within the horizon = 40.0 %, P(memory > 90) within the horizon = 50.0 % ≥ 30.0 %',
+      );
+    });
+
+    it('orders metrics and unthresholded metrics by name whatever order the evidence came in', () => {
+      // Act
+      const decision = decide({
+        ...base,
+        evidence: [
+          evidence('networkOut', [0.1], 0.1),
+          evidence('memory', [0.1], 0.1, 90),
+          evidence('networkIn', [0.1], 0.1),
+          evidence('cpu', [0.1], 0.1),
+        ],
+        policy,
+      });
+
+      // Assert
+      expect(decision.metrics.map((m) => m.metric)).toEqual(['cpu', 'memory']);
+      expect(decision.unthresholded).toEqual(['networkIn', 'networkOut']);
+    });
+
+    it('explains a miss by the strongest metric, and by the first in metric order on a tie', () => {
+      // Act
+      const strongestFirst = decide({
+        ...base,
+        evidence: [evidence('cpu', [0.2], 0.25), evidence('memory', [0.1], 0.1, 90)],
+        policy,
+      });
+      const tie = decide({
+        ...base,
+        evidence: [evidence('memory', [0.2], 0.2, 90), evidence('cpu', [0.2], 0.2)],
+        policy,
+      });
+
+      // Assert
+      expect(strongestFirst.reason).toBe(
+        'not fired: highest is P(cpu > 80) within the horizon = 25.0 % < 30.0 %',
+      );
+      expect(tie.reason).toBe(
+        'not fired: highest is P(cpu > 80) within the horizon = 20.0 % < 30.0 %',
+      );
+    });
+
+    it('keeps the id of a retry when only a non-firing metric moved', () => {
+      // Act
+      const first = decide({
+        ...base,
+        evidence: [evidence('cpu', [0.4], 0.45), evidence('memory', [0.05], 0.05, 90)],
+        policy,
+      });
+      const retry = decide({
+        ...base,
+        evidence: [evidence('cpu', [0.4], 0.45), evidence('memory', [0.06], 0.07, 90)],
+        policy,
+      });
+
+      // Assert
+      expect(retry.decisionId).toBe(first.decisionId);
+    });
+  });
+
+  describe('Method: decide (no thresholded metric)', () => {
+    it('decides not to fire, keeps the tier and says why', () => {
+      // Act
+      const decision = decide({
+        ...base,
+        evidence: [evidence('networkIn', [0.9], 0.99)],
+        policy,
+      });
+      const record = toDecisionRecord(decision);
+
+      // Assert
+      expect(decision).toMatchObject({
+        fired: false,
+        metrics: [],
+        currentTier: 'cold',
+        recommendedTier: 'cold',
+        reason: 'no metric has both a forecast and a threshold',
+      });
+      expect(record).toMatchObject({ fired: false, probability: 0, threshold: 0 });
+      expect(record).not.toHaveProperty('metric');
+    });
+  });
+
+  describe('Method: decide (per-metric evidence)', () => {
+    it('names step 0 when the very first step reaches p', () => {
+      // Act
+      const decision = decide({ ...base, evidence: [evidence('cpu', [0.5, 0.1], 0.5)], policy });
+
+      // Assert
+      expect(decision.metrics[0]?.firstStepAtTrigger).toBe(0);
+    });
+
+    it('records the largest mean and the largest value of each quantile over the horizon', () => {
+      // Arrange: evidence() maps a step probability p to a median of 50 + 40 p.
+      const input = { ...base, evidence: [evidence('cpu', [0.25, 0.5, 0], 0.6)], policy };
+
+      // Act
+      const metric = decide(input).metrics[0];
+
+      // Assert
+      expect(metric?.meanPeak).toBe(70);
+      expect(metric?.quantilePeaks).toEqual({ '0.1': 56, '0.5': 70, '0.9': 84 });
+    });
+  });
+
+  describe('Method: decide (window)', () => {
+    it('spans every forecast with steps and skips one without', () => {
+      // Arrange
+      const empty: MetricEvidence = {
+        metric: 'memory',
+        forecast: { ...forecastOf('memory', []), timestamps: [], mean: [], quantiles: {} },
+        exceedance: { threshold: 90, perStep: [], anyStep: 0 },
+      };
+
+      // Act
+      const decision = decide({
+        ...base,
+        evidence: [
+          evidence('cpu', [0.1, 0.1], 0.1),
+          empty,
+          evidence('cpu', [0.1], 0.1, 80, START - 3_600_000),
+        ],
+        policy,
+      });
+
+      // Assert
+      expect(decision.window).toEqual({
+        start: '2024-05-01T09:00:00.000Z',
+        end: '2024-05-01T12:00:00.000Z',
+        intervalSeconds: 3600,
+      });
+    });
+
+    it('refuses evidence in which no forecast has a step', () => {
+      // Arrange
+      const empty: MetricEvidence = {
+        metric: 'cpu',
+        forecast: { ...forecastOf('cpu', []), timestamps: [], mean: [], quantiles: {} },
+        exceedance: { threshold: 80, perStep: [], anyStep: 0 },
+      };
+
+      // Act / Assert
+      expect(() => decide({ ...base, evidence: [empty], policy })).toThrow(
+        new ValidationError('a trigger decision needs at least one forecast with steps'),
+      );
+    });
+  });
+
+  describe('Method: decide (decision id is stable across releases)', () => {
+    it('is the content hash of exactly the documented identity', () => {
+      // Arrange: an in-flight retry that lands on a newer deployment must reach the same id,
+      // so the identity is pinned field by field rather than by re-running decide.
+      const decision = decide({
+        ...base,
+        evidence: [evidence('cpu', [0.4], 0.45), evidence('memory', [0.1], 0.1, 90)],
+        policy,
+      });
+
+      // Act
+      const expected = contentHash({
+        kind: 'forecast-trigger',
+        service: 'shop/web',
+        window: {
+          start: '2024-05-01T10:00:00.000Z',
+          end: '2024-05-01T11:00:00.000Z',
+          intervalSeconds: 3600,
+        },
+        mode: 'horizon',
+        triggerProbability: 0.3,
+        thresholds: { cpu: 80, memory: 90 },
+        fired: ['cpu'],
+      });
+
+      // Assert
+      expect(decision.decisionId).toBe(expected);
+    });
+  });
+});
+
+describe('Function: toDecisionRecord (headline)', () => {
+  it('heads the record with the strongest metric, not the first or last', () => {
+    // Act
+    const record = toDecisionRecord(
+      decide({
+        service: 'shop/web',
+        generatedAt: '2024-05-01T10:02:00.000Z',
+        evidence: [
+          evidence('cpu', [0.1], 0.1),
+          evidence('memory', [0.5], 0.6, 90),
+          evidence('requestRate', [0.2], 0.2, 70),
+        ],
+        policy: { triggerProbability: 0.3, thresholds: { cpu: 80, memory: 90, requestRate: 70 } },
+      }),
+    );
+
+    // Assert
+    expect(record).toMatchObject({ metric: 'memory', probability: 0.6, threshold: 90 });
+  });
+  it('heads the record with the first metric in metric order on a tie, as the reason does', () => {
+    // Act
+    const decision = decide({
+      service: 'shop/web',
+      generatedAt: '2024-05-01T10:02:00.000Z',
+      evidence: [evidence('memory', [0.2], 0.2, 90), evidence('cpu', [0.2], 0.2)],
+      policy,
+    });
+    const record = toDecisionRecord(decision);
+
+    // Assert
+    expect(record).toMatchObject({ metric: 'cpu', threshold: 80 });
+    expect(record.reason).toContain('P(cpu > 80)');
+  });
+});
+
+describe('Function: executionNameFor (edges)', () => {
+  const id = 'ab'.repeat(32);
+  const hash = id.slice(0, 32);
+
+  it.each([
+    ['a prefix', `x${id}`],
+    ['a suffix', `${id}z`],
+    ['upper-case hex', id.toUpperCase()],
+  ])('refuses an id with %s, naming it', (_what, bad) => {
+    expect(() => executionNameFor('shop/web', bad)).toThrow(
+      new ValidationError('decision id must be lower-case hex of at least 32 digits', [bad]),
+    );
+  });
+
+  it('collapses runs of hyphens the service name already had', () => {
+    expect(executionNameFor('shop--web---blue', id)).toBe(`fc-shop-web-blue-${hash}`);
+  });
+
+  it('drops a hyphen left dangling where the service name was cut', () => {
+    // Arrange: 44 characters of room; the 44th is the separator.
+    const service = `${'a'.repeat(43)}/web`;
+
+    // Act
+    const name = executionNameFor(service, id);
+
+    // Assert
+    expect(name).toBe(`fc-${'a'.repeat(43)}-${hash}`);
+  });
+
+  it('uses all 80 characters for a long service name', () => {
+    expect(executionNameFor('b'.repeat(100), id)).toBe(`fc-${'b'.repeat(44)}-${hash}`);
   });
 });

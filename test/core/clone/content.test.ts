@@ -45,3 +45,80 @@ describe('Module: clone/content', () => {
     });
   });
 });
+
+describe('Module: clone/content (pinned by mutation testing)', () => {
+  describe('Function: assembleCloneContent (canonical form)', () => {
+    it('sorts groups by id, normalises their rules and de-duplicates dependencies by kind and id', () => {
+      // Arrange
+      const group = (groupId: string) => ({
+        groupId,
+        groupName: `name-${groupId}`,
+        vpcId: 'vpc-staging',
+        description: 'd',
+        ingress: [
+          { protocol: '6', fromPort: 443, toPort: 443, cidrIpv4: '10.0.0.0/8' },
+          { protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '10.0.0.0/8' },
+        ],
+        egress: [{ protocol: 'all', fromPort: -1, toPort: -1, cidrIpv4: '0.0.0.0/0' }],
+      });
+      const image = (char: string) => ({
+        registry: '222222222222.dkr.ecr.eu-central-1.amazonaws.com',
+        repository: `r-${char}`,
+        digest: `sha256:${char.repeat(64)}` as const,
+      });
+
+      // Act
+      const content = assembleCloneContent({
+        service: { account: '111111111111', region: 'eu-west-1', cluster: 'prod', service: 'web' },
+        sourceTaskDefinition: { taskDefinitionArn: 'arn:src:7', revision: 7 },
+        stagedTaskDefinition: {
+          family: 'f',
+          containerDefinitions: [{ name: 'app', image: 'x' }],
+          ...{ taskDefinitionArn: 'arn:stg:3', revision: 3, status: 'ACTIVE' },
+        },
+        stagedTaskDefinitionArn: 'arn:stg:3',
+        serviceDefinition: {
+          cluster: 'staging',
+          serviceName: 'web',
+          taskDefinition: 'arn:stg:3',
+          desiredCount: 4,
+        },
+        images: { sidecar: image('b'), app: image('a') },
+        networkRules: [group('sg-b'), group('sg-a')],
+        dependencies: [
+          { kind: 'secret', id: 'z' },
+          { kind: 'log-group', id: 'z' },
+          { kind: 'secret', id: 'a' },
+          { kind: 'secret', id: 'z' },
+        ],
+      });
+
+      // Assert
+      expect(content.networkRules.map((g) => g.groupId)).toEqual(['sg-a', 'sg-b']);
+      expect(content.networkRules[0]).toEqual({
+        groupId: 'sg-a',
+        groupName: 'name-sg-a',
+        vpcId: 'vpc-staging',
+        description: 'd',
+        ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '10.0.0.0/8' }],
+        egress: [{ protocol: '-1', cidrIpv4: '0.0.0.0/0' }],
+      });
+      expect(content.dependencies).toEqual([
+        { kind: 'log-group', id: 'z' },
+        { kind: 'secret', id: 'a' },
+        { kind: 'secret', id: 'z' },
+      ]);
+      expect(content.images).toEqual({ app: image('a'), sidecar: image('b') });
+      expect(content.taskDefinition).toEqual({
+        family: 'f',
+        containerDefinitions: [{ name: 'app', image: 'x' }],
+      });
+      expect(content.serviceDefinition).toEqual({
+        cluster: 'staging',
+        serviceName: 'web',
+        taskDefinition: 'arn:stg:3',
+        desiredCount: 0,
+      });
+    });
+  });
+});

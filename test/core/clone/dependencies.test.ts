@@ -141,3 +141,110 @@ describe('Module: clone/dependencies', () => {
     });
   });
 });
+
+describe('Module: clone/dependencies (pinned by mutation testing)', () => {
+  describe('Function: listDependencies', () => {
+    it('names every field that needs each resource, so an operator knows what to fix', () => {
+      // Arrange
+      const secret = 'arn:aws:secretsmanager:eu-central-1:222222222222:secret:s-AbCdEf';
+
+      // Act
+      const deps = listDependencies({
+        taskDefinition: {
+          family: 'f',
+          executionRoleArn: 'role-x',
+          taskRoleArn: 'role-x',
+          containerDefinitions: [
+            {
+              name: 'a',
+              image: 'x',
+              secrets: [{ name: 'PW', valueFrom: `${secret}:password::` }],
+              logConfiguration: {
+                logDriver: 'awsfirelens',
+                options: { 'awslogs-group': '/ignored' },
+                secretOptions: [{ name: 'TOKEN', valueFrom: secret }],
+              },
+            },
+            {
+              name: 'b',
+              image: 'x',
+              secrets: [{ name: 'URL', valueFrom: '/bare/parameter' }],
+              logConfiguration: { logDriver: 'awslogs', options: { 'awslogs-group': '/b' } },
+            },
+            { name: 'c', image: 'x', logConfiguration: { logDriver: 'awslogs', options: {} } },
+          ],
+          volumes: [
+            { name: 'scratch' },
+            { name: 'efs', efsVolumeConfiguration: { fileSystemId: 'fs-1' } },
+          ],
+        },
+        service: {
+          cluster: 'staging',
+          serviceName: 'web',
+          taskDefinition: 'arn:td:1',
+          desiredCount: 0,
+          loadBalancers: [{ containerName: 'a', containerPort: 80, targetGroupArn: 'tg-1' }],
+          serviceRegistries: [{ registryArn: 'reg-1' }],
+          networkConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'] },
+          capacityProviderStrategy: [
+            { capacityProvider: 'FARGATE_SPOT' },
+            { capacityProvider: 'cp-1' },
+          ],
+        },
+        kmsKeys: ['key-1', ''],
+      });
+
+      // Assert
+      expect(deps.map((d) => [dependencyKey(d), d.usedBy])).toEqual([
+        ['capacity-provider:cp-1', ['service.capacityProviderStrategy']],
+        ['cluster:staging', ['service.cluster']],
+        ['file-system:fs-1', ['volumes[efs]']],
+        ['kms-key:key-1', ['config.kmsKeys']],
+        ['log-group:/b', ['containerDefinitions[b].logConfiguration']],
+        ['parameter:/bare/parameter', ['containerDefinitions[b].secrets[URL]']],
+        ['role:role-x', ['executionRoleArn', 'taskRoleArn']],
+        [
+          `secret:${secret}`,
+          ['containerDefinitions[a].secrets[PW]', 'containerDefinitions[a].secrets[TOKEN]'],
+        ],
+        ['security-group:sg-1', ['service.networkConfiguration.securityGroups']],
+        ['service-registry:reg-1', ['service.serviceRegistries']],
+        ['subnet:subnet-1', ['service.networkConfiguration.subnets']],
+        ['target-group:tg-1', ['loadBalancers[a]']],
+      ]);
+    });
+  });
+
+  describe('Function: readiness', () => {
+    it('lists every missing dependency with all the fields that use it', () => {
+      // Arrange
+      const deps = listDependencies({
+        taskDefinition: {
+          family: 'f',
+          executionRoleArn: 'role-x',
+          taskRoleArn: 'role-x',
+          containerDefinitions: [{ name: 'a', image: 'x' }],
+        },
+        service: {
+          cluster: 'staging',
+          serviceName: 'web',
+          taskDefinition: 'arn:td:1',
+          desiredCount: 0,
+        },
+      });
+
+      // Act
+      const result = readiness(deps, new Set());
+
+      // Assert
+      expect(result).toEqual({
+        status: 'not-ready',
+        missing: deps,
+        reasons: [
+          'cluster staging does not exist in staging (used by service.cluster)',
+          'role role-x does not exist in staging (used by executionRoleArn, taskRoleArn)',
+        ],
+      });
+    });
+  });
+});

@@ -2,13 +2,15 @@ import fc from 'fast-check';
 import { CloneValidationError } from '../../../functions/core/clone/errors';
 import {
   normalizeRule,
+  normalizeRules,
   planNetworkCopy,
   resolveStagingRules,
   rulesEqual,
   stagingGroupName,
 } from '../../../functions/core/clone/network';
+import { contentHash } from '../../../functions/core/content-hash';
 import type { NetworkRule, NetworkRuleSet } from '../../../functions/core/model';
-import { mappings, sourceGroups } from './fixtures';
+import { mappings, SOURCE, sourceGroups } from './fixtures';
 
 const ruleArb: fc.Arbitrary<NetworkRule> = fc.record(
   {
@@ -261,6 +263,207 @@ describe('Module: clone/network', () => {
       // Act / Assert
       expect(planNetworkCopy(reversed, mappings())).toEqual(
         planNetworkCopy(sourceGroups(), mappings()),
+      );
+    });
+  });
+});
+
+describe('Module: clone/network (pinned by mutation testing)', () => {
+  describe('Function: stagingGroupName', () => {
+    it('keeps a name of exactly 255 characters and shortens one of 256 with a hash suffix', () => {
+      // Arrange
+      const fits = 'f'.repeat(255 - 'understudy-'.length);
+      const long = `${fits}g`;
+
+      // Act
+      const shortened = stagingGroupName(long);
+
+      // Assert
+      expect(stagingGroupName(fits)).toBe(`understudy-${fits}`);
+      expect(shortened).toBe(
+        `${`understudy-${long}`.slice(0, 246)}-${contentHash(`understudy-${long}`).slice(0, 8)}`,
+      );
+    });
+  });
+
+  describe('Function: normalizeRule', () => {
+    it.each([
+      ['17', 'udp'],
+      ['1', 'icmp'],
+      ['58', 'icmpv6'],
+      ['-1', '-1'],
+      ['ALL', '-1'],
+      ['icmp', 'icmp'],
+    ])('spells protocol %s as %s', (protocol, expected) => {
+      expect(normalizeRule({ protocol, fromPort: 0, toPort: 0 }).protocol).toBe(expected);
+    });
+
+    it('keeps ports of an ICMP rule and every reference field and the description', () => {
+      expect(
+        normalizeRule({
+          protocol: '1',
+          fromPort: 8,
+          toPort: 0,
+          referencedGroupId: 'sg-a',
+          prefixListId: 'pl-1',
+          cidrIpv4: '10.0.0.0/8',
+          description: 'ping',
+        }),
+      ).toEqual({
+        protocol: 'icmp',
+        fromPort: 8,
+        toPort: 0,
+        referencedGroupId: 'sg-a',
+        prefixListId: 'pl-1',
+        cidrIpv4: '10.0.0.0/8',
+        description: 'ping',
+      });
+    });
+  });
+
+  describe('Function: rulesEqual', () => {
+    const base: NetworkRule = { protocol: 'tcp', fromPort: 443, toPort: 443 };
+    it.each<[string, NetworkRule, NetworkRule]>([
+      ['the upper port', { ...base, toPort: 444 }, base],
+      ['the IPv6 range', { ...base, cidrIpv6: '::/0' }, { ...base, cidrIpv6: '2001:db8::/32' }],
+      [
+        'the referenced group',
+        { ...base, referencedGroupId: 'sg-a' },
+        { ...base, referencedGroupId: 'sg-b' },
+      ],
+      ['the prefix list', { ...base, prefixListId: 'pl-a' }, { ...base, prefixListId: 'pl-b' }],
+      ['the protocol', { ...base, protocol: 'udp' }, base],
+    ])('tells rules apart by %s alone', (_what, a, b) => {
+      expect(rulesEqual({ ingress: [a], egress: [] }, { ingress: [b], egress: [] })).toBe(false);
+    });
+
+    it('does not take a group with an extra rule for the same group', () => {
+      const one = { ingress: [base], egress: [] };
+      const two = { ingress: [base, { ...base, fromPort: 80, toPort: 80 }], egress: [] };
+      expect(rulesEqual(one, two)).toBe(false);
+      expect(rulesEqual(two, one)).toBe(false);
+    });
+  });
+
+  describe('Function: normalizeRules', () => {
+    it('keeps the first description of duplicates and sorts by identity', () => {
+      expect(
+        normalizeRules([
+          { protocol: 'udp', fromPort: 53, toPort: 53, description: 'dns' },
+          { protocol: '6', fromPort: 443, toPort: 443, description: 'first' },
+          { protocol: 'tcp', fromPort: 443, toPort: 443, description: 'second' },
+        ]),
+      ).toEqual([
+        { protocol: 'tcp', fromPort: 443, toPort: 443, description: 'first' },
+        { protocol: 'udp', fromPort: 53, toPort: 53, description: 'dns' },
+      ]);
+    });
+  });
+
+  describe('Function: planNetworkCopy', () => {
+    it('copies groups in id order with their description, egress, and tags minus aws: and Name', () => {
+      // Arrange
+      const [web] = sourceGroups() as [NetworkRuleSet];
+      const api: NetworkRuleSet = {
+        ...web,
+        groupId: 'sg-api',
+        groupName: 'shop-api',
+        description: 'api tasks',
+        tags: [
+          { name: 'team', value: 'shop' },
+          { name: 'aws:cloudformation:stack-id', value: 'x' },
+          { name: 'Name', value: 'old' },
+        ],
+        egress: [
+          { protocol: '6', fromPort: 5432, toPort: 5432, cidrIpv4: '10.1.0.0/16' },
+          { protocol: 'tcp', fromPort: 5432, toPort: 5432, cidrIpv4: '10.1.0.0/16' },
+        ],
+      };
+
+      // Act
+      const plan = planNetworkCopy([web, api], mappings({ groupNamePrefix: 'dr-' }));
+
+      // Assert
+      expect(plan.groups.map((g) => [g.sourceGroupId, g.groupName])).toEqual([
+        ['sg-api', 'dr-shop-api'],
+        ['sg-web', 'dr-shop-web'],
+      ]);
+      expect(plan.groups[0]).toMatchObject({
+        description: 'api tasks',
+        tags: [
+          { name: 'team', value: 'shop' },
+          { name: 'Name', value: 'dr-shop-api' },
+          { name: 'understudy:source-group', value: 'sg-api' },
+        ],
+        egress: [{ protocol: 'tcp', fromPort: 5432, toPort: 5432, cidrIpv4: '10.1.0.0/16' }],
+      });
+    });
+
+    it('keeps an unmapped prefix list when staging is the same account and region', () => {
+      // Arrange
+      const [web] = sourceGroups() as [NetworkRuleSet];
+      const group = {
+        ...web,
+        ingress: [{ protocol: 'tcp', fromPort: 443, toPort: 443, prefixListId: 'pl-1' }],
+      };
+
+      // Act
+      const plan = planNetworkCopy([group], mappings({ staging: SOURCE }));
+
+      // Assert
+      expect(plan.groups[0]?.ingress).toEqual([
+        { protocol: 'tcp', fromPort: 443, toPort: 443, prefixListId: 'pl-1' },
+      ]);
+    });
+
+    it('names every unmappable reference at once, with its direction and index', () => {
+      // Arrange
+      const [web] = sourceGroups() as [NetworkRuleSet];
+      const group = {
+        ...web,
+        ingress: [{ protocol: 'tcp', fromPort: 1, toPort: 1, referencedGroupId: 'sg-x' }],
+        egress: [{ protocol: 'tcp', fromPort: 2, toPort: 2, prefixListId: 'pl-x' }],
+      };
+
+      // Act
+      let caught: unknown;
+      try {
+        planNetworkCopy([group], mappings());
+      } catch (error) {
+        caught = error;
+      }
+
+      // Assert
+      expect(caught).toBeInstanceOf(CloneValidationError);
+      expect((caught as CloneValidationError).message).toMatch(
+        /^security groups cannot be copied to staging: /,
+      );
+      expect((caught as CloneValidationError).issues).toEqual([
+        'sg-web.ingress[0]: references sg-x, which is outside the copied groups and has no mapping in securityGroups',
+        'sg-web.egress[0]: prefix list pl-x is regional and has no mapping in prefixLists',
+      ]);
+    });
+  });
+
+  describe('Function: resolveStagingRules', () => {
+    it('carries the planned name, VPC, description and tags, and names every missing twin', () => {
+      // Arrange
+      const plan = planNetworkCopy(sourceGroups(), mappings());
+
+      // Act
+      const [resolved] = resolveStagingRules(plan, { 'sg-web': 'sg-new' });
+
+      // Assert
+      expect(resolved).toMatchObject({
+        groupName: 'understudy-shop-web',
+        vpcId: 'vpc-staging',
+        description: 'web tasks',
+        tags: plan.groups[0]?.tags,
+      });
+      expect(() => resolveStagingRules(plan, {})).toThrow(
+        new CloneValidationError('security group copies missing', [
+          'sg-web: no staging copy (understudy-shop-web) was created',
+        ]),
       );
     });
   });

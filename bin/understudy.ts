@@ -3,6 +3,7 @@ import { runCli } from './cli-runtime';
 import { registerAuthorityCommand } from './commands/authority';
 import { registerCostCommand } from './commands/cost';
 import { registerFailoverCommand } from './commands/failover';
+import { registerDrillCommand } from './commands/drill';
 import { registerForecastCommand } from './commands/forecast';
 import { registerInventoryCommand } from './commands/inventory';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerInventoryCommand(program);
   registerCostCommand(program);
   registerAuthorityCommand(program);
+  registerDrillCommand(program);
   registerFailoverCommand(program);
   return program;
 }

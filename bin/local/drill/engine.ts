@@ -1,0 +1,698 @@
+/**
+ * The drill: Understudy's whole story on a laptop, on the sandbox's virtual clock. The pieces are
+ * the real ones: the forecast engine on real traces, the clone-validate-store ASL with the clone
+ * handlers (bin/local/clone-pipeline.ts), the failover ASL files with the failover handlers and
+ * the DynamoDB authority lease on dynalite (test/support/failover-world.ts, the local world the
+ * failover tests use), and `DynamoDbAuthorityLease.transfer` for the handback.
+ *
+ * The story is told twice on the same seed: pre-baked (clones made before the outage) and cold
+ * (no clones: the clone pipeline runs after approval, then the failover). The cold run is a lower
+ * bound: it assumes the primary's images and definitions are still readable during the outage.
+ */
+
+import { join } from 'node:path';
+import { type DynaliteHandle, startDynalite } from '../../../functions/adapters/sandbox/dynalite';
+import { VirtualClock } from '../../../functions/adapters/sandbox/virtual-clock';
+import { stagingServiceName } from '../../../functions/core/clone/service-definition';
+import { stripAwsFilledFields } from '../../../functions/core/clone/task-definition';
+import { estimateCosts, type ServiceCostInput } from '../../../functions/core/cost/cost';
+import { forecast } from '../../../functions/core/forecast/engine';
+import type { ForecastResult } from '../../../functions/core/forecast/types';
+import type { Lease, TimeSeries } from '../../../functions/core/model';
+import {
+  approveAt,
+  failoverWorldOf,
+  type LocalFailoverWorld,
+  QUORUM_ALARM,
+  runFailover,
+} from '../../../test/support/failover-world';
+import { createLocalCloneWorld, runClonePipeline, seededServiceKey } from '../clone-pipeline';
+import {
+  type AdaptAdjustment,
+  type DefinitionPair,
+  DRILL_REPORT_SCHEMA_VERSION,
+  type DrillReport,
+  type DrillScenario,
+  type DrillServiceReport,
+  type DrillViolation,
+  type FencingRefusal,
+  type ForecastSeries,
+  type JsonObject,
+  type LeaseChange,
+  type TimelineEvent,
+  type TimelinePhase,
+} from './report';
+import { diffRewrites, toJson } from './rewrites';
+import { creditOf, DEMO_TRACES, REPO_ROOT, readHourly, TRACES_DIR } from './traces';
+
+/** What `understudy drill` was asked to do. */
+export interface DrillOptions {
+  readonly services: number;
+  readonly seed: number;
+  readonly faultRate: number;
+  readonly cold: boolean;
+  readonly scenario: DrillScenario;
+  /** Who approves the failover (`--yes`: the drill itself). */
+  readonly approver: string;
+}
+
+/** Live progress: one call per phase, with the simulated time. */
+export type DrillProgress = (phase: TimelinePhase, at: string, label: string) => void;
+
+/** Forecast horizon: one day of hourly steps. */
+const HORIZON_HOURS = 24;
+/** History shown on the charts (the forecast sees all of it). */
+const CHART_HISTORY_HOURS = 72;
+/**
+ * Detection: Route 53 health checks fail 3 × 30 s and the composite alarm evaluates a 60 s period
+ * (LATENCY.md, Route 53 and CloudWatch sections): 150 s from the outage to ALARM.
+ */
+const DETECTION_MS = 150_000;
+/** The primary stays dark this long before it returns (handback starts then). */
+const OUTAGE_HOURS = 2;
+/** Trigger: P(peak above the history's 95th percentile within the horizon) at least this. */
+const TRIGGER_PROBABILITY = 0.5;
+
+/**
+ * Layers of each demo image (virtual sizes): a typical application image of ~250 MiB, so the cold
+ * run's image copy during the outage weighs what it would.
+ */
+const IMAGE_LAYERS = [180 * 1024 * 1024, 60 * 1024 * 1024, 12 * 1024 * 1024];
+const IMAGE_BYTES = IMAGE_LAYERS.reduce((a, b) => a + b, 0);
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** One service's forecast against what the trace did next. */
+interface ServiceForecast {
+  readonly series: ForecastSeries;
+  readonly inside80: number;
+  readonly inside95: number;
+  readonly points: number;
+  readonly triggered: boolean;
+}
+
+function quantile(result: ForecastResult, level: number): readonly number[] {
+  const values = result.quantiles.get(level);
+  if (!values) throw new Error(`forecast has no ${level} quantile`);
+  return values;
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
+
+/** Forecasts the trace's last day from the rest and scores the bands on what happened. */
+function forecastService(
+  name: string,
+  hourly: TimeSeries,
+  trace: (typeof DEMO_TRACES)[number],
+  originMs: number,
+  seed: number,
+): ServiceForecast {
+  const split = hourly.values.length - HORIZON_HOURS;
+  const history = hourly.values.slice(0, split);
+  const actual = hourly.values.slice(split);
+  const result = forecast({
+    start: hourly.start,
+    intervalSeconds: hourly.intervalSeconds,
+    values: history,
+    horizon: HORIZON_HOURS,
+    seed,
+  });
+  const [l95, l80, med, u80, u95] = [0.025, 0.1, 0.5, 0.9, 0.975].map((q) => quantile(result, q));
+  // The trace's own dates (2014) are moved so the forecast origin is the drill's start.
+  const step = hourly.intervalSeconds * 1000;
+  const at = (index: number) => iso(originMs + (index - split) * step);
+  const round = (v: number) => Math.round(v * 1000) / 1000;
+  let inside80 = 0;
+  let inside95 = 0;
+  let points = 0;
+  actual.forEach((v, i) => {
+    if (v === null) return;
+    points += 1;
+    if (v >= (l80?.[i] ?? 0) && v <= (u80?.[i] ?? 0)) inside80 += 1;
+    if (v >= (l95?.[i] ?? 0) && v <= (u95?.[i] ?? 0)) inside95 += 1;
+  });
+  const observed = history.filter((v): v is number => v !== null);
+  const threshold = percentile(observed, 0.95);
+  const above = result.paths.filter((path) => path.some((v) => v > threshold)).length;
+  const triggered = result.paths.length > 0 && above / result.paths.length >= TRIGGER_PROBABILITY;
+  const series: ForecastSeries = {
+    service: name,
+    metric: trace.metric,
+    unit: trace.unit,
+    stepSeconds: hourly.intervalSeconds,
+    history: history
+      .map((v, i) => ({ i, v }))
+      .slice(-CHART_HISTORY_HOURS)
+      .filter((p): p is { i: number; v: number } => p.v !== null)
+      .map((p) => ({ t: at(p.i), v: round(p.v) })),
+    forecast: result.timestamps.map((_, i) => ({
+      t: at(split + i),
+      median: round(med?.[i] ?? 0),
+      lower80: round(l80?.[i] ?? 0),
+      upper80: round(u80?.[i] ?? 0),
+      lower95: round(l95?.[i] ?? 0),
+      upper95: round(u95?.[i] ?? 0),
+    })),
+    actual: actual
+      .map((v, i) => ({ i, v }))
+      .filter((p): p is { i: number; v: number } => p.v !== null)
+      .map((p) => ({ t: at(split + p.i), v: round(p.v) })),
+    coverage80: points === 0 ? 0 : round(inside80 / points),
+    coverage95: points === 0 ? 0 : round(inside95 / points),
+  };
+  return { series, inside80, inside95, points, triggered };
+}
+
+/** What one telling of the story produced. */
+interface Story {
+  readonly world: LocalFailoverWorld;
+  readonly timeline: TimelineEvent[];
+  readonly leaseChanges: LeaseChange[];
+  readonly fencing: FencingRefusal[];
+  readonly violations: DrillViolation[];
+  readonly steadyAt: Map<string, number>;
+  readonly desired: Map<string, number>;
+  readonly refused: Map<string, string>;
+  readonly outageAt: number;
+  readonly approvedAt: number;
+  readonly endAt: number;
+  readonly handbackAttempts: number;
+  readonly handbackCompleted: boolean;
+  readonly scaledDown: string[];
+  readonly sources: Map<string, DefinitionPair>;
+  readonly startAt: number;
+}
+
+/** Output-only fields of DescribeServices that a CreateService request does not take. */
+const SERVICE_OUTPUT_FIELDS = [
+  'serviceArn',
+  'status',
+  'runningCount',
+  'pendingCount',
+  'deployments',
+  'events',
+  'createdAt',
+];
+
+function asCreateService(described: object): JsonObject {
+  const json = { ...(toJson(described) as Record<string, unknown>) };
+  for (const field of SERVICE_OUTPUT_FIELDS) delete json[field];
+  return json as JsonObject;
+}
+
+async function tellStory(
+  options: DrillOptions,
+  dynamo: DynaliteHandle,
+  prebake: boolean,
+  progress: DrillProgress,
+): Promise<Story> {
+  const clone = await createLocalCloneWorld({
+    services: options.services,
+    seed: options.seed,
+    dynamo,
+    layerSizes: IMAGE_LAYERS,
+  });
+  const world = failoverWorldOf(clone);
+  const { cloud, primary, staging } = world;
+  const clock = cloud.clock;
+  const startAt = clock.now();
+  let outageAt = startAt;
+  const timeline: TimelineEvent[] = [];
+  const note = (phase: TimelinePhase, service: string | null, label: string) => {
+    const at = clock.now();
+    timeline.push({
+      at: iso(at),
+      offsetSeconds: Math.round((at - outageAt) / 1000),
+      phase,
+      service,
+      label,
+    });
+    if (service === null) progress(phase, iso(at), label);
+  };
+  const leaseChanges: LeaseChange[] = [];
+  const recordLease = (lease: Lease, reason: string) => {
+    const last = leaseChanges.at(-1);
+    if (last && last.epoch === lease.epoch && last.holder === lease.holder) return;
+    leaseChanges.push({ at: iso(clock.now()), holder: lease.holder, epoch: lease.epoch, reason });
+  };
+  const fencing: FencingRefusal[] = [];
+  const violations: DrillViolation[] = [];
+  const keys = Array.from({ length: options.services }, (_, i) => seededServiceKey(i));
+
+  // The sources, read while the primary answers (the report shows them next to the staged pair).
+  const sources = new Map<string, DefinitionPair>();
+  const primaryPlatform = cloud.containerPlatform(primary);
+  for (const key of keys) {
+    const [cluster, name] = key.split('/') as [string, string];
+    const service = await primaryPlatform.describeService(cluster, name);
+    const registered = await primaryPlatform.describeTaskDefinition(service.taskDefinition);
+    const { tags: _tags, ...spec } = stripAwsFilledFields(registered) as typeof registered;
+    sources.set(key, {
+      taskDefinition: toJson(spec) as JsonObject,
+      service: asCreateService(service),
+    });
+  }
+  recordLease(await world.lease.read(), 'initial: the primary holds authority');
+
+  const clonePipeline = async (trigger: string) => {
+    note('clone', null, `clone-validate-store: ${keys.length} services (${trigger})`);
+    const run = await runClonePipeline(world, { trigger, requestedBy: 'drill' });
+    if (run.status !== 'SUCCEEDED') throw new Error(`clone pipeline ${run.status}: ${run.cause}`);
+    const validated = await Promise.all(keys.map((k) => world.inventory.getEffective(k)));
+    const ok = validated.filter((v) => v?.status === 'validated').length;
+    note('integrity', null, `integrity check: ${ok}/${keys.length} clone versions validated`);
+  };
+
+  note('forecast', null, `forecast: ${keys.length} services, ${HORIZON_HOURS} h horizon`);
+  if (prebake) {
+    note('trigger', null, 'trigger: the forecast asks for fresh clones');
+    await clonePipeline('forecast-trigger');
+  } else {
+    note('trigger', null, 'cold run: no clones before the outage');
+  }
+
+  // The primary region goes dark.
+  await clock.sleep(10 * 60_000);
+  outageAt = clock.now();
+  const earlyReturn = options.scenario === 'primary-returns-early';
+  cloud.setFaultPlan({ outages: { [primary.region]: [{ fromMs: outageAt }] } });
+  note('outage', null, `the primary region ${primary.region} goes dark`);
+
+  if (options.scenario === 'flapping') {
+    // The quorum alarm fires, clears as the primary blips back, then fires for good: the first
+    // failover stops at pre-flight (quorum cleared) and takes no lease.
+    await clock.sleep(DETECTION_MS);
+    const firstAt = iso(clock.now());
+    world.alarm.set(QUORUM_ALARM, 'ALARM', firstAt);
+    note('detection', null, 'quorum alarm: ALARM (first)');
+    await clock.sleep(60_000);
+    world.alarm.set(QUORUM_ALARM, 'OK', iso(clock.now()));
+    note('detection', null, 'quorum alarm: OK (the primary blipped back)');
+    const first = await runFailover(world, {
+      executionName: 'drill-failover-1',
+      detectedAt: firstAt,
+      config: { approvalMode: 'manual' },
+      approval: approveAt(clock, options.approver),
+    });
+    const record = await world.records.get(first.executionName);
+    note(
+      'detection',
+      null,
+      `failover 1: ${record?.outcome ?? first.status} (${record?.reason ?? ''})`,
+    );
+    await clock.sleep(120_000);
+  } else {
+    await clock.sleep(DETECTION_MS);
+  }
+  note('detection', null, 'quorum alarm: ALARM (health check + probe heartbeat)');
+
+  if (!prebake) {
+    // Cold: nothing staged, so the clones are made now (the source assumed still readable).
+    cloud.setFaultPlan({});
+    await clonePipeline('cold-start');
+    cloud.setFaultPlan({ outages: { [primary.region]: [{ fromMs: outageAt }] } });
+  }
+
+  if (options.scenario === 'partial-failure') {
+    // One service's tasks never pass their health checks in staging.
+    const victim = keys[Math.min(1, keys.length - 1)] as string;
+    const [cluster, name] = victim.split('/') as [string, string];
+    cloud.markUnhealthy(staging, 'understudy', stagingServiceName(cluster, name));
+  }
+
+  const faults =
+    options.faultRate > 0
+      ? { default: { throttle: options.faultRate, unavailable: options.faultRate / 2 } }
+      : undefined;
+  let approvedAt = clock.now();
+  let primaryBack = false;
+  // Named here: the local world's own counter would make the name depend on earlier runs.
+  const run = await runFailover(world, {
+    executionName: options.scenario === 'flapping' ? 'drill-failover-2' : 'drill-failover',
+    config: {
+      approvalMode: 'manual',
+      partialFailureThreshold: options.scenario === 'partial-failure' ? 0.5 : 0.1,
+      serviceTimeoutSeconds: options.scenario === 'partial-failure' ? 600 : 900,
+    },
+    approval: async (payload) => {
+      approvedAt = clock.now();
+      note('approval', null, `approval: approved by ${options.approver}`);
+      return approveAt(clock, options.approver)(payload);
+    },
+    ...(faults ? { faults } : {}),
+    beforeDeployPage: async () => {
+      if (!earlyReturn || primaryBack) return;
+      // The primary answers again mid-failover and its pipeline tries to deploy under the epoch
+      // it last held: the fence refuses it.
+      primaryBack = true;
+      cloud.setFaultPlan(faults ?? {});
+      note('primary-returns', null, 'the primary answers again, mid-failover');
+      const stale = 1;
+      try {
+        await world.lease.assertHeld('primary', stale);
+        violations.push({
+          kind: 'stale-epoch-deploy',
+          at: iso(clock.now()),
+          service: null,
+          detail: 'the primary deployed under a stale epoch',
+        });
+      } catch (error) {
+        const current = await world.lease.read();
+        fencing.push({
+          at: iso(clock.now()),
+          service: null,
+          epoch: stale,
+          currentEpoch: current.epoch,
+          caller: `primary pipeline (${(error as Error).name})`,
+        });
+        note('fencing', null, `fence: the primary's deploy at epoch ${stale} refused`);
+      }
+    },
+  });
+  const record = await world.records.get(run.executionName);
+  const lines = await world.records.listServices(run.executionName);
+  const lease = await world.lease.read();
+  recordLease(lease, `failover ${run.executionName}: the shadow takes authority`);
+  if (record?.milestones.leaseAcquired) {
+    const change = leaseChanges.at(-1);
+    if (change)
+      leaseChanges[leaseChanges.length - 1] = { ...change, at: record.milestones.leaseAcquired };
+    timeline.push({
+      at: record.milestones.leaseAcquired,
+      offsetSeconds: Math.round((Date.parse(record.milestones.leaseAcquired) - outageAt) / 1000),
+      phase: 'lease',
+      service: null,
+      label: `lease: shadow at epoch ${lease.epoch}`,
+    });
+  }
+  const steadyAt = new Map<string, number>();
+  const desired = new Map<string, number>();
+  const refused = new Map<string, string>();
+  const stagingPlatform = cloud.containerPlatform(staging);
+  for (const line of lines) {
+    desired.set(line.service, line.desiredCount);
+    if (line.deployedAt) {
+      timeline.push({
+        at: line.deployedAt,
+        offsetSeconds: Math.round((Date.parse(line.deployedAt) - outageAt) / 1000),
+        phase: 'deploying',
+        service: line.service,
+        label: `deploying ${line.desiredCount} tasks`,
+      });
+    }
+    if (line.status === 'steady' && line.steadyAt) {
+      steadyAt.set(line.service, Date.parse(line.steadyAt));
+      timeline.push({
+        at: line.steadyAt,
+        offsetSeconds: Math.round((Date.parse(line.steadyAt) - outageAt) / 1000),
+        phase: 'steady',
+        service: line.service,
+        label: 'steady',
+      });
+    } else {
+      refused.set(
+        line.service,
+        `failover: ${line.failure?.kind ?? line.status}: ${line.failure?.message ?? ''}`.trim(),
+      );
+    }
+    if (line.trafficSwitchedAt) {
+      timeline.push({
+        at: line.trafficSwitchedAt,
+        offsetSeconds: Math.round((Date.parse(line.trafficSwitchedAt) - outageAt) / 1000),
+        phase: 'traffic',
+        service: line.service,
+        label: 'traffic to staging',
+      });
+    }
+    // Every deployed service must carry the epoch the shadow holds.
+    const epochTag = line.serviceName
+      ? (await stagingPlatform.describeService(line.cluster, line.serviceName)).tags?.find(
+          (t) => t.name === world.failoverSettings.epochTagKey,
+        )?.value
+      : undefined;
+    if (epochTag !== undefined && Number(epochTag) !== lease.epoch) {
+      violations.push({
+        kind: 'stale-epoch-deploy',
+        at: line.deployedAt ?? iso(clock.now()),
+        service: line.service,
+        detail: `deployed under epoch ${epochTag}, the lease is at ${lease.epoch}`,
+      });
+    }
+  }
+  note(
+    'traffic',
+    null,
+    `traffic: ${record?.outcome ?? run.status}, ${steadyAt.size}/${lines.length} steady`,
+  );
+  note(
+    'adapt',
+    null,
+    'adapt: not run (the adapt core is not merged yet); capacity stays at the plan desired counts',
+  );
+
+  // The primary returns; handback (lease + scale-down only; the handback workflow is pending).
+  if (!earlyReturn) await clock.sleep(OUTAGE_HOURS * 3600_000);
+  cloud.setFaultPlan({});
+  world.alarm.set(QUORUM_ALARM, 'OK', iso(clock.now()));
+  if (!earlyReturn) note('primary-returns', null, 'the primary region answers again');
+  let attempts = 0;
+  let completed = false;
+  const scaledDown: string[] = [];
+  const handbackLabel = 'handback (lease + scale-down only; handback workflow pending)';
+  while (!completed && attempts < 3) {
+    attempts += 1;
+    if (options.scenario === 'primary-fails-during-handback' && attempts === 1) {
+      cloud.setFaultPlan({ outages: { [primary.region]: [{ fromMs: clock.now() }] } });
+    }
+    try {
+      // Before letting go: the primary must answer (an authenticated ECS read in its region).
+      await primaryPlatform.listClusters();
+    } catch (error) {
+      note(
+        'handback',
+        null,
+        `${handbackLabel}: attempt ${attempts} aborted, the primary failed again (${(error as Error).name}); the shadow keeps authority`,
+      );
+      await clock.sleep(30 * 60_000);
+      cloud.setFaultPlan({});
+      continue;
+    }
+    const held = await world.lease.read();
+    for (const line of lines) {
+      if (!line.serviceName) continue;
+      await world.lease.assertHeld('shadow', held.epoch);
+      await stagingPlatform.updateService(line.cluster, line.serviceName, { desiredCount: 0 });
+      scaledDown.push(line.service);
+    }
+    const back = await world.lease.transfer(
+      'primary',
+      held.epoch,
+      'handback: the primary returned',
+    );
+    recordLease(back, 'handback: the lease goes back to the primary');
+    note(
+      'handback',
+      null,
+      `${handbackLabel}: lease to the primary at epoch ${back.epoch}, ${scaledDown.length} services scaled to 0`,
+    );
+    completed = true;
+  }
+
+  for (let i = 1; i < leaseChanges.length; i += 1) {
+    const [before, after] = [leaseChanges[i - 1], leaseChanges[i]];
+    if (before && after && after.epoch <= before.epoch) {
+      violations.push({
+        kind: 'epoch-decreased',
+        at: after.at,
+        service: null,
+        detail: `epoch ${before.epoch} → ${after.epoch}`,
+      });
+    }
+  }
+  note('done', null, 'drill done');
+  timeline.sort((a, b) => a.at.localeCompare(b.at));
+  return {
+    world,
+    timeline,
+    leaseChanges,
+    fencing,
+    violations,
+    steadyAt,
+    desired,
+    refused,
+    outageAt,
+    approvedAt,
+    endAt: clock.now(),
+    handbackAttempts: attempts,
+    handbackCompleted: completed,
+    scaledDown,
+    sources,
+    startAt,
+  };
+}
+
+/** Runs the drill and returns its report (deterministic for the same options). */
+export async function runDrill(
+  options: DrillOptions,
+  progress: DrillProgress = () => {},
+): Promise<DrillReport> {
+  const keys = Array.from({ length: options.services }, (_, i) => seededServiceKey(i));
+  const roleOf = (i: number) => {
+    const trace = DEMO_TRACES[i % DEMO_TRACES.length] as (typeof DEMO_TRACES)[number];
+    const round = Math.floor(i / DEMO_TRACES.length);
+    return { trace, role: round === 0 ? trace.role : `${trace.role}-${round + 1}` };
+  };
+  // Forecasts first (pure, the same for both tellings), before dynalite starts: seconds of
+  // forecasting with an idle keep-alive socket would have the server reset it under the client.
+  const hourly = new Map<string, TimeSeries>();
+  const forecasts = new Map<string, ServiceForecast>();
+  // The sandbox's virtual clock starts at its default instant; the forecast origin is that.
+  const originMs = new VirtualClock().now();
+  keys.forEach((key, i) => {
+    const { trace } = roleOf(i);
+    const series = hourly.get(trace.file) ?? readHourly(join(REPO_ROOT, TRACES_DIR, trace.file));
+    hourly.set(trace.file, series);
+    forecasts.set(key, forecastService(key, series, trace, originMs, options.seed + i));
+  });
+  const dynamo = await startDynalite();
+  try {
+    const main = await tellStory(options, dynamo, !options.cold, progress);
+    const other = await tellStory(options, dynamo, options.cold, () => {});
+    const [pre, cold] = options.cold ? [other, main] : [main, other];
+    const rtoOf = (story: Story, key: string) => {
+      const at = story.steadyAt.get(key);
+      return at === undefined ? null : Math.round((at - story.outageAt) / 1000);
+    };
+    const lastSteady = (story: Story) =>
+      Math.round((Math.max(story.outageAt, ...story.steadyAt.values()) - story.outageAt) / 1000);
+
+    const services: DrillServiceReport[] = [];
+    for (const [i, key] of keys.entries()) {
+      const version = await main.world.inventory.getEffective(key);
+      const source = main.sources.get(key) as DefinitionPair;
+      const staged: DefinitionPair | null = version
+        ? {
+            taskDefinition: toJson(version.content.taskDefinition) as JsonObject,
+            service: toJson(version.content.serviceDefinition) as JsonObject,
+          }
+        : null;
+      const refused = main.refused.get(key) ?? (version ? null : 'no validated clone version');
+      services.push({
+        name: key,
+        role: roleOf(i).role,
+        steady: main.steadyAt.has(key),
+        rtoSeconds: rtoOf(pre, key),
+        coldRtoSeconds: rtoOf(cold, key),
+        cloneVersion: version?.version ?? null,
+        cloneHash: version?.contentHash ?? null,
+        refused,
+        desiredCount: main.desired.get(key) ?? 0,
+        standbyCount: 0,
+        source,
+        staged,
+        sourceFile: null,
+        serviceFile: null,
+        rewrites: staged
+          ? [
+              ...diffRewrites('taskDefinition', source.taskDefinition, staged.taskDefinition),
+              ...diffRewrites('service', source.service, staged.service),
+            ]
+          : [],
+        trace: creditOf(roleOf(i).trace),
+      });
+    }
+
+    const prebakedSeconds = lastSteady(pre);
+    const coldSeconds = lastSteady(cold);
+    const costInputs: ServiceCostInput[] = services.map((s) => {
+      const td = s.staged?.taskDefinition ?? s.source.taskDefinition;
+      return {
+        service: s.name,
+        stagedImageBytes: IMAGE_BYTES,
+        clonesPerMonth: 30,
+        transferBytesPerClone: IMAGE_BYTES,
+        integrityChecksPerMonth: 720,
+        task: { vcpu: Number(td.cpu ?? 256) / 1024, memoryGiB: Number(td.memory ?? 512) / 1024 },
+        warmTasks: 1,
+        outage: {
+          probability: 0.01,
+          coldStartMinutes: (s.coldRtoSeconds ?? coldSeconds) / 60,
+          warmStartMinutes: (s.rtoSeconds ?? prebakedSeconds) / 60,
+          costPerMinute: 10,
+        },
+        tierPolicy: 'config-only',
+      };
+    });
+    const costs = estimateCosts(costInputs);
+    const round2 = (v: number) => Math.round(v * 100) / 100;
+
+    const all = [...forecasts.values()];
+    const points = all.reduce((n, f) => n + f.points, 0);
+    const share = (n: number) => (points === 0 ? 0 : Math.round((n / points) * 1000) / 1000);
+    const finalLease = main.leaseChanges.at(-1) as LeaseChange;
+    const refusedCount = services.filter((s) => s.refused !== null).length;
+    const steadyCount = services.filter((s) => s.steady).length;
+    const adapt: AdaptAdjustment[] = [];
+    const report: DrillReport = {
+      schemaVersion: DRILL_REPORT_SCHEMA_VERSION,
+      options: {
+        services: options.services,
+        seed: options.seed,
+        faultRate: options.faultRate,
+        cold: options.cold,
+        scenario: options.scenario,
+        estate: null,
+      },
+      clock: { start: iso(main.startAt), outageAt: iso(main.outageAt), end: iso(main.endAt) },
+      summary: {
+        servicesTotal: services.length,
+        servicesSteady: steadyCount,
+        servicesRefused: refusedCount,
+        ok:
+          main.violations.length === 0 &&
+          finalLease.holder === 'primary' &&
+          services.every((s) => s.steady || s.refused !== null),
+      },
+      services,
+      rto: {
+        prebakedSeconds,
+        coldSeconds,
+        detectionSeconds: Math.round((pre.approvedAt - pre.outageAt) / 1000),
+      },
+      lease: { holder: finalLease.holder, epoch: finalLease.epoch, changes: main.leaseChanges },
+      forecast: {
+        coverage80: share(all.reduce((n, f) => n + f.inside80, 0)),
+        coverage95: share(all.reduce((n, f) => n + f.inside95, 0)),
+        horizonHours: HORIZON_HOURS,
+        points,
+        triggered: keys.filter((k) => forecasts.get(k)?.triggered),
+        series: all.map((f) => f.series),
+      },
+      timeline: main.timeline,
+      cost: {
+        monthlyUsd: round2(costs.totalMonthly),
+        currency: 'USD',
+        perService: costs.services.map((s) => ({
+          service: s.service,
+          tier: s.decision.tier === 'warm' ? 'warm' : 'config-only',
+          monthlyUsd: round2(s.totalMonthly),
+        })),
+      },
+      adapt,
+      fencing: main.fencing,
+      handback: {
+        label: 'handback (lease + scale-down only; handback workflow pending)',
+        completed: main.handbackCompleted,
+        attempts: main.handbackAttempts,
+        scaledDown: main.scaledDown,
+      },
+      violations: main.violations,
+    };
+    return report;
+  } finally {
+    await dynamo.stop();
+  }
+}

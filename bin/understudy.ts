@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import { runCli } from './cli-runtime';
 import { registerAuthorityCommand } from './commands/authority';
 import { registerCostCommand } from './commands/cost';
-import { registerFailoverCommand } from './commands/failover';
 import { registerDrillCommand } from './commands/drill';
+import { registerFailoverCommand } from './commands/failover';
 import { registerForecastCommand } from './commands/forecast';
 import { registerInventoryCommand } from './commands/inventory';
 

@@ -14,11 +14,10 @@ import { join } from 'node:path';
 import { type DynaliteHandle, startDynalite } from '../../../functions/adapters/sandbox/dynalite';
 import { VirtualClock } from '../../../functions/adapters/sandbox/virtual-clock';
 import { stagingServiceName } from '../../../functions/core/clone/service-definition';
-import { stripAwsFilledFields } from '../../../functions/core/clone/task-definition';
 import { estimateCosts, type ServiceCostInput } from '../../../functions/core/cost/cost';
+import { ValidationError } from '../../../functions/core/errors';
 import { forecast } from '../../../functions/core/forecast/engine';
 import type { ForecastResult } from '../../../functions/core/forecast/types';
-import { ValidationError } from '../../../functions/core/errors';
 import type { Lease, TimeSeries } from '../../../functions/core/model';
 import {
   approveAt,
@@ -27,14 +26,8 @@ import {
   QUORUM_ALARM,
   runFailover,
 } from '../../../test/support/failover-world';
-import {
-  cloneRepositories,
-  createLocalCloneWorld,
-  type LocalCloneWorld,
-  runClonePipeline,
-  seededServiceKey,
-} from '../clone-pipeline';
-import type { Estate, EstateService } from './estate';
+import { cloneRepositories, type LocalCloneWorld, runClonePipeline } from '../clone-pipeline';
+import { demoEstate, type Estate, type EstateService } from './estate';
 import { createServiceRequestOf, seedEstateWorld, sourcePairOf } from './estate-world';
 import {
   type AdaptAdjustment,
@@ -200,23 +193,6 @@ interface Story {
   readonly cloneFailures: Map<string, string>;
 }
 
-/** Output-only fields of DescribeServices that a CreateService request does not take. */
-const SERVICE_OUTPUT_FIELDS = [
-  'serviceArn',
-  'status',
-  'runningCount',
-  'pendingCount',
-  'deployments',
-  'events',
-  'createdAt',
-];
-
-function asCreateService(described: object): JsonObject {
-  const json = { ...(toJson(described) as Record<string, unknown>) };
-  for (const field of SERVICE_OUTPUT_FIELDS) delete json[field];
-  return json as JsonObject;
-}
-
 /** A clone world seeded with an estate, on fresh tables of the running dynalite. */
 async function estateCloneWorld(
   estate: Estate,
@@ -237,18 +213,12 @@ async function estateCloneWorld(
 
 async function tellStory(
   options: DrillOptions,
+  estate: Estate,
   dynamo: DynaliteHandle,
   prebake: boolean,
   progress: DrillProgress,
 ): Promise<Story> {
-  const clone = options.estate
-    ? await estateCloneWorld(options.estate, options.seed, dynamo)
-    : await createLocalCloneWorld({
-        services: options.services,
-        seed: options.seed,
-        dynamo,
-        layerSizes: IMAGE_LAYERS,
-      });
+  const clone = await estateCloneWorld(estate, options.seed, dynamo);
   const world = failoverWorldOf(clone);
   const { cloud, primary, staging } = world;
   const clock = cloud.clock;
@@ -274,24 +244,12 @@ async function tellStory(
   };
   const fencing: FencingRefusal[] = [];
   const violations: DrillViolation[] = [];
-  const keys = options.estate
-    ? clone.settings.services.map((s) => `${s.cluster}/${s.service}`)
-    : Array.from({ length: options.services }, (_, i) => seededServiceKey(i));
+  const keys = clone.settings.services.map((s) => `${s.cluster}/${s.service}`);
 
-  // The sources, read while the primary answers (the report shows them next to the staged pair).
+  // The sources are the estate's files as written (the report shows them next to the staged pair).
   const sources = new Map<string, DefinitionPair>();
   const primaryPlatform = cloud.containerPlatform(primary);
-  for (const service of options.estate?.services ?? []) sources.set(service.key, sourcePairOf(service));
-  for (const key of options.estate ? [] : keys) {
-    const [cluster, name] = key.split('/') as [string, string];
-    const service = await primaryPlatform.describeService(cluster, name);
-    const registered = await primaryPlatform.describeTaskDefinition(service.taskDefinition);
-    const { tags: _tags, ...spec } = stripAwsFilledFields(registered) as typeof registered;
-    sources.set(key, {
-      taskDefinition: toJson(spec) as JsonObject,
-      service: asCreateService(service),
-    });
-  }
+  for (const service of estate.services) sources.set(service.key, sourcePairOf(service));
   recordLease(await world.lease.read(), 'initial: the primary holds authority');
 
   const clonePipeline = async (trigger: string) => {
@@ -572,9 +530,28 @@ async function tellStory(
       world.reports.flatMap((r) => [
         ...r.notValidated.map((n) => [n.service, `clone: not validated (${n.status})`] as const),
         ...r.failed.map((f) => [f.service, `clone: ${f.error}`] as const),
+        // The Record failure task's item carries the handler's message (the reason to show).
+        ...world.failureItems.map(
+          (item) =>
+            [
+              item.Item?.service?.S ?? '',
+              `clone: ${item.Item?.error?.S ?? 'failed'}: ${causeOf(item.Item?.cause?.S)}`,
+            ] as const,
+        ),
       ]),
     ),
   };
+}
+
+/** The message of a Lambda task's `Cause` (JSON with `errorMessage`, or the text itself). */
+function causeOf(cause: string | undefined): string {
+  if (!cause) return 'no cause recorded';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+  } catch {
+    return cause;
+  }
 }
 
 /** Task cpu/memory units; real files also say "1 vcpu" or "2 GB" (ECS accepts both). */
@@ -591,26 +568,26 @@ export async function runDrill(
   options: DrillOptions,
   progress: DrillProgress = () => {},
 ): Promise<DrillReport> {
-  const estate = options.estate;
+  // Without --estate, the demo estate: real corpus definitions named web, api, checkout, ….
+  const estate = options.estate ?? demoEstate(options.services);
   const estateByKey = new Map<string, EstateService>(
     (estate?.services ?? []).map((service) => [service.key, service]),
   );
   // Seeding is cheap and deterministic: done once here for what the primary refuses.
-  const seedRefusals = estate
-    ? seedEstateWorld(estate, { seed: options.seed, layerSizes: IMAGE_LAYERS }).refused
-    : new Map<string, string>();
-  if (estate && estate.services.every((s) => s.refused !== null || seedRefusals.has(s.key))) {
+  const seedRefusals = seedEstateWorld(estate, {
+    seed: options.seed,
+    layerSizes: IMAGE_LAYERS,
+  }).refused;
+  if (estate.services.every((s) => s.refused !== null || seedRefusals.has(s.key))) {
     const first = estate.services[0];
     throw new ValidationError(
       `estate: no service can be seeded (${first?.key}: ${first?.refused ?? seedRefusals.get(first?.key ?? '')})`,
     );
   }
-  const keys = estate
-    ? estate.services.map((s) => s.key)
-    : Array.from({ length: options.services }, (_, i) => seededServiceKey(i));
+  const keys = estate.services.map((s) => s.key);
   const roleOf = (i: number): { trace: DemoTrace; role: string; metricsFile: string | null } => {
     const trace = DEMO_TRACES[i % DEMO_TRACES.length] as DemoTrace;
-    const own = estate?.services[i];
+    const own = estate.services[i];
     if (own) {
       const role = own.role;
       return own.metricsFile
@@ -643,8 +620,8 @@ export async function runDrill(
   });
   const dynamo = await startDynalite();
   try {
-    const main = await tellStory(options, dynamo, !options.cold, progress);
-    const other = await tellStory(options, dynamo, options.cold, () => {});
+    const main = await tellStory(options, estate, dynamo, !options.cold, progress);
+    const other = await tellStory(options, estate, dynamo, options.cold, () => {});
     const [pre, cold] = options.cold ? [other, main] : [main, other];
     const rtoOf = (story: Story, key: string) => {
       const at = story.steadyAt.get(key);
@@ -660,9 +637,7 @@ export async function runDrill(
       const staged: DefinitionPair | null = version
         ? {
             taskDefinition: toJson(version.content.taskDefinition) as JsonObject,
-            service: estate
-              ? createServiceRequestOf(version.content.serviceDefinition)
-              : (toJson(version.content.serviceDefinition) as JsonObject),
+            service: createServiceRequestOf(version.content.serviceDefinition),
           }
         : null;
       const own = estateByKey.get(key);
@@ -732,12 +707,12 @@ export async function runDrill(
     const report: DrillReport = {
       schemaVersion: DRILL_REPORT_SCHEMA_VERSION,
       options: {
-        services: options.services,
+        services: services.length,
         seed: options.seed,
         faultRate: options.faultRate,
         cold: options.cold,
         scenario: options.scenario,
-        estate: estate?.dir ?? null,
+        estate: estate.dir,
       },
       clock: { start: iso(main.startAt), outageAt: iso(main.outageAt), end: iso(main.endAt) },
       summary: {

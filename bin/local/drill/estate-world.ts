@@ -11,7 +11,11 @@
  */
 import type { Service } from '@aws-sdk/client-ecs';
 import { serviceFromEcs } from '../../../functions/adapters/aws/ecs-container-platform';
-import { SANDBOX_PRIMARY, SANDBOX_STAGING, SandboxCloud } from '../../../functions/adapters/sandbox';
+import {
+  SANDBOX_PRIMARY,
+  SANDBOX_STAGING,
+  SandboxCloud,
+} from '../../../functions/adapters/sandbox';
 import { SandboxDependencyProbe } from '../../../functions/adapters/sandbox/dependency-probe';
 import { parseEcrHost, parseImageName } from '../../../functions/core/clone/image-source';
 import type {
@@ -88,13 +92,16 @@ export function createServiceRequestOf(spec: ServiceSpec): JsonObject {
     ...rest
   } = spec as ServiceSpec & { readonly classicLoadBalancers?: unknown };
   const out: Record<string, unknown> = { ...rest };
-  if (networkConfiguration) out.networkConfiguration = { awsvpcConfiguration: networkConfiguration };
+  if (networkConfiguration)
+    out.networkConfiguration = { awsvpcConfiguration: networkConfiguration };
   if (namespace || serviceConnectServices?.length) {
     out.serviceConnectConfiguration = {
       enabled: true,
       ...(namespace ? { namespace } : {}),
       ...(serviceConnectServices ? { services: serviceConnectServices } : {}),
-      ...(serviceConnectLogConfiguration ? { logConfiguration: serviceConnectLogConfiguration } : {}),
+      ...(serviceConnectLogConfiguration
+        ? { logConfiguration: serviceConnectLogConfiguration }
+        : {}),
     };
   }
   return JSON.parse(JSON.stringify(out)) as JsonObject;

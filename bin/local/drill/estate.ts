@@ -91,13 +91,16 @@ function readJson(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new ValidationError(`estate file ${shown(path)} is not JSON: ${(error as Error).message}`);
+    throw new ValidationError(
+      `estate file ${shown(path)} is not JSON: ${(error as Error).message}`,
+    );
   }
 }
 
 function jsonFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
-  if (!statSync(dir).isDirectory()) throw new ValidationError(`estate: ${shown(dir)} is not a folder`);
+  if (!statSync(dir).isDirectory())
+    throw new ValidationError(`estate: ${shown(dir)} is not a folder`);
   return readdirSync(dir)
     .filter((name) => name.endsWith('.json'))
     .sort()
@@ -152,7 +155,10 @@ export function serviceObjectsOf(path: string, json: unknown): Record<string, Js
 const nameOf = (value: string) => value.slice(value.lastIndexOf('/') + 1);
 
 /** `family`, `family:3` or a task definition ARN → family and revision. */
-export function taskDefinitionReference(value: string): { family: string; revision: number | null } {
+export function taskDefinitionReference(value: string): {
+  family: string;
+  revision: number | null;
+} {
   const last = nameOf(value);
   const colon = last.lastIndexOf(':');
   if (colon > 0 && /^\d+$/.test(last.slice(colon + 1))) {
@@ -290,4 +296,61 @@ export function loadEstate(dir: string): Estate {
     });
   }
   return { dir, services };
+}
+
+/** The corpus the demo estate is built from (credits and licences in its SOURCES.md). */
+export const DEMO_CORPUS_DIR = 'test/fixtures/ecs/task-definitions';
+
+/**
+ * The demo estate's task definitions, one per demo role (in the order of the traces in
+ * bin/local/drill/traces.ts): real definitions of the corpus, sidecars included, chosen among
+ * those the clone core takes with every field kept or rewritten (no refusal, nothing dropped).
+ */
+export const DEMO_ESTATE: readonly { readonly role: string; readonly file: string }[] = [
+  { role: 'web', file: '032-otel-collector-sidecar-fargate.json' },
+  { role: 'api', file: '049-docs-adot-prometheus-fargate.json' },
+  { role: 'checkout', file: '055-appmesh-colorteller-envoy-xray-fargate.json' },
+  { role: 'search', file: '056-newrelic-infra-sidecar-fargate.json' },
+  { role: 'worker', file: '011-firelens-fluentd-split-streams-fargate.json' },
+  { role: 'queue-consumer', file: '007-firelens-newrelic-fargate.json' },
+  { role: 'gateway', file: '037-yelb-appserver-cfn.json' },
+  { role: 'reports', file: '043-docs-ecs-exec-init-process.json' },
+];
+
+/**
+ * The default estate of `npm run drill`: `count` services on the {@link DEMO_ESTATE} definitions
+ * (past eight, the roles repeat as `web-2`, …), each a Fargate service of two tasks in cluster
+ * `shop`, named after its role.
+ */
+export function demoEstate(count: number): Estate {
+  const definitions = DEMO_ESTATE.map(({ file }) => {
+    const path = join(REPO_ROOT, DEMO_CORPUS_DIR, file);
+    return parseTaskDefinitionFile(path, readJson(path));
+  });
+  const services: EstateService[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const demo = DEMO_ESTATE[i % DEMO_ESTATE.length] as (typeof DEMO_ESTATE)[number];
+    const td = definitions[i % DEMO_ESTATE.length] as EstateTaskDefinition;
+    const round = Math.floor(i / DEMO_ESTATE.length);
+    const serviceName = round === 0 ? demo.role : `${demo.role}-${round + 1}`;
+    services.push({
+      key: `shop/${serviceName}`,
+      cluster: 'shop',
+      serviceName,
+      request: {
+        cluster: 'shop',
+        serviceName,
+        taskDefinition: td.family,
+        desiredCount: 2,
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { assignPublicIp: 'DISABLED' } },
+      },
+      serviceFile: null,
+      taskDefinition: td,
+      refused: null,
+      metricsFile: null,
+      role: serviceName,
+    });
+  }
+  return { dir: null, services };
 }

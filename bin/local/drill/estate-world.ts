@@ -266,6 +266,7 @@ export function seedEstateWorld(
     },
     mappings: {
       rewriteRegionAndAccount: ['roles', 'secrets', 'environment', 'logOptions'],
+      ...(estate.targetGroups ? { targetGroups: estate.targetGroups } : {}),
     },
     services,
     fargateVcpuQuota: 4000,

@@ -49,6 +49,11 @@ export interface Estate {
   /** The folder as given (null for the built-in demo estate). */
   readonly dir: string | null;
   readonly services: readonly EstateService[];
+  /**
+   * Staging target groups pre-created for the primary's (the `targetGroups` mapping an operator
+   * writes); without one, a service behind a load balancer is refused by the clone.
+   */
+  readonly targetGroups?: Readonly<Record<string, string>>;
 }
 
 /** Fields of DescribeTaskDefinition output that a RegisterTaskDefinition request does not take. */
@@ -307,13 +312,13 @@ export const DEMO_CORPUS_DIR = 'test/fixtures/ecs/task-definitions';
  * those the clone core takes with every field kept or rewritten (no refusal, nothing dropped).
  */
 export const DEMO_ESTATE: readonly { readonly role: string; readonly file: string }[] = [
-  { role: 'web', file: '032-otel-collector-sidecar-fargate.json' },
-  { role: 'api', file: '049-docs-adot-prometheus-fargate.json' },
-  { role: 'checkout', file: '055-appmesh-colorteller-envoy-xray-fargate.json' },
-  { role: 'search', file: '056-newrelic-infra-sidecar-fargate.json' },
+  { role: 'web', file: '055-appmesh-colorteller-envoy-xray-fargate.json' },
+  { role: 'api', file: '037-yelb-appserver-cfn.json' },
+  { role: 'checkout', file: '007-firelens-newrelic-fargate.json' },
+  { role: 'search', file: '032-otel-collector-sidecar-fargate.json' },
   { role: 'worker', file: '011-firelens-fluentd-split-streams-fargate.json' },
-  { role: 'queue-consumer', file: '007-firelens-newrelic-fargate.json' },
-  { role: 'gateway', file: '037-yelb-appserver-cfn.json' },
+  { role: 'queue-consumer', file: '049-docs-adot-prometheus-fargate.json' },
+  { role: 'gateway', file: '056-newrelic-infra-sidecar-fargate.json' },
   { role: 'reports', file: '043-docs-ecs-exec-init-process.json' },
 ];
 
@@ -328,11 +333,28 @@ export function demoEstate(count: number): Estate {
     return parseTaskDefinitionFile(path, readJson(path));
   });
   const services: EstateService[] = [];
+  const targetGroups: Record<string, string> = {};
   for (let i = 0; i < count; i += 1) {
     const demo = DEMO_ESTATE[i % DEMO_ESTATE.length] as (typeof DEMO_ESTATE)[number];
     const td = definitions[i % DEMO_ESTATE.length] as EstateTaskDefinition;
     const round = Math.floor(i / DEMO_ESTATE.length);
     const serviceName = round === 0 ? demo.role : `${demo.role}-${round + 1}`;
+    // A service that listens sits behind a target group (its first container with a port).
+    const containers = (td.request.containerDefinitions ?? []) as readonly JsonObject[];
+    const listener = containers
+      .map((c) => ({ name: c.name, port: (c.portMappings as JsonObject[] | undefined)?.[0] }))
+      .find((c) => typeof c.port?.containerPort === 'number');
+    const loadBalancers: JsonValue[] = [];
+    if (listener) {
+      const primaryGroup = `arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/shop-${serviceName}/0123456789abcdef`;
+      targetGroups[primaryGroup] =
+        `arn:aws:elasticloadbalancing:eu-central-1:222222222222:targetgroup/us-${serviceName}/fedcba9876543210`;
+      loadBalancers.push({
+        targetGroupArn: primaryGroup,
+        containerName: listener.name ?? null,
+        containerPort: listener.port?.containerPort ?? null,
+      });
+    }
     services.push({
       key: `shop/${serviceName}`,
       cluster: 'shop',
@@ -344,6 +366,7 @@ export function demoEstate(count: number): Estate {
         desiredCount: 2,
         launchType: 'FARGATE',
         networkConfiguration: { awsvpcConfiguration: { assignPublicIp: 'DISABLED' } },
+        ...(loadBalancers.length > 0 ? { loadBalancers, healthCheckGracePeriodSeconds: 30 } : {}),
       },
       serviceFile: null,
       taskDefinition: td,
@@ -352,5 +375,5 @@ export function demoEstate(count: number): Estate {
       role: serviceName,
     });
   }
-  return { dir: null, services };
+  return { dir: null, services, targetGroups };
 }

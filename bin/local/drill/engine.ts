@@ -10,7 +10,7 @@
  * bound: it assumes the primary's images and definitions are still readable during the outage.
  */
 
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type DynaliteHandle, startDynalite } from '../../../functions/adapters/sandbox/dynalite';
 import { VirtualClock } from '../../../functions/adapters/sandbox/virtual-clock';
 import { stagingServiceName } from '../../../functions/core/clone/service-definition';
@@ -42,6 +42,7 @@ import {
   type JsonObject,
   type JsonValue,
   type LeaseChange,
+  type SourcePair,
   type TimelineEvent,
   type TimelinePhase,
 } from './report';
@@ -187,7 +188,7 @@ interface Story {
   readonly handbackAttempts: number;
   readonly handbackCompleted: boolean;
   readonly scaledDown: string[];
-  readonly sources: Map<string, DefinitionPair>;
+  readonly sources: Map<string, SourcePair>;
   readonly startAt: number;
   /** Why the clone pipeline refused a service (its run report's `failed[]` and `notValidated[]`). */
   readonly cloneFailures: Map<string, string>;
@@ -247,7 +248,7 @@ async function tellStory(
   const keys = clone.settings.services.map((s) => `${s.cluster}/${s.service}`);
 
   // The sources are the estate's files as written (the report shows them next to the staged pair).
-  const sources = new Map<string, DefinitionPair>();
+  const sources = new Map<string, SourcePair>();
   const primaryPlatform = cloud.containerPlatform(primary);
   for (const service of estate.services) sources.set(service.key, sourcePairOf(service));
   recordLease(await world.lease.read(), 'initial: the primary holds authority');
@@ -633,7 +634,7 @@ export async function runDrill(
     const services: DrillServiceReport[] = [];
     for (const [i, key] of keys.entries()) {
       const version = await main.world.inventory.getEffective(key);
-      const source = main.sources.get(key) as DefinitionPair;
+      const source = main.sources.get(key) as SourcePair;
       const staged: DefinitionPair | null = version
         ? {
             taskDefinition: toJson(version.content.taskDefinition) as JsonObject,
@@ -676,7 +677,7 @@ export async function runDrill(
     const prebakedSeconds = lastSteady(pre);
     const coldSeconds = lastSteady(cold);
     const costInputs: ServiceCostInput[] = services.map((s) => {
-      const td = s.staged?.taskDefinition ?? s.source.taskDefinition;
+      const td = s.staged?.taskDefinition ?? s.source.taskDefinition ?? {};
       return {
         service: s.name,
         stagedImageBytes: IMAGE_BYTES,
@@ -712,7 +713,7 @@ export async function runDrill(
         faultRate: options.faultRate,
         cold: options.cold,
         scenario: options.scenario,
-        estate: estate.dir,
+        estate: estate.dir === null ? null : basename(estate.dir),
       },
       clock: { start: iso(main.startAt), outageAt: iso(main.outageAt), end: iso(main.endAt) },
       summary: {

@@ -30,7 +30,7 @@ import {
 } from '../../../functions/core/prebake/settings';
 import type { SeededCloneWorld } from '../clone-pipeline';
 import type { Estate, EstateService } from './estate';
-import type { JsonObject, JsonValue } from './report';
+import type { JsonObject, JsonValue, SourcePair } from './report';
 
 /** Staging has what the staged definitions name, except what the sandbox checks itself. */
 class PreparedStagingProbe extends SandboxDependencyProbe {
@@ -282,12 +282,9 @@ export function seedEstateWorld(
 }
 
 /** The estate file's source pair (request shapes, as written). */
-export function sourcePairOf(service: EstateService): {
-  taskDefinition: JsonObject;
-  service: JsonObject;
-} {
+export function sourcePairOf(service: EstateService): SourcePair {
   return {
-    taskDefinition: (service.taskDefinition?.request ?? {}) as JsonObject,
+    taskDefinition: service.taskDefinition?.request ?? null,
     service: service.request as { readonly [key: string]: JsonValue },
   };
 }

@@ -153,7 +153,12 @@ export function registerDrillCommand(program: Command): void {
     .description(
       'Run the whole story locally on a simulated clock: forecast, clone, outage, failover under the lease, handback. No AWS, no network.',
     )
-    .option('--services <n>', 'services in the demo estate (1–40)', parseServices, 8)
+    .option(
+      '--services <n>',
+      'services in the demo estate (1–40; --estate brings its own)',
+      parseServices,
+      8,
+    )
     .option('--seed <s>', 'seed of every random draw (same seed → same JSON report)', parseSeed, 1)
     .option(
       '--fault-rate <r>',

@@ -437,6 +437,26 @@ describe('Command: understudy drill --estate DIR', () => {
       });
     });
 
+    it('forecasts a service on its own metrics/<service>.csv', async () => {
+      // Arrange
+      const trace = readFileSync(
+        path.join(ROOT, 'test/fixtures/traces/nab__elb_request_count_8c0756.csv'),
+        'utf8',
+      );
+      const dir = await estateDir({ 'task-definitions/a.json': td('lonely') });
+      await mkdir(path.join(dir, 'metrics'));
+      await writeFile(path.join(dir, 'metrics', 'lonely.csv'), trace);
+
+      // Act
+      const report = await drill({ estate: loadEstate(dir) });
+
+      // Assert
+      expect(report.services.map((s) => [s.name, s.steady, s.trace?.file])).toEqual([
+        ['default/lonely', true, path.join(dir, 'metrics', 'lonely.csv')],
+      ]);
+      expect(report.forecast.points).toBe(24);
+    });
+
     it.each([
       ['no such folder', null, /^understudy: estate: no such folder /],
       [

@@ -269,6 +269,7 @@ export function seedEstateWorld(
       ...(estate.targetGroups ? { targetGroups: estate.targetGroups } : {}),
     },
     services,
+    // The plan's quota check is not what an estate drill is about: a whole estate must fit.
     fargateVcpuQuota: 4000,
     images: {
       centralRegistries: [...central.values()],

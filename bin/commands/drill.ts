@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { ValidationError } from '../../functions/core/errors';
 import { type DrillProgress, runDrill } from '../local/drill/engine';
+import { loadEstate } from '../local/drill/estate';
 import { renderDrillReportHtml } from '../local/drill/html';
 import { DRILL_SCENARIOS, type DrillReport, type DrillScenario } from '../local/drill/report';
 
@@ -96,16 +97,13 @@ function progressWriter(enabled: boolean): { update: DrillProgress; end: () => v
 }
 
 async function runDrillCommand(options: DrillCommandOptions): Promise<void> {
-  if (options.estate !== undefined) {
-    throw new ValidationError(
-      `--estate is not available in this build yet (asked for "${options.estate}")`,
-    );
-  }
   if (!options.yes) {
     throw new ValidationError(
       'the drill fails over without asking: pass --yes to approve it (npm run drill does)',
     );
   }
+  // Read and matched before anything runs: bad input is one line and exit 2, nothing written.
+  const estate = options.estate !== undefined ? loadEstate(options.estate) : undefined;
   const progress = progressWriter(!options.json);
   let report: DrillReport;
   try {
@@ -117,6 +115,7 @@ async function runDrillCommand(options: DrillCommandOptions): Promise<void> {
         cold: options.cold === true,
         scenario: options.scenario,
         approver: 'drill --yes',
+        ...(estate ? { estate } : {}),
       },
       progress.update,
     );
@@ -136,7 +135,7 @@ async function runDrillCommand(options: DrillCommandOptions): Promise<void> {
   process.stdout.write(
     [
       '',
-      `Drill: ${options.scenario}${options.cold ? ' (cold)' : ''}, ${options.services} services, seed ${options.seed}`,
+      `Drill: ${options.scenario}${options.cold ? ' (cold)' : ''}, ${report.services.length} services${estate ? ` from ${options.estate}` : ''}, seed ${options.seed}`,
       ...summaryLines(report).map((line) => `  ${line}`),
       '',
       `  report: ${jsonPath}`,
@@ -154,7 +153,12 @@ export function registerDrillCommand(program: Command): void {
     .description(
       'Run the whole story locally on a simulated clock: forecast, clone, outage, failover under the lease, handback. No AWS, no network.',
     )
-    .option('--services <n>', 'services in the demo estate (1–40)', parseServices, 8)
+    .option(
+      '--services <n>',
+      'services in the demo estate (1–40; --estate brings its own)',
+      parseServices,
+      8,
+    )
     .option('--seed <s>', 'seed of every random draw (same seed → same JSON report)', parseSeed, 1)
     .option(
       '--fault-rate <r>',
@@ -173,7 +177,7 @@ export function registerDrillCommand(program: Command): void {
     )
     .option(
       '--estate <dir>',
-      'your own services (task-definitions/, services/, metrics/): not available yet',
+      'your own services: task-definitions/*.json, services/*.json (AWS CLI shapes), optional metrics/<service>.csv',
     )
     .addHelpText(
       'after',
@@ -190,6 +194,7 @@ export function registerDrillCommand(program: Command): void {
         '  $ understudy drill --yes',
         '  $ understudy drill --yes --services 4 --seed 7 --scenario flapping',
         '  $ understudy drill --yes --cold --out /tmp/drill',
+        '  $ understudy drill --yes --estate test/fixtures/ecs',
         '  $ understudy drill --yes --json | jq .rto',
       ].join('\n'),
     )

@@ -1,14 +1,15 @@
 // The local drill end to end: the real forecast engine on real traces, the real clone and failover
 // ASL files with their handlers on the sandbox cloud, the real lease on dynalite. Assertions are on
 // the JSON report, which is validated against docs/drill-report.schema.json.
-import { readFileSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 // ajv is in the lockfile through asl-validator; see the final report of h-drill for the
 // `npm install --save-exact --save-dev ajv@8.20.0` line that makes it a direct dependency.
 import Ajv2020 from 'ajv/dist/2020';
 import { type DrillOptions, runDrill } from '../../bin/local/drill/engine';
+import { DEMO_CORPUS_DIR, DEMO_ESTATE, loadEstate } from '../../bin/local/drill/estate';
 import type { DrillReport, DrillServiceReport, JsonValue } from '../../bin/local/drill/report';
 import { ROOT, runCliProcess } from '../support/cli-process';
 
@@ -132,6 +133,15 @@ describe('Command: understudy drill (engine)', () => {
       expect(report.forecast.series.map((s) => s.actual.length)).toEqual([24, 24, 24]);
     });
 
+    it('builds the demo estate from real corpus definitions, named by role', () => {
+      // Assert
+      expect(report.services.map((s) => [s.name, s.sourceFile])).toEqual(
+        DEMO_ESTATE.slice(0, 3).map((d) => [`shop/${d.role}`, `${DEMO_CORPUS_DIR}/${d.file}`]),
+      );
+      expect(report.services.every((s) => s.trace !== null)).toBe(true);
+      expect(report.options.estate).toBeNull();
+    });
+
     it('lists a rewrite for every source field that staged does not carry unchanged', () => {
       // Assert
       for (const service of report.services) {
@@ -181,7 +191,7 @@ describe('Command: understudy drill (engine)', () => {
 
       // Assert
       const failed = report.services.filter((s) => !s.steady);
-      expect(failed.map((s) => s.name)).toEqual(['shop/svc-001']);
+      expect(failed.map((s) => s.name)).toEqual(['shop/api']);
       expect(failed[0]?.refused).toMatch(/^failover: /);
       expect(report.summary).toMatchObject({ servicesSteady: 2, servicesRefused: 1, ok: true });
       expect(validate(JSON.parse(JSON.stringify(report)))).toBe(true);
@@ -270,5 +280,225 @@ describe('Command: understudy drill (CLI)', () => {
     expect(run.stderr.trim()).toBe(
       'understudy: the drill fails over without asking: pass --yes to approve it (npm run drill does)',
     );
+  });
+});
+
+describe('Command: understudy drill --estate DIR', () => {
+  describe('Scenario: the real-definition corpus (test/fixtures/ecs) as an estate', () => {
+    let report: DrillReport;
+    beforeAll(async () => {
+      report = await drill({ estate: loadEstate(path.join(ROOT, 'test/fixtures/ecs')) });
+    });
+
+    it('writes a report the JSON Schema accepts, naming the estate', () => {
+      // Act
+      const ok = validate(JSON.parse(JSON.stringify(report)));
+
+      // Assert
+      expect(validate.errors ?? []).toEqual([]);
+      expect(ok).toBe(true);
+      expect(report.options.estate).toBe('ecs');
+    });
+
+    it('reports every service file and every task definition (unused ones get a default service)', () => {
+      // Arrange
+      const serviceFiles = new Set(report.services.map((s) => s.serviceFile).filter(Boolean));
+      const sourceFiles = new Set(report.services.map((s) => s.sourceFile).filter(Boolean));
+
+      // Assert
+      expect(serviceFiles.size).toBe(12);
+      expect(sourceFiles.size).toBe(41);
+      const made = report.services.find((s) => s.name === 'default/arm64-testapp');
+      expect(made?.source.service).toEqual({
+        cluster: 'default',
+        serviceName: 'arm64-testapp',
+        taskDefinition: 'arm64-testapp',
+        desiredCount: 1,
+        launchType: 'FARGATE',
+        networkConfiguration: { awsvpcConfiguration: { assignPublicIp: 'DISABLED' } },
+      });
+      expect(made?.serviceFile).toBeNull();
+    });
+
+    it('gets every service steady or refuses it with a reason', () => {
+      // Assert
+      for (const service of report.services) {
+        expect([service.name, service.steady || (service.refused ?? '').length > 0]).toEqual([
+          service.name,
+          true,
+        ]);
+      }
+      expect(report.summary.servicesSteady).toBeGreaterThan(0);
+      expect(report.summary.ok).toBe(true);
+      expect(report.violations).toEqual([]);
+    });
+
+    it('carries every source field into staged unchanged or under a listed rewrite', () => {
+      // Assert
+      const cloned = report.services.filter((s) => s.refused === null);
+      expect(cloned.length).toBeGreaterThan(20);
+      for (const service of cloned) {
+        expect(service.sourceFile).toMatch(/^test\/fixtures\/ecs\/task-definitions\/.+\.json$/);
+        expect([service.name, unexplained(service)]).toEqual([service.name, []]);
+      }
+    });
+
+    it('refuses a service whose task definition is not in the estate, saying so', () => {
+      // Act
+      const service = report.services.find((s) => s.name === 'yelb-cluster/yelb-db');
+
+      // Assert
+      expect(service).toMatchObject({
+        steady: false,
+        staged: null,
+        sourceFile: null,
+        serviceFile: 'test/fixtures/ecs/services/004-yelb-db-service-registries.json',
+        refused: 'task definition yelb-db:1 is not in the estate',
+      });
+    });
+
+    it('passes on the clone core’s refusals with their reasons', () => {
+      // Assert
+      const refusal = (name: string) => report.services.find((s) => s.name === name)?.refused;
+      expect(refusal('default/firelens-efs-example')).toMatch(
+        /^clone: CloneValidationError: .*fs-c3c9bcbb is regional and has no mapping in fileSystems/,
+      );
+      expect(refusal('default/ecsftest-host-pid-namespace-share')).toMatch(/allowHostPid/);
+      expect(refusal('default/001-ecspresso-capacity-providers-ebs-alb')).toBe(
+        'the service names no task definition',
+      );
+    });
+  });
+
+  describe('Scenario: the shapes of the AWS CLI', () => {
+    async function estateDir(files: Record<string, unknown>): Promise<string> {
+      const dir = await mkdtemp(path.join(tmpdir(), 'estate-'));
+      for (const [name, json] of Object.entries(files)) {
+        await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+        await writeFile(path.join(dir, name), JSON.stringify(json));
+      }
+      return dir;
+    }
+    const td = (family: string, revision?: number) => ({
+      family,
+      ...(revision
+        ? {
+            revision,
+            taskDefinitionArn: `arn:aws:ecs:eu-west-1:1:task-definition/${family}:${revision}`,
+          }
+        : {}),
+      containerDefinitions: [{ name: 'app', image: 'nginx:1.27' }],
+    });
+
+    it('reads describe-task-definition and describe-services output and matches by family and revision', async () => {
+      // Arrange
+      const dir = await estateDir({
+        'task-definitions/a.json': {
+          taskDefinition: td('shop', 3),
+          tags: [{ key: 'k', value: 'v' }],
+        },
+        'task-definitions/b.json': td('lonely'),
+        'services/s.json': {
+          services: [
+            {
+              serviceName: 'front',
+              clusterArn: 'arn:aws:ecs:eu-west-1:1:cluster/prod',
+              taskDefinition: 'arn:aws:ecs:eu-west-1:1:task-definition/shop:3',
+              desiredCount: 2,
+              status: 'ACTIVE',
+              events: [],
+            },
+            { serviceName: 'old', cluster: 'prod', taskDefinition: 'shop:2', desiredCount: 1 },
+          ],
+        },
+      });
+
+      // Act
+      const estate = loadEstate(dir);
+
+      // Assert
+      expect(
+        estate.services.map((s) => [s.key, s.taskDefinition?.family ?? null, s.refused]),
+      ).toEqual([
+        ['prod/front', 'shop', null],
+        ['prod/old', null, 'task definition shop:2 is not in the estate (it has revision 3)'],
+        ['default/lonely', 'lonely', null],
+      ]);
+      expect(estate.services[0]?.request).toEqual({
+        serviceName: 'front',
+        cluster: 'prod',
+        taskDefinition: 'arn:aws:ecs:eu-west-1:1:task-definition/shop:3',
+        desiredCount: 2,
+      });
+      expect(estate.services[0]?.taskDefinition?.request).toEqual({
+        family: 'shop',
+        containerDefinitions: [{ name: 'app', image: 'nginx:1.27' }],
+        tags: [{ key: 'k', value: 'v' }],
+      });
+    });
+
+    it('forecasts a service on its own metrics/<service>.csv', async () => {
+      // Arrange
+      const trace = readFileSync(
+        path.join(ROOT, 'test/fixtures/traces/nab__elb_request_count_8c0756.csv'),
+        'utf8',
+      );
+      const dir = await estateDir({ 'task-definitions/a.json': td('lonely') });
+      await mkdir(path.join(dir, 'metrics'));
+      await writeFile(path.join(dir, 'metrics', 'lonely.csv'), trace);
+
+      // Act
+      const report = await drill({ estate: loadEstate(dir) });
+
+      // Assert
+      expect(report.services.map((s) => [s.name, s.steady, s.trace?.file])).toEqual([
+        ['default/lonely', true, path.join(dir, 'metrics', 'lonely.csv')],
+      ]);
+      expect(report.forecast.points).toBe(24);
+    });
+
+    it.each([
+      ['no such folder', null, /^understudy: estate: no such folder /],
+      [
+        'a JSON file of neither shape',
+        { 'services/x.json': { hello: 'world' } },
+        /is neither DescribeServices output/,
+      ],
+      [
+        'a task definition of neither shape',
+        { 'task-definitions/x.json': { family: 'f' } },
+        /is neither DescribeTaskDefinition output/,
+      ],
+      ['a file that is not JSON', { 'task-definitions/x.json': '{' }, /is not JSON/],
+      [
+        'an empty estate',
+        { 'metrics/.keep.json': {} },
+        /holds no task-definitions\/\*\.json and no services\/\*\.json/,
+      ],
+    ])('refuses %s with one line, exit 2 and nothing written', async (_label, files, message) => {
+      // Arrange
+      let dir = path.join(tmpdir(), 'estate-that-does-not-exist');
+      if (files) {
+        dir = await mkdtemp(path.join(tmpdir(), 'estate-'));
+        for (const [name, json] of Object.entries(files)) {
+          await mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+          await writeFile(
+            path.join(dir, name),
+            typeof json === 'string' ? json : JSON.stringify(json),
+          );
+        }
+      }
+      const out = path.join(await mkdtemp(path.join(tmpdir(), 'drill-')), 'out');
+
+      // Act
+      const run = await runCliProcess(['drill', '--yes', '--estate', dir, '--out', out]);
+
+      // Assert
+      expect(run.code).toBe(2);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toMatch(/^understudy: /);
+      expect(run.stderr).toMatch(message);
+      expect(existsSync(out)).toBe(false);
+    });
   });
 });

@@ -10,12 +10,12 @@
  * bound: it assumes the primary's images and definitions are still readable during the outage.
  */
 
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { type DynaliteHandle, startDynalite } from '../../../functions/adapters/sandbox/dynalite';
 import { VirtualClock } from '../../../functions/adapters/sandbox/virtual-clock';
 import { stagingServiceName } from '../../../functions/core/clone/service-definition';
-import { stripAwsFilledFields } from '../../../functions/core/clone/task-definition';
 import { estimateCosts, type ServiceCostInput } from '../../../functions/core/cost/cost';
+import { ValidationError } from '../../../functions/core/errors';
 import { forecast } from '../../../functions/core/forecast/engine';
 import type { ForecastResult } from '../../../functions/core/forecast/types';
 import type { Lease, TimeSeries } from '../../../functions/core/model';
@@ -26,7 +26,9 @@ import {
   QUORUM_ALARM,
   runFailover,
 } from '../../../test/support/failover-world';
-import { createLocalCloneWorld, runClonePipeline, seededServiceKey } from '../clone-pipeline';
+import { cloneRepositories, type LocalCloneWorld, runClonePipeline } from '../clone-pipeline';
+import { demoEstate, type Estate, type EstateService } from './estate';
+import { createServiceRequestOf, seedEstateWorld, sourcePairOf } from './estate-world';
 import {
   type AdaptAdjustment,
   type DefinitionPair,
@@ -38,12 +40,14 @@ import {
   type FencingRefusal,
   type ForecastSeries,
   type JsonObject,
+  type JsonValue,
   type LeaseChange,
+  type SourcePair,
   type TimelineEvent,
   type TimelinePhase,
 } from './report';
 import { diffRewrites, toJson } from './rewrites';
-import { creditOf, DEMO_TRACES, REPO_ROOT, readHourly, TRACES_DIR } from './traces';
+import { creditOf, DEMO_TRACES, type DemoTrace, REPO_ROOT, readHourly, TRACES_DIR } from './traces';
 
 /** What `understudy drill` was asked to do. */
 export interface DrillOptions {
@@ -54,6 +58,8 @@ export interface DrillOptions {
   readonly scenario: DrillScenario;
   /** Who approves the failover (`--yes`: the drill itself). */
   readonly approver: string;
+  /** `--estate DIR`, loaded (bin/local/drill/estate.ts); absent: the synthetic demo services. */
+  readonly estate?: Estate;
 }
 
 /** Live progress: one call per phase, with the simulated time. */
@@ -182,39 +188,38 @@ interface Story {
   readonly handbackAttempts: number;
   readonly handbackCompleted: boolean;
   readonly scaledDown: string[];
-  readonly sources: Map<string, DefinitionPair>;
+  readonly sources: Map<string, SourcePair>;
   readonly startAt: number;
+  /** Why the clone pipeline refused a service (its run report's `failed[]` and `notValidated[]`). */
+  readonly cloneFailures: Map<string, string>;
 }
 
-/** Output-only fields of DescribeServices that a CreateService request does not take. */
-const SERVICE_OUTPUT_FIELDS = [
-  'serviceArn',
-  'status',
-  'runningCount',
-  'pendingCount',
-  'deployments',
-  'events',
-  'createdAt',
-];
-
-function asCreateService(described: object): JsonObject {
-  const json = { ...(toJson(described) as Record<string, unknown>) };
-  for (const field of SERVICE_OUTPUT_FIELDS) delete json[field];
-  return json as JsonObject;
+/** A clone world seeded with an estate, on fresh tables of the running dynalite. */
+async function estateCloneWorld(
+  estate: Estate,
+  seed: number,
+  dynamo: DynaliteHandle,
+): Promise<LocalCloneWorld> {
+  const seeded = seedEstateWorld(estate, { seed, layerSizes: IMAGE_LAYERS });
+  const tables = await dynamo.createTables();
+  return {
+    ...seeded,
+    dynamo,
+    tables,
+    ...cloneRepositories(dynamo.client, tables, seeded.cloud.clock),
+    reports: [],
+    failureItems: [],
+  };
 }
 
 async function tellStory(
   options: DrillOptions,
+  estate: Estate,
   dynamo: DynaliteHandle,
   prebake: boolean,
   progress: DrillProgress,
 ): Promise<Story> {
-  const clone = await createLocalCloneWorld({
-    services: options.services,
-    seed: options.seed,
-    dynamo,
-    layerSizes: IMAGE_LAYERS,
-  });
+  const clone = await estateCloneWorld(estate, options.seed, dynamo);
   const world = failoverWorldOf(clone);
   const { cloud, primary, staging } = world;
   const clock = cloud.clock;
@@ -240,21 +245,12 @@ async function tellStory(
   };
   const fencing: FencingRefusal[] = [];
   const violations: DrillViolation[] = [];
-  const keys = Array.from({ length: options.services }, (_, i) => seededServiceKey(i));
+  const keys = clone.settings.services.map((s) => `${s.cluster}/${s.service}`);
 
-  // The sources, read while the primary answers (the report shows them next to the staged pair).
-  const sources = new Map<string, DefinitionPair>();
+  // The sources are the estate's files as written (the report shows them next to the staged pair).
+  const sources = new Map<string, SourcePair>();
   const primaryPlatform = cloud.containerPlatform(primary);
-  for (const key of keys) {
-    const [cluster, name] = key.split('/') as [string, string];
-    const service = await primaryPlatform.describeService(cluster, name);
-    const registered = await primaryPlatform.describeTaskDefinition(service.taskDefinition);
-    const { tags: _tags, ...spec } = stripAwsFilledFields(registered) as typeof registered;
-    sources.set(key, {
-      taskDefinition: toJson(spec) as JsonObject,
-      service: asCreateService(service),
-    });
-  }
+  for (const service of estate.services) sources.set(service.key, sourcePairOf(service));
   recordLease(await world.lease.read(), 'initial: the primary holds authority');
 
   const clonePipeline = async (trigger: string) => {
@@ -531,7 +527,41 @@ async function tellStory(
     scaledDown,
     sources,
     startAt,
+    cloneFailures: new Map(
+      world.reports.flatMap((r) => [
+        ...r.notValidated.map((n) => [n.service, `clone: not validated (${n.status})`] as const),
+        ...r.failed.map((f) => [f.service, `clone: ${f.error}`] as const),
+        // The Record failure task's item carries the handler's message (the reason to show).
+        ...world.failureItems.map(
+          (item) =>
+            [
+              item.Item?.service?.S ?? '',
+              `clone: ${item.Item?.error?.S ?? 'failed'}: ${causeOf(item.Item?.cause?.S)}`,
+            ] as const,
+        ),
+      ]),
+    ),
   };
+}
+
+/** The message of a Lambda task's `Cause` (JSON with `errorMessage`, or the text itself). */
+function causeOf(cause: string | undefined): string {
+  if (!cause) return 'no cause recorded';
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    return typeof parsed.errorMessage === 'string' ? parsed.errorMessage : cause;
+  } catch {
+    return cause;
+  }
+}
+
+/** Task cpu/memory units; real files also say "1 vcpu" or "2 GB" (ECS accepts both). */
+function units(value: JsonValue | undefined, fallback: number): number {
+  if (typeof value === 'number') return value;
+  if (typeof value !== 'string') return fallback;
+  const n = Number.parseFloat(value);
+  if (!Number.isFinite(n)) return fallback;
+  return /vcpu|gb/i.test(value) ? n * 1024 : n;
 }
 
 /** Runs the drill and returns its report (deterministic for the same options). */
@@ -539,11 +569,42 @@ export async function runDrill(
   options: DrillOptions,
   progress: DrillProgress = () => {},
 ): Promise<DrillReport> {
-  const keys = Array.from({ length: options.services }, (_, i) => seededServiceKey(i));
-  const roleOf = (i: number) => {
-    const trace = DEMO_TRACES[i % DEMO_TRACES.length] as (typeof DEMO_TRACES)[number];
+  // Without --estate, the demo estate: real corpus definitions named web, api, checkout, ….
+  const estate = options.estate ?? demoEstate(options.services);
+  const estateByKey = new Map<string, EstateService>(
+    (estate?.services ?? []).map((service) => [service.key, service]),
+  );
+  // Seeding is cheap and deterministic: done once here for what the primary refuses.
+  const seedRefusals = seedEstateWorld(estate, {
+    seed: options.seed,
+    layerSizes: IMAGE_LAYERS,
+  }).refused;
+  if (estate.services.every((s) => s.refused !== null || seedRefusals.has(s.key))) {
+    const first = estate.services[0];
+    throw new ValidationError(
+      `estate: no service can be seeded (${first?.key}: ${first?.refused ?? seedRefusals.get(first?.key ?? '')})`,
+    );
+  }
+  const keys = estate.services.map((s) => s.key);
+  const roleOf = (i: number): { trace: DemoTrace; role: string; metricsFile: string | null } => {
+    const trace = DEMO_TRACES[i % DEMO_TRACES.length] as DemoTrace;
+    const own = estate.services[i];
+    if (own) {
+      const role = own.role;
+      return own.metricsFile
+        ? {
+            trace: { role, file: own.metricsFile, metric: 'metric', unit: 'as in the estate file' },
+            role,
+            metricsFile: own.metricsFile,
+          }
+        : { trace, role, metricsFile: null };
+    }
     const round = Math.floor(i / DEMO_TRACES.length);
-    return { trace, role: round === 0 ? trace.role : `${trace.role}-${round + 1}` };
+    return {
+      trace,
+      role: round === 0 ? trace.role : `${trace.role}-${round + 1}`,
+      metricsFile: null,
+    };
   };
   // Forecasts first (pure, the same for both tellings), before dynalite starts: seconds of
   // forecasting with an idle keep-alive socket would have the server reset it under the client.
@@ -552,15 +613,16 @@ export async function runDrill(
   // The sandbox's virtual clock starts at its default instant; the forecast origin is that.
   const originMs = new VirtualClock().now();
   keys.forEach((key, i) => {
-    const { trace } = roleOf(i);
-    const series = hourly.get(trace.file) ?? readHourly(join(REPO_ROOT, TRACES_DIR, trace.file));
+    const { trace, metricsFile } = roleOf(i);
+    const series =
+      hourly.get(trace.file) ?? readHourly(metricsFile ?? join(REPO_ROOT, TRACES_DIR, trace.file));
     hourly.set(trace.file, series);
     forecasts.set(key, forecastService(key, series, trace, originMs, options.seed + i));
   });
   const dynamo = await startDynalite();
   try {
-    const main = await tellStory(options, dynamo, !options.cold, progress);
-    const other = await tellStory(options, dynamo, options.cold, () => {});
+    const main = await tellStory(options, estate, dynamo, !options.cold, progress);
+    const other = await tellStory(options, estate, dynamo, options.cold, () => {});
     const [pre, cold] = options.cold ? [other, main] : [main, other];
     const rtoOf = (story: Story, key: string) => {
       const at = story.steadyAt.get(key);
@@ -572,14 +634,19 @@ export async function runDrill(
     const services: DrillServiceReport[] = [];
     for (const [i, key] of keys.entries()) {
       const version = await main.world.inventory.getEffective(key);
-      const source = main.sources.get(key) as DefinitionPair;
+      const source = main.sources.get(key) as SourcePair;
       const staged: DefinitionPair | null = version
         ? {
             taskDefinition: toJson(version.content.taskDefinition) as JsonObject,
-            service: toJson(version.content.serviceDefinition) as JsonObject,
+            service: createServiceRequestOf(version.content.serviceDefinition),
           }
         : null;
-      const refused = main.refused.get(key) ?? (version ? null : 'no validated clone version');
+      const own = estateByKey.get(key);
+      const refused =
+        own?.refused ??
+        seedRefusals.get(key) ??
+        main.refused.get(key) ??
+        (version ? null : (main.cloneFailures.get(key) ?? 'no validated clone version'));
       services.push({
         name: key,
         role: roleOf(i).role,
@@ -593,29 +660,31 @@ export async function runDrill(
         standbyCount: 0,
         source,
         staged,
-        sourceFile: null,
-        serviceFile: null,
+        sourceFile: own?.taskDefinition?.file ?? null,
+        serviceFile: own?.serviceFile ?? null,
         rewrites: staged
           ? [
               ...diffRewrites('taskDefinition', source.taskDefinition, staged.taskDefinition),
               ...diffRewrites('service', source.service, staged.service),
             ]
           : [],
-        trace: creditOf(roleOf(i).trace),
+        trace: roleOf(i).metricsFile
+          ? { file: roleOf(i).metricsFile as string, credit: 'the estate', license: 'the estate’s' }
+          : creditOf(roleOf(i).trace),
       });
     }
 
     const prebakedSeconds = lastSteady(pre);
     const coldSeconds = lastSteady(cold);
     const costInputs: ServiceCostInput[] = services.map((s) => {
-      const td = s.staged?.taskDefinition ?? s.source.taskDefinition;
+      const td = s.staged?.taskDefinition ?? s.source.taskDefinition ?? {};
       return {
         service: s.name,
         stagedImageBytes: IMAGE_BYTES,
         clonesPerMonth: 30,
         transferBytesPerClone: IMAGE_BYTES,
         integrityChecksPerMonth: 720,
-        task: { vcpu: Number(td.cpu ?? 256) / 1024, memoryGiB: Number(td.memory ?? 512) / 1024 },
+        task: { vcpu: units(td.cpu, 256) / 1024, memoryGiB: units(td.memory, 512) / 1024 },
         warmTasks: 1,
         outage: {
           probability: 0.01,
@@ -639,12 +708,12 @@ export async function runDrill(
     const report: DrillReport = {
       schemaVersion: DRILL_REPORT_SCHEMA_VERSION,
       options: {
-        services: options.services,
+        services: services.length,
         seed: options.seed,
         faultRate: options.faultRate,
         cold: options.cold,
         scenario: options.scenario,
-        estate: null,
+        estate: estate.dir === null ? null : basename(estate.dir),
       },
       clock: { start: iso(main.startAt), outageAt: iso(main.outageAt), end: iso(main.endAt) },
       summary: {

@@ -47,6 +47,12 @@ export interface DrillReportOptions {
   readonly estate: string | null;
 }
 
+/** A service's source pair: {@link DefinitionPair}, with no task definition when the estate lacks it. */
+export interface SourcePair {
+  readonly taskDefinition: JsonObject | null;
+  readonly service: JsonObject;
+}
+
 /**
  * A task definition and a service, each in its request shape: `taskDefinition` as a
  * RegisterTaskDefinition request, `service` as a CreateService request.
@@ -99,7 +105,8 @@ export interface DrillServiceReport {
   readonly desiredCount: number;
   /** Tasks kept running in staging before the outage (0 = config-only). */
   readonly standbyCount: number;
-  readonly source: DefinitionPair;
+  /** The estate's pair as written; `taskDefinition` is null when the estate lacks it (refused). */
+  readonly source: SourcePair;
   /** The staged pair, or null when refused. */
   readonly staged: DefinitionPair | null;
   /** The estate file the task definition came from (`--estate`), else null. */

@@ -17,6 +17,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { cloneBindings } from '../bin/local/clone-pipeline';
+import {
+  createLocalFailoverWorld,
+  prebakeAll,
+  QUORUM_ALARM,
+  runFailover,
+} from '../bin/local/failover-world';
 import { type DynaliteHandle, startDynalite } from '../functions/adapters/sandbox/dynalite';
 import { executionLimits } from '../functions/adapters/sandbox/execution-history';
 import type { StateMachineRun } from '../functions/adapters/sandbox/state-machine-runner';
@@ -25,12 +31,6 @@ import {
   ECS_TASK_LAUNCH_RATE,
   secondsToServe,
 } from '../functions/core/plan/quota';
-import {
-  createLocalFailoverWorld,
-  prebakeAll,
-  QUORUM_ALARM,
-  runFailover,
-} from '../test/support/failover-world';
 import { cloneLambdaStates, instrumentBindings } from './lib/clone-instrument';
 
 const args = process.argv.slice(2);

@@ -5,6 +5,15 @@
  * approval: exactly one execution, which completes; a new ALARM within the minimum delay after
  * it is refused.
  */
+
+import {
+  type ApprovalDecision,
+  createLocalFailoverWorld,
+  type LocalFailoverRun,
+  type LocalFailoverWorld,
+  QUORUM_ALARM,
+  runFailover,
+} from '../../bin/local/failover-world';
 import { DynamoDbFailoverAdmission } from '../../functions/adapters/aws/dynamodb-failover-admission';
 import type {
   ExecutionStart,
@@ -13,14 +22,6 @@ import type {
 } from '../../functions/core/failover/admission';
 import { createFailoverStartHandler } from '../../functions/handlers/failover-start';
 import { useDynalite } from '../support/dynalite-per-file';
-import {
-  type ApprovalDecision,
-  createLocalFailoverWorld,
-  type LocalFailoverRun,
-  type LocalFailoverWorld,
-  QUORUM_ALARM,
-  runFailover,
-} from '../support/failover-world';
 
 jest.setTimeout(180_000);
 

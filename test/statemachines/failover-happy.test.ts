@@ -3,16 +3,16 @@
 // pre-baked by the real clone pipeline, the real authority lease on dynalite.
 
 import { seededServiceKey } from '../../bin/local/clone-pipeline';
-import { SandboxTrafficSwitch } from '../../functions/adapters/sandbox/failover-ports';
-import { parseFailoverSettings } from '../../functions/core/failover/settings';
-import { useDynalite } from '../support/dynalite-per-file';
 import {
   approveAt,
   createLocalFailoverWorld,
   type LocalFailoverRun,
   type LocalFailoverWorld,
   runFailover,
-} from '../support/failover-world';
+} from '../../bin/local/failover-world';
+import { SandboxTrafficSwitch } from '../../functions/adapters/sandbox/failover-ports';
+import { parseFailoverSettings } from '../../functions/core/failover/settings';
+import { useDynalite } from '../support/dynalite-per-file';
 
 jest.setTimeout(120_000);
 

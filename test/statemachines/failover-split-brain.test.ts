@@ -2,10 +2,11 @@
 // lease that moves on while a failover deploys. Real ASL, real handlers, sandbox cloud, estate
 // pre-baked by the real clone pipeline, the real lease on dynalite and the real authority check
 // the primary's pipeline runs (`assertAuthority`, behind `understudy authority check`).
+
+import { createLocalFailoverWorld, runFailover } from '../../bin/local/failover-world';
 import { assertAuthority } from '../../functions/adapters/aws/authority-check';
 import { AuthorityNotHeldError } from '../../functions/core/errors';
 import { useDynalite } from '../support/dynalite-per-file';
-import { createLocalFailoverWorld, runFailover } from '../support/failover-world';
 
 jest.setTimeout(180_000);
 

@@ -3,15 +3,15 @@
 // the circuit breaker, the vCPU quota, and injected throttling and 5xx. Real ASL, real handlers,
 // sandbox cloud, estate pre-baked by the real clone pipeline, real lease on dynalite.
 import { seededServiceKey } from '../../bin/local/clone-pipeline';
-import { stagingServiceName } from '../../functions/core/clone/service-definition';
-import { useDynalite } from '../support/dynalite-per-file';
 import {
   approveAt,
   createLocalFailoverWorld,
   type LocalFailoverWorld,
   QUORUM_ALARM,
   runFailover,
-} from '../support/failover-world';
+} from '../../bin/local/failover-world';
+import { stagingServiceName } from '../../functions/core/clone/service-definition';
+import { useDynalite } from '../support/dynalite-per-file';
 
 jest.setTimeout(180_000);
 

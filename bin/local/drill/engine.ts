@@ -19,14 +19,14 @@ import { ValidationError } from '../../../functions/core/errors';
 import { forecast } from '../../../functions/core/forecast/engine';
 import type { ForecastResult } from '../../../functions/core/forecast/types';
 import type { Lease, TimeSeries } from '../../../functions/core/model';
+import { cloneRepositories, type LocalCloneWorld, runClonePipeline } from '../clone-pipeline';
 import {
   approveAt,
   failoverWorldOf,
   type LocalFailoverWorld,
   QUORUM_ALARM,
   runFailover,
-} from '../../../test/support/failover-world';
-import { cloneRepositories, type LocalCloneWorld, runClonePipeline } from '../clone-pipeline';
+} from '../failover-world';
 import { demoEstate, type Estate, type EstateService } from './estate';
 import { createServiceRequestOf, seedEstateWorld, sourcePairOf } from './estate-world';
 import {

@@ -1,7 +1,7 @@
 // Local bindings of statemachines/failover-wave.asl.json (the per-wave child of failover): the
 // same bindings as the parent's. The folder scan (`every-task-bound.test.ts`) checks these cover
 // every Task state of the file.
-import { failoverWaveSubstitutions } from '../../support/failover-world';
+import { failoverWaveSubstitutions } from '../../../bin/local/failover-world';
 
 export { bindings } from './failover';
 

@@ -3,14 +3,14 @@
 // checks these cover every Task state of the file.
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { cloneRepositories, seedCloneWorld } from '../../../bin/local/clone-pipeline';
-import type { StateMachineBindings } from '../../../functions/adapters/sandbox/state-machine-runner';
 import {
   DEFAULT_FAILOVER_CONFIG,
   failoverBindings,
   failoverSubstitutions,
   failoverWorldOf,
   type LocalFailoverWorld,
-} from '../../support/failover-world';
+} from '../../../bin/local/failover-world';
+import type { StateMachineBindings } from '../../../functions/adapters/sandbox/state-machine-runner';
 
 const TABLES = { inventory: 'inventory', forecasts: 'forecasts', lease: 'lease' };
 

@@ -3,7 +3,7 @@
  * (`bin/local/clone-pipeline.ts`), then the real failover ASL files run by aws-local-stepfunctions
  * with every Lambda task bound to the real failover handlers over sandbox ports, the real lease
  * on dynalite, SNS notifications collected, the approval step bound per scenario and the wave
- * child executions (`states:startExecution.sync:2`) run locally. Tests and `npm run
+ * child executions (`states:startExecution.sync:2`) run locally. Tests, the drill (`npm run drill`) and `npm run
  * bench:failover` build on this.
  *
  * Wait states take no virtual time in the local runner, so the steady-check binding first sleeps
@@ -11,13 +11,6 @@
  * time of the workflow then includes its polling.
  */
 
-import {
-  createLocalCloneWorld,
-  type LocalCloneRun,
-  type LocalCloneWorld,
-  type LocalCloneWorldOptions,
-  runClonePipeline,
-} from '../../bin/local/clone-pipeline';
 import { DynamoDbAuthorityLease } from '../../functions/adapters/aws/dynamodb-authority-lease';
 import type { DynaliteHandle } from '../../functions/adapters/sandbox/dynalite';
 import {
@@ -51,6 +44,13 @@ import {
 } from '../../functions/handlers/failover-record';
 import { createFailoverSteadyCheckHandler } from '../../functions/handlers/failover-steady-check';
 import { createFailoverTrafficHandler } from '../../functions/handlers/failover-traffic';
+import {
+  createLocalCloneWorld,
+  type LocalCloneRun,
+  type LocalCloneWorld,
+  type LocalCloneWorldOptions,
+  runClonePipeline,
+} from './clone-pipeline';
 
 /** The parent and child ASL files. */
 export const FAILOVER_STATE_MACHINE = 'failover';

@@ -11,6 +11,7 @@ import {
   type AttributeDefinition,
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   DynamoDBClient,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
@@ -138,6 +139,17 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
     maxAttempts: options.maxAttempts ?? 1,
   });
 
+  // Even with createTableMs 0, dynalite flips a table to ACTIVE on a timer after CreateTable has
+  // answered; a request that arrives first (a busy machine) is told the table does not exist.
+  const untilActive = async (tableName: string): Promise<void> => {
+    for (let attempt = 0; attempt < 200; attempt += 1) {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      if (Table?.TableStatus === 'ACTIVE') return;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error(`dynalite: table ${tableName} did not become ACTIVE`);
+  };
+
   let counter = 0;
   const createTables = async (suffix?: string): Promise<DynaliteTableNames> => {
     counter += 1;
@@ -150,6 +162,7 @@ export async function startDynalite(options: StartDynaliteOptions = {}): Promise
     await client.send(new CreateTableCommand(createTableInput(INVENTORY_TABLE, names.inventory)));
     await client.send(new CreateTableCommand(createTableInput(FORECAST_TABLE, names.forecasts)));
     await client.send(new CreateTableCommand(createTableInput(LEASE_TABLE, names.lease)));
+    for (const name of [names.inventory, names.forecasts, names.lease]) await untilActive(name);
     return names;
   };
 

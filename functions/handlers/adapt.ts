@@ -1,21 +1,3 @@
-/**
- * Adapt Lambda (staging region, EventBridge schedule every few minutes): while the shadow holds
- * the authority lease, sets each protected service's Application Auto Scaling minimum capacity
- * from the forecast bands and staging's actual demand (`core/adapt/run.ts`). When the primary
- * holds the lease it reads the lease and nothing else.
- *
- * Environment (read on the first invocation of a cold start; a bad value names the variable):
- * - `LEASE_TABLE_NAME` — the authority lease table; `LEASE_ID` optionally names the lease (the
- *   drill deployment keeps its own).
- * - `FORECAST_TABLE_NAME` — the staging copy of the forecasts; the adapt log lives there too.
- * - `INVENTORY_TABLE_NAME` — the inventory: the effective clone's scaling bounds and policy.
- * - `ADAPT_CONFIG` — JSON, {@link AdaptConfigSchema}; or `ADAPT_CONFIG_FILE`, the path of that
- *   JSON bundled with the function (Lambda caps all variables at 4 KB together).
- * - `PRIMARY_REGION`, `PRIMARY_READ_ROLE_ARN` — optional: the primary's CloudWatch, read as its
- *   read-only role once per failover for the history re-forecasts start from. Unset, or the
- *   region dark, staging's series stands alone.
- */
-import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
@@ -40,6 +22,7 @@ import {
   EnvironmentError,
   type EnvSource,
   optionalString,
+  readJsonDocument,
   requireRegion,
   requireRoleArn,
   requireString,
@@ -155,36 +138,13 @@ export function toRunConfig(raw: z.output<typeof AdaptConfigSchema>): AdaptRunCo
  * variable and each bad key.
  */
 export function readAdaptConfig(env: EnvSource = process.env): AdaptRunConfig {
-  const file = optionalString(ADAPT_ENV.configFile, undefined, env);
-  const variable = file ? ADAPT_ENV.configFile : ADAPT_ENV.config;
-  let text: string;
-  if (file) {
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new EnvironmentError(
-        variable,
-        `names a file that cannot be read: ${(error as Error).message}`,
-      );
-    }
-  } else {
-    text = requireString(ADAPT_ENV.config, env);
-  }
-  let json: unknown;
+  const { variable, value } = readJsonDocument(
+    { inline: ADAPT_ENV.config, file: ADAPT_ENV.configFile },
+    AdaptConfigSchema,
+    env,
+  );
   try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new EnvironmentError(variable, `is not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = AdaptConfigSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new EnvironmentError(
-      variable,
-      `is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-    );
-  }
-  try {
-    return toRunConfig(parsed.data);
+    return toRunConfig(value);
   } catch (error) {
     throw new EnvironmentError(variable, `is invalid: ${(error as Error).message}`);
   }

@@ -1,27 +1,3 @@
-/**
- * Forecast Lambda (primary region, EventBridge schedule): runs one forecast cycle — history from
- * CloudWatch, forecasts to the primary forecast table and copied to the staging one, trigger
- * decisions recorded, the clone-validate-store pipeline started when one fires — and publishes
- * each series' next-step p50/p90 and its last actual value as EMF metrics, so a dashboard shows
- * forecast against actual.
- *
- * Environment (read on the first invocation of a cold start; a bad value names the variable):
- * - `FORECAST_TABLE_NAME` — forecast table in this (primary) region.
- * - `STAGING_REGION`, `STAGING_FORECAST_TABLE_NAME` — the staging copy a failover reads.
- * - `FORECAST_CONFIG` — JSON, {@link ForecastConfigSchema}: services, thresholds, trigger
- *   probability, interval, history, horizon, quantiles, events. Or `FORECAST_CONFIG_FILE`: the
- *   path of that JSON bundled with the function — Lambda caps all variables at 4 KB together,
- *   which a few dozen services exceed.
- * - `PIPELINE_STATE_MACHINE_ARN` — optional: the clone-validate-store state machine (staging
- *   region). Unset, decisions are recorded and a fired one is reported as not started.
- * - `STAGING_WRITER_ROLE_ARN` — optional: the staging account's forecast copy writer role,
- *   assumed through the staging region's regional STS endpoint for the staging copy and the
- *   pipeline start (both live in another account; a table or state machine there does not
- *   accept this function's own role). Unset, both use this function's own credentials (one
- *   account, or tests).
- * - `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE` — set by the function construct.
- */
-import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -44,9 +20,9 @@ import type { PipelineStart, PipelineStarter } from '../core/ports';
 import { clientConfig, localClients, regionalStsClient } from '../shared/clients';
 import { systemClock } from '../shared/clock';
 import {
-  EnvironmentError,
   type EnvSource,
   optionalString,
+  readJsonDocument,
   requireRegion,
   requireRoleArn,
   requireString,
@@ -147,35 +123,12 @@ export function toCycleConfig(raw: z.output<typeof ForecastConfigSchema>): Forec
  * the variable and each bad key.
  */
 export function readForecastConfig(env: EnvSource = process.env): ForecastCycleConfig {
-  const file = optionalString(FORECAST_ENV.configFile, undefined, env);
-  const variable = file ? FORECAST_ENV.configFile : FORECAST_ENV.config;
-  let text: string;
-  if (file) {
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      throw new EnvironmentError(
-        variable,
-        `names a file that cannot be read: ${(error as Error).message}`,
-      );
-    }
-  } else {
-    text = requireString(FORECAST_ENV.config, env);
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new EnvironmentError(variable, `is not valid JSON: ${(error as Error).message}`);
-  }
-  const parsed = ForecastConfigSchema.safeParse(json);
-  if (!parsed.success) {
-    throw new EnvironmentError(
-      variable,
-      `is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-    );
-  }
-  return toCycleConfig(parsed.data);
+  const { value } = readJsonDocument(
+    { inline: FORECAST_ENV.config, file: FORECAST_ENV.configFile },
+    ForecastConfigSchema,
+    env,
+  );
+  return toCycleConfig(value);
 }
 
 /**

@@ -4,6 +4,7 @@
  * first request (the pattern of Powertools' `getStringFromEnv`).
  */
 
+import { readFileSync } from 'node:fs';
 import { UnderstudyError } from '../core/errors';
 
 /** A required variable is absent or malformed. Names the variable so the fix is obvious. */
@@ -91,4 +92,54 @@ export function requireRoleArn(name: string, env: EnvSource = process.env): stri
     throw new EnvironmentError(name, `must be an IAM role ARN, got "${value}"`);
   }
   return value;
+}
+
+/**
+ * A JSON document given inline (`names.inline`) or, when `names.file` is set, as a file bundled
+ * with the function (Lambda caps all variables at 4 KB together), validated by `schema`.
+ * Returns the variable the document came from with its parsed value, so later checks can name it.
+ *
+ * @throws EnvironmentError naming the variable: unreadable file, bad JSON, or each bad key.
+ */
+export function readJsonDocument<T>(
+  names: { readonly inline: string; readonly file: string },
+  schema: {
+    safeParse(value: unknown):
+      | { success: true; data: T }
+      | {
+          success: false;
+          error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] };
+        };
+  },
+  env: EnvSource = process.env,
+): { readonly variable: string; readonly value: T } {
+  const file = optionalString(names.file, undefined, env);
+  const variable = file ? names.file : names.inline;
+  let text: string;
+  if (file) {
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new EnvironmentError(
+        variable,
+        `names a file that cannot be read: ${(error as Error).message}`,
+      );
+    }
+  } else {
+    text = requireString(names.inline, env);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new EnvironmentError(variable, `is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    throw new EnvironmentError(
+      variable,
+      `is invalid: ${parsed.error.issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return { variable, value: parsed.data };
 }

@@ -6,6 +6,7 @@
  */
 import { type DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { ValidationError } from '../../core/errors';
+import { summarisePlan } from '../../core/failover/plan-summary';
 import type { PlanPage, PlanPages, PlanSummary } from '../../core/failover/ports';
 import type { PlanEntry } from '../../core/model';
 import { callDynamo, type DynamoItem, fromItem, stringField, toItem } from './dynamodb-common';
@@ -29,22 +30,7 @@ export class DynamoDbPlanPages implements PlanPages {
   /** Services, tasks and services per wave of the current plan. */
   public async summary(): Promise<PlanSummary> {
     const plan = await new DynamoDbPlanRepository(this.client, this.tableName).getPlan();
-    const waves = new Map<number, number>();
-    let tasks = 0;
-    for (const entry of plan.entries) {
-      waves.set(entry.wave, (waves.get(entry.wave) ?? 0) + 1);
-      tasks += entry.desiredCount;
-    }
-    return {
-      planId: plan.planId,
-      generatedAt: plan.generatedAt,
-      services: plan.entries.length,
-      tasks,
-      waves: [...waves.entries()]
-        .sort(([a], [b]) => a - b)
-        .map(([wave, services]) => ({ wave, services })),
-      warnings: [...plan.warnings],
-    };
+    return summarisePlan(plan);
   }
 
   /** Up to `limit` entries of `wave` after `cursor`, ordered by service key. */

@@ -5,6 +5,7 @@
  * record store keeps the record in memory (the DynamoDB + S3 one is an AWS adapter).
  */
 import { NotFoundError, ValidationError } from '../../core/errors';
+import { summarisePlan } from '../../core/failover/plan-summary';
 import type {
   AlarmReading,
   AlarmStateValue,
@@ -104,22 +105,7 @@ export class RepositoryPlanPages implements PlanPages {
   /** The plan's size per wave. */
   public async summary(): Promise<PlanSummary> {
     const plan = await this.load();
-    const waves = new Map<number, number>();
-    let tasks = 0;
-    for (const entry of plan.entries) {
-      waves.set(entry.wave, (waves.get(entry.wave) ?? 0) + 1);
-      tasks += entry.desiredCount;
-    }
-    return {
-      planId: plan.planId,
-      generatedAt: plan.generatedAt,
-      services: plan.entries.length,
-      tasks,
-      waves: [...waves.entries()]
-        .sort(([a], [b]) => a - b)
-        .map(([wave, services]) => ({ wave, services })),
-      warnings: [...plan.warnings],
-    };
+    return summarisePlan(plan);
   }
 
   /** Entries of `wave` after `cursor`, by service key. */

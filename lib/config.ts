@@ -650,6 +650,46 @@ const approvalSchema = z.strictObject({
   timeoutOutcome: z.enum(['declined', 'approved']).default('declined'),
 });
 
+/**
+ * Deploy-time sizing of a failover from the latest forecast (`failover.sizing`): the quantile's
+ * peak over the next window, clamped to the clone's scaling bounds; stale or missing forecasts
+ * keep the plan's count. The core schema (`functions/core/failover/forecast-sizing.ts`) validates
+ * the values; this one pins the keys.
+ */
+const failoverSizingSchema = z.strictObject({
+  /** Size from the latest forecast. @default true */
+  enabled: z.boolean().optional(),
+  /** Quantile level planned for. @default 0.9 */
+  quantile: probability.optional(),
+  /** The window ahead whose peak is planned for, seconds. @default 3600 */
+  windowSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .optional(),
+  /** Forecasts older than this are stale, seconds. @default 21600 */
+  maxAgeSeconds: z.number().int().min(60).optional(),
+  /** Fraction of per-task capacity planned for. @default 0.6 */
+  targetUtilization: probability.optional(),
+  /**
+   * Per service (`cluster/service`): the tasks its forecast history ran with (`referenceTasks`),
+   * optionally its own `targetUtilization`, `quantile`, `requestsPerTask`.
+   * @default {} (every service keeps the plan's count)
+   */
+  services: z
+    .record(
+      z.string().regex(/^[^/]+\/[^/]+$/, 'must be "cluster/service"'),
+      z.strictObject({
+        referenceTasks: z.number().int().positive(),
+        targetUtilization: probability.optional(),
+        quantile: probability.optional(),
+        requestsPerTask: z.number().positive().optional(),
+      }),
+    )
+    .optional(),
+});
+
 const failoverSchema = z.strictObject({
   /** The approval gate. @default manual, one hour, declined on timeout */
   approval: approvalSchema.default({
@@ -696,6 +736,11 @@ const failoverSchema = z.strictObject({
   traffic: z
     .record(z.string().regex(/^[^/]+\/[^/]+$/, 'must be "cluster/service"'), trafficRouteSchema)
     .default({}),
+  /**
+   * Deploy-time sizing from the latest forecast.
+   * @default undefined (enabled, p90 over the next hour; no service configured)
+   */
+  sizing: failoverSizingSchema.optional(),
 });
 
 /** The whole `understudy` context object, before cross-field checks. */

@@ -1,12 +1,16 @@
 /**
  * Failover, per wave: deploys one page of the wave's services (UpdateService to the plan's
- * revision and desired count, scaling bounds, epoch tag), fenced by the lease and paced at ECS's
- * limits; returns the cursor of the next page and the pacing state.
+ * revision and the desired count from each service's latest forecast, scaling bounds, epoch tag),
+ * fenced by the lease and paced at ECS's limits; returns the cursor of the next page and the
+ * pacing state.
  */
 import { z } from 'zod';
+import { DynamoDbForecastRepository } from '../adapters/aws/dynamodb-forecast-repository';
 import { type DeployDeps, type DeployPageResult, deployPage } from '../core/failover/deploy';
 import type { FailoverSettings } from '../core/failover/settings';
+import { dynamoDbClient } from '../shared/clients';
 import { systemClock } from '../shared/clock';
+import { requireString } from '../shared/env';
 import {
   authorityLease,
   failoverAwsAdapters,
@@ -14,6 +18,12 @@ import {
   stagingContainerPlatform,
 } from '../shared/failover-wiring';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+
+/**
+ * The env var naming the staging forecast table (the latest forecasts copied from the primary);
+ * set by the CDK construct that grants the read.
+ */
+export const FORECAST_TABLE_ENV = 'FORECAST_TABLE_NAME';
 
 /** The state's input. */
 export const FailoverDeployEvent = z.object({
@@ -60,6 +70,15 @@ export const handler = createFailoverDeployHandler(() => {
     fleet: aws.fleet,
     lease: authorityLease(),
     records: aws.records,
+    // Without the table (a deployment without forecasts) every service keeps the plan's count.
+    ...(process.env[FORECAST_TABLE_ENV]
+      ? {
+          forecasts: new DynamoDbForecastRepository(
+            dynamoDbClient,
+            requireString(FORECAST_TABLE_ENV),
+          ),
+        }
+      : {}),
     clock: systemClock,
     settings: failoverSettings(),
   };

@@ -48,6 +48,11 @@ export interface FailoverProps {
   /** The inventory (plan entries, clone pointers). */
   readonly inventoryTable: UnderstudyTable;
   /**
+   * The staging copy of the latest forecasts: the deploy step sizes each service from it.
+   * @default - none: every service keeps the plan's count (with a warning in the record)
+   */
+  readonly forecastTable?: UnderstudyTable;
+  /**
    * Topic that approval requests and every outcome go to: a human must read it, so the page
    * topic of the stack's alarm notifications.
    */
@@ -78,6 +83,8 @@ export interface FailoverProps {
 /** The env var the workflow handlers read the lease table from (docs/failover-contract.md). */
 const LEASE_TABLE_NAME = 'LEASE_TABLE_NAME';
 const INVENTORY_TABLE_NAME = 'INVENTORY_TABLE_NAME';
+/** The deploy step's forecast table (`FORECAST_TABLE_ENV` of `failover-deploy.ts`). */
+const FORECAST_TABLE_NAME = 'FORECAST_TABLE_NAME';
 
 /**
  * The failover workflow in the staging account and region: a rule on the staging bus that
@@ -145,6 +152,7 @@ export class Failover extends Construct {
     const settings = {
       planMaxAgeSeconds: config.planMaxAgeSeconds,
       traffic: config.traffic as Readonly<Record<string, TrafficRoute>>,
+      ...(config.sizing ? { sizing: config.sizing } : {}),
     };
     const fn = (step: FailoverStep, description: string, extra: Partial<StepOptions> = {}) =>
       new UnderstudyFunction(this, STEP_IDS[step], {
@@ -223,6 +231,12 @@ export class Failover extends Construct {
       step.addEnvironment(INVENTORY_TABLE_NAME, props.inventoryTable.table.tableName);
       props.inventoryTable.table.grant(step, 'dynamodb:Query', 'dynamodb:GetItem');
       props.key.grantDecrypt(step);
+    }
+    // Deploy-time sizing: the latest forecast of each service (one Query per service).
+    if (props.forecastTable) {
+      f.deploy.addEnvironment(FORECAST_TABLE_NAME, props.forecastTable.table.tableName);
+      props.forecastTable.table.grant(f.deploy, 'dynamodb:Query');
+      props.key.grantDecrypt(f.deploy);
     }
     // The approval request and the outcome go to the operators' topic.
     props.topic.grantPublish(f['request-approval']);

@@ -196,6 +196,8 @@ export class StagingStack extends Stack {
       key: this.key,
       leaseTable: this.leaseTable,
       inventoryTable: this.inventoryTable,
+      // The deploy step sizes each service from its latest forecast.
+      forecastTable: this.forecastTable,
       // Approval requests and outcomes need a human: the page topic.
       topic: this.notifications.topics.page,
       quorumAlarmName: QUORUM_ALARM_NAME,

@@ -2,14 +2,17 @@
  * Deploys one page of a wave, fenced: before every mutating call (UpdateService, scaling bounds,
  * the epoch tag) a strongly consistent lease read must find the shadow at the granted epoch, or
  * the page stops with StaleEpochError and nothing more is touched. Each service is pointed at the
- * plan's staged revision with the forecast's desired count, its cloned scaling bounds registered
- * with min capacity raised to that count, and tagged with the epoch. Calls are paced at ECS's
+ * plan's staged revision with the desired count from its latest forecast (read at deploy time,
+ * `forecast-sizing.ts`; the plan's count when the forecast is missing or stale, with a warning in
+ * its record line), its cloned scaling bounds registered with min capacity raised to that count,
+ * and tagged with the epoch. Calls are paced at ECS's
  * limits (see `pacing.ts`) and throttling is retried with jitter; a service whose calls still
  * fail is recorded as failed and the page goes on.
  */
 import { StaleEpochError } from '../errors';
 import type { PlanEntry } from '../model';
-import type { AuthorityLease, Clock, ContainerPlatform } from '../ports';
+import type { AuthorityLease, Clock, ContainerPlatform, ForecastRepository } from '../ports';
+import { DEFAULT_FORECAST_SIZING, type SizingDecision, sizeFromForecast } from './forecast-sizing';
 import { Pacer, type PaceState, seededRandom, seedOf, withRetry } from './pacing';
 import type { FailoverPlatform, FailoverRecordStore, PlanPages, ServiceOutcome } from './ports';
 import type { FailoverSettings } from './settings';
@@ -25,6 +28,11 @@ export interface DeployDeps {
   readonly lease: Pick<AuthorityLease, 'assertHeld'>;
   readonly records: FailoverRecordStore;
   readonly clock: Clock;
+  /**
+   * The staging copy of the latest forecasts. Absent (older wiring), every service keeps the
+   * plan's count, with a warning when sizing is configured for it.
+   */
+  readonly forecasts?: Pick<ForecastRepository, 'listLatest'>;
 }
 
 /** Input of {@link deployPage}. */
@@ -56,6 +64,38 @@ export function stagingNameOf(entry: {
   return entry.serviceName ?? entry.service.slice(entry.service.indexOf('/') + 1);
 }
 
+/**
+ * Sizes one entry from its latest forecasts; a failed read keeps the plan's count (a failover
+ * must deploy), with the reason.
+ */
+async function sizeEntry(
+  deps: Pick<DeployDeps, 'forecasts' | 'clock'>,
+  entry: PlanEntry,
+  settings: FailoverSettings,
+): Promise<SizingDecision> {
+  const sizing = settings.sizing ?? DEFAULT_FORECAST_SIZING;
+  if (!sizing.enabled || sizing.services[entry.service] === undefined || !deps.forecasts) {
+    return sizeFromForecast({ entry, forecasts: [], settings: sizing, nowMs: deps.clock.now() });
+  }
+  try {
+    const forecasts = await deps.forecasts.listLatest(entry.service);
+    return sizeFromForecast({ entry, forecasts, settings: sizing, nowMs: deps.clock.now() });
+  } catch (error) {
+    const decision = sizeFromForecast({
+      entry,
+      forecasts: [],
+      settings: sizing,
+      nowMs: deps.clock.now(),
+    });
+    return {
+      ...decision,
+      warnings: [
+        `sized from the plan (${entry.desiredCount} tasks): forecast read failed: ${(error as Error).message}`,
+      ],
+    };
+  }
+}
+
 /** Deploys the services of one page of `wave`. */
 export async function deployPage(
   deps: DeployDeps,
@@ -71,30 +111,35 @@ export async function deployPage(
   const outcomes: (ServiceOutcome | undefined)[] = new Array(page.entries.length);
   let firstDeployMs = Number.POSITIVE_INFINITY;
   let failed = 0;
+  let fallbacks = 0;
   let fenced: StaleEpochError | undefined;
 
   const deployOne = async (entry: PlanEntry): Promise<ServiceOutcome> => {
     const serviceName = stagingNameOf(entry);
+    // Read before the pacer's wait, so the read overlaps it.
+    const sized = await sizeEntry(deps, entry, settings);
+    const desiredCount = sized.desiredCount;
     const base: ServiceOutcome = {
       service: entry.service,
       wave: entry.wave,
       cluster: entry.cluster,
       serviceName,
       taskDefinitionArn: entry.taskDefinitionArn,
-      desiredCount: entry.desiredCount,
+      desiredCount,
       targetGroupArns: (entry.loadBalancers ?? []).map((binding) => binding.targetGroupArn),
       status: 'deploying',
-      warnings: [],
+      warnings: sized.warnings,
     };
+    if (sized.source === 'plan' && sized.warnings.length > 0) fallbacks += 1;
     try {
-      await pacer.beforeServiceCall(entry.desiredCount);
+      await pacer.beforeServiceCall(desiredCount);
       await fence();
       const deployedMs = clock.now();
       firstDeployMs = Math.min(firstDeployMs, deployedMs);
       const described = await retry(() =>
         deps.platform.updateService(entry.cluster, serviceName, {
           taskDefinition: entry.taskDefinitionArn,
-          desiredCount: entry.desiredCount,
+          desiredCount,
         }),
       );
       if (entry.scaling) {
@@ -103,8 +148,8 @@ export async function deployPage(
         await retry(() =>
           deps.platform.applyScaling(entry.cluster, serviceName, {
             ...scaling,
-            minCapacity: Math.max(scaling.minCapacity, entry.desiredCount),
-            maxCapacity: Math.max(scaling.maxCapacity, entry.desiredCount),
+            minCapacity: Math.max(scaling.minCapacity, desiredCount),
+            maxCapacity: Math.max(scaling.maxCapacity, desiredCount),
           }),
         );
       }
@@ -158,12 +203,20 @@ export async function deployPage(
   const firstDeployAt = Number.isFinite(firstDeployMs)
     ? new Date(firstDeployMs).toISOString()
     : undefined;
-  if (firstDeployAt !== undefined) {
+  // One line per page on the header; each service's own line says why.
+  const fallbackWarning =
+    fallbacks > 0
+      ? [
+          `wave ${input.wave}, page from ${page.entries[0]?.service}: ${fallbacks} of ${page.entries.length} services sized from the plan, not the latest forecast (see their lines)`,
+        ]
+      : [];
+  if (firstDeployAt !== undefined || fallbackWarning.length > 0) {
     await records.update(input.executionName, {
-      milestones: { firstDeployCall: firstDeployAt },
-      ...(input.cursor === undefined
+      ...(firstDeployAt !== undefined ? { milestones: { firstDeployCall: firstDeployAt } } : {}),
+      ...(firstDeployAt !== undefined && input.cursor === undefined
         ? { transitions: [{ phase: `wave-${input.wave}:deploy`, at: firstDeployAt }] }
         : {}),
+      ...(fallbackWarning.length > 0 ? { warnings: fallbackWarning } : {}),
     });
   }
   return {

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../errors';
+import { type ForecastSizingSettings, forecastSizingSchema } from './forecast-sizing';
 import type { TrafficRoute } from './ports';
 
 const keyValue = z.object({ name: z.string().min(1), value: z.string() });
@@ -38,6 +39,9 @@ export const failoverSettingsSchema = z.object({
   traffic: z.record(z.string(), trafficRouteSchema).default({}),
   /** Tag key carrying the authority epoch on every service the failover touches. */
   epochTagKey: z.string().min(1).default('understudy:authority-epoch'),
+  /** Deploy-time sizing from the latest forecast (`forecast-sizing.ts`). @default enabled, no services */
+  // prefault, not default: zod 4 returns a default as is, without the inner defaults.
+  sizing: forecastSizingSchema.prefault({}),
 });
 
 /** Parsed failover settings. */
@@ -45,6 +49,8 @@ export interface FailoverSettings {
   readonly planMaxAgeSeconds: number;
   readonly traffic: Readonly<Record<string, TrafficRoute>>;
   readonly epochTagKey: string;
+  /** Deploy-time sizing from the latest forecast; absent in older settings (defaults then). */
+  readonly sizing?: ForecastSizingSettings;
 }
 
 /** Defaults (no traffic routes). */

@@ -299,6 +299,13 @@ export function failoverBindings(
     records: world.records,
     clock,
     settings,
+    // The staging copy of the latest forecasts, on dynalite, each Query at the lease's 5 ms.
+    forecasts: {
+      listLatest: async (service) => {
+        await clock.sleep(5);
+        return world.forecasts.listLatest(service);
+      },
+    },
   });
   const steadyCheck = createFailoverSteadyCheckHandler({
     fleet: world.fleet,

@@ -27,6 +27,7 @@ import { CloudWatchQuorumAlarm } from '../../../functions/adapters/aws/cloudwatc
 import { DynamoDbApprovalStore } from '../../../functions/adapters/aws/dynamodb-approval-store';
 import { DynamoDbAuthorityLease } from '../../../functions/adapters/aws/dynamodb-authority-lease';
 import { DynamoDbFailoverAdmission } from '../../../functions/adapters/aws/dynamodb-failover-admission';
+import { DynamoDbForecastRepository } from '../../../functions/adapters/aws/dynamodb-forecast-repository';
 import { DynamoDbInventoryRepository } from '../../../functions/adapters/aws/dynamodb-inventory-repository';
 import { DynamoDbPlanPages } from '../../../functions/adapters/aws/dynamodb-plan-pages';
 import { AwsFailoverPlatform } from '../../../functions/adapters/aws/failover-platform';
@@ -298,6 +299,11 @@ export async function failover(world: ReplayWorld): Promise<void> {
     ),
     lease: leaseOf(f.deploy, 'deploy'),
     records: records(f.deploy, 'deploy'),
+    // The latest forecasts (Query on the staging forecast table, for the sized services).
+    forecasts: new DynamoDbForecastRepository(
+      ddb(f.deploy, 'deploy'),
+      env(f.deploy, 'FORECAST_TABLE_NAME'),
+    ),
     clock,
     settings,
   })({ executionName, epoch, wave: 0, pageSize: 50 });

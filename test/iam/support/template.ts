@@ -130,7 +130,11 @@ function replayConfig(): Record<string, unknown> {
       centralRegistries: [REPLAY_CENTRAL_REGISTRY],
       pullThroughCache: [REPLAY_PULL_THROUGH],
     },
-    failover: { traffic: REPLAY_TRAFFIC },
+    // Forecast sizing for one service, so the deploy step reads its latest forecast.
+    failover: {
+      traffic: REPLAY_TRAFFIC,
+      sizing: { services: { 'shop/web': { referenceTasks: 2 } } },
+    },
   };
 }
 

@@ -213,7 +213,7 @@ async function measure(dynamo: DynaliteHandle, services: number, mode: Mode): Pr
     const planned = (await world.plans.getPlan()).entries.length;
     const calls = world.cloud.callLog();
     const dark = calls.filter((call) => call.outcome === 'dark');
-    const blockedBy = `${planned} of ${services} services cloned; ${dark.length} of ${calls.length} calls found the primary region dark (first: ${dark[0]?.operation ?? '-'}); ${clone.status}${clone.error ? ` ${clone.error}` : ''}`;
+    const blockedBy = `${planned} of ${services} services cloned; ${dark.length} of ${calls.length} calls found the primary region dark (first: ${dark[0]?.operation ?? '-'}); the pipeline execution ended ${clone.status}${clone.error ? ` ${clone.error}` : ''} with ${services - planned} services failed`;
     log(`cold-dark ${services}: ${blockedBy}`);
     return {
       services,

@@ -5,9 +5,8 @@
  * plan's staged revision with the desired count from its latest forecast (read at deploy time,
  * `forecast-sizing.ts`; the plan's count when the forecast is missing or stale, with a warning in
  * its record line), its cloned scaling bounds registered with min capacity raised to that count,
- * and tagged with the epoch. Calls are paced at ECS's
- * limits (see `pacing.ts`) and throttling is retried with jitter; a service whose calls still
- * fail is recorded as failed and the page goes on.
+ * and tagged with the epoch. Calls are paced at ECS's limits (see `pacing.ts`) and throttling is
+ * retried with jitter; a service whose calls still fail is recorded as failed and the page goes on.
  */
 import { StaleEpochError } from '../errors';
 import type { PlanEntry } from '../model';
@@ -116,7 +115,8 @@ export async function deployPage(
 
   const deployOne = async (entry: PlanEntry): Promise<ServiceOutcome> => {
     const serviceName = stagingNameOf(entry);
-    // Read before the pacer's wait, so the read overlaps it.
+    // Read before taking a pacer slot: while this worker reads, the others' calls keep the
+    // pacer busy, so the read costs the page no UpdateService tokens' worth of time.
     const sized = await sizeEntry(deps, entry, settings);
     const desiredCount = sized.desiredCount;
     const base: ServiceOutcome = {

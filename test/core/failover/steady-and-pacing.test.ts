@@ -243,6 +243,14 @@ describe('Module: failover/settings', () => {
         planMaxAgeSeconds: 604800,
         traffic: {},
         epochTagKey: 'understudy:authority-epoch',
+        sizing: {
+          enabled: true,
+          quantile: 0.9,
+          windowSeconds: 3600,
+          maxAgeSeconds: 21_600,
+          targetUtilization: 0.6,
+          services: {},
+        },
       });
     });
   });

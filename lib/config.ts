@@ -907,8 +907,9 @@ const configSchema = configObjectSchema.superRefine((config, ctx) => {
     });
   }
 
-  // adapt (h-adapt-aws): the adapt loop moves only services Understudy protects and clones.
-  {
+  // adapt (h-adapt-aws): the adapt loop moves only services Understudy protects and clones
+  // (with services found by tag there is no list to check against: the stack warns instead).
+  if (config.services) {
     const listed = new Set((config.services ?? []).map((s) => `${s.cluster}/${s.service}`));
     for (const [index, s] of config.adapt.services.entries()) {
       if (!listed.has(s.service)) {

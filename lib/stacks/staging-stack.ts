@@ -208,7 +208,12 @@ export class StagingStack extends Stack {
       removalPolicy,
     });
 
-    if (props.config.adapt.services.length > 0) {
+    if (props.config.adapt.services.length > 0 && !props.config.services) {
+      Annotations.of(this).addWarningV2(
+        'understudy:no-adapter',
+        'No adapt loop is deployed: adapt.services needs the services listed in "services" ("serviceSelector" discovery is not supported by the adapt handler).',
+      );
+    } else if (props.config.adapt.services.length > 0) {
       this.adapter = new Adapter(this, 'Adapter', {
         document: adaptDocument(props.config),
         scheduleMinutes: props.config.adapt.scheduleMinutes,

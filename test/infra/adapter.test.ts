@@ -1,5 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -95,6 +95,23 @@ describe('Class: Adapter', () => {
 
       // Assert
       expect(other.staging.adapter).toBeUndefined();
+    });
+  });
+
+  describe('Method: services by tag', () => {
+    it('expects no adapter and a warning when services are found by tag', () => {
+      // Arrange
+      const { services: _listed, ...config } = sampleConfig();
+
+      // Act
+      const other = testApp({
+        ...config,
+        serviceSelector: { tagKey: 'understudy', tagValue: 'on' },
+      });
+
+      // Assert
+      expect(other.staging.adapter).toBeUndefined();
+      Annotations.fromStack(other.staging).hasWarning('*', Match.stringLikeRegexp('No adapt loop'));
     });
   });
 

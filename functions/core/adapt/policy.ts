@@ -107,16 +107,16 @@ export const DEFAULT_ADAPT_SETTINGS: AdaptSettings = {
   bandUpper: 0.9,
   level: 0.9,
   lookaheadSteps: 2,
-  hysteresis: 0.15,
+  hysteresis: 0.3,
   scaleOutCooldownMs: 5 * 60_000,
   scaleInCooldownMs: 60 * 60_000,
   horizon: 24,
   quantiles: [0.1, 0.5, 0.9, 0.975],
   forecastIntervalSeconds: 3600,
-  peakLevel: 0.75,
+  peakLevel: 0.9,
   recurringDays: 7,
-  recurringLevel: 0.5,
-  recurringSlackMs: 60 * 60_000,
+  recurringLevel: 0.75,
+  recurringSlackMs: 120 * 60_000,
 };
 
 /**

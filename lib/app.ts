@@ -126,6 +126,11 @@ export function buildApp(options: BuildAppOptions = {}): UnderstudyApp {
     staging.shadowManager.readPrimaryAs(observer.sourceReadRole.role);
     for (const role of staging.shadowManager.primaryReaders) observer.trust(role);
   }
+  // The adapt loop reads the primary's metric history as the same read-only role.
+  if (staging.adapter) {
+    staging.adapter.readPrimaryAs(observer.sourceReadRole.role, config.primary.region);
+    observer.trust(staging.adapter.role);
+  }
   staging.allowEventsFrom(observer.deployEvents.role);
 
   const warnings = configWarnings(config);

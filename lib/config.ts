@@ -743,6 +743,75 @@ const failoverSchema = z.strictObject({
   sizing: failoverSizingSchema.optional(),
 });
 
+// --- adapt (h-adapt-aws) ---
+/** One service the adapt loop moves the minimum capacity of, keyed by its primary `cluster/service`. */
+const adaptServiceSchema = z.strictObject({
+  /** The listed service (`cluster/service`, one of `services`). */
+  service: z.string().regex(/^[^/]+\/[^/]+$/, 'must be "cluster/service"'),
+  /**
+   * Demand signals compared with the forecast bands.
+   * @default ['cpu']
+   */
+  metrics: z
+    .array(z.enum(['cpu', 'memory', 'requestRate', 'queueDepth']))
+    .min(1)
+    .default(['cpu']),
+  /** Tasks the primary ran while its forecast history was recorded (utilisation is relative to it). */
+  referenceTasks: z.number().int().positive(),
+  /** Requests per period one task serves (needed with `requestRate`). @default undefined */
+  requestsPerTask: z.number().positive().optional(),
+  /** Queue messages one task absorbs (needed with `queueDepth`). @default undefined */
+  messagesPerTask: z.number().positive().optional(),
+  /**
+   * Staging's own metric dimensions (its target group, load balancer, queue), as CloudWatch names
+   * them. @default none (cpu and memory need none)
+   */
+  stagingMetrics: z
+    .strictObject({
+      targetGroup: z.string().min(1).optional(),
+      loadBalancer: z.string().min(1).optional(),
+      queueName: z.string().min(1).optional(),
+    })
+    .optional(),
+});
+
+const adaptSchema = z.strictObject({
+  /**
+   * Minutes between two runs of the adapt Lambda, and the metric period it reads.
+   * @default 5
+   */
+  scheduleMinutes: z.number().int().min(1).max(60).default(5),
+  /** Days of the primary's history read at the first run of a failover. @default 14 */
+  historyDays: z.number().int().min(2).max(60).default(14),
+  /** Services decided at once. @default 3 */
+  concurrency: z.number().int().min(1).max(16).default(3),
+  /**
+   * The services adapted; none builds no adapt Lambda.
+   * @default []
+   */
+  services: z.array(adaptServiceSchema).default([]),
+  /**
+   * Overrides of the policy's constants (`DEFAULT_ADAPT_SETTINGS`, chosen on the calibration
+   * split of `npm run bench:adapt`): k periods, hysteresis, cooldowns, quantile, lookahead, the
+   * recurring-burst floor. @default {} (the calibrated defaults)
+   */
+  settings: z
+    .strictObject({
+      consecutivePeriods: z.number().int().min(1).optional(),
+      level: probability.optional(),
+      lookaheadSteps: z.number().int().min(1).optional(),
+      hysteresis: z.number().min(0).lt(1).optional(),
+      scaleOutCooldownSeconds: z.number().int().min(0).optional(),
+      scaleInCooldownSeconds: z.number().int().min(0).optional(),
+      peakLevel: probability.optional(),
+      recurringDays: z.number().int().min(0).max(60).optional(),
+      recurringLevel: z.number().min(0).max(1).optional(),
+      recurringSlackSeconds: z.number().int().min(0).lt(43_200).optional(),
+    })
+    .default({}),
+});
+// --- end adapt ---
+
 /** The whole `understudy` context object, before cross-field checks. */
 const configObjectSchema = z.strictObject({
   /** Where the protected services run and the forecaster lives. */
@@ -827,6 +896,14 @@ const configObjectSchema = z.strictObject({
     planMaxAgeSeconds: 7 * 24 * 3600,
     traffic: {},
   }),
+  /** The adapt loop while the shadow holds authority. @default every 5 minutes, no services */
+  adapt: adaptSchema.default({
+    scheduleMinutes: 5,
+    historyDays: 14,
+    concurrency: 3,
+    services: [],
+    settings: {},
+  }),
   /** Drill deployment. @default cluster 'understudy-drill' */
   drill: drillSchema.default({ cluster: 'understudy-drill' }),
   /**
@@ -875,6 +952,20 @@ const configSchema = configObjectSchema.superRefine((config, ctx) => {
     });
   }
 
+  // adapt (h-adapt-aws): the adapt loop moves only services Understudy protects and clones
+  // (with services found by tag there is no list to check against: the stack warns instead).
+  if (config.services) {
+    const listed = new Set((config.services ?? []).map((s) => `${s.cluster}/${s.service}`));
+    for (const [index, s] of config.adapt.services.entries()) {
+      if (!listed.has(s.service)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['adapt', 'services', index, 'service'],
+          message: `${s.service} is not one of the listed services`,
+        });
+      }
+    }
+  }
   // A route for a service Understudy does not protect would never be switched: say so at synth.
   if (config.services) {
     const listed = new Set(config.services.map((s) => `${s.cluster}/${s.service}`));
@@ -1085,6 +1176,8 @@ export type AlarmsConfig = UnderstudyConfig['alarms'];
 export type AlarmTierConfig = AlarmsConfig['page'];
 /** The `drill` section. */
 export type DrillConfig = UnderstudyConfig['drill'];
+/** Parsed `adapt` section. */
+export type AdaptSectionConfig = UnderstudyConfig['adapt'];
 /** Parsed `failover` section. */
 export type FailoverConfig = UnderstudyConfig['failover'];
 

@@ -82,13 +82,17 @@ export const AdaptConfigSchema = z.strictObject({
       quantiles: z.array(level).min(1).optional(),
       forecastIntervalSeconds: z.number().int().positive().optional(),
       peakLevel: level.optional(),
+      recurringDays: z.number().int().min(0).max(60).optional(),
+      recurringLevel: z.number().min(0).max(1).optional(),
+      recurringSlackSeconds: z.number().int().min(0).lt(43_200).optional(),
     })
     .default({}),
 });
 
 /** Turns a validated `ADAPT_CONFIG` into the run's configuration. */
 export function toRunConfig(raw: z.output<typeof AdaptConfigSchema>): AdaptRunConfig {
-  const { scaleOutCooldownSeconds, scaleInCooldownSeconds, ...rest } = raw.settings;
+  const { scaleOutCooldownSeconds, scaleInCooldownSeconds, recurringSlackSeconds, ...rest } =
+    raw.settings;
   const settings = {
     ...DEFAULT_ADAPT_SETTINGS,
     ...Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined)),
@@ -97,6 +101,9 @@ export function toRunConfig(raw: z.output<typeof AdaptConfigSchema>): AdaptRunCo
       : {}),
     ...(scaleInCooldownSeconds !== undefined
       ? { scaleInCooldownMs: scaleInCooldownSeconds * 1000 }
+      : {}),
+    ...(recurringSlackSeconds !== undefined
+      ? { recurringSlackMs: recurringSlackSeconds * 1000 }
       : {}),
   };
   validateAdaptSettings(settings);

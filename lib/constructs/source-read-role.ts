@@ -25,6 +25,8 @@ export const SOURCE_READ_ACTIONS = {
     // A service's scaling bounds and target-tracking target (cloned with its definition).
     'application-autoscaling:DescribeScalableTargets',
     'application-autoscaling:DescribeScalingPolicies',
+    // The adapt loop's primary history (the first run of a failover).
+    'cloudwatch:GetMetricData',
   ],
 } as const;
 

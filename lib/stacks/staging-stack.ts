@@ -6,6 +6,7 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { FORECAST_TABLE, INVENTORY_TABLE, LEASE_TABLE } from '../../functions/shared/tables';
 import type { UnderstudyConfig } from '../config';
+import { Adapter, adaptDocument } from '../constructs/adapter';
 import { AlarmNotifications } from '../constructs/alarm-notifications';
 import { DeliveryDeadLetters } from '../constructs/delivery-dead-letters';
 import { Failover } from '../constructs/failover';
@@ -65,6 +66,8 @@ export class StagingStack extends Stack {
   public readonly cloneStateMachine?: sfn.IStateMachine;
   /** The failover workflow: starts on the detection quorum's ALARM, waits for approval. */
   public readonly failover: Failover;
+  /** The adapt loop; absent when `adapt.services` is empty. */
+  public readonly adapter?: Adapter;
 
   public constructor(scope: Construct, id: string, props: StagingStackProps) {
     super(scope, id, {
@@ -206,6 +209,25 @@ export class StagingStack extends Stack {
       deadLetterQueue: this.deadLetters.queue,
       removalPolicy,
     });
+
+    if (props.config.adapt.services.length > 0 && !props.config.services) {
+      Annotations.of(this).addWarningV2(
+        'understudy:no-adapter',
+        'No adapt loop is deployed: adapt.services needs the services listed in "services" ("serviceSelector" discovery is not supported by the adapt handler).',
+      );
+    } else if (props.config.adapt.services.length > 0) {
+      this.adapter = new Adapter(this, 'Adapter', {
+        document: adaptDocument(props.config),
+        scheduleMinutes: props.config.adapt.scheduleMinutes,
+        leaseTable: this.leaseTable,
+        forecastTable: this.forecastTable,
+        inventoryTable: this.inventoryTable,
+        key: this.key,
+        stagingCluster: props.config.staging.cluster,
+        deadLetterQueue: this.deadLetters.queue,
+        logRemovalPolicy: removalPolicy,
+      });
+    }
 
     if (props.config.services) {
       this.forecastCopyWriter = new ForecastCopyWriter(this, 'ForecastCopyWriter', {

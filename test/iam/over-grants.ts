@@ -118,6 +118,19 @@ export const EXPLAINED_GRANTS: readonly ExplainedGrant[] = [
     reason:
       'Read only for services behind a target group once ECS reports their tasks running; the replayed service has no load balancer. Pinned call by call in test/adapters/failover-aws-adapters.test.ts and in the state-machine tests (sandbox ALB).',
   },
+  // adapt (h-adapt-aws)
+  {
+    role: /^UnderstudyStaging\/AdapterFunctionRole/,
+    actions: ['kms:GenerateDataKey'],
+    reason:
+      "Table-key use DynamoDB performs server-side with the caller's permissions when the adapt log is written (PutItem on the CMK-encrypted forecasts table), limited by kms:ViaService to DynamoDB in the staging region: the replay models kms:Decrypt per request, as for every table writer above; kept so a write never fails on a key operation no local run can observe.",
+  },
+  {
+    role: /^UnderstudyStaging\/AdapterFunctionRole/,
+    actions: ['cloudwatch:DeleteAlarms'],
+    reason:
+      "Done by Application Auto Scaling with the caller's permissions when the re-applied target-tracking policy replaces one on another metric (its old alarms go); the replayed service keeps its policy, as in the failover deploy step.",
+  },
 ];
 
 /** The explanation of `action` granted to `role`, if any. */

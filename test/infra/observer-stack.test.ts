@@ -101,6 +101,7 @@ describe('Class: ObserverStack', () => {
           Action: [
             'application-autoscaling:DescribeScalableTargets',
             'application-autoscaling:DescribeScalingPolicies',
+            'cloudwatch:GetMetricData',
             'ec2:DescribeSecurityGroups',
             'ecs:DescribeTaskDefinition',
             'ecs:ListClusters',
@@ -154,6 +155,8 @@ describe('Class: ObserverStack', () => {
               'aws:PrincipalArn': [
                 `arn:aws:iam::222222222222:role/${probeRoleName}`,
                 ...shadowReaders,
+                // The adapt loop's primary history (h-adapt-aws).
+                built.observer.resolve(built.staging.adapter?.role.roleArn),
               ],
             },
           },
@@ -223,14 +226,14 @@ describe('Class: ObserverStack', () => {
       // Assert
       const principalArns = Object.values(trusted.findResources('AWS::IAM::Role'))[0]?.Properties
         .AssumeRolePolicyDocument.Statement[0].Condition.ArnLike['aws:PrincipalArn'];
-      // The probe role and the shadow manager's three readers (wired by the app) and the shadow
-      // role, nothing else.
+      // The probe role, the shadow manager's three readers and the adapt role (wired by the app)
+      // and the shadow role, nothing else.
       expect(principalArns).toEqual(
-        Array.from({ length: 5 }, () =>
+        Array.from({ length: 6 }, () =>
           expect.stringMatching(/^arn:aws:iam::222222222222:role\/[a-z0-9]+$/),
         ),
       );
-      const roleName = String(principalArns[4]).split('/').pop();
+      const roleName = String(principalArns[5]).split('/').pop();
       Template.fromStack(app.staging).hasResourceProperties('AWS::IAM::Role', {
         RoleName: roleName,
         AssumeRolePolicyDocument: Match.objectLike({

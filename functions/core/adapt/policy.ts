@@ -17,12 +17,21 @@
  * - **Cooldown.** No raise within `scaleOutCooldownMs` of the last change, no lowering within
  *   `scaleInCooldownMs` of it (scale-in waits longer: under-provisioning costs more than a spare
  *   task).
+ * - **Recurring bursts.** A burst shorter than target tracking's reaction (3 one-minute datapoints,
+ *   a minute of ingestion, a minute of task start) is over before a scale-out serves it, and an
+ *   hourly forecast of step means flattens it. A burst that recurs at the same time of day (a
+ *   nightly batch, a cron-driven job) is nonetheless predictable: the minimum also covers, at
+ *   100 % per task, the `recurringLevel` quantile over the last `recurringDays` days of each day's
+ *   largest fine-grained value in the same time-of-day window (the lookahead, widened by
+ *   `recurringSlackMs` either side for drift). With the median, a burst must recur on most days
+ *   to count, so a one-off spike never holds capacity up. The same hysteresis applies.
  *
  * Every decision carries its inputs (the excursion's points and band edges, the peaks, the bounds,
  * the cooldown state, the settings), so the adapt log explains each change.
  */
 import { type CapacityResult, desiredCount, type TaskCapacity } from '../capacity';
 import { ValidationError } from '../errors';
+import { quantileOf } from '../forecast/stats';
 import type { ResourceMetric, TimeSeries } from '../model';
 import {
   bandsEnd,
@@ -36,6 +45,9 @@ import { type Forecaster, intraStepPeakFactor, reforecastBands } from './reforec
 
 /** History the within-step peak factor is measured over: a week, every weekday once. */
 const PEAK_WINDOW_MS = 7 * 24 * 3_600_000;
+const DAY_MS = 24 * 3_600_000;
+/** Fewest days with data in the window before a recurring burst is believed. */
+const RECURRING_MIN_DAYS = 3;
 
 /** The signal's primary history and actuals from `fromMs` on. */
 function recentWindow(signal: AdaptSignal, fromMs: number): TimeSeries[] {
@@ -77,6 +89,12 @@ export interface AdaptSettings {
    * forecast peak is multiplied by: the forecast is of step means, the tasks serve the peaks.
    */
   readonly peakLevel: number;
+  /** Days of fine-grained history searched for recurring bursts; 0 turns the check off. */
+  readonly recurringDays: number;
+  /** Quantile of the daily maxima a recurring burst is sized from, e.g. 0.5: most days. */
+  readonly recurringLevel: number;
+  /** Time-of-day drift a recurring burst may have, either side of the window, ms. */
+  readonly recurringSlackMs: number;
 }
 
 /**
@@ -89,13 +107,16 @@ export const DEFAULT_ADAPT_SETTINGS: AdaptSettings = {
   bandUpper: 0.9,
   level: 0.9,
   lookaheadSteps: 2,
-  hysteresis: 0.15,
+  hysteresis: 0.3,
   scaleOutCooldownMs: 5 * 60_000,
   scaleInCooldownMs: 60 * 60_000,
   horizon: 24,
   quantiles: [0.1, 0.5, 0.9, 0.975],
   forecastIntervalSeconds: 3600,
-  peakLevel: 0.75,
+  peakLevel: 0.9,
+  recurringDays: 7,
+  recurringLevel: 0.75,
+  recurringSlackMs: 120 * 60_000,
 };
 
 /**
@@ -164,6 +185,8 @@ export interface SignalDecision {
   readonly peak?: number;
   /** Within-step peak factor the forecast peak was multiplied by (`AdaptSettings.peakLevel`). */
   readonly peakFactor?: number;
+  /** A recurring burst's demand at this time of day (see {@link recurringPeak}), when one is seen. */
+  readonly recurringPeak?: number;
   /** Tasks the peak needs (raise test) and the peak with headroom needs (lower test). */
   readonly raiseTasks?: number;
   readonly lowerTasks?: number;
@@ -220,6 +243,18 @@ export function validateAdaptSettings(settings: AdaptSettings): void {
   ] as const) {
     if (!isLevel(v)) issues.push(`${name} ${v} must be in (0, 1)`);
   }
+  if (!(Number.isInteger(s.recurringDays) && s.recurringDays >= 0 && s.recurringDays <= 60))
+    issues.push(`recurringDays ${s.recurringDays} must be an integer in [0, 60]`);
+  if (!(Number.isFinite(s.recurringLevel) && s.recurringLevel >= 0 && s.recurringLevel <= 1))
+    issues.push(`recurringLevel ${s.recurringLevel} must be in [0, 1]`);
+  if (
+    !(
+      Number.isFinite(s.recurringSlackMs) &&
+      s.recurringSlackMs >= 0 &&
+      s.recurringSlackMs < DAY_MS / 2
+    )
+  )
+    issues.push(`recurringSlackMs ${s.recurringSlackMs} must be in [0, 12 h)`);
   if (!(s.bandLower < s.bandUpper)) issues.push('bandLower must be below bandUpper');
   if (!(Number.isInteger(s.lookaheadSteps) && s.lookaheadSteps >= 1))
     issues.push(`lookaheadSteps ${s.lookaheadSteps} must be an integer ≥ 1`);
@@ -294,6 +329,45 @@ export function tasksForDemand(
   });
 }
 
+/**
+ * The demand of a burst that recurs at this time of day: for each of the last `days` days, the
+ * largest value of the fine-grained `series` (a step finer than `forecastIntervalSeconds`: the
+ * hourly means are the forecast's business) in [now − slack, now + ahead + slack] moved back by
+ * that many days; then the `level` quantile of those daily maxima. Undefined when fewer than
+ * three days have data in the window, or `days` is 0.
+ */
+export function recurringPeak(
+  series: readonly TimeSeries[],
+  options: {
+    readonly nowMs: number;
+    readonly aheadMs: number;
+    readonly slackMs: number;
+    readonly days: number;
+    readonly level: number;
+    readonly forecastIntervalSeconds: number;
+  },
+): number | undefined {
+  const { nowMs, aheadMs, slackMs, days, level } = options;
+  const maxima: number[] = [];
+  for (let day = 1; day <= days; day += 1) {
+    const from = nowMs - day * DAY_MS - slackMs;
+    const to = nowMs - day * DAY_MS + aheadMs + slackMs;
+    let max: number | undefined;
+    for (const s of series) {
+      if (s.intervalSeconds >= options.forecastIntervalSeconds) continue;
+      const stepMs = s.intervalSeconds * 1000;
+      const first = Math.max(0, Math.ceil((from - s.start) / stepMs));
+      const last = Math.min(s.values.length - 1, Math.floor((to - s.start) / stepMs));
+      for (let i = first; i <= last; i += 1) {
+        const v = s.values[i];
+        if (v !== null && v !== undefined && (max === undefined || v > max)) max = v;
+      }
+    }
+    if (max !== undefined) maxima.push(max);
+  }
+  return maxima.length >= RECURRING_MIN_DAYS ? quantileOf(maxima, level) : undefined;
+}
+
 /** The planned quantile's peak over the lookahead from the step covering `nowMs`. */
 export function lookaheadPeak(
   bands: ForecastBands,
@@ -360,12 +434,35 @@ export function decideAdaptation(input: AdaptInput): AdaptOutcome {
       s.forecastIntervalSeconds,
       s.peakLevel,
     );
+    const burst =
+      s.recurringDays > 0
+        ? recurringPeak(
+            recentWindow(signal, input.nowMs - (s.recurringDays + 1) * DAY_MS - s.recurringSlackMs),
+            {
+              nowMs: input.nowMs,
+              aheadMs: s.lookaheadSteps * s.forecastIntervalSeconds * 1000,
+              slackMs: s.recurringSlackMs,
+              days: s.recurringDays,
+              level: s.recurringLevel,
+              forecastIntervalSeconds: s.forecastIntervalSeconds,
+            },
+          )
+        : undefined;
     let raiseTasks: number | undefined;
     let lowerTasks: number | undefined;
     if (peak !== undefined) {
       const served = peak * factor;
-      raiseTasks = tasksForDemand(served, signal.basis, input).desiredCount;
-      lowerTasks = tasksForDemand(served * (1 + s.hysteresis), signal.basis, input).desiredCount;
+      // A burst is served at 100 % per task: sustained load above it is target tracking's.
+      const atFull = { ...input, targetUtilization: 1 };
+      const tasks = (scale: number) =>
+        Math.max(
+          tasksForDemand(served * scale, signal.basis, input).desiredCount,
+          burst === undefined
+            ? 0
+            : tasksForDemand(burst * scale, signal.basis, atFull).desiredCount,
+        );
+      raiseTasks = tasks(1);
+      lowerTasks = tasks(1 + s.hysteresis);
       raiseTarget = Math.max(raiseTarget ?? 0, raiseTasks);
       lowerTarget = Math.max(lowerTarget ?? 0, lowerTasks);
     }
@@ -373,6 +470,7 @@ export function decideAdaptation(input: AdaptInput): AdaptOutcome {
       metric: signal.metric,
       ...(excursion ? { excursion } : {}),
       ...(reforecast ? { reforecast } : {}),
+      ...(burst !== undefined ? { recurringPeak: burst } : {}),
       ...(peak !== undefined ? { peak, peakFactor: factor, raiseTasks, lowerTasks } : {}),
     });
   }

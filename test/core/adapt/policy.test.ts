@@ -15,7 +15,7 @@ describe('Function: decideAdaptation', () => {
   describe('when actual demand stays inside the band', () => {
     it('holds a minimum that sits inside the hysteresis band', () => {
       // Arrange: p90 peak 5734 CPU units → 6 tasks to raise, 7 with 15 % headroom
-      const input = inputOf({ actual: [4000, 4200, 3900], currentMin: 6 });
+      const input = inputOf({ actual: [4000, 4200, 3900], currentMin: 6 }, { hysteresis: 0.15 });
 
       // Act
       const { decision } = decideAdaptation(input);

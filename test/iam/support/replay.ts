@@ -2,6 +2,7 @@
  * Runs every replay scenario once in one world and returns the recorded calls, renamed to the
  * configured identifiers. Add a scenario here (one file per workflow in `../scenarios/`).
  */
+import { adaptRun } from '../scenarios/adapt';
 import { cloneValidateStore } from '../scenarios/clone-validate-store';
 import { eventTargetCalls } from '../scenarios/event-targets';
 import { failover } from '../scenarios/failover';
@@ -26,6 +27,7 @@ export const SCENARIOS: readonly {
   { name: 'images from a central registry and a pull-through cache', run: imageSources },
   { name: 'health probe (primary read through the read-only role)', run: healthProbe },
   { name: 'forecast cycle (forecaster, staging copy writer)', run: forecastCycle },
+  { name: 'adapt run (adapt Lambda, primary history through the read role)', run: adaptRun },
   {
     name: 'Lambda runtime (logs, X-Ray)',
     run: async (world) => {

@@ -18,6 +18,7 @@
  * staging's series alone, as it does on AWS when the primary's CloudWatch does not answer.
  */
 import { DynamoDbAdaptLog } from '../../../functions/adapters/aws/dynamodb-adapt-log';
+import type { AdaptDecisionRecord } from '../../../functions/core/adapt/log';
 import { DEFAULT_ADAPT_SETTINGS } from '../../../functions/core/adapt/policy';
 import {
   type AdaptRunConfig,
@@ -25,7 +26,6 @@ import {
   runAdaptation,
 } from '../../../functions/core/adapt/run';
 import { buildMetricQueries } from '../../../functions/core/forecast/metric-queries';
-import type { AdaptDecisionRecord } from '../../../functions/core/adapt/log';
 import type { Forecast, ServiceKey, TimeSeries } from '../../../functions/core/model';
 import type { Clock, LoggerLike } from '../../../functions/core/ports';
 import type { LocalFailoverWorld } from '../failover-world';
@@ -207,7 +207,8 @@ export class DrillAdaptation {
         );
         const seen = this.failures[index];
         if (seen) this.failures[index] = { ...seen, lastAt: at, count: seen.count + 1 };
-        else this.failures.push({ firstAt: at, lastAt: at, service: result.service, error, count: 1 });
+        else
+          this.failures.push({ firstAt: at, lastAt: at, service: result.service, error, count: 1 });
         continue;
       }
       if (result.action === undefined || result.action === 'hold') continue;
@@ -240,7 +241,10 @@ const round3 = (v: number | undefined) =>
   v === undefined || !Number.isFinite(v) ? null : Math.round(v * 1000) / 1000;
 
 /** The decision's inputs as the report shows them (the stored record holds them all). */
-function inputsOf(record: AdaptDecisionRecord | undefined, feed: AdaptFeed | undefined): AdaptInputs {
+function inputsOf(
+  record: AdaptDecisionRecord | undefined,
+  feed: AdaptFeed | undefined,
+): AdaptInputs {
   const decision = record?.decision;
   const signal = decision?.signals[0];
   const last = signal?.excursion?.points.at(-1);

@@ -723,7 +723,15 @@ export async function runDrill(
   try {
     // Adaptation runs in the reported telling only: the other one is there for its RTO.
     const main = await tellStory(options, estate, dynamo, !options.cold, progress, forecasts, true);
-    const other = await tellStory(options, estate, dynamo, options.cold, () => {}, forecasts, false);
+    const other = await tellStory(
+      options,
+      estate,
+      dynamo,
+      options.cold,
+      () => {},
+      forecasts,
+      false,
+    );
     const [pre, cold] = options.cold ? [other, main] : [main, other];
     const rtoOf = (story: Story, key: string) => {
       const at = story.steadyAt.get(key);

@@ -232,12 +232,10 @@ export function seedEstateWorld(
     // ECS service files carry no Application Auto Scaling: the primary's scalable target is the
     // pipeline settings' task bounds (minTasks..maxTasks below), so the clone brings bounds the
     // failover applies and adaptation moves the minimum within.
-    cloud
-      .state(primary)
-      .ecs.setScaling(service.cluster, service.serviceName, {
-        minCapacity: DRILL_SCALING.minCapacity,
-        maxCapacity: Math.max(DRILL_SCALING.maxCapacity, requested.desiredCount || 1),
-      });
+    cloud.state(primary).ecs.setScaling(service.cluster, service.serviceName, {
+      minCapacity: DRILL_SCALING.minCapacity,
+      maxCapacity: Math.max(DRILL_SCALING.maxCapacity, requested.desiredCount || 1),
+    });
   };
 
   for (const service of estate.services) {

@@ -11,6 +11,7 @@ import { type DrillProgress, runDrill } from '../local/drill/engine';
 import { loadEstate } from '../local/drill/estate';
 import { renderDrillReportHtml } from '../local/drill/html';
 import { DRILL_SCENARIOS, type DrillReport, type DrillScenario } from '../local/drill/report';
+import { type DrillStateDump, stateDirOf, writeDrillState } from '../local/drill/state';
 
 /** Options as commander parses them. */
 interface DrillCommandOptions {
@@ -106,6 +107,7 @@ async function runDrillCommand(options: DrillCommandOptions): Promise<void> {
   const estate = options.estate !== undefined ? loadEstate(options.estate) : undefined;
   const progress = progressWriter(!options.json);
   let report: DrillReport;
+  let state: DrillStateDump | undefined;
   try {
     report = await runDrill(
       {
@@ -118,6 +120,9 @@ async function runDrillCommand(options: DrillCommandOptions): Promise<void> {
         ...(estate ? { estate } : {}),
       },
       progress.update,
+      (dump) => {
+        state = dump;
+      },
     );
   } finally {
     progress.end();
@@ -128,6 +133,8 @@ async function runDrillCommand(options: DrillCommandOptions): Promise<void> {
   const htmlPath = join(options.out, 'drill-report.html');
   await writeFile(jsonPath, json);
   await writeFile(htmlPath, renderDrillReportHtml(report));
+  // The tables the `--local` inventory and plan commands read (bin/local/drill/state.ts).
+  if (state) await writeDrillState(stateDirOf(options.out), state);
   if (options.json) {
     process.stdout.write(json);
     return;
@@ -140,6 +147,7 @@ async function runDrillCommand(options: DrillCommandOptions): Promise<void> {
       '',
       `  report: ${jsonPath}`,
       `          ${htmlPath}`,
+      `  state:  ${stateDirOf(options.out)} (try: understudy inventory list --local ${options.out})`,
       '',
     ].join('\n'),
   );

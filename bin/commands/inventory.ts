@@ -134,11 +134,11 @@ async function withInventory<T>(
   options: ConnectionOptions,
   run: (repository: InventoryRepository) => Promise<T>,
 ): Promise<T> {
-  const inventory = openInventory(options);
+  const inventory = await openInventory(options);
   try {
     return await run(inventory.repository);
   } finally {
-    inventory.close();
+    await inventory.close();
   }
 }
 
@@ -339,7 +339,9 @@ const CONNECTION_HELP = `
 Connection:
   The table comes from --table or ${INVENTORY_TABLE_ENV}, the region from --region or AWS_REGION
   (the staging region), credentials from the default AWS chain. --endpoint points at a local
-  dynalite or moto server on loopback instead (dummy credentials are used).`;
+  dynalite or moto server on loopback instead (dummy credentials are used). --local [DIR] reads
+  the last drill's persisted state (DIR/state/, default ./drill-out: run \`npm run drill\` first);
+  pin and unpin write it back.`;
 
 function example(lines: readonly string[]): string {
   return `\nExample:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n${CONNECTION_HELP}\n`;
@@ -359,6 +361,7 @@ export function registerInventoryCommand(
       'after',
       example([
         'understudy inventory list --table understudy-Inventory --region eu-central-1',
+        'understudy inventory list --local   # after npm run drill, no AWS',
         'understudy inventory pin shop/web 3 --reason "v4 breaks checkout"',
       ]),
     )
@@ -373,7 +376,10 @@ export function registerInventoryCommand(
         'Every service: latest version, latest validated, pinned, the effective version (what a failover deploys), its status and age.',
       ),
   )
-    .addHelpText('after', example(['understudy inventory list --format json']))
+    .addHelpText(
+      'after',
+      example(['understudy inventory list --format json', 'understudy inventory list --local']),
+    )
     .exitOverride()
     .action(async (options: ConnectionOptions) => listCommand(options, now));
 
@@ -386,7 +392,13 @@ export function registerInventoryCommand(
       .argument('<service>', 'cluster/service', parseServiceKey)
       .option('--version <n>', 'clone version (default: the latest)', parseVersionNumber),
   )
-    .addHelpText('after', example(['understudy inventory show shop/web --version 3']))
+    .addHelpText(
+      'after',
+      example([
+        'understudy inventory show shop/web --version 3',
+        'understudy inventory show shop/web --local',
+      ]),
+    )
     .exitOverride()
     .action(async (service: ServiceKey, options: ShowOptions) => showCommand(service, options));
 

@@ -51,6 +51,7 @@ import {
   type TimelinePhase,
 } from './report';
 import { diffRewrites, toJson } from './rewrites';
+import { type DrillStateDump, dumpTables } from './state';
 import {
   creditOf,
   DEMO_TRACES,
@@ -664,10 +665,15 @@ function units(value: JsonValue | undefined, fallback: number): number {
   return /vcpu|gb/i.test(value) ? n * 1024 : n;
 }
 
-/** Runs the drill and returns its report (deterministic for the same options). */
+/**
+ * Runs the drill and returns its report (deterministic for the same options). `keepState`, when
+ * given, receives the reported telling's tables before dynalite stops (`understudy drill` writes
+ * them to `--out/state/` for the `--local` inventory and plan commands).
+ */
 export async function runDrill(
   options: DrillOptions,
   progress: DrillProgress = () => {},
+  keepState?: (state: DrillStateDump) => Promise<void> | void,
 ): Promise<DrillReport> {
   // Without --estate, the demo estate: real corpus definitions named web, api, checkout, ….
   const estate = options.estate ?? demoEstate(options.services);
@@ -875,6 +881,7 @@ export async function runDrill(
       },
       violations: main.violations,
     };
+    if (keepState) await keepState(await dumpTables(dynamo.client, main.world.tables));
     return report;
   } finally {
     await dynamo.stop();

@@ -7,6 +7,7 @@ import type { Construct } from 'constructs';
 import { FORECAST_TABLE, INVENTORY_TABLE, LEASE_TABLE } from '../../functions/shared/tables';
 import type { UnderstudyConfig } from '../config';
 import { AlarmNotifications } from '../constructs/alarm-notifications';
+import { Dashboard } from '../constructs/dashboard';
 import { DeliveryDeadLetters } from '../constructs/delivery-dead-letters';
 import { Failover } from '../constructs/failover';
 import { ForecastCopyWriter } from '../constructs/forecast-copy-writer';
@@ -65,6 +66,8 @@ export class StagingStack extends Stack {
   public readonly cloneStateMachine?: sfn.IStateMachine;
   /** The failover workflow: starts on the detection quorum's ALARM, waits for approval. */
   public readonly failover: Failover;
+  /** The CloudWatch dashboard (h-drill-local). */
+  public readonly dashboard: Dashboard;
 
   public constructor(scope: Construct, id: string, props: StagingStackProps) {
     super(scope, id, {
@@ -203,6 +206,42 @@ export class StagingStack extends Stack {
       stagingCluster: props.config.staging.cluster,
       deadLetterQueue: this.deadLetters.queue,
       removalPolicy,
+    });
+
+    // h-drill-local: the CloudWatch dashboard (alarms, failovers, inventory, forecast vs actual).
+    const manager = this.shadowManager;
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      notifications: this.notifications,
+      clonePipeline: manager !== undefined,
+      alarms: [
+        this.deadLetters.alarm,
+        ...(manager
+          ? [
+              manager.cloneFailuresAlarm,
+              manager.integrityHeartbeatAlarm,
+              manager.integrityErrorsAlarm,
+              ...Object.values(manager.freshnessAlarms),
+            ]
+          : []),
+      ],
+      ...(props.config.services
+        ? {
+            forecasts: {
+              account: props.config.primary.account,
+              region: props.config.primary.region,
+              // The capacity metrics the forecaster reads for each service (metric-queries.ts).
+              services: props.config.services.map((s) => ({
+                service: `${s.cluster}/${s.service}`,
+                metrics: [
+                  'cpu',
+                  'memory',
+                  ...(s.targetGroup ? ['requestRate'] : []),
+                  ...(s.queueName ? ['queueDepth'] : []),
+                ],
+              })),
+            },
+          }
+        : {}),
     });
 
     if (props.config.services) {

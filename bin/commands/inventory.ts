@@ -17,6 +17,7 @@ import {
   type ConnectionOptions,
   INVENTORY_TABLE_ENV,
   loadSharedClients,
+  localDirOf,
   openInventory,
 } from './inventory-connection';
 import { diffContent, formatDiff } from './inventory-diff';
@@ -318,6 +319,13 @@ async function validateCommand(
   options: ValidateOptions,
   stagingPorts: StagingPortsFactory,
 ): Promise<void> {
+  if (localDirOf(options) !== undefined) {
+    // The drill's staging sandbox lives only while the drill runs: re-validating against AWS
+    // would read another world, so --local refuses rather than reach the network.
+    throw new ValidationError(
+      'inventory validate --local is not supported yet: re-validation reads staging, and the drill’s staging sandbox lives only while the drill runs (list, show, diff, pin and unpin work with --local)',
+    );
+  }
   const dryRun = options.dryRun ?? false;
   const results = await withInventory(options, (repository) =>
     revalidateInventory({

@@ -167,6 +167,17 @@ describe('Command: understudy inventory --local', () => {
     expect(existsSync(stateDirOf(empty))).toBe(false);
   });
 
+  it('refuses validate --local in one line (exit 2) rather than read AWS', async () => {
+    // Act
+    const run = await cli(['inventory', 'validate', '--local', dir]);
+
+    // Assert
+    expect(run.code).toBe(2);
+    expect(run.stderr.split('\n')[0]).toMatch(
+      /^understudy: inventory validate --local is not supported yet/,
+    );
+  });
+
   it('refuses --local with --table (one line, exit 2)', async () => {
     // Act
     const run = await cli(['inventory', 'list', '--local', dir, '--table', 'x']);

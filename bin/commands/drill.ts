@@ -67,6 +67,7 @@ export function summaryLines(report: DrillReport): string[] {
     `forecast coverage on what happened: 80 % band ${pct(report.forecast.coverage80)}, 95 % band ${pct(report.forecast.coverage95)} (${report.forecast.points} points)`,
     `standby cost: $${report.cost.monthlyUsd.toFixed(2)} per month`,
     `lease: ${report.lease.changes.map((c) => `${c.holder}@${c.epoch}`).join(' → ')}`,
+    `adapt: ${report.adapt.length} minimum change(s) (${report.adapt.filter((a) => a.action === 'raise').length} raised, ${report.adapt.filter((a) => a.action === 'lower').length} lowered) in ${report.adaptRuns.runs} runs every ${report.adaptRuns.periodSeconds / 60} min${report.adaptRuns.failures.length ? `, ${report.adaptRuns.failures.length} failure(s)` : ''}`,
     `fencing: ${report.fencing.length} stale deploy(s) refused`,
     `violations: ${report.violations.length === 0 ? 'none' : report.violations.map((v) => v.kind).join(', ')}`,
     `${report.handback.label}: ${report.handback.completed ? 'done' : 'not done'} after ${report.handback.attempts} attempt(s)`,

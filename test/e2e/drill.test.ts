@@ -286,6 +286,11 @@ describe('Command: understudy drill (CLI)', () => {
     // Assert
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('RTO pre-baked:');
+    expect(run.stdout).toMatch(/adapt: \d+ minimum change\(s\)/);
+    // The tables `--local` reads (bin/local/drill/state.ts).
+    for (const table of ['inventory', 'forecasts', 'lease']) {
+      expect(existsSync(path.join(out, 'state', `${table}.json`))).toBe(true);
+    }
     const json = JSON.parse(await readFile(path.join(out, 'drill-report.json'), 'utf8'));
     expect(validate(json)).toBe(true);
     expect(await readFile(path.join(out, 'drill-report.html'), 'utf8')).toContain('<svg');

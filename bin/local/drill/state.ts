@@ -7,7 +7,8 @@
  * writes the table back.
  *
  * A dump of plain files rather than dynalite's own on-disk store: it needs no native database
- * module, survives a dynalite upgrade, is readable by a person, and is byte-stable per seed.
+ * module, survives a dynalite upgrade and is readable by a person. (Not byte-stable per seed: the
+ * inventory repository writes random audit ids and wall-clock expiry times; the report is.)
  */
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -67,7 +68,7 @@ export async function scanTable(
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
-  // A stable order, so the same drill writes the same bytes.
+  // A stable order (by key), so two dumps compare item by item.
   return items.sort((a, b) => sortKey(a).localeCompare(sortKey(b)));
 }
 

@@ -6,6 +6,7 @@ import { registerDrillCommand } from './commands/drill';
 import { registerFailoverCommand } from './commands/failover';
 import { registerForecastCommand } from './commands/forecast';
 import { registerInventoryCommand } from './commands/inventory';
+import { registerPlanCommand } from './commands/plan';
 
 /** Builds the `understudy` command tree. Exported so tests drive the CLI in-process. */
 export function buildProgram(): Command {
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerAuthorityCommand(program);
   registerDrillCommand(program);
   registerFailoverCommand(program);
+  registerPlanCommand(program);
   return program;
 }
 

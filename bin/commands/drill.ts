@@ -11,6 +11,7 @@ import { type DrillProgress, runDrill } from '../local/drill/engine';
 import { loadEstate } from '../local/drill/estate';
 import { renderDrillReportHtml } from '../local/drill/html';
 import { DRILL_SCENARIOS, type DrillReport, type DrillScenario } from '../local/drill/report';
+import { type DrillStateDump, stateDirOf, writeDrillState } from '../local/drill/state';
 
 /** Options as commander parses them. */
 interface DrillCommandOptions {
@@ -66,6 +67,7 @@ export function summaryLines(report: DrillReport): string[] {
     `forecast coverage on what happened: 80 % band ${pct(report.forecast.coverage80)}, 95 % band ${pct(report.forecast.coverage95)} (${report.forecast.points} points)`,
     `standby cost: $${report.cost.monthlyUsd.toFixed(2)} per month`,
     `lease: ${report.lease.changes.map((c) => `${c.holder}@${c.epoch}`).join(' → ')}`,
+    `adapt: ${report.adapt.length} minimum change(s) (${report.adapt.filter((a) => a.action === 'raise').length} raised, ${report.adapt.filter((a) => a.action === 'lower').length} lowered) in ${report.adaptRuns.runs} runs every ${report.adaptRuns.periodSeconds / 60} min${report.adaptRuns.failures.length ? `, ${report.adaptRuns.failures.length} failure(s)` : ''}`,
     `fencing: ${report.fencing.length} stale deploy(s) refused`,
     `violations: ${report.violations.length === 0 ? 'none' : report.violations.map((v) => v.kind).join(', ')}`,
     `${report.handback.label}: ${report.handback.completed ? 'done' : 'not done'} after ${report.handback.attempts} attempt(s)`,
@@ -106,6 +108,7 @@ async function runDrillCommand(options: DrillCommandOptions): Promise<void> {
   const estate = options.estate !== undefined ? loadEstate(options.estate) : undefined;
   const progress = progressWriter(!options.json);
   let report: DrillReport;
+  let state: DrillStateDump | undefined;
   try {
     report = await runDrill(
       {
@@ -118,6 +121,9 @@ async function runDrillCommand(options: DrillCommandOptions): Promise<void> {
         ...(estate ? { estate } : {}),
       },
       progress.update,
+      (dump) => {
+        state = dump;
+      },
     );
   } finally {
     progress.end();
@@ -128,6 +134,8 @@ async function runDrillCommand(options: DrillCommandOptions): Promise<void> {
   const htmlPath = join(options.out, 'drill-report.html');
   await writeFile(jsonPath, json);
   await writeFile(htmlPath, renderDrillReportHtml(report));
+  // The tables the `--local` inventory and plan commands read (bin/local/drill/state.ts).
+  if (state) await writeDrillState(stateDirOf(options.out), state);
   if (options.json) {
     process.stdout.write(json);
     return;
@@ -140,6 +148,7 @@ async function runDrillCommand(options: DrillCommandOptions): Promise<void> {
       '',
       `  report: ${jsonPath}`,
       `          ${htmlPath}`,
+      `  state:  ${stateDirOf(options.out)} (try: understudy inventory list --local ${options.out})`,
       '',
     ].join('\n'),
   );

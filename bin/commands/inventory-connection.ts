@@ -1,12 +1,14 @@
 /**
  * The flags every `understudy inventory` subcommand shares (`--table`, `--region`, `--endpoint`,
- * `--format`) and the one DynamoDB client a run builds from them.
+ * `--local`, `--format`) and the one DynamoDB client a run builds from them. `--local [DIR]`
+ * reads the last drill's persisted tables (bin/local/drill/state.ts) instead of AWS.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { type Command, Option } from 'commander';
 import { DynamoDbInventoryRepository } from '../../functions/adapters/aws/dynamodb-inventory-repository';
 import { ValidationError } from '../../functions/core/errors';
 import type * as SharedClients from '../../functions/shared/clients';
+import { openLocalDrillState } from '../local/drill/state';
 
 /** Environment variable naming the inventory table when `--table` is absent. */
 export const INVENTORY_TABLE_ENV = 'UNDERSTUDY_INVENTORY_TABLE';
@@ -22,7 +24,18 @@ export interface ConnectionOptions {
   readonly table?: string;
   readonly region?: string;
   readonly endpoint?: string;
+  /** `--local [DIR]`: `true` for the flag alone (the default folder). */
+  readonly local?: string | true;
   readonly format: InventoryFormat;
+}
+
+/** Where `understudy drill` writes by default, and so where `--local` looks. */
+export const DEFAULT_DRILL_OUT = './drill-out';
+
+/** The drill folder `--local` names, or undefined without `--local`. */
+export function localDirOf(options: Pick<ConnectionOptions, 'local'>): string | undefined {
+  if (options.local === undefined) return undefined;
+  return options.local === true ? DEFAULT_DRILL_OUT : options.local;
 }
 
 /** Adds the shared flags to a subcommand (each subcommand carries them, so they go after it). */
@@ -33,6 +46,10 @@ export function addConnectionOptions(command: Command): Command {
     .option(
       '--endpoint <url>',
       'DynamoDB endpoint of a local dynalite or moto server (loopback only, e.g. http://127.0.0.1:4567)',
+    )
+    .option(
+      '--local [dir]',
+      `the last drill's persisted state instead of AWS (default dir ${DEFAULT_DRILL_OUT}, the drill's --out)`,
     )
     .addOption(
       new Option('--format <format>', 'output format').choices(INVENTORY_FORMATS).default('table'),
@@ -106,16 +123,54 @@ export function dynamoDbClientFor(
 export interface OpenInventory {
   readonly repository: DynamoDbInventoryRepository;
   readonly table: string;
-  close(): void;
+  /** The DynamoDB client the repository uses (the plan repository shares the table). */
+  readonly client: DynamoDBClient;
+  /** Closes the client; with `--local`, first writes a changed inventory back to the state. */
+  close(): Promise<void>;
+}
+
+/** `--local` excludes the AWS connection flags: which one was meant would be a guess. */
+function checkLocalAlone(options: ConnectionOptions): void {
+  const clash = (['table', 'endpoint'] as const).filter((k) => options[k] !== undefined);
+  if (clash.length > 0) {
+    throw new ValidationError(
+      `--local reads the drill's state: drop ${clash.map((k) => `--${k}`).join(' and ')}`,
+    );
+  }
+}
+
+/**
+ * The inventory of the last drill (`--local [DIR]`): its tables loaded into an in-process
+ * dynalite (bin/local/drill/state.ts).
+ */
+async function openLocalInventory(dir: string): Promise<OpenInventory> {
+  const state = await openLocalDrillState(dir);
+  return {
+    repository: new DynamoDbInventoryRepository(state.dynamo.client, state.tables.inventory),
+    table: state.tables.inventory,
+    client: state.dynamo.client,
+    async close() {
+      try {
+        await state.saveInventory();
+      } finally {
+        await state.stop();
+      }
+    },
+  };
 }
 
 /**
  * Builds the DynamoDB client (once per run) and the inventory repository from the shared flags.
  *
  * @throws ValidationError naming `--table`/`UNDERSTUDY_INVENTORY_TABLE` or `--region`/`AWS_REGION`
- *   when missing, or a non-loopback `--endpoint`.
+ *   when missing, or a non-loopback `--endpoint`; with `--local`, when no drill has run there.
  */
-export function openInventory(options: ConnectionOptions): OpenInventory {
+export async function openInventory(options: ConnectionOptions): Promise<OpenInventory> {
+  const local = localDirOf(options);
+  if (local !== undefined) {
+    checkLocalAlone(options);
+    return openLocalInventory(local);
+  }
   const table = options.table?.trim();
   if (!table) {
     throw new ValidationError(
@@ -126,6 +181,7 @@ export function openInventory(options: ConnectionOptions): OpenInventory {
   return {
     repository: new DynamoDbInventoryRepository(client, table),
     table,
-    close: () => client.destroy(),
+    client,
+    close: async () => client.destroy(),
   };
 }

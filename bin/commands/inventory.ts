@@ -17,6 +17,7 @@ import {
   type ConnectionOptions,
   INVENTORY_TABLE_ENV,
   loadSharedClients,
+  localDirOf,
   openInventory,
 } from './inventory-connection';
 import { diffContent, formatDiff } from './inventory-diff';
@@ -134,11 +135,11 @@ async function withInventory<T>(
   options: ConnectionOptions,
   run: (repository: InventoryRepository) => Promise<T>,
 ): Promise<T> {
-  const inventory = openInventory(options);
+  const inventory = await openInventory(options);
   try {
     return await run(inventory.repository);
   } finally {
-    inventory.close();
+    await inventory.close();
   }
 }
 
@@ -318,6 +319,13 @@ async function validateCommand(
   options: ValidateOptions,
   stagingPorts: StagingPortsFactory,
 ): Promise<void> {
+  if (localDirOf(options) !== undefined) {
+    // The drill's staging sandbox lives only while the drill runs: re-validating against AWS
+    // would read another world, so --local refuses rather than reach the network.
+    throw new ValidationError(
+      'inventory validate --local is not supported yet: re-validation reads staging, and the drill’s staging sandbox lives only while the drill runs (list, show, diff, pin and unpin work with --local)',
+    );
+  }
   const dryRun = options.dryRun ?? false;
   const results = await withInventory(options, (repository) =>
     revalidateInventory({
@@ -339,7 +347,9 @@ const CONNECTION_HELP = `
 Connection:
   The table comes from --table or ${INVENTORY_TABLE_ENV}, the region from --region or AWS_REGION
   (the staging region), credentials from the default AWS chain. --endpoint points at a local
-  dynalite or moto server on loopback instead (dummy credentials are used).`;
+  dynalite or moto server on loopback instead (dummy credentials are used). --local [DIR] reads
+  the last drill's persisted state (DIR/state/, default ./drill-out: run \`npm run drill\` first);
+  pin and unpin write it back.`;
 
 function example(lines: readonly string[]): string {
   return `\nExample:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n${CONNECTION_HELP}\n`;
@@ -359,6 +369,7 @@ export function registerInventoryCommand(
       'after',
       example([
         'understudy inventory list --table understudy-Inventory --region eu-central-1',
+        'understudy inventory list --local   # after npm run drill, no AWS',
         'understudy inventory pin shop/web 3 --reason "v4 breaks checkout"',
       ]),
     )
@@ -373,7 +384,10 @@ export function registerInventoryCommand(
         'Every service: latest version, latest validated, pinned, the effective version (what a failover deploys), its status and age.',
       ),
   )
-    .addHelpText('after', example(['understudy inventory list --format json']))
+    .addHelpText(
+      'after',
+      example(['understudy inventory list --format json', 'understudy inventory list --local']),
+    )
     .exitOverride()
     .action(async (options: ConnectionOptions) => listCommand(options, now));
 
@@ -386,7 +400,13 @@ export function registerInventoryCommand(
       .argument('<service>', 'cluster/service', parseServiceKey)
       .option('--version <n>', 'clone version (default: the latest)', parseVersionNumber),
   )
-    .addHelpText('after', example(['understudy inventory show shop/web --version 3']))
+    .addHelpText(
+      'after',
+      example([
+        'understudy inventory show shop/web --version 3',
+        'understudy inventory show shop/web --local',
+      ]),
+    )
     .exitOverride()
     .action(async (service: ServiceKey, options: ShowOptions) => showCommand(service, options));
 

@@ -8,6 +8,7 @@ import { FORECAST_TABLE, INVENTORY_TABLE, LEASE_TABLE } from '../../functions/sh
 import type { UnderstudyConfig } from '../config';
 import { Adapter, adaptDocument } from '../constructs/adapter';
 import { AlarmNotifications } from '../constructs/alarm-notifications';
+import { Dashboard } from '../constructs/dashboard';
 import { DeliveryDeadLetters } from '../constructs/delivery-dead-letters';
 import { Failover } from '../constructs/failover';
 import { ForecastCopyWriter } from '../constructs/forecast-copy-writer';
@@ -68,6 +69,8 @@ export class StagingStack extends Stack {
   public readonly failover: Failover;
   /** The adapt loop; absent when `adapt.services` is empty. */
   public readonly adapter?: Adapter;
+  /** The CloudWatch dashboard. */
+  public readonly dashboard: Dashboard;
 
   public constructor(scope: Construct, id: string, props: StagingStackProps) {
     super(scope, id, {
@@ -228,6 +231,41 @@ export class StagingStack extends Stack {
         logRemovalPolicy: removalPolicy,
       });
     }
+    // The CloudWatch dashboard (alarms, failovers, inventory, forecast vs actual).
+    const manager = this.shadowManager;
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      notifications: this.notifications,
+      clonePipeline: manager !== undefined,
+      alarms: [
+        this.deadLetters.alarm,
+        ...(manager
+          ? [
+              manager.cloneFailuresAlarm,
+              manager.integrityHeartbeatAlarm,
+              manager.integrityErrorsAlarm,
+              ...Object.values(manager.freshnessAlarms),
+            ]
+          : []),
+      ],
+      ...(props.config.services
+        ? {
+            forecasts: {
+              account: props.config.primary.account,
+              region: props.config.primary.region,
+              // The capacity metrics the forecaster reads for each service (metric-queries.ts).
+              services: props.config.services.map((s) => ({
+                service: `${s.cluster}/${s.service}`,
+                metrics: [
+                  'cpu',
+                  'memory',
+                  ...(s.targetGroup ? ['requestRate'] : []),
+                  ...(s.queueName ? ['queueDepth'] : []),
+                ],
+              })),
+            },
+          }
+        : {}),
+    });
 
     if (props.config.services) {
       this.forecastCopyWriter = new ForecastCopyWriter(this, 'ForecastCopyWriter', {

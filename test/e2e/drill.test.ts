@@ -151,6 +151,42 @@ describe('Command: understudy drill (engine)', () => {
       }
     });
 
+    it('adapts with the real adapt core while the shadow holds the lease, fenced on its epoch', () => {
+      // Arrange
+      const shadow = report.lease.changes.find((c) => c.holder === 'shadow');
+      const back = report.lease.changes.at(-1);
+
+      // Assert: a run every period from the traffic switch until the primary returns
+      expect(report.adaptRuns.periodSeconds).toBe(300);
+      expect(report.adaptRuns.runs).toBeGreaterThanOrEqual(20);
+      expect(report.adaptRuns.services).toEqual(report.services.map((s) => s.name).sort());
+      expect(report.adaptRuns.failures).toEqual([]);
+      expect(report.adapt.length).toBeGreaterThan(0);
+      for (const a of report.adapt) {
+        expect(a.epoch).toBe(shadow?.epoch);
+        expect(a.at > (shadow?.at ?? '')).toBe(true);
+        expect(a.at < (back?.at ?? '')).toBe(true);
+        expect(a.toMinCapacity).not.toBe(a.fromMinCapacity);
+        expect(a.action).toBe(a.toMinCapacity > a.fromMinCapacity ? 'raise' : 'lower');
+        expect(a.inputs.bounds).toEqual({ minCapacity: 1, maxCapacity: 10 });
+        expect(a.toMinCapacity).toBeLessThanOrEqual(10);
+        expect(a.reason).not.toBe('');
+      }
+      expect(report.timeline.filter((e) => e.phase === 'adapt' && e.service !== null)).toHaveLength(
+        report.adapt.length,
+      );
+    });
+
+    it('decides the pre-bake trigger with the real trigger rule', () => {
+      // Assert: the trigger names the services that fired; the clones follow it
+      const trigger = report.timeline.find((e) => e.phase === 'trigger');
+      const clone = report.timeline.find((e) => e.phase === 'clone');
+      expect(trigger?.label).toContain(`${report.forecast.triggered.length}/3 services fired`);
+      expect(clone?.label).toContain(
+        report.forecast.triggered.length > 0 ? 'forecast-trigger' : 'scheduled',
+      );
+    });
+
     it('tells the story in order on the simulated clock', () => {
       // Arrange
       const first = (phase: string) => report.timeline.find((e) => e.phase === phase)?.at ?? '';
@@ -250,6 +286,11 @@ describe('Command: understudy drill (CLI)', () => {
     // Assert
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('RTO pre-baked:');
+    expect(run.stdout).toMatch(/adapt: \d+ minimum change\(s\)/);
+    // The tables `--local` reads (bin/local/drill/state.ts).
+    for (const table of ['inventory', 'forecasts', 'lease']) {
+      expect(existsSync(path.join(out, 'state', `${table}.json`))).toBe(true);
+    }
     const json = JSON.parse(await readFile(path.join(out, 'drill-report.json'), 'utf8'));
     expect(validate(json)).toBe(true);
     expect(await readFile(path.join(out, 'drill-report.html'), 'utf8')).toContain('<svg');

@@ -16,9 +16,12 @@ import { VirtualClock } from '../../../functions/adapters/sandbox/virtual-clock'
 import { stagingServiceName } from '../../../functions/core/clone/service-definition';
 import { estimateCosts, type ServiceCostInput } from '../../../functions/core/cost/cost';
 import { ValidationError } from '../../../functions/core/errors';
+import { toForecastRecord } from '../../../functions/core/forecast/cycle';
 import { forecast } from '../../../functions/core/forecast/engine';
+import { exceedance } from '../../../functions/core/forecast/exceedance';
 import type { ForecastResult } from '../../../functions/core/forecast/types';
 import type { Lease, TimeSeries } from '../../../functions/core/model';
+import { decide, type TriggerDecision } from '../../../functions/core/trigger';
 import { cloneRepositories, type LocalCloneWorld, runClonePipeline } from '../clone-pipeline';
 import {
   approveAt,
@@ -27,6 +30,7 @@ import {
   QUORUM_ALARM,
   runFailover,
 } from '../failover-world';
+import { ADAPT_PERIOD_SECONDS, type AdaptFeed, DrillAdaptation } from './adapt';
 import { demoEstate, type Estate, type EstateService } from './estate';
 import { createServiceRequestOf, seedEstateWorld, sourcePairOf } from './estate-world';
 import {
@@ -47,7 +51,16 @@ import {
   type TimelinePhase,
 } from './report';
 import { diffRewrites, toJson } from './rewrites';
-import { creditOf, DEMO_TRACES, type DemoTrace, REPO_ROOT, readHourly, TRACES_DIR } from './traces';
+import { type DrillStateDump, dumpTables } from './state';
+import {
+  creditOf,
+  DEMO_TRACES,
+  type DemoTrace,
+  REPO_ROOT,
+  readRaw,
+  resample,
+  TRACES_DIR,
+} from './traces';
 
 /** What `understudy drill` was asked to do. */
 export interface DrillOptions {
@@ -76,7 +89,10 @@ const CHART_HISTORY_HOURS = 72;
 const DETECTION_MS = 150_000;
 /** The primary stays dark this long before it returns (handback starts then). */
 const OUTAGE_HOURS = 2;
-/** Trigger: P(peak above the history's 95th percentile within the horizon) at least this. */
+/**
+ * Trigger (functions/core/trigger.ts `decide`, horizon mode): fire when P(demand above the
+ * history's 95th percentile anywhere within the horizon) is at least this.
+ */
 const TRIGGER_PROBABILITY = 0.5;
 
 /**
@@ -94,7 +110,10 @@ interface ServiceForecast {
   readonly inside80: number;
   readonly inside95: number;
   readonly points: number;
-  readonly triggered: boolean;
+  /** The real trigger's decision on this forecast. */
+  readonly trigger: TriggerDecision;
+  /** What the adapt core works on after the failover. */
+  readonly feed: Omit<AdaptFeed, 'referenceTasks'>;
 }
 
 function quantile(result: ForecastResult, level: number): readonly number[] {
@@ -111,11 +130,12 @@ function percentile(values: readonly number[], p: number): number {
 /** Forecasts the trace's last day from the rest and scores the bands on what happened. */
 function forecastService(
   name: string,
-  hourly: TimeSeries,
+  raw: TimeSeries,
   trace: (typeof DEMO_TRACES)[number],
   originMs: number,
   seed: number,
 ): ServiceForecast {
+  const hourly = resample(raw, 3600);
   const split = hourly.values.length - HORIZON_HOURS;
   const history = hourly.values.slice(0, split);
   const actual = hourly.values.slice(split);
@@ -142,8 +162,26 @@ function forecastService(
   });
   const observed = history.filter((v): v is number => v !== null);
   const threshold = percentile(observed, 0.95);
-  const above = result.paths.filter((path) => path.some((v) => v > threshold)).length;
-  const triggered = result.paths.length > 0 && above / result.paths.length >= TRIGGER_PROBABILITY;
+  // The forecast as the forecaster stores it, moved onto the drill's clock.
+  const record = {
+    ...toForecastRecord(name, 'requestRate', iso(originMs), hourly.intervalSeconds, result),
+    timestamps: result.timestamps.map((_, i) => at(split + i)),
+  };
+  const trigger = decide({
+    service: name,
+    generatedAt: iso(originMs),
+    evidence: [
+      { metric: 'requestRate', forecast: record, exceedance: exceedance(result, threshold) },
+    ],
+    policy: { triggerProbability: TRIGGER_PROBABILITY, thresholds: { requestRate: threshold } },
+  });
+  // The trace's real continuation at its own step, from the forecast origin on.
+  const rawSplit = Math.round((split * hourly.intervalSeconds) / raw.intervalSeconds);
+  const continuation: TimeSeries = {
+    start: originMs,
+    intervalSeconds: raw.intervalSeconds,
+    values: raw.values.slice(rawSplit),
+  };
   const series: ForecastSeries = {
     service: name,
     metric: trace.metric,
@@ -169,7 +207,14 @@ function forecastService(
     coverage80: points === 0 ? 0 : round(inside80 / points),
     coverage95: points === 0 ? 0 : round(inside95 / points),
   };
-  return { series, inside80, inside95, points, triggered };
+  return {
+    series,
+    inside80,
+    inside95,
+    points,
+    trigger,
+    feed: { service: name, forecast: record, continuation, historyP95: threshold },
+  };
 }
 
 /** What one telling of the story produced. */
@@ -192,6 +237,8 @@ interface Story {
   readonly startAt: number;
   /** Why the clone pipeline refused a service (its run report's `failed[]` and `notValidated[]`). */
   readonly cloneFailures: Map<string, string>;
+  /** The adapt core's runs while the shadow held the lease (null: not run in this telling). */
+  readonly adaptation: DrillAdaptation | null;
 }
 
 /** A clone world seeded with an estate, on fresh tables of the running dynalite. */
@@ -218,6 +265,8 @@ async function tellStory(
   dynamo: DynaliteHandle,
   prebake: boolean,
   progress: DrillProgress,
+  forecasts: ReadonlyMap<string, ServiceForecast>,
+  adapt: boolean,
 ): Promise<Story> {
   const clone = await estateCloneWorld(estate, options.seed, dynamo);
   const world = failoverWorldOf(clone);
@@ -263,9 +312,16 @@ async function tellStory(
   };
 
   note('forecast', null, `forecast: ${keys.length} services, ${HORIZON_HOURS} h horizon`);
+  const fired = keys.filter((k) => forecasts.get(k)?.trigger.fired);
   if (prebake) {
-    note('trigger', null, 'trigger: the forecast asks for fresh clones');
-    await clonePipeline('forecast-trigger');
+    note(
+      'trigger',
+      null,
+      fired.length > 0
+        ? `trigger: ${fired.length}/${keys.length} services fired (P(above p95 within ${HORIZON_HOURS} h) ≥ ${TRIGGER_PROBABILITY}): fresh clones`
+        : `trigger: no service fired (P(above p95 within ${HORIZON_HOURS} h) < ${TRIGGER_PROBABILITY}); the scheduled clone runs`,
+    );
+    await clonePipeline(fired.length > 0 ? 'forecast-trigger' : 'scheduled');
   } else {
     note('trigger', null, 'cold run: no clones before the outage');
   }
@@ -443,14 +499,58 @@ async function tellStory(
     null,
     `traffic: ${record?.outcome ?? run.status}, ${steadyAt.size}/${lines.length} steady`,
   );
-  note(
-    'adapt',
-    null,
-    'adapt: not run (the adapt core is not merged yet); capacity stays at the plan desired counts',
-  );
+
+  // Adaptation: the adapt core every period while the shadow holds the lease, until the primary
+  // returns (with an early return, the handback starts at once and there is no period to adapt).
+  const returnAt = earlyReturn ? clock.now() : clock.now() + OUTAGE_HOURS * 3600_000;
+  let adaptation: DrillAdaptation | null = null;
+  if (adapt) {
+    const feeds: AdaptFeed[] = [];
+    for (const key of keys) {
+      const feed = forecasts.get(key)?.feed;
+      const primaryDesired = sources.get(key)?.service?.desiredCount;
+      if (feed)
+        feeds.push({
+          ...feed,
+          referenceTasks: typeof primaryDesired === 'number' ? primaryDesired : 1,
+        });
+    }
+    adaptation = new DrillAdaptation(
+      world,
+      feeds,
+      lines
+        .filter((l) => l.status === 'steady' && l.serviceName)
+        .map((l) => ({ service: l.service, cluster: l.cluster, serviceName: l.serviceName ?? '' })),
+    );
+    await adaptation.prepare();
+    const periodMs = ADAPT_PERIOD_SECONDS * 1000;
+    const seen = { adjustments: 0, failures: 0 };
+    for (;;) {
+      const next = (Math.floor(clock.now() / periodMs) + 1) * periodMs;
+      if (next >= returnAt) break;
+      await clock.sleep(next - clock.now());
+      await adaptation.runPeriod();
+      for (const a of adaptation.adjustments.slice(seen.adjustments)) {
+        timeline.push({
+          at: a.at,
+          offsetSeconds: Math.round((Date.parse(a.at) - outageAt) / 1000),
+          phase: 'adapt',
+          service: a.service,
+          label: `adapt: min ${a.fromMinCapacity} → ${a.toMinCapacity} (${a.action})`,
+        });
+      }
+      seen.adjustments = adaptation.adjustments.length;
+      seen.failures = adaptation.failures.length;
+    }
+    note(
+      'adapt',
+      null,
+      `adapt: ${adaptation.runs} runs every ${ADAPT_PERIOD_SECONDS / 60} min, ${adaptation.adjustments.length} minimum change(s) over ${adaptation.services.length} services`,
+    );
+  }
 
   // The primary returns; handback (lease + scale-down only; the handback workflow is pending).
-  if (!earlyReturn) await clock.sleep(OUTAGE_HOURS * 3600_000);
+  if (!earlyReturn) await clock.sleep(Math.max(0, returnAt - clock.now()));
   cloud.setFaultPlan({});
   world.alarm.set(QUORUM_ALARM, 'OK', iso(clock.now()));
   if (!earlyReturn) note('primary-returns', null, 'the primary region answers again');
@@ -527,6 +627,7 @@ async function tellStory(
     scaledDown,
     sources,
     startAt,
+    adaptation,
     cloneFailures: new Map(
       world.reports.flatMap((r) => [
         ...r.notValidated.map((n) => [n.service, `clone: not validated (${n.status})`] as const),
@@ -564,10 +665,15 @@ function units(value: JsonValue | undefined, fallback: number): number {
   return /vcpu|gb/i.test(value) ? n * 1024 : n;
 }
 
-/** Runs the drill and returns its report (deterministic for the same options). */
+/**
+ * Runs the drill and returns its report (deterministic for the same options). `keepState`, when
+ * given, receives the reported telling's tables before dynalite stops (`understudy drill` writes
+ * them to `--out/state/` for the `--local` inventory and plan commands).
+ */
 export async function runDrill(
   options: DrillOptions,
   progress: DrillProgress = () => {},
+  keepState?: (state: DrillStateDump) => Promise<void> | void,
 ): Promise<DrillReport> {
   // Without --estate, the demo estate: real corpus definitions named web, api, checkout, ….
   const estate = options.estate ?? demoEstate(options.services);
@@ -608,21 +714,30 @@ export async function runDrill(
   };
   // Forecasts first (pure, the same for both tellings), before dynalite starts: seconds of
   // forecasting with an idle keep-alive socket would have the server reset it under the client.
-  const hourly = new Map<string, TimeSeries>();
+  const raws = new Map<string, TimeSeries>();
   const forecasts = new Map<string, ServiceForecast>();
   // The sandbox's virtual clock starts at its default instant; the forecast origin is that.
   const originMs = new VirtualClock().now();
   keys.forEach((key, i) => {
     const { trace, metricsFile } = roleOf(i);
     const series =
-      hourly.get(trace.file) ?? readHourly(metricsFile ?? join(REPO_ROOT, TRACES_DIR, trace.file));
-    hourly.set(trace.file, series);
+      raws.get(trace.file) ?? readRaw(metricsFile ?? join(REPO_ROOT, TRACES_DIR, trace.file));
+    raws.set(trace.file, series);
     forecasts.set(key, forecastService(key, series, trace, originMs, options.seed + i));
   });
   const dynamo = await startDynalite();
   try {
-    const main = await tellStory(options, estate, dynamo, !options.cold, progress);
-    const other = await tellStory(options, estate, dynamo, options.cold, () => {});
+    // Adaptation runs in the reported telling only: the other one is there for its RTO.
+    const main = await tellStory(options, estate, dynamo, !options.cold, progress, forecasts, true);
+    const other = await tellStory(
+      options,
+      estate,
+      dynamo,
+      options.cold,
+      () => {},
+      forecasts,
+      false,
+    );
     const [pre, cold] = options.cold ? [other, main] : [main, other];
     const rtoOf = (story: Story, key: string) => {
       const at = story.steadyAt.get(key);
@@ -704,7 +819,7 @@ export async function runDrill(
     const finalLease = main.leaseChanges.at(-1) as LeaseChange;
     const refusedCount = services.filter((s) => s.refused !== null).length;
     const steadyCount = services.filter((s) => s.steady).length;
-    const adapt: AdaptAdjustment[] = [];
+    const adapt: AdaptAdjustment[] = main.adaptation?.adjustments ?? [];
     const report: DrillReport = {
       schemaVersion: DRILL_REPORT_SCHEMA_VERSION,
       options: {
@@ -737,7 +852,7 @@ export async function runDrill(
         coverage95: share(all.reduce((n, f) => n + f.inside95, 0)),
         horizonHours: HORIZON_HOURS,
         points,
-        triggered: keys.filter((k) => forecasts.get(k)?.triggered),
+        triggered: keys.filter((k) => forecasts.get(k)?.trigger.fired),
         series: all.map((f) => f.series),
       },
       timeline: main.timeline,
@@ -751,6 +866,12 @@ export async function runDrill(
         })),
       },
       adapt,
+      adaptRuns: {
+        periodSeconds: ADAPT_PERIOD_SECONDS,
+        runs: main.adaptation?.runs ?? 0,
+        services: main.adaptation?.services ?? [],
+        failures: main.adaptation?.failures ?? [],
+      },
       fencing: main.fencing,
       handback: {
         label: 'handback (lease + scale-down only; handback workflow pending)',
@@ -760,6 +881,7 @@ export async function runDrill(
       },
       violations: main.violations,
     };
+    if (keepState) await keepState(await dumpTables(dynamo.client, main.world.tables));
     return report;
   } finally {
     await dynamo.stop();

@@ -107,6 +107,9 @@ export function createServiceRequestOf(spec: ServiceSpec): JsonObject {
   return JSON.parse(JSON.stringify(out)) as JsonObject;
 }
 
+/** Every seeded service's task bounds: the settings' minTasks/maxTasks and its scalable target. */
+export const DRILL_SCALING = { minCapacity: 1, maxCapacity: 10 } as const;
+
 /** A pull-through cache prefix for a registry host (`public.ecr.aws` → `public-ecr-aws`). */
 function prefixOf(host: string): string {
   if (host === 'registry-1.docker.io') return 'docker-hub';
@@ -226,6 +229,13 @@ export function seedEstateWorld(
       desiredCount: requested.desiredCount || 1,
       ...(awsvpc ? { networkConfiguration: primaryNetwork(requested.networkConfiguration) } : {}),
     });
+    // ECS service files carry no Application Auto Scaling: the primary's scalable target is the
+    // pipeline settings' task bounds (minTasks..maxTasks below), so the clone brings bounds the
+    // failover applies and adaptation moves the minimum within.
+    cloud.state(primary).ecs.setScaling(service.cluster, service.serviceName, {
+      minCapacity: DRILL_SCALING.minCapacity,
+      maxCapacity: Math.max(DRILL_SCALING.maxCapacity, requested.desiredCount || 1),
+    });
   };
 
   for (const service of estate.services) {
@@ -241,8 +251,8 @@ export function seedEstateWorld(
       cluster: service.cluster,
       service: service.serviceName,
       dependsOn: [],
-      minTasks: 1,
-      maxTasks: 10,
+      minTasks: DRILL_SCALING.minCapacity,
+      maxTasks: DRILL_SCALING.maxCapacity,
       targetUtilization: 0.6,
       capacityQuantile: 0.9,
       kmsKeys: [],

@@ -104,12 +104,20 @@ function seriesPoints(
   return out;
 }
 
+/** A change of the service's minimum capacity, marked on its fan chart. */
+export interface FanMark {
+  readonly at: string;
+  readonly from: number;
+  readonly to: number;
+}
+
 /**
  * A fan chart on the simulated clock: history, then over the horizon the 95 % and 80 % bands,
  * the median and what really happened. Series with no data are left out (and not counted in
- * `data-series-count`).
+ * `data-series-count`). Adaptation's changes of the minimum capacity are marked (`marks`, not a
+ * series: they are not counted).
  */
-export function fanChartSvg(series: ForecastSeries): string {
+export function fanChartSvg(series: ForecastSeries, marks: readonly FanMark[] = []): string {
   const { history, actual, forecast } = series;
   const stepMs = series.stepSeconds * 1000;
   const horizon = forecast.filter(
@@ -189,12 +197,27 @@ export function fanChartSvg(series: ForecastSeries): string {
         `<text class="tick" x="${px(at)}" y="${FAN.height - 10}" text-anchor="${anchor}">${escapeHtml(formatClock(ms))}</text>`,
     )
     .join('');
+  const adapt = marks
+    .filter((m) => {
+      const t = Date.parse(m.at);
+      return Number.isFinite(t) && t >= t0 && t <= t1;
+    })
+    .map((m, i) => {
+      const mx = px(x(Date.parse(m.at)));
+      const text = `min ${m.from}→${m.to}`;
+      return (
+        `<line class="adapt" x1="${mx}" x2="${mx}" y1="${FAN.top}" y2="${FAN.top + plotH}"><title>${escapeHtml(`adapt ${formatClock(Date.parse(m.at))}: ${text}`)}</title></line>` +
+        `<text class="tick adapt" x="${px(Number(mx) + 3)}" y="${FAN.top + 22 + (i % 3) * 11}">${escapeHtml(text)}</text>`
+      );
+    })
+    .join('');
+  const adaptMarks = adapt ? `<g data-marks="adapt">${adapt}</g>` : '';
   const unit = series.unit ? ` (${series.unit})` : '';
   const label = `${series.service}: ${series.metric}${unit}, history, forecast median with 80% and 95% bands, and actual`;
   return (
     `<svg class="chart fan" data-chart="fan" data-service="${escapeHtml(series.service)}" data-series-count="${drawn.length}" ` +
     `viewBox="0 0 ${FAN.width} ${FAN.height}" role="img" aria-label="${escapeHtml(label)}">` +
-    `<title>${escapeHtml(label)}</title>${ticks}${now}${drawn.join('')}${made}${axis}</svg>`
+    `<title>${escapeHtml(label)}</title>${ticks}${now}${drawn.join('')}${adaptMarks}${made}${axis}</svg>`
   );
 }
 

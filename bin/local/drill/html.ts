@@ -41,6 +41,8 @@ svg text{font:11px system-ui,sans-serif;fill:var(--ink)}svg text.tick{fill:var(-
 .history{fill:none;stroke:var(--hist);stroke-width:1.3}.median{fill:none;stroke:var(--med);stroke-width:1.6}
 .actual{fill:none;stroke:var(--act);stroke-width:1.4}.band80{fill:var(--b80)}.band95{fill:var(--b95)}
 .bar.prebaked{fill:var(--pre)}.bar.cold{fill:var(--cold)}
+.adapt{stroke:var(--ok);stroke-width:1.2;stroke-dasharray:2 2}text.adapt{fill:var(--ok);stroke:none}
+.marker.phase-adapt{fill:var(--ok)}
 .span{fill:var(--med)}.span.unfinished{fill:var(--bad)}.marker{fill:var(--ink)}
 .marker.phase-outage{fill:var(--bad)}.marker.phase-detection{fill:var(--warn)}.marker.phase-handback{fill:var(--ok)}
 .legend{display:flex;flex-wrap:wrap;gap:14px;color:var(--muted);font-size:12px;margin:6px 0 0}
@@ -162,18 +164,26 @@ function timelineSection(report: DrillReport): string {
     ['time (simulated)', 'holder', 'epoch', 'reason'],
     report.lease.changes.map((c) => [esc(c.at), esc(c.holder), esc(c.epoch), esc(c.reason)]),
   );
+  const runs = report.adaptRuns?.runs ?? 0;
   const adapt = report.adapt.length
     ? table(
         'adapt',
-        ['time (simulated)', 'service', 'min capacity', 'why'],
+        ['time (simulated)', 'service', 'min capacity', 'epoch', 'why'],
         report.adapt.map((a) => [
           esc(a.at),
           esc(a.service),
           `${esc(a.fromMinCapacity)} → ${esc(a.toMinCapacity)}`,
+          esc(a.epoch),
           esc(a.reason),
         ]),
       )
-    : '<p class="muted">No adjustment.</p>';
+    : `<p class="muted">No adjustment${runs ? ` in ${esc(runs)} run${runs === 1 ? '' : 's'}` : ''}.</p>`;
+  const adaptFailures = (report.adaptRuns?.failures ?? [])
+    .map(
+      (f) =>
+        `<p class="muted">adapt ${esc(f.service)}: ${esc(f.error)} (${esc(f.count)}×, ${esc(f.firstAt)} … ${esc(f.lastAt)})</p>`,
+    )
+    .join('');
   const fencing = report.fencing.length
     ? `<h3>Deploys the fence refused (stale epoch, expected in this scenario)</h3>${table(
         'fencing',
@@ -204,7 +214,7 @@ function timelineSection(report: DrillReport): string {
   return (
     `<h2>Failover timeline</h2><div class="panel">${chart}` +
     `<p class="legend">Time since the primary went dark (${esc(report.clock.outageAt)} simulated), log scale. Bars: a service deploying → steady.</p>` +
-    `${beforeList}${handback}<div class="side"><div><h3>Authority lease</h3>${lease}</div><div><h3>Adapt: minimum capacity</h3>${adapt}</div></div>${fencing}${violations}</div>`
+    `${beforeList}${handback}<div class="side"><div><h3>Authority lease</h3>${lease}</div><div><h3>Adapt: minimum capacity</h3>${adapt}${adaptFailures}</div></div>${fencing}${violations}</div>`
   );
 }
 
@@ -238,7 +248,12 @@ function fanSection(report: DrillReport): string {
     .map((s) => {
       const series = bySeries.get(s.name);
       const body = series
-        ? fanChartSvg(series)
+        ? fanChartSvg(
+            series,
+            report.adapt
+              .filter((a) => a.service === series.service)
+              .map((a) => ({ at: a.at, from: a.fromMinCapacity, to: a.toMinCapacity })),
+          )
         : '<p class="muted">No metric history for this service.</p>';
       const metric = series
         ? ` <span class="muted">· ${esc(series.metric)}${series.unit ? ` (${esc(series.unit)})` : ''} · coverage ${esc(pct(series.coverage80))} / ${esc(pct(series.coverage95))}</span>`

@@ -242,13 +242,61 @@ export interface DrillCost {
   readonly perService: readonly CostLineReport[];
 }
 
-/** One adjustment the adapt step made while the shadow held authority. */
+/** What an adaptation decision read (from the adapt log's stored record). */
+export interface AdaptInputs {
+  readonly metric: string;
+  /** One task's demand capacity the drill calibrated (bin/local/drill/adapt.ts). */
+  readonly requestsPerTask: number | null;
+  /** Tasks running in staging when it decided. */
+  readonly runningTasks: number | null;
+  /** The latest out-of-band actual and the band edge it crossed, when there was an excursion. */
+  readonly actual: number | null;
+  readonly bandEdge: number | null;
+  readonly excursion: { readonly direction: 'above' | 'below'; readonly periods: number } | null;
+  /** Set when the bands were replaced in this decision. */
+  readonly reforecast: {
+    readonly reason: 'excursion' | 'expired';
+    readonly model: string;
+    readonly relevelFactor: number | null;
+  } | null;
+  /** The planned quantile's peak over the lookahead, and the tasks it needs. */
+  readonly peak: number | null;
+  readonly raiseTasks: number | null;
+  readonly lowerTasks: number | null;
+  /** The cloned scaling bounds the minimum stays within. */
+  readonly bounds: { readonly minCapacity: number; readonly maxCapacity: number } | null;
+}
+
+/** One change of a minimum capacity the adapt core made while the shadow held authority. */
 export interface AdaptAdjustment {
   readonly at: string;
+  /** ISO-8601 UTC start of the adaptation period decided. */
+  readonly period: string;
+  /** The lease epoch the change was fenced on. */
+  readonly epoch: number;
   readonly service: string;
+  readonly action: 'raise' | 'lower';
   readonly fromMinCapacity: number;
   readonly toMinCapacity: number;
   readonly reason: string;
+  readonly inputs: AdaptInputs;
+}
+
+/** Adaptation's runs over the outage. */
+export interface DrillAdaptSummary {
+  readonly periodSeconds: number;
+  /** Scheduled runs while the shadow held the lease. */
+  readonly runs: number;
+  /** Services that adapted. */
+  readonly services: readonly string[];
+  /** Per-service failures, one entry per service × error (each retried the next period). */
+  readonly failures: readonly {
+    readonly firstAt: string;
+    readonly lastAt: string;
+    readonly service: string;
+    readonly error: string;
+    readonly count: number;
+  }[];
 }
 
 /** A deploy the fence refused (stale epoch): expected in some scenarios, and not a violation. */
@@ -300,6 +348,7 @@ export interface DrillReport {
   readonly timeline: readonly TimelineEvent[];
   readonly cost: DrillCost;
   readonly adapt: readonly AdaptAdjustment[];
+  readonly adaptRuns: DrillAdaptSummary;
   readonly fencing: readonly FencingRefusal[];
   readonly handback: DrillHandback;
   readonly violations: readonly DrillViolation[];

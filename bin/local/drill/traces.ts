@@ -97,8 +97,12 @@ export function resample(series: TimeSeries, seconds: number): TimeSeries {
   return { start: series.start, intervalSeconds: per * series.intervalSeconds, values };
 }
 
+/** Reads a trace CSV (`timestamp,value`) at its own step. */
+export function readRaw(path: string): TimeSeries {
+  return parseSeriesCsv(readFileSync(path, 'utf8'), { source: path });
+}
+
 /** Reads a trace CSV (`timestamp,value`) and returns it hourly. */
 export function readHourly(path: string): TimeSeries {
-  const parsed = parseSeriesCsv(readFileSync(path, 'utf8'), { source: path });
-  return resample(parsed, 3600);
+  return resample(readRaw(path), 3600);
 }

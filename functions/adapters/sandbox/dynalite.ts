@@ -123,6 +123,9 @@ export function createTableInput(def: TableDefinition, tableName: string): Creat
 export async function startDynalite(options: StartDynaliteOptions = {}): Promise<DynaliteHandle> {
   const prefix = options.tablePrefix ?? 'understudy';
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // Node closes a keep-alive socket idle for 5 s; on a loaded machine a client can send on it
+  // just as it closes (ECONNRESET, seen in the drill e2e). No idle timeout: stop() closes all.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {

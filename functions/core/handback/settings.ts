@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { ValidationError } from '../errors';
-import { trafficRouteSchema } from '../failover/settings';
 import type { TrafficRoute } from '../failover/ports';
+import { trafficRouteSchema } from '../failover/settings';
 import type { HandbackMode } from './ports';
 
 const modeSchema = z.enum(['integrate', 'replace']);

@@ -35,8 +35,13 @@ export const HandbackGateEvent = z.discriminatedUnion('action', [
     executionArn: z.string().regex(/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:execution:.+$/),
     alarmName,
     mode: z.enum(['auto', 'manual']),
-    expectedEpoch: epoch.optional(),
-    requestedBy: z.string().min(1).max(200).default('unknown'),
+    /** The execution's own input (the starter's `expectedEpoch` and `requestedBy`). */
+    input: z
+      .object({
+        expectedEpoch: epoch.optional(),
+        requestedBy: z.string().min(1).max(200).default('unknown'),
+      })
+      .passthrough(),
   }),
   z.strictObject({
     action: z.literal('freeze'),
@@ -77,8 +82,10 @@ export function createHandbackGateHandler(deps: Deps<HandbackGateDeps>) {
           executionArn: input.executionArn,
           alarmName: input.alarmName,
           mode: input.mode,
-          requestedBy: input.requestedBy,
-          ...(input.expectedEpoch === undefined ? {} : { expectedEpoch: input.expectedEpoch }),
+          requestedBy: input.input.requestedBy,
+          ...(input.input.expectedEpoch === undefined
+            ? {}
+            : { expectedEpoch: input.input.expectedEpoch }),
         });
       case 'freeze':
         return freezeAdaptation(d, {

@@ -15,8 +15,7 @@ import { approvalSchema } from './failover-acquire-lease';
 import { executionNameSchema } from './handback-gate';
 
 /** The state's input. */
-export const HandbackRecordEvent = z.strictObject({
-  executionName: executionNameSchema,
+const endingSchema = z.strictObject({
   result: z.enum(['completed', 'declined', 'refused', 'stopped', 'failed']),
   epoch: z.number().int().min(1).optional(),
   reason: z.string().max(4000).optional(),
@@ -25,6 +24,12 @@ export const HandbackRecordEvent = z.strictObject({
     .object({ Error: z.string().optional(), Cause: z.string().optional() })
     .passthrough()
     .optional(),
+});
+
+/** The state's input: how the run ended, as the workflow's ending states put it. */
+export const HandbackRecordEvent = z.strictObject({
+  executionName: executionNameSchema,
+  ending: endingSchema,
 });
 
 /** What the handler needs. */
@@ -38,9 +43,13 @@ export interface HandbackRecordDeps {
 export function createHandbackRecordHandler(deps: Deps<HandbackRecordDeps>) {
   const get = lazyDeps(deps);
   return async (event: unknown): Promise<HandbackRecordResult> => {
-    const input = parseEvent(HandbackRecordEvent, event, 'handback-record');
+    const { executionName, ending: input } = parseEvent(
+      HandbackRecordEvent,
+      event,
+      'handback-record',
+    );
     return recordHandback(get(), {
-      executionName: input.executionName,
+      executionName,
       result: input.result,
       ...(input.epoch === undefined ? {} : { epoch: input.epoch }),
       ...(input.reason === undefined ? {} : { reason: input.reason }),

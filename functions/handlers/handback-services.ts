@@ -20,7 +20,7 @@ export const HandbackServicesEvent = z.strictObject({
   executionName: executionNameSchema,
   epoch: z.number().int().min(1),
   pageSize: z.number().int().min(1).max(500),
-  cursor: z.string().min(1).optional(),
+  cursor: z.string().min(1).nullish(),
 });
 
 /** Builds the handler. */

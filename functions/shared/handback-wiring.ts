@@ -22,7 +22,7 @@ import type {
 } from '../core/failover/ports';
 import type { AdaptationFreeze } from '../core/handback/ports';
 import { type HandbackSettings, parseHandbackSettings } from '../core/handback/settings';
-import type { AuthorityLease, ContainerPlatform, InventoryRepository } from '../core/ports';
+import type { ContainerPlatform, InventoryRepository } from '../core/ports';
 import {
   awsAdapters,
   awsClients,

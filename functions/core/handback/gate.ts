@@ -57,6 +57,8 @@ export interface PrepareInput {
 export interface PrepareResult {
   readonly ok: boolean;
   readonly reasons: readonly string[];
+  /** The reasons in one line (`ready` when there are none). */
+  readonly reason: string;
   readonly epoch: number;
   readonly failoverExecutionName?: string;
   readonly services: number;
@@ -146,6 +148,7 @@ export async function prepareHandback(
   return {
     ok: reasons.length === 0,
     reasons,
+    reason: reasons.length === 0 ? 'ready' : reasons.join('; '),
     epoch: lease.epoch,
     ...(failoverExecutionName ? { failoverExecutionName } : {}),
     services: lines.length,

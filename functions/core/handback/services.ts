@@ -61,10 +61,14 @@ export interface ServiceStepInput {
 /** What one page did. */
 export interface ServiceStepResult {
   readonly action: HandbackServiceAction;
-  readonly done: number;
+  /** Services this page handled. */
+  readonly handled: number;
   readonly failed: number;
   readonly skipped: number;
-  readonly nextCursor?: string;
+  /** True on the last page. */
+  readonly done: boolean;
+  /** The next page's cursor; null on the last page (JSONPath needs the field present). */
+  readonly nextCursor: string | null;
 }
 
 function nowIso(clock: Clock): string {
@@ -327,10 +331,11 @@ export async function runServiceStep(
   if (changed.length > 0) await deps.records.putServices(input.executionName, changed);
   return {
     action: input.action,
-    done: changed.length - failed,
+    handled: changed.length - failed,
     failed,
     skipped,
-    ...(page.nextCursor ? { nextCursor: page.nextCursor } : {}),
+    done: page.nextCursor === undefined,
+    nextCursor: page.nextCursor ?? null,
   };
 }
 

@@ -119,7 +119,7 @@ export async function prepareHandback(
   let lines: HandbackServiceLine[] = [];
   if (reasons.length === 0 && failoverExecutionName) {
     const failed = await deps.records.listServices(failoverExecutionName);
-    lines = failed.map((line) => ({
+    lines = failed.map(({ deployedAt, steadyAt, trafficSwitchedAt, failure, ...line }) => ({
       ...line,
       status: 'deploying',
       warnings: [],

@@ -17,7 +17,7 @@
  * (`assertHeld('shadow', epoch)`); a stale epoch stops the step (StaleEpochError).
  */
 import pLimit from 'p-limit';
-import { ServiceUnavailableError } from '../errors';
+import { NotFoundError, ServiceUnavailableError } from '../errors';
 import type { FailoverPlatform, FailoverRecordStore, TrafficSwitch } from '../failover/ports';
 import type { ScalingBounds, ServiceDescription } from '../model';
 import type { AuthorityLease, Clock, ContainerPlatform, InventoryRepository } from '../ports';
@@ -151,9 +151,13 @@ async function integrateOne(
   line: HandbackServiceLine,
   epoch: number,
 ): Promise<HandbackServiceLine> {
-  const { services, missing } = await deps.fleet.describeServices(line.cluster, [line.serviceName]);
-  const described = services[0];
-  if (!described || missing.length > 0) {
+  // ContainerPlatform's describe (DescribeServices + DescribeScalableTargets/Policies): the
+  // scaling bounds are part of what the shadow may have changed.
+  let described: ServiceDescription;
+  try {
+    described = await deps.platform.describeService(line.cluster, line.serviceName);
+  } catch (error) {
+    if (!(error instanceof NotFoundError)) throw error;
     return withDetail(
       line,
       { phase: 'failed' },
@@ -241,8 +245,8 @@ async function scaleDownOne(
   epoch: number,
 ): Promise<HandbackServiceLine> {
   const standby = line.handback.standbyCount;
-  const { services } = await deps.fleet.describeServices(line.cluster, [line.serviceName]);
-  const scaling = services[0]?.scaling;
+  // The scalable target as Application Auto Scaling has it (DescribeServices does not report it).
+  const scaling = (await deps.platform.describeService(line.cluster, line.serviceName)).scaling;
   if (scaling) {
     await deps.lease.assertHeld('shadow', epoch);
     await deps.platform.applyScaling(line.cluster, line.serviceName, {

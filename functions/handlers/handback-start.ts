@@ -28,7 +28,7 @@ import {
   requireRegion,
   requireString,
 } from '../shared/env';
-import { HANDBACK_ENV } from '../shared/handback-wiring';
+import { HANDBACK_ENV } from '../shared/handback-env';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
 import { createLogger } from '../shared/powertools';
 import { QuorumAlarmEvent } from './failover-start';

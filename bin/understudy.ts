@@ -5,6 +5,7 @@ import { registerCostCommand } from './commands/cost';
 import { registerDrillCommand } from './commands/drill';
 import { registerFailoverCommand } from './commands/failover';
 import { registerForecastCommand } from './commands/forecast';
+import { registerHandbackCommand } from './commands/handback';
 import { registerInventoryCommand } from './commands/inventory';
 
 /** Builds the `understudy` command tree. Exported so tests drive the CLI in-process. */
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerAuthorityCommand(program);
   registerDrillCommand(program);
   registerFailoverCommand(program);
+  registerHandbackCommand(program);
   return program;
 }
 

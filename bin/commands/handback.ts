@@ -1,9 +1,11 @@
 /**
- * `understudy handback start|status`: the operator's side of the handback workflow. `start` asks
+ * `understudy handback start|approve|decline|status`: the operator's side of the handback workflow. `start` asks
  * for a handback by hand through the same rules as the starter Lambda (the shadow must hold the
  * lease and the quorum be OK; it does not wait for the N OK periods, the operator decided), with
  * a deterministic name per minute so a repeated command collapses. `status` shows one handback:
- * its record (kind `handback`) and where each service stands.
+ * its record (kind `handback`) and where each service stands. `approve` and `decline` resolve the
+ * approval step (the failover's approval store and task tokens); an approval is refused while the
+ * detection quorum is in ALARM.
  *
  * Exit codes: 0 done; 3 refused (the shadow does not hold authority, the quorum is not OK,
  * another handback runs); 2 bad flags or an unknown execution; 1 anything else.
@@ -16,11 +18,15 @@ import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { type Command, Option } from 'commander';
 import { CloudWatchQuorumAlarm } from '../../functions/adapters/aws/cloudwatch-quorum-alarm';
+import { DynamoDbApprovalStore } from '../../functions/adapters/aws/dynamodb-approval-store';
 import { DynamoDbAuthorityLease } from '../../functions/adapters/aws/dynamodb-authority-lease';
 import { DynamoDbFailoverRecordStore } from '../../functions/adapters/aws/failover-record-store';
 import { callAws } from '../../functions/adapters/aws/sdk-errors';
 import { SfnFailoverExecutions } from '../../functions/adapters/aws/sfn-failover-executions';
-import { NotFoundError, ValidationError } from '../../functions/core/errors';
+import { SfnTaskTokens } from '../../functions/adapters/aws/sfn-task-tokens';
+import { TaskGoneError } from '../../functions/core/approval';
+import { ConflictError, NotFoundError, ValidationError } from '../../functions/core/errors';
+import { decideHandbackApproval } from '../../functions/core/handback/approval';
 import { isHandbackLine } from '../../functions/core/handback/ports';
 import { startHandback } from '../../functions/core/handback/start';
 import { executionNameOf } from './failover';
@@ -52,6 +58,14 @@ interface StartOptions extends ConnectionOptions {
   readonly healthRegion?: string;
   readonly actor?: string;
   readonly forceApproval: boolean;
+}
+
+interface DecideOptions extends ConnectionOptions {
+  readonly execution: string;
+  readonly table?: string;
+  readonly reason?: string;
+  readonly actor?: string;
+  readonly healthRegion?: string;
 }
 
 interface StatusOptions extends ConnectionOptions {
@@ -152,6 +166,63 @@ async function startCommand(options: StartOptions): Promise<void> {
     );
   } finally {
     for (const client of [dynamo, sfn, cloudwatch, sts]) client.destroy();
+  }
+}
+
+async function actorOf(given: string | undefined, local: boolean, sts: STSClient): Promise<string> {
+  const trimmed = given?.trim();
+  if (trimmed) return trimmed;
+  if (local) return `local:${os.userInfo().username}`;
+  return callAws({ operation: 'sts:GetCallerIdentity' }, async () => {
+    const identity = await sts.send(new GetCallerIdentityCommand({}));
+    if (!identity.Arn) throw new Error('GetCallerIdentity returned no ARN');
+    return identity.Arn;
+  });
+}
+
+async function decideCommand(
+  decision: 'approved' | 'declined',
+  options: DecideOptions,
+): Promise<void> {
+  const table = required(options.table, 'failover table', '--table NAME', FAILOVER_TABLE_ENV);
+  const executionName = executionNameOf(options.execution);
+  if (decision === 'declined' && !options.reason?.trim()) {
+    throw new ValidationError(
+      'decline needs --reason: the record keeps why the handback was declined',
+    );
+  }
+  const { local, region, base } = clientConfigOf(options);
+  const dynamo = new DynamoDBClient(base(region));
+  const sfn = new SFNClient(base(region));
+  const sts = new STSClient({ ...base(region), useGlobalEndpoint: false });
+  const store = new DynamoDbApprovalStore(dynamo, table);
+  let cloudwatch: CloudWatchClient | undefined;
+  try {
+    const stored = await store.get(executionName);
+    cloudwatch = new CloudWatchClient(
+      base(options.healthRegion?.trim() || stored?.alarmRegion || region),
+    );
+    const actor = await actorOf(options.actor, local, sts);
+    const result = await decideHandbackApproval(
+      { executionName, decision, actor, reason: options.reason?.trim() ?? '' },
+      {
+        store,
+        tokens: new SfnTaskTokens(sfn),
+        alarm: new CloudWatchQuorumAlarm(cloudwatch),
+        clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
+      },
+    );
+    write(
+      options.format,
+      { executionName, ...result.decision, resumed: result.resumed },
+      `${executionName}: ${result.decision.decision} by ${result.decision.actor} at ${result.decision.at}${result.resumed ? ' (re-sent)' : ''}`,
+    );
+  } catch (error) {
+    if (!(error instanceof ConflictError || error instanceof TaskGoneError)) throw error;
+    process.stderr.write(`understudy: ${error.message}\n`);
+    process.exitCode = EXIT_REFUSED;
+  } finally {
+    for (const client of [dynamo, sfn, sts, cloudwatch]) client?.destroy();
   }
 }
 
@@ -269,6 +340,44 @@ export function registerHandbackCommand(program: Command): Command {
     )
     .exitOverride()
     .action((options: StartOptions) => startCommand(options));
+
+  for (const [verb, decision] of [
+    ['approve', 'approved'],
+    ['decline', 'declined'],
+  ] as const) {
+    addConnectionOptions(
+      handback
+        .command(verb)
+        .description(
+          verb === 'approve'
+            ? 'Approve a waiting handback (refused while the detection quorum is in ALARM).'
+            : 'Decline a waiting handback: the lease stays with the shadow, traffic where it is.',
+        )
+        .requiredOption('--execution <name|arn>', 'the handback waiting for approval')
+        .addOption(
+          new Option('--table <name>', 'failover DynamoDB table (holds the approval)').env(
+            FAILOVER_TABLE_ENV,
+          ),
+        )
+        .option(
+          '--reason <text>',
+          verb === 'approve' ? 'why (kept in the record)' : 'why (required)',
+        )
+        .option('--actor <who>', 'who decides (default: your AWS identity ARN)')
+        .addOption(
+          new Option(
+            '--health-region <region>',
+            'region of the quorum alarm (default: the one the request stored)',
+          ).env(HEALTH_REGION_ENV),
+        ),
+    )
+      .addHelpText(
+        'after',
+        `\nExample:\n  $ understudy handback ${verb} --execution handback-e2-20261202T041500Z --reason "${verb === 'approve' ? 'primary redeployed and healthy' : 'primary still flapping'}" --table understudy-Failover --region eu-central-1\n${EXIT_HELP}\n`,
+      )
+      .exitOverride()
+      .action((options: DecideOptions) => decideCommand(decision, options));
+  }
 
   addConnectionOptions(
     handback

@@ -9,9 +9,14 @@ import {
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateStateMachineCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { CreateStateMachineCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDbApprovalStore } from '../../functions/adapters/aws/dynamodb-approval-store';
 import { DynamoDbAuthorityLease } from '../../functions/adapters/aws/dynamodb-authority-lease';
+import { SnsApprovalNotifier } from '../../functions/adapters/aws/sns-approval-notifier';
 import { createTableInput } from '../../functions/adapters/sandbox/dynalite';
+import { createFailoverRequestApprovalHandler } from '../../functions/handlers/failover-request-approval';
+import { systemClock } from '../../functions/shared/clock';
 import { FAILOVER_TABLE, LEASE_TABLE } from '../../functions/shared/tables';
 import { runCliProcess } from '../support/cli-process';
 import { type MotoServer, startMoto } from '../support/moto-server';
@@ -71,13 +76,47 @@ const startArgs = (lease: string) => [
   'json',
 ];
 
+const FAILOVER_TABLE_NAME = 'understudy-Failover-e2e';
+let approvalCounter = 0;
+
+/** Starts an execution and stores its approval request through the real approval handler. */
+async function waitingHandback(): Promise<string> {
+  approvalCounter += 1;
+  const name = `handback-e2-20261202T04000${approvalCounter}Z`;
+  const sfn = new SFNClient(moto.clientConfig);
+  const started = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: '{}' }));
+  sfn.destroy();
+  const sns = new SNSClient(moto.clientConfig);
+  const topic = await sns.send(new CreateTopicCommand({ Name: 'approvals' }));
+  await createFailoverRequestApprovalHandler({
+    store: new DynamoDbApprovalStore(dynamo, FAILOVER_TABLE_NAME),
+    notifier: new SnsApprovalNotifier(sns, topic.TopicArn as string),
+    clock: systemClock,
+    alarmRegion: REGION,
+  })({
+    taskToken: `token-${name}`,
+    executionArn: started.executionArn,
+    executionName: name,
+    alarm: { name: ALARM, stateChangeTime: '2026-12-02T04:00:00.000Z' },
+    planSummary: {
+      planId: 'handback-of-f-1',
+      generatedAt: '2026-12-02T04:00:00.000Z',
+      services: 3,
+      tasks: 6,
+      waves: [],
+      warnings: [],
+    },
+    timeoutSeconds: 3600,
+  });
+  sns.destroy();
+  return name;
+}
+
 beforeAll(async () => {
   moto = await startMoto(REGION);
   dynamo = new DynamoDBClient(moto.clientConfig);
   cloudwatch = new CloudWatchClient(moto.clientConfig);
-  await dynamo.send(
-    new CreateTableCommand(createTableInput(FAILOVER_TABLE, 'understudy-Failover-e2e')),
-  );
+  await dynamo.send(new CreateTableCommand(createTableInput(FAILOVER_TABLE, FAILOVER_TABLE_NAME)));
   await cloudwatch.send(
     new PutMetricAlarmCommand({
       AlarmName: ALARM,
@@ -161,6 +200,70 @@ describe('Command: understudy handback', () => {
       expect(run.stderr.trim()).toBe(
         'understudy: no handback state machine: pass --state-machine ARN or set UNDERSTUDY_HANDBACK_STATE_MACHINE',
       );
+    });
+  });
+
+  describe('Method: approve and decline', () => {
+    const decide = (verb: string, name: string, reason: string) =>
+      cli([
+        'handback',
+        verb,
+        '--execution',
+        name,
+        '--reason',
+        reason,
+        '--actor',
+        'ops@example.com',
+        '--table',
+        FAILOVER_TABLE_NAME,
+        '--format',
+        'json',
+      ]);
+
+    it('refuses an approval while the quorum is in ALARM (exit 3), and approves once it is OK', async () => {
+      // Arrange
+      const name = await waitingHandback();
+      await setQuorum('ALARM');
+
+      // Act
+      const refused = await decide('approve', name, 'looks fine');
+      await setQuorum('OK');
+      const approved = await decide('approve', name, 'primary healthy');
+
+      // Assert
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(
+        /^understudy: approval refused: the detection quorum .* is ALARM/,
+      );
+      expect(approved.code).toBe(0);
+      expect(JSON.parse(approved.stdout)).toMatchObject({
+        executionName: name,
+        decision: 'approved',
+        actor: 'ops@example.com',
+      });
+    });
+
+    it('declines whatever the quorum says, and needs a reason (exit 2 without)', async () => {
+      // Arrange
+      const name = await waitingHandback();
+      await setQuorum('ALARM');
+
+      // Act
+      const noReason = await cli([
+        'handback',
+        'decline',
+        '--execution',
+        name,
+        '--table',
+        FAILOVER_TABLE_NAME,
+      ]);
+      const declined = await decide('decline', name, 'primary flapping');
+
+      // Assert
+      expect(noReason.code).toBe(2);
+      expect(noReason.stderr).toMatch(/^understudy: decline needs --reason/);
+      expect(declined.code).toBe(0);
+      expect(JSON.parse(declined.stdout)).toMatchObject({ decision: 'declined' });
     });
   });
 

@@ -5,6 +5,7 @@ import { registerCostCommand } from './commands/cost';
 import { registerDrillCommand } from './commands/drill';
 import { registerFailoverCommand } from './commands/failover';
 import { registerForecastCommand } from './commands/forecast';
+import { registerHandbackCommand } from './commands/handback';
 import { registerInventoryCommand } from './commands/inventory';
 import { registerPlanCommand } from './commands/plan';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerDrillCommand(program);
   registerFailoverCommand(program);
   registerPlanCommand(program);
+  registerHandbackCommand(program);
   return program;
 }
 

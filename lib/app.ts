@@ -131,6 +131,9 @@ export function buildApp(options: BuildAppOptions = {}): UnderstudyApp {
     staging.adapter.readPrimaryAs(observer.sourceReadRole.role, config.primary.region);
     observer.trust(staging.adapter.role);
   }
+  // The handback reads the primary's own services only as that read-only role, too.
+  staging.handback.readPrimaryAs(observer.sourceReadRole.role);
+  for (const role of staging.handback.primaryReaders) observer.trust(role);
   staging.allowEventsFrom(observer.deployEvents.role);
 
   const warnings = configWarnings(config);

@@ -743,7 +743,6 @@ const failoverSchema = z.strictObject({
   sizing: failoverSizingSchema.optional(),
 });
 
-// --- adapt (h-adapt-aws) ---
 /** One service the adapt loop moves the minimum capacity of, keyed by its primary `cluster/service`. */
 const adaptServiceSchema = z.strictObject({
   /** The listed service (`cluster/service`, one of `services`). */
@@ -810,7 +809,64 @@ const adaptSchema = z.strictObject({
     })
     .default({}),
 });
-// --- end adapt ---
+
+/**
+ * The handback workflow (`statemachines/handback.asl.json`): when it starts, how each service is
+ * handed back, and how long it waits for the primary.
+ */
+const handbackSchema = z.strictObject({
+  /**
+   * Mode of every service without its own. `replace`: the primary redeploys its own
+   * configuration, traffic moves back once it is steady and staging returns to its standby tier
+   * (the primary's IaC stays the one source of truth, and the shadow stops costing). `integrate`:
+   * the staging services stay up and become the primary's (the primary's IaC must adopt them
+   * from the report), so it is opt-in.
+   * @default 'replace'
+   */
+  defaultMode: z.enum(['integrate', 'replace']).default('replace'),
+  /**
+   * Per-service mode (`cluster/service` → `integrate` | `replace`).
+   * @default {}
+   */
+  modes: z
+    .record(
+      z.string().regex(/^[^/]+\/[^/]+$/, 'must be "cluster/service"'),
+      z.enum(['integrate', 'replace']),
+    )
+    .default({}),
+  /**
+   * N: consecutive OK periods of the detection quorum before a handback starts.
+   * @default 5
+   */
+  okPeriods: z.number().int().min(1).max(1440).default(5),
+  /**
+   * The quorum's evaluation period, seconds (the starter's re-check runs once per period).
+   * @default 60
+   */
+  periodSeconds: z.number().int().min(60).max(3600).default(60),
+  /** The approval gate. @default manual, one hour, declined on timeout */
+  approval: approvalSchema.default({
+    mode: 'manual',
+    timeoutSeconds: 3600,
+    timeoutOutcome: 'declined',
+  }),
+  /**
+   * How long a replace handback waits for the primary's services to be steady and healthy
+   * before it stops (the lease stays with the shadow), seconds.
+   * @default 1800
+   */
+  primaryTimeoutSeconds: z.number().int().min(60).max(86_400).default(1800),
+  /**
+   * Seconds between two checks of the primary's services.
+   * @default 30
+   */
+  pollSeconds: z.number().int().min(5).max(3600).default(30),
+  /**
+   * Services per page of a per-service step (one Lambda invocation).
+   * @default 50
+   */
+  pageSize: z.number().int().min(1).max(500).default(50),
+});
 
 /** The whole `understudy` context object, before cross-field checks. */
 const configObjectSchema = z.strictObject({
@@ -903,6 +959,17 @@ const configObjectSchema = z.strictObject({
     concurrency: 3,
     services: [],
     settings: {},
+  }),
+  /** The handback workflow. @default replace, 5 OK periods of 60 s, manual approval */
+  handback: handbackSchema.default({
+    defaultMode: 'replace',
+    modes: {},
+    okPeriods: 5,
+    periodSeconds: 60,
+    approval: { mode: 'manual', timeoutSeconds: 3600, timeoutOutcome: 'declined' },
+    primaryTimeoutSeconds: 1800,
+    pollSeconds: 30,
+    pageSize: 50,
   }),
   /** Drill deployment. @default cluster 'understudy-drill' */
   drill: drillSchema.default({ cluster: 'understudy-drill' }),
@@ -1178,6 +1245,9 @@ export type AlarmTierConfig = AlarmsConfig['page'];
 export type DrillConfig = UnderstudyConfig['drill'];
 /** Parsed `adapt` section. */
 export type AdaptSectionConfig = UnderstudyConfig['adapt'];
+/** Parsed `handback` section. */
+export type HandbackConfig = UnderstudyConfig['handback'];
+
 /** Parsed `failover` section. */
 export type FailoverConfig = UnderstudyConfig['failover'];
 

@@ -7,6 +7,7 @@ import { DynamoDbAuthorityLease } from '../adapters/aws/dynamodb-authority-lease
 import { DynamoDbForecastRepository } from '../adapters/aws/dynamodb-forecast-repository';
 import { DynamoDbInventoryRepository } from '../adapters/aws/dynamodb-inventory-repository';
 import { EcsContainerPlatform } from '../adapters/aws/ecs-container-platform';
+import { DynamoDbAdaptationFreeze } from '../adapters/aws/handback-freeze';
 import { DEFAULT_ADAPT_SETTINGS, validateAdaptSettings } from '../core/adapt/policy';
 import {
   ADAPT_METRICS,
@@ -225,6 +226,10 @@ export function productionDependencies(env: EnvSource = process.env): AdaptHandl
   return {
     config,
     lease: new DynamoDbAuthorityLease(dynamo, requireString(ADAPT_ENV.leaseTableName, env), {
+      ...(leaseId ? { leaseId } : {}),
+    }),
+    // The handback's freeze lives beside the lease (same table, same lease id).
+    freeze: new DynamoDbAdaptationFreeze(dynamo, requireString(ADAPT_ENV.leaseTableName, env), {
       ...(leaseId ? { leaseId } : {}),
     }),
     log: new DynamoDbAdaptLog(dynamo, forecastTable),

@@ -12,6 +12,7 @@ import { Dashboard } from '../constructs/dashboard';
 import { DeliveryDeadLetters } from '../constructs/delivery-dead-letters';
 import { Failover } from '../constructs/failover';
 import { ForecastCopyWriter } from '../constructs/forecast-copy-writer';
+import { Handback } from '../constructs/handback';
 import { ShadowManager } from '../constructs/shadow-manager';
 import { UnderstudyFunction } from '../constructs/understudy-function';
 import { UnderstudyTable } from '../constructs/understudy-table';
@@ -71,6 +72,8 @@ export class StagingStack extends Stack {
   public readonly adapter?: Adapter;
   /** The CloudWatch dashboard. */
   public readonly dashboard: Dashboard;
+  /** The handback workflow: starts after N OK periods of the quorum, waits for approval. */
+  public readonly handback: Handback;
 
   public constructor(scope: Construct, id: string, props: StagingStackProps) {
     super(scope, id, {
@@ -265,6 +268,23 @@ export class StagingStack extends Stack {
             },
           }
         : {}),
+    });
+    this.handback = new Handback(this, 'Handback', {
+      config: props.config.handback,
+      traffic: props.config.failover.traffic,
+      ...(props.config.services ? { services: props.config.services } : {}),
+      key: this.key,
+      leaseTable: this.leaseTable,
+      inventoryTable: this.inventoryTable,
+      failoverTable: this.failover.table,
+      reportBucket: this.failover.reportBucket,
+      topic: this.notifications.topics.page,
+      quorumAlarmName: QUORUM_ALARM_NAME,
+      healthRegion: props.config.healthCheck.region,
+      primaryRegion: props.config.primary.region,
+      stagingCluster: props.config.staging.cluster,
+      deadLetterQueue: this.deadLetters.queue,
+      removalPolicy,
     });
 
     if (props.config.services) {

@@ -68,6 +68,8 @@ describe('Function: productionDependencies (adapt)', () => {
         'clock',
         'config',
         'forecasts',
+        // The handback's adaptation freeze (beside the lease).
+        'freeze',
         'inventory',
         'lease',
         'log',

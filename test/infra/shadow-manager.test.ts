@@ -575,6 +575,8 @@ describe('Class: ShadowManager', () => {
           'ecs:DescribeServiceRevisions',
           'ecs:ListTasks',
           'ecs:DescribeTasks',
+          // The adapt loop's history of the primary's metrics (lib/constructs/adapter.ts).
+          'cloudwatch:GetMetricData',
         ]),
       );
     });
@@ -1115,6 +1117,7 @@ describe('Statements: Resource pinned per statement', () => {
   )?.Properties.RoleName;
   const expected: Record<string, unknown> = {
     AssumePrimaryReadRole: `arn:aws:iam::111111111111:role/${readRoleName}`,
+    AssumePrimaryRead: `arn:aws:iam::111111111111:role/${readRoleName}`,
     CreateManagedRepositories: staged,
     ReadStagedImages: staged,
     PushToManagedRepositories: staged,

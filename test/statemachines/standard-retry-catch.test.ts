@@ -61,6 +61,11 @@ const NOT_RETRIED_BY_DESIGN: Readonly<
     reason:
       'a .waitForTaskToken timeout is the approval timing out: it leads to the configured outcome, never to asking again',
   },
+  'handback/Request approval': {
+    errors: ['States.Timeout'],
+    reason:
+      'a .waitForTaskToken timeout is the approval timing out: it leads to the configured outcome, never to asking again',
+  },
 };
 
 interface Retrier {

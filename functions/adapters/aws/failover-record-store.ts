@@ -125,6 +125,7 @@ export class DynamoDbFailoverRecordStore implements FailoverRecordStore {
   /** Creates the header; returns the stored one when the execution already has a record. */
   public async begin(record: Parameters<FailoverRecordStore['begin']>[0]): Promise<FailoverRecord> {
     const header: FailoverRecord = {
+      ...(record.kind ? { kind: record.kind } : {}),
       executionName: record.executionName,
       executionArn: record.executionArn,
       alarmName: record.alarmName,

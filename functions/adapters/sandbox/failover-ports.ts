@@ -252,11 +252,13 @@ export class MemoryFailoverRecordStore implements FailoverRecordStore {
     record: Pick<FailoverRecord, 'executionName' | 'executionArn' | 'alarmName' | 'mode'> & {
       readonly detectedAt: string;
       readonly startedAt: string;
+      readonly kind?: FailoverRecord['kind'];
     },
   ): Promise<FailoverRecord> {
     const existing = this.records.get(record.executionName);
     if (existing) return structuredClone(existing);
     const created: FailoverRecord = {
+      ...(record.kind ? { kind: record.kind } : {}),
       executionName: record.executionName,
       executionArn: record.executionArn,
       alarmName: record.alarmName,

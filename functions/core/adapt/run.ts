@@ -17,8 +17,9 @@
  */
 import pLimit from 'p-limit';
 import { evaluateAuthority } from '../authority';
-import { StaleEpochError, ValidationError } from '../errors';
+import { ConflictError, StaleEpochError, ValidationError } from '../errors';
 import { buildMetricQueries, type ServiceMetricsConfig } from '../forecast/metric-queries';
+import { type AdaptationFreezeReader, isFrozen } from '../handback/ports';
 import type { Lease, ResourceMetric, ServiceKey, TimeSeries } from '../model';
 import type {
   AuthorityLease,
@@ -90,6 +91,11 @@ export interface AdaptRunDeps {
     peek(): Promise<Lease | undefined>;
   };
   readonly log: AdaptLog;
+  /**
+   * The handback's adaptation freeze (`core/handback/ports.ts`): while a handback holds it at the
+   * lease's epoch, a run changes nothing and says why. Absent: never frozen.
+   */
+  readonly freeze?: AdaptationFreezeReader;
   /** The staging copy of the forecasts (latest per service × metric). */
   readonly forecasts: ForecastRepository;
   readonly stagingMetrics: MetricsSource;
@@ -122,7 +128,7 @@ export interface ServiceRunResult {
 /** What a run did. */
 export interface AdaptRunSummary {
   readonly status: 'ran' | 'skipped';
-  /** Why a run was skipped (the lease is not the shadow's). */
+  /** Why a run was skipped (the lease is not the shadow's, or a handback froze adaptation). */
   readonly reason?: string;
   readonly epoch: number;
   /** ISO-8601 UTC start of the period decided. */
@@ -170,6 +176,15 @@ function emptySeries(startMs: number, periodSeconds: number): TimeSeries {
   return { start: startMs, intervalSeconds: periodSeconds, values: [] };
 }
 
+/** Why adaptation is frozen at `epoch` (a handback holds the freeze), or undefined. */
+async function frozenBy(deps: AdaptRunDeps, epoch: number): Promise<string | undefined> {
+  if (!deps.freeze) return undefined;
+  const marker = await deps.freeze.read();
+  return marker && isFrozen(marker, epoch)
+    ? `adaptation frozen at epoch ${epoch} by handback ${marker.executionName} since ${marker.frozenAt}`
+    : undefined;
+}
+
 /** Runs one period of adaptation for every configured service. */
 export async function runAdaptation(
   deps: AdaptRunDeps,
@@ -192,6 +207,11 @@ export async function runAdaptation(
       period,
       services: [],
     };
+  }
+  const frozen = await frozenBy(deps, lease.epoch);
+  if (frozen) {
+    deps.logger.info('adaptation skipped', { reason: frozen });
+    return { status: 'skipped', reason: frozen, epoch: lease.epoch, period, services: [] };
   }
   const wanted = run.services ? new Set(run.services) : undefined;
   const services = config.services.filter((s) => !wanted || wanted.has(s.service));
@@ -324,6 +344,9 @@ async function adaptService(
   const { recorded, record } = await deps.log.recordDecision(proposed);
   const decision = record.decision;
   if (decision.action !== 'hold') {
+    // A handback that froze adaptation since the run began owns the services now.
+    const frozen = await frozenBy(deps, ctx.epoch);
+    if (frozen) throw new ConflictError(frozen);
     // The fence: nothing is changed unless the shadow still holds the epoch it was granted.
     await deps.lease.assertHeld('shadow', ctx.epoch);
     await deps.platform.applyScaling(cluster, name, {

@@ -226,7 +226,13 @@ export type FailoverMilestone =
   | 'firstDeployCall'
   | 'allSteady'
   | 'trafficSwitched'
-  | 'finished';
+  | 'finished'
+  // Handback milestones (records of kind 'handback'):
+  | 'frozen'
+  | 'primarySteady'
+  | 'trafficBack'
+  | 'scaledDown'
+  | 'released';
 
 /** One phase transition of the workflow (the record's `transitions`). */
 export interface FailoverTransition {
@@ -244,10 +250,16 @@ export type FailoverOutcome =
   | 'failed'
   | 'declined'
   | 'preflight-failed'
-  | 'fenced';
+  | 'fenced'
+  // Handback outcomes: the primary failed again mid-handback (`stopped`), or the handback could
+  // not start (the shadow does not hold the lease, a stale epoch, the quorum not OK: `refused`).
+  | 'stopped'
+  | 'refused';
 
 /** The record header (one DynamoDB item on AWS; the JSON report adds the service outcomes). */
 export interface FailoverRecord {
+  /** What the record is of. @default 'failover' (records written before handbacks existed) */
+  readonly kind?: 'failover' | 'handback';
   readonly executionName: string;
   readonly executionArn: string;
   readonly alarmName: string;
@@ -304,6 +316,8 @@ export interface FailoverRecordStore {
     record: Pick<FailoverRecord, 'executionName' | 'executionArn' | 'alarmName' | 'mode'> & {
       readonly detectedAt: string;
       readonly startedAt: string;
+      /** @default 'failover' (stored only when given) */
+      readonly kind?: FailoverRecord['kind'];
     },
   ): Promise<FailoverRecord>;
   /** The record header, or undefined. */

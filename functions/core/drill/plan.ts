@@ -5,8 +5,9 @@
  * traffic target) nor touch a production cluster: rewriting the plan at the port keeps the
  * failover's own deploy and steady-check code unchanged between the two deployments.
  */
-import type { PlanEntry } from '../model';
+
 import type { PlanPage, PlanPages } from '../failover/ports';
+import type { PlanEntry } from '../model';
 
 /** One entry, redirected to the drill cluster. */
 export function drillEntryOf(entry: PlanEntry, drillCluster: string): PlanEntry {

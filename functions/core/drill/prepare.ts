@@ -6,9 +6,9 @@
  * drill's leftover) is left for the deploy step to update.
  */
 import { ConflictError } from '../errors';
-import type { PlanPages } from '../failover/ports';
-import { seededRandom, seedOf, withRetry } from '../failover/pacing';
 import { stagingNameOf } from '../failover/deploy';
+import { seededRandom, seedOf, withRetry } from '../failover/pacing';
+import type { PlanPages } from '../failover/ports';
 import type { Clock, ContainerPlatform } from '../ports';
 
 /** Tag key every drill service carries (value: the drill's execution name). */

@@ -9,9 +9,23 @@
 import { ConflictError } from '../errors';
 import type { AuthorityLease } from '../ports';
 
-/** Reason written on a drill lease a real failover took. */
-export function abortReason(failoverExecutionName: string): string {
-  return `drill aborted by failover ${failoverExecutionName}`;
+/** Prefix of the reason written on a drill lease a real failover took. */
+export const ABORT_REASON_PREFIX = 'drill aborted by failover ';
+
+/**
+ * Reason written on a drill lease a real failover took: names the failover and the drill's
+ * lease reason it replaced, so the drill's teardown can tell its own abort from an older one.
+ */
+export function abortReason(failoverExecutionName: string, drillLeaseReason: string): string {
+  return `${ABORT_REASON_PREFIX}${failoverExecutionName} (was: ${drillLeaseReason})`;
+}
+
+/** The failover that aborted the drill whose lease reason was `drillLeaseReason`, if any. */
+export function abortedBy(leaseReason: string, drillLeaseReason: string): string | undefined {
+  if (!leaseReason.startsWith(ABORT_REASON_PREFIX)) return undefined;
+  const suffix = ` (was: ${drillLeaseReason})`;
+  if (!leaseReason.endsWith(suffix)) return undefined;
+  return leaseReason.slice(ABORT_REASON_PREFIX.length, leaseReason.length - suffix.length);
 }
 
 /** What the abort did. */
@@ -35,7 +49,7 @@ export async function abortRunningDrill(
       const taken = await drillLease.transfer(
         'primary',
         current.epoch,
-        abortReason(failoverExecutionName),
+        abortReason(failoverExecutionName, current.reason),
       );
       return { aborted: true, epoch: taken.epoch, previousReason: current.reason };
     } catch (error) {

@@ -89,6 +89,8 @@ export interface LeaseRelease {
   readonly released: boolean;
   readonly epoch: number;
   readonly holder: 'primary' | 'shadow';
+  /** The lease's reason afterwards (an abort names the failover that took it). */
+  readonly reason: string;
 }
 
 /**
@@ -103,7 +105,12 @@ export async function releaseDrillLease(
   for (let attempt = 0; attempt < 5; attempt += 1) {
     const current = await lease.read();
     if (current.holder !== 'shadow') {
-      return { released: false, epoch: current.epoch, holder: current.holder };
+      return {
+        released: false,
+        epoch: current.epoch,
+        holder: current.holder,
+        reason: current.reason,
+      };
     }
     if (current.reason !== failoverLeaseReason(input.failoverExecutionName)) {
       throw new ConflictError(
@@ -116,7 +123,12 @@ export async function releaseDrillLease(
         current.epoch,
         `drill ${input.drillName} torn down`,
       );
-      return { released: true, epoch: released.epoch, holder: released.holder };
+      return {
+        released: true,
+        epoch: released.epoch,
+        holder: released.holder,
+        reason: released.reason,
+      };
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
     }

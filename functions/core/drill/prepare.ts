@@ -44,7 +44,15 @@ export interface PrepareDrillResult {
   /** Where the next page starts; null when the whole plan is prepared. */
   readonly next: PreparePosition | null;
   readonly done: boolean;
+  /**
+   * ISO-8601 UTC when this page finished: on the last page, the drill's "detection" time, from
+   * which its failover's RTO is measured (the twins existing, as staging services do for a
+   * failover, the preparation is not part of the RTO).
+   */
+  readonly at: string;
 }
+
+const nowIso = (clock: Clock): string => new Date(clock.now()).toISOString();
 
 /** Creates the drill twins of one page of the plan. */
 export async function prepareDrillPage(
@@ -55,7 +63,7 @@ export async function prepareDrillPage(
   const waveIndex = input.position?.waveIndex ?? 0;
   const wave = summary.waves[waveIndex];
   if (wave === undefined) {
-    return { created: 0, existing: 0, services: 0, next: null, done: true };
+    return { created: 0, existing: 0, services: 0, next: null, done: true, at: nowIso(deps.clock) };
   }
   const page = await deps.plans.page(wave.wave, input.pageSize, input.position?.cursor);
   const random = seededRandom(seedOf(`${input.drillName}/${waveIndex}/${input.position?.cursor}`));
@@ -90,5 +98,12 @@ export async function prepareDrillPage(
     : waveIndex + 1 < summary.waves.length
       ? { waveIndex: waveIndex + 1 }
       : null;
-  return { created, existing, services: page.entries.length, next, done: next === null };
+  return {
+    created,
+    existing,
+    services: page.entries.length,
+    next,
+    done: next === null,
+    at: nowIso(deps.clock),
+  };
 }

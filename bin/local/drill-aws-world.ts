@@ -121,16 +121,17 @@ export interface RunDrillOptions {
 
 let drillCounter = 0;
 
-/** Runs the drill wrapper to its end over `drill`. */
-export async function runDrill(
+/** The wrapper's bindings over `drill`; `failover()` is the drill failover child once it ran. */
+export function drillBindings(
   drill: LocalDrillWorld,
   options: RunDrillOptions = {},
-): Promise<LocalDrillRun> {
+): {
+  readonly bindings: StateMachineBindings;
+  readonly failover: () => StateMachineRun | undefined;
+} {
   const { world } = drill;
   const { cloud, staging } = world;
   const clock = cloud.clock;
-  drillCounter += 1;
-  const drillName = options.drillName ?? `drill-${drillCounter}`;
   const platform = cloud.containerPlatform(staging);
   const plans = drillPlanPages(new RepositoryPlanPages(world.plans), DRILL_CLUSTER);
   const lease: AuthorityLease = leaseWithLatency(drill.drillLease, clock);
@@ -224,7 +225,19 @@ export async function runDrill(
       { implements: new Set(['states:startExecution']) },
     ),
   };
-  const startTime = new Date(clock.now()).toISOString();
+  return { bindings, failover: () => failover };
+}
+
+/** Runs the drill wrapper to its end over `drill`. */
+export async function runDrill(
+  drill: LocalDrillWorld,
+  options: RunDrillOptions = {},
+): Promise<LocalDrillRun> {
+  const { cloud, staging } = drill.world;
+  drillCounter += 1;
+  const drillName = options.drillName ?? `drill-${drillCounter}`;
+  const { bindings, failover: failoverRun } = drillBindings(drill, options);
+  const startTime = new Date(cloud.clock.now()).toISOString();
   const run = await runStateMachine({
     context: {
       Execution: {
@@ -238,5 +251,6 @@ export async function runDrill(
     input: options.input ?? {},
     bindings,
   });
+  const failover = failoverRun();
   return { ...run, drillName, ...(failover ? { failover } : {}) };
 }

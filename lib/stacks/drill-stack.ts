@@ -95,6 +95,8 @@ export class DrillStack extends Stack {
     });
 
     const services = `arn:${this.partition}:ecs:${this.region}:${this.account}:service/${drill.cluster}/*`;
+    // By name (the cluster's physical name is the configured one), so a policy reads plainly.
+    const clusterArn = `arn:${this.partition}:ecs:${this.region}:${this.account}:cluster/${drill.cluster}`;
     const fn = (name: string, description: string) =>
       new UnderstudyFunction(this, name, {
         entry: `functions/handlers/drill-${name.toLowerCase()}.ts`,
@@ -125,7 +127,7 @@ export class DrillStack extends Stack {
         sid: 'CreateDrillServices',
         actions: ['ecs:CreateService', 'ecs:TagResource'],
         resources: [services],
-        conditions: { ArnEquals: { 'ecs:cluster': this.cluster.attrArn } },
+        conditions: { ArnEquals: { 'ecs:cluster': clusterArn } },
       }),
     );
 
@@ -148,7 +150,7 @@ export class DrillStack extends Stack {
         sid: 'ListDrillServices',
         actions: ['ecs:ListServices'],
         resources: ['*'],
-        conditions: { ArnEquals: { 'ecs:cluster': this.cluster.attrArn } },
+        conditions: { ArnEquals: { 'ecs:cluster': clusterArn } },
       }),
     );
     this.teardown.role.addToPrincipalPolicy(

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import { Annotations, App, type AppProps, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CONTEXT_KEY, ConfigError, loadConfig, type UnderstudyConfig } from './config';
+import { DrillStack } from './stacks/drill-stack';
 import { HealthStack } from './stacks/health-stack';
 import { ObserverStack } from './stacks/observer-stack';
 import { StagingStack } from './stacks/staging-stack';
@@ -16,6 +17,7 @@ export const STACK_IDS = {
   observer: 'UnderstudyObserver',
   staging: 'UnderstudyStaging',
   health: 'UnderstudyHealth',
+  drill: 'UnderstudyDrill',
 } as const;
 
 /** Options of {@link buildApp}. */
@@ -36,6 +38,8 @@ export interface UnderstudyApp {
   readonly observer: ObserverStack;
   readonly staging: StagingStack;
   readonly health: HealthStack;
+  /** The drill deployment (absent when `drill.enabled` is false). */
+  readonly drill?: DrillStack;
   /** Warnings also annotated on the stacks; `main` prints them to stderr. */
   readonly warnings: readonly ConfigWarning[];
 }
@@ -135,6 +139,9 @@ export function buildApp(options: BuildAppOptions = {}): UnderstudyApp {
   staging.handback.readPrimaryAs(observer.sourceReadRole.role);
   for (const role of staging.handback.primaryReaders) observer.trust(role);
   staging.allowEventsFrom(observer.deployEvents.role);
+  const drill = config.drill.enabled
+    ? new DrillStack(app, STACK_IDS.drill, { config, staging })
+    : undefined;
 
   const warnings = configWarnings(config);
   for (const warning of warnings) {
@@ -147,7 +154,7 @@ export function buildApp(options: BuildAppOptions = {}): UnderstudyApp {
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   }
-  return { app, config, observer, staging, health, warnings };
+  return { app, config, observer, staging, health, ...(drill ? { drill } : {}), warnings };
 }
 
 /** Writes one line to stderr. */

@@ -626,9 +626,28 @@ const policySchema = z.strictObject({
 const drillSchema = z.strictObject({
   /**
    * ECS cluster (staging account and region) that drills deploy into; never a production one.
+   * The drill stack creates it (Fargate capacity providers).
    * @default 'understudy-drill'
    */
   cluster: name.default('understudy-drill'),
+  /**
+   * Approval of the drill's failover. A drill is a rehearsal: `auto` by default; `manual` makes
+   * each drill wait for `understudy failover approve` (on the drill's failover table).
+   * @default 'auto'
+   */
+  approvalMode: z.enum(['auto', 'manual']).default('auto'),
+  /**
+   * The drill's lease item in the staging lease table (`LEASE#<leaseId>`); never `authority`.
+   * @default 'drill'
+   */
+  leaseId: name
+    .refine((id) => id !== 'authority', 'must not be the production lease id (authority)')
+    .default('drill'),
+  /**
+   * Deploy the `UnderstudyDrill` stack.
+   * @default true
+   */
+  enabled: z.boolean().default(true),
 });
 
 const approvalSchema = z.strictObject({
@@ -971,8 +990,13 @@ const configObjectSchema = z.strictObject({
     pollSeconds: 30,
     pageSize: 50,
   }),
-  /** Drill deployment. @default cluster 'understudy-drill' */
-  drill: drillSchema.default({ cluster: 'understudy-drill' }),
+  /** Drill deployment. @default cluster 'understudy-drill', auto approval, lease 'drill' */
+  drill: drillSchema.default({
+    cluster: 'understudy-drill',
+    approvalMode: 'auto',
+    leaseId: 'drill',
+    enabled: true,
+  }),
   /**
    * What happens to stateful resources (tables, keys, log groups) when a stack is deleted.
    * @default 'retain'

@@ -12,6 +12,7 @@ import { loadEstate } from '../local/drill/estate';
 import { renderDrillReportHtml } from '../local/drill/html';
 import { DRILL_SCENARIOS, type DrillReport, type DrillScenario } from '../local/drill/report';
 import { type DrillStateDump, stateDirOf, writeDrillState } from '../local/drill/state';
+import { addDrillAwsOptions, DRILL_AWS_HELP, type DrillAwsOptions, runDrillAws } from './drill-aws';
 
 /** Options as commander parses them. */
 interface DrillCommandOptions {
@@ -157,8 +158,9 @@ async function runDrillCommand(options: DrillCommandOptions): Promise<void> {
 
 /** Registers `understudy drill`. */
 export function registerDrillCommand(program: Command): void {
-  program
-    .command('drill')
+  const command = program.command('drill');
+  addDrillAwsOptions(command);
+  command
     .description(
       'Run the whole story locally on a simulated clock: forecast, clone, outage, failover under the lease, handback. No AWS, no network.',
     )
@@ -205,9 +207,13 @@ export function registerDrillCommand(program: Command): void {
         '  $ understudy drill --yes --cold --out /tmp/drill',
         '  $ understudy drill --yes --estate test/fixtures/ecs',
         '  $ understudy drill --yes --json | jq .rto',
+        DRILL_AWS_HELP,
       ].join('\n'),
     )
-    .action(async (options: DrillCommandOptions) => {
+    .action(async (options: DrillCommandOptions & DrillAwsOptions) => {
+      // The AWS drill runs the UnderstudyDrill deployment (bin/commands/drill-aws.ts).
+      if (options.aws) return runDrillAws(options);
+      if (options.history) throw new ValidationError('--history needs --aws');
       await runDrillCommand(options);
     });
 }

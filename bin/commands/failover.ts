@@ -2,7 +2,9 @@
  * `understudy failover approve|decline|status|list|start`: the operator's side of the failover
  * workflow. `approve` and `decline` resolve the approval step an execution waits on (the task
  * token the request stored); an approval is refused once the detection quorum has cleared.
- * `start` asks for a failover by hand (or a drill) through the same admission as the alarm.
+ * `start` asks for a failover by hand through the same admission as the alarm. It never starts a
+ * drill: a drill runs in its own deployment (`understudy drill --aws`), never on the production
+ * failover state machine.
  *
  * Exit codes: 0 done; 3 refused (the quorum cleared, already decided, timed out, no longer
  * waiting, or the admission refused a start); 2 bad flags or an unknown execution; 1 anything else.
@@ -76,7 +78,6 @@ interface StartOptions extends ConnectionOptions {
   readonly leaseTable?: string;
   readonly alarmName: string;
   readonly healthRegion?: string;
-  readonly drill: boolean;
   readonly minDelaySeconds: number;
   readonly actor?: string;
 }
@@ -350,10 +351,10 @@ async function startCommand(options: StartOptions): Promise<void> {
     const reading = await new CloudWatchQuorumAlarm(clients.cloudwatch(alarmRegion)).read(
       options.alarmName,
     );
-    const trigger = options.drill ? 'drill' : 'manual';
-    if (!options.drill && reading.state !== 'ALARM') {
+    const trigger = 'manual';
+    if (reading.state !== 'ALARM') {
       throw new QuorumClearedError(
-        `the detection quorum ${reading.name} is ${reading.state}: a manual failover needs it in ALARM (use --drill for a rehearsal)`,
+        `the detection quorum ${reading.name} is ${reading.state}: a manual failover needs it in ALARM (rehearse with understudy drill --aws)`,
       );
     }
     const requestedBy = await actorOf(options, clients);
@@ -374,9 +375,7 @@ async function startCommand(options: StartOptions): Promise<void> {
         forceApproval: true,
       },
       {
-        store: new DynamoDbFailoverAdmission(clients.dynamo(), leaseTable, {
-          ...(options.drill ? { admissionId: 'drill' } : {}),
-        }),
+        store: new DynamoDbFailoverAdmission(clients.dynamo(), leaseTable),
         executions: new SfnFailoverExecutions(clients.sfn(), stateMachineArn),
         clock: { now: () => Date.now(), sleep: (ms) => new Promise((r) => setTimeout(r, ms)) },
         settings: { minDelayMs: options.minDelaySeconds * 1000 },
@@ -528,7 +527,7 @@ export function registerFailoverCommand(program: Command): Command {
     failover
       .command('start')
       .description(
-        'Ask for a failover by hand (the quorum must be in ALARM) or a drill, through the same admission as the alarm; it always waits for approval.',
+        'Ask for a failover by hand (the quorum must be in ALARM), through the same admission as the alarm; it always waits for approval. Drills: understudy drill --aws.',
       )
       .addOption(
         new Option('--state-machine <arn>', 'failover state machine').env(
@@ -544,7 +543,6 @@ export function registerFailoverCommand(program: Command): Command {
       .addOption(
         new Option('--health-region <region>', 'region of the quorum alarm').env(HEALTH_REGION_ENV),
       )
-      .option('--drill', 'a rehearsal: the quorum need not be in ALARM', false)
       .option(
         '--min-delay-seconds <n>',
         'minimum delay since the last failover',
@@ -555,7 +553,7 @@ export function registerFailoverCommand(program: Command): Command {
   )
     .addHelpText(
       'after',
-      `\nExample:\n  $ understudy failover start --drill --alarm-name understudy-quorum --health-region us-east-1 --state-machine arn:aws:states:eu-central-1:111122223333:stateMachine:UnderstudyFailover --lease-table understudy-AuthorityLease --region eu-central-1\n${CONNECTION_HELP}\n${EXIT_HELP}\n`,
+      `\nExample:\n  $ understudy failover start --alarm-name understudy-quorum --health-region us-east-1 --state-machine arn:aws:states:eu-central-1:111122223333:stateMachine:UnderstudyFailover --lease-table understudy-AuthorityLease --region eu-central-1\n${CONNECTION_HELP}\n${EXIT_HELP}\n`,
     )
     .exitOverride()
     .action((options: StartOptions) => startCommand(options));

@@ -29,6 +29,7 @@ import {
   type StateMachineBindings,
   type StateMachineRun,
 } from '../../functions/adapters/sandbox/state-machine-runner';
+import type { PlanPages, QuorumAlarm } from '../../functions/core/failover/ports';
 import {
   DEFAULT_FAILOVER_SETTINGS,
   type FailoverSettings,
@@ -275,6 +276,10 @@ export interface RunFailoverOptions {
   readonly metrics?: FailoverMetrics;
   /** Called between handler calls of the deploy step, before each page (split-brain tests). */
   readonly beforeDeployPage?: (event: Record<string, unknown>) => Promise<void> | void;
+  /** The plan the steps read. @default the world's plan repository, in pages */
+  readonly plans?: PlanPages;
+  /** The quorum alarm pre-flight reads. @default the world's */
+  readonly alarm?: QuorumAlarm;
 }
 
 let executionCounter = 0;
@@ -289,7 +294,7 @@ export function failoverBindings(
   const clock = cloud.clock;
   const lease = options.lease ?? leaseWithLatency(world.lease, clock);
   const settings = world.failoverSettings;
-  const plans = new RepositoryPlanPages(world.plans);
+  const plans = options.plans ?? new RepositoryPlanPages(world.plans);
   const approval = options.approval ?? approveAt(clock);
   const deploy = createFailoverDeployHandler({
     plans,
@@ -315,7 +320,7 @@ export function failoverBindings(
   const bindings: StateMachineBindings = {
     lambdas: {
       [FAILOVER_FUNCTIONS.PreflightFunctionArn]: createFailoverPreflightHandler({
-        alarm: world.alarm,
+        alarm: options.alarm ?? world.alarm,
         plans,
         inventory: world.inventory,
         quota: world.quota,

@@ -3,12 +3,14 @@
  * the granted epoch travels with the execution and fences every later mutating call.
  */
 import { z } from 'zod';
+import { abortRunningDrill } from '../core/drill/abort';
 import { type AcquiredLease, acquireShadowLease } from '../core/failover/lease';
 import type { FailoverRecordStore } from '../core/failover/ports';
 import type { AuthorityLease, Clock } from '../core/ports';
 import { systemClock } from '../shared/clock';
-import { authorityLease, failoverAwsAdapters } from '../shared/failover-wiring';
+import { abortedDrillLease, authorityLease, failoverAwsAdapters } from '../shared/failover-wiring';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+import { createLogger } from '../shared/powertools';
 
 /** The approval decision as the approval step resolves it. */
 export const approvalSchema = z.object({
@@ -29,20 +31,42 @@ export interface FailoverAcquireLeaseDeps {
   readonly lease: AuthorityLease;
   readonly records: FailoverRecordStore;
   readonly clock: Clock;
+  /**
+   * The drill deployment's lease: a real failover that takes authority takes it too, which
+   * aborts a running drill (see `core/drill/abort.ts`). Absent in the drill deployment itself.
+   */
+  readonly drillLease?: AuthorityLease;
 }
+
+const logger = createLogger('failover-acquire-lease');
 
 /** Builds the handler. */
 export function createFailoverAcquireLeaseHandler(deps: Deps<FailoverAcquireLeaseDeps>) {
   const get = lazyDeps(deps);
   return async (event: unknown): Promise<AcquiredLease> => {
     const input = parseEvent(FailoverAcquireLeaseEvent, event, 'failover-acquire-lease');
-    return acquireShadowLease(get(), input);
+    const { drillLease, ...deps } = get();
+    const granted = await acquireShadowLease(deps, input);
+    if (drillLease) {
+      // A drill shares the staging quotas: it yields. Never let it hold up the real failover.
+      try {
+        const abort = await abortRunningDrill(drillLease, input.executionName);
+        if (abort.aborted) logger.warn('running drill aborted', { ...abort });
+      } catch (error) {
+        logger.error('could not abort a running drill', { error });
+      }
+    }
+    return granted;
   };
 }
 
 /** Lambda entry. */
-export const handler = createFailoverAcquireLeaseHandler(() => ({
-  lease: authorityLease(),
-  records: failoverAwsAdapters().records,
-  clock: systemClock,
-}));
+export const handler = createFailoverAcquireLeaseHandler(() => {
+  const drillLease = abortedDrillLease();
+  return {
+    lease: authorityLease(),
+    records: failoverAwsAdapters().records,
+    clock: systemClock,
+    ...(drillLease ? { drillLease } : {}),
+  };
+});

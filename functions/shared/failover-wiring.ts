@@ -19,6 +19,8 @@ import { AwsFailoverPlatform } from '../adapters/aws/failover-platform';
 import { DynamoDbFailoverRecordStore } from '../adapters/aws/failover-record-store';
 import { AwsQuotaReader } from '../adapters/aws/service-quotas-reader';
 import { AwsTrafficSwitch, memoisedArcClients } from '../adapters/aws/traffic-switch';
+import { rehearsalAlarm } from '../core/drill/alarm';
+import { drillPlanPages } from '../core/drill/plan';
 import type {
   FailoverPlatform,
   FailoverRecordStore,
@@ -31,7 +33,8 @@ import { type FailoverSettings, parseFailoverSettings } from '../core/failover/s
 import type { AuthorityLease, ContainerPlatform } from '../core/ports';
 import { awsAdapters, clientConfig, dynamoDbClient, localClients } from './clients';
 import { systemClock } from './clock';
-import { type EnvSource, requireString } from './env';
+import { DEFAULT_DRILL_LEASE_ID, DRILL_ENV } from './drill-env';
+import { type EnvSource, optionalString, requireString } from './env';
 
 /** Environment variable names of the failover Lambdas (see docs/failover-contract.md). */
 export const FAILOVER_ENV = {
@@ -51,9 +54,34 @@ export function failoverSettings(env: EnvSource = process.env): FailoverSettings
   return settingsCache;
 }
 
-/** The authority lease table of the staging region. */
+/**
+ * The drill cluster when these handlers run in the drill deployment (`DRILL_CLUSTER` set by
+ * `lib/stacks/drill-stack.ts`): the same handlers then use the drill lease, the plan redirected
+ * to the drill cluster and a rehearsal quorum alarm. Undefined in production.
+ */
+export function drillCluster(env: EnvSource = process.env): string | undefined {
+  const cluster = env[DRILL_ENV.cluster];
+  return cluster === undefined || cluster === '' ? undefined : cluster;
+}
+
+/** The authority lease table of the staging region (the drill's own lease in a drill). */
 export function authorityLease(env: EnvSource = process.env): AuthorityLease {
-  return new DynamoDbAuthorityLease(dynamoDbClient, requireString(FAILOVER_ENV.leaseTable, env));
+  return new DynamoDbAuthorityLease(
+    dynamoDbClient,
+    requireString(FAILOVER_ENV.leaseTable, env),
+    drillCluster(env) === undefined
+      ? {}
+      : { leaseId: optionalString(DRILL_ENV.leaseId, DEFAULT_DRILL_LEASE_ID, env) },
+  );
+}
+
+/** The drill lease a real failover takes to abort a running drill; undefined when not wired. */
+export function abortedDrillLease(env: EnvSource = process.env): AuthorityLease | undefined {
+  const leaseId = env[DRILL_ENV.abortsDrillLeaseId];
+  if (leaseId === undefined || leaseId === '' || drillCluster(env) !== undefined) return undefined;
+  return new DynamoDbAuthorityLease(dynamoDbClient, requireString(FAILOVER_ENV.leaseTable, env), {
+    leaseId,
+  });
 }
 
 /** ECS of the staging account + region (the Lambda's own). */
@@ -94,20 +122,26 @@ function once<T>(build: () => T): () => T {
 
 function lazyAwsAdapters(env: EnvSource): FailoverAwsAdapters {
   const config = clientConfig();
-  const alarm = once(
-    () =>
-      new CloudWatchQuorumAlarm(
-        new CloudWatchClient(
-          clientConfig({ region: requireString(FAILOVER_ENV.healthRegion, env) }),
+  const drill = drillCluster(env);
+  const alarm = once(() =>
+    drill !== undefined
+      ? rehearsalAlarm(systemClock)
+      : new CloudWatchQuorumAlarm(
+          new CloudWatchClient(
+            clientConfig({ region: requireString(FAILOVER_ENV.healthRegion, env) }),
+          ),
         ),
-      ),
   );
   const quota = once(
     () => new AwsQuotaReader(new ServiceQuotasClient(config), localClients.cloudwatch, systemClock),
   );
-  const plans = once(
-    () => new DynamoDbPlanPages(dynamoDbClient, requireString(FAILOVER_ENV.inventoryTable, env)),
-  );
+  const plans = once(() => {
+    const pages = new DynamoDbPlanPages(
+      dynamoDbClient,
+      requireString(FAILOVER_ENV.inventoryTable, env),
+    );
+    return drill !== undefined ? drillPlanPages(pages, drill) : pages;
+  });
   const fleet = once(
     () => new AwsFailoverPlatform(localClients.ecs, new ElasticLoadBalancingV2Client(config)),
   );

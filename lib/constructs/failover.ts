@@ -19,8 +19,9 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { TrafficRoute } from '../../functions/core/failover/ports';
+import { DRILL_ENV } from '../../functions/shared/drill-env';
 import { FAILOVER_GATE_ENV } from '../../functions/shared/failover-env';
-import { FAILOVER_TABLE } from '../../functions/shared/tables';
+import { FAILOVER_TABLE, INVENTORY_TABLE } from '../../functions/shared/tables';
 import type { FailoverConfig } from '../config';
 import { definitionFromAsl } from '../statemachine';
 import { UnderstudyFunction } from './understudy-function';
@@ -78,6 +79,20 @@ export interface FailoverProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Deploy this workflow as the drill deployment (`lib/stacks/drill-stack.ts`): every step runs
+   * against the drill cluster (as `stagingCluster`) and the drill's own lease item, reachable
+   * only through `dynamodb:LeadingKeys`; no quorum rule starts it (the drill wrapper does).
+   * @default - the production failover
+   */
+  readonly drill?: { readonly cluster: string; readonly leaseId: string };
+  /**
+   * Production only: the drill lease id a real failover takes when it takes authority, which
+   * aborts a running drill (`functions/core/drill/abort.ts`). It lives in the same lease table
+   * the acquire-lease step already writes: no new permission.
+   * @default - drills are not aborted
+   */
+  readonly abortsDrillLeaseId?: string;
 }
 
 /** The env var the workflow handlers read the lease table from (docs/failover-contract.md). */
@@ -106,8 +121,8 @@ export class Failover extends Construct {
   public readonly stateMachine: sfn.StateMachine;
   /** The per-wave child workflow. */
   public readonly waveStateMachine: sfn.StateMachine;
-  /** The rule that starts a failover on the quorum's ALARM transition. */
-  public readonly rule: events.Rule;
+  /** The rule that starts a failover on the quorum's ALARM transition (none in a drill). */
+  public readonly rule?: events.Rule;
   /** The Lambdas, by step. */
   public readonly functions: Readonly<Record<FailoverStep, UnderstudyFunction>>;
 
@@ -219,17 +234,59 @@ export class Failover extends Construct {
     // The lease (and, for the starter, the admission record beside it).
     for (const step of [f.start, f['acquire-lease'], f.deploy, f.traffic]) {
       step.addEnvironment(LEASE_TABLE_NAME, props.leaseTable.table.tableName);
-      props.leaseTable.table.grant(
-        step,
+      const leaseActions = [
         'dynamodb:GetItem',
         'dynamodb:PutItem',
         ...(step === f['acquire-lease'] ? ['dynamodb:UpdateItem'] : []),
-      );
+      ];
+      if (props.drill) {
+        // The drill shares the lease table but may touch its own items only, never production's.
+        step.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: 'DrillLeaseOnly',
+            actions: leaseActions,
+            resources: [props.leaseTable.table.tableArn],
+            conditions: {
+              'ForAllValues:StringEquals': {
+                'dynamodb:LeadingKeys': drillLeaseKeys(props.drill.leaseId),
+              },
+            },
+          }),
+        );
+      } else {
+        props.leaseTable.table.grant(step, ...leaseActions);
+      }
       props.key.grantEncryptDecrypt(step);
+    }
+    if (props.drill) {
+      for (const step of Object.values(f)) {
+        step.addEnvironment(DRILL_ENV.cluster, props.drill.cluster);
+        step.addEnvironment(DRILL_ENV.leaseId, props.drill.leaseId);
+      }
+      f.start.addEnvironment(FAILOVER_GATE_ENV.admissionId, props.drill.leaseId);
+    } else if (props.abortsDrillLeaseId) {
+      f['acquire-lease'].addEnvironment(DRILL_ENV.abortsDrillLeaseId, props.abortsDrillLeaseId);
     }
     for (const step of [f.preflight, f.deploy]) {
       step.addEnvironment(INVENTORY_TABLE_NAME, props.inventoryTable.table.tableName);
-      props.inventoryTable.table.grant(step, 'dynamodb:Query', 'dynamodb:GetItem');
+      if (props.drill) {
+        // The inventory is another stack's: name its indexes (a wildcard cdk-nag could not match).
+        const tableArn = props.inventoryTable.table.tableArn;
+        step.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            sid: 'ReadInventory',
+            actions: ['dynamodb:Query', 'dynamodb:GetItem'],
+            resources: [
+              tableArn,
+              ...INVENTORY_TABLE.globalSecondaryIndexes.map(
+                (i) => `${tableArn}/index/${i.indexName}`,
+              ),
+            ],
+          }),
+        );
+      } else {
+        props.inventoryTable.table.grant(step, 'dynamodb:Query', 'dynamodb:GetItem');
+      }
       props.key.grantDecrypt(step);
     }
     // Deploy-time sizing: the latest forecast of each service (one Query per service).
@@ -241,14 +298,16 @@ export class Failover extends Construct {
     // The approval request and the outcome go to the operators' topic.
     props.topic.grantPublish(f['request-approval']);
     f['request-approval'].addEnvironment(FAILOVER_GATE_ENV.approvalTopicArn, props.topic.topicArn);
-    // The quorum alarm, read in the health region (pre-flight).
-    f.preflight.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'QuorumAlarm',
-        actions: ['cloudwatch:DescribeAlarms'],
-        resources: [arn('cloudwatch', `alarm:${props.quorumAlarmName}`, props.healthRegion)],
-      }),
-    );
+    // The quorum alarm, read in the health region (pre-flight); a drill reads a rehearsal one.
+    if (!props.drill) {
+      f.preflight.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'QuorumAlarm',
+          actions: ['cloudwatch:DescribeAlarms'],
+          resources: [arn('cloudwatch', `alarm:${props.quorumAlarmName}`, props.healthRegion)],
+        }),
+      );
+    }
     // The Fargate vCPU quota and its usage: reads without resource-level permissions.
     f.preflight.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -413,24 +472,27 @@ export class Failover extends Construct {
     );
 
     const bus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
-    this.rule = new events.Rule(this, 'QuorumAlarmRule', {
-      description: 'Detection quorum ALARM (forwarded from the health region) → failover starter',
-      eventBus: bus,
-      eventPattern: {
-        source: ['aws.cloudwatch'],
-        detailType: [ALARM_STATE_CHANGE],
-        resources: [arn('cloudwatch', `alarm:${props.quorumAlarmName}`, props.healthRegion)],
-        detail: { state: { value: ['ALARM'] } },
-      },
-      targets: [
-        new targets.LambdaFunction(f.start.function, {
-          deadLetterQueue: props.deadLetterQueue,
-          // The starter is idempotent per alarm event: EventBridge's retries cannot start two.
-          retryAttempts: 4,
-          maxEventAge: Duration.hours(1),
-        }),
-      ],
-    });
+    this.rule = props.drill
+      ? undefined
+      : new events.Rule(this, 'QuorumAlarmRule', {
+          description:
+            'Detection quorum ALARM (forwarded from the health region) → failover starter',
+          eventBus: bus,
+          eventPattern: {
+            source: ['aws.cloudwatch'],
+            detailType: [ALARM_STATE_CHANGE],
+            resources: [arn('cloudwatch', `alarm:${props.quorumAlarmName}`, props.healthRegion)],
+            detail: { state: { value: ['ALARM'] } },
+          },
+          targets: [
+            new targets.LambdaFunction(f.start.function, {
+              deadLetterQueue: props.deadLetterQueue,
+              // The starter is idempotent per alarm event: EventBridge's retries cannot start two.
+              retryAttempts: 4,
+              maxEventAge: Duration.hours(1),
+            }),
+          ],
+        });
 
     new CfnOutput(this, 'StateMachineArn', {
       value: this.stateMachine.stateMachineArn,
@@ -526,13 +588,13 @@ export class Failover extends Construct {
       'The staging services of the one staging cluster; their names come from the plan, not from synth.',
     );
     Validations.of(f.preflight.role).acknowledge(
-      inventoryIndexes,
+      ...(props.drill ? [] : [inventoryIndexes]),
       star(
         'servicequotas:GetServiceQuota/GetAWSDefaultServiceQuota and cloudwatch:GetMetricData (AWS/Usage) support no resource-level permissions.',
       ),
     );
     Validations.of(f.deploy.role).acknowledge(
-      inventoryIndexes,
+      ...(props.drill ? [] : [inventoryIndexes]),
       services,
       resource(
         `arn:${stack.partition}:application-autoscaling:${stack.region}:${stack.account}:scalable-target/*`,
@@ -595,6 +657,11 @@ export class Failover extends Construct {
       },
     );
   }
+}
+
+/** The lease-table items a drill deployment may touch: its lease and its admission record. */
+export function drillLeaseKeys(leaseId: string): string[] {
+  return [`LEASE#${leaseId}`, `ADMISSION#${leaseId}`];
 }
 
 /** ARN pattern of every execution of `machine`. */

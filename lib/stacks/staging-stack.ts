@@ -214,6 +214,8 @@ export class StagingStack extends Stack {
       stagingCluster: props.config.staging.cluster,
       deadLetterQueue: this.deadLetters.queue,
       removalPolicy,
+      // A real failover taking authority aborts a running drill (they share quotas).
+      ...(props.config.drill.enabled ? { abortsDrillLeaseId: props.config.drill.leaseId } : {}),
     });
 
     if (props.config.adapt.services.length > 0 && !props.config.services) {

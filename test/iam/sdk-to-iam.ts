@@ -277,6 +277,24 @@ const ECS: Record<string, MappingRow> = {
       ];
     },
   },
+  // Drill teardown (AwsDrillPlatform.deleteService): force, in the drill cluster only.
+  'ecs:DeleteService': {
+    produces: [{ action: 'ecs:DeleteService', resourceType: 'service' }],
+    authorize: (c) => {
+      const service = ecsServiceArn(c, c.input.cluster, String(c.input.service));
+      return [
+        {
+          action: 'ecs:DeleteService',
+          resourceType: 'service',
+          resources: [service],
+          context: {
+            'ecs:cluster': ecsCluster(c, c.input.cluster),
+            ...resourceTags(c.facts(service)),
+          },
+        },
+      ];
+    },
+  },
   // The digest a live deployment pinned (EcsContainerPlatform.describePinnedImages).
   'ecs:ListServiceDeployments': {
     produces: [{ action: 'ecs:ListServiceDeployments', resourceType: 'service' }],
@@ -383,6 +401,23 @@ const AUTO_SCALING: Record<string, MappingRow> = {
     authorize: (c) => [
       {
         action: 'application-autoscaling:RegisterScalableTarget',
+        resourceType: 'ScalableTarget',
+        resources: [scalableTarget(c)],
+        context: scalingContext(c),
+      },
+    ],
+  },
+  // Drill teardown (AwsDrillPlatform.deregisterScaling): by namespace and dimension, as register.
+  'application-autoscaling:DeregisterScalableTarget': {
+    produces: [
+      {
+        action: 'application-autoscaling:DeregisterScalableTarget',
+        resourceType: 'ScalableTarget',
+      },
+    ],
+    authorize: (c) => [
+      {
+        action: 'application-autoscaling:DeregisterScalableTarget',
         resourceType: 'ScalableTarget',
         resources: [scalableTarget(c)],
         context: scalingContext(c),

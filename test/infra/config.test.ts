@@ -74,7 +74,12 @@ describe('Function: loadConfig', () => {
       expect(config.removalPolicy).toBe('retain');
       expect(config.triggerProbability).toBe(0.3);
       expect(config.freshnessTargetMinutes).toBe(60);
-      expect(config.drill).toEqual({ cluster: 'understudy-drill' });
+      expect(config.drill).toEqual({
+        cluster: 'understudy-drill',
+        approvalMode: 'auto',
+        leaseId: 'drill',
+        enabled: true,
+      });
       expect(config.thresholds).toEqual({ cpu: 70, memory: 80 });
     });
 

@@ -23,6 +23,9 @@ export const OPERATIONS = {
   'ecs:CreateService': { latency: 'write', bucket: 'ecs:service-modify' },
   'ecs:UpdateService': { latency: 'write', bucket: 'ecs:service-modify' },
   'ecs:DescribeServices': { latency: 'read', bucket: 'ecs:service-read' },
+  // Drill teardown: DeleteService modifies a service like Create/Update; ListServices reads them.
+  'ecs:DeleteService': { latency: 'write', bucket: 'ecs:service-modify' },
+  'ecs:ListServices': { latency: 'read', bucket: 'ecs:service-read' },
   // Service deployment history shares the service-read bucket (ECS publishes no own limit).
   'ecs:ListServiceDeployments': { latency: 'read', bucket: 'ecs:service-read' },
   'ecs:DescribeServiceRevisions': { latency: 'read', bucket: 'ecs:service-read' },
@@ -57,6 +60,10 @@ export const OPERATIONS = {
   'cloudwatch:GetMetricData': { latency: 'metrics', bucket: 'cloudwatch:GetMetricData' },
   'cloudwatch:PutMetricData': { latency: 'metrics', bucket: 'cloudwatch:other' },
   'application-autoscaling:RegisterScalableTarget': {
+    latency: 'write',
+    bucket: 'application-autoscaling:write',
+  },
+  'application-autoscaling:DeregisterScalableTarget': {
     latency: 'write',
     bucket: 'application-autoscaling:write',
   },

@@ -510,6 +510,25 @@ export class EcsState {
     return this.requireService(cluster, service).deployments[0]?.failureReason;
   }
 
+  /**
+   * DeleteService with `force` (drill teardown): the service and its tasks are gone at once (ECS
+   * keeps it DRAINING until its tasks stop; nothing here reads that window).
+   */
+  public deleteService(cluster: string, service: string): void {
+    const record = this.requireService(cluster, service);
+    record.status = 'INACTIVE';
+    record.deployments = [];
+  }
+
+  /** DeregisterScalableTarget: drops the service's bounds and policy; false when it had none. */
+  public clearScaling(cluster: string, service: string): boolean {
+    const record = this.requireService(cluster, service);
+    if (!record.spec.scaling) return false;
+    const { scaling: _dropped, ...rest } = record.spec;
+    record.spec = rest;
+    return true;
+  }
+
   /** Every ACTIVE service's cluster/name (for drill teardown and benchmarks). */
   public listServiceKeys(): string[] {
     return [...this.services.entries()]

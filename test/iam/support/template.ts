@@ -354,6 +354,22 @@ export function resolveApp(stacks: readonly StackTemplate[]): ResolvedApp {
             return refOf(stack, name);
           });
         }
+        case 'Fn::GetStackOutput': {
+          // A weak cross-stack reference (the drill stack's to the staging stack): the producer
+          // stack's output, resolved in that stack.
+          const { StackName, OutputName } = arg as { StackName: string; OutputName: string };
+          const producer = stacks.find((candidate) => candidate.stackName === StackName);
+          const output = (
+            producer?.template as { Outputs?: Record<string, { Value: unknown }> } | undefined
+          )?.Outputs?.[OutputName];
+          if (!producer || !output) {
+            throw new UnresolvableIntrinsicError(
+              stack.stackName,
+              `output ${StackName}.${OutputName}`,
+            );
+          }
+          return resolveIn(producer, output.Value);
+        }
         case 'Fn::ImportValue': {
           const name = String(resolveIn(stack, arg));
           const exported = exportsByName.get(name);

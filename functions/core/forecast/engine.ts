@@ -33,6 +33,7 @@ import { eventMultipliers } from './events';
 import { additive } from './models/additive';
 import { etsDaily, etsWeekly } from './models/ets';
 import { etsDoubleSeasonal } from './models/ets-double';
+import { localLevel, localTrend } from './models/local';
 import { logTransformed } from './models/log-transformed';
 import type { ForecastModel } from './models/model';
 import { robustLevel, seasonalMedian } from './models/robust-level';
@@ -62,6 +63,8 @@ const MODELS: Record<ModelName, ForecastModel> = {
   'ets-double': etsDoubleSeasonal,
   'ets-daily-log': logTransformed(etsDaily),
   'additive-log': logTransformed(additive),
+  'local-level': localLevel,
+  'local-trend': localTrend,
 };
 
 /** History kept, in cycles: five weeks of days (the additive model's window plus a week). */

@@ -56,6 +56,8 @@ export const MODEL_NAMES = [
   'additive',
   'ets-daily-log',
   'additive-log',
+  'local-level',
+  'local-trend',
   'sarima',
 ] as const;
 

@@ -200,12 +200,11 @@ function detectLevelShift(
   const limit = CLIP_SIGMAS * noise;
   for (let at = Math.max(p, n - p); at <= n - MIN_SHIFT_POINTS; at++) {
     const before = median(d.subarray(at - p, at));
-    // The cycle's own drift (median of its second half less its first, per step), carried
-    // forward: a smooth drift moves every later point the same way without being a shift, and
-    // re-levelling it would flatten the very trend the local-trend model should follow.
-    const halfP = Math.max(1, Math.floor(p / 2));
-    const drift =
-      (median(d.subarray(at - halfP, at)) - median(d.subarray(at - p, at - p + halfP))) / halfP;
+    // The drift of the last two cycles (difference of their medians, per step: whole cycles,
+    // so what is left of the season cancels), carried forward: a smooth drift moves every later
+    // point the same way without being a shift, and re-levelling it would flatten the very
+    // trend the local-trend model should follow.
+    const drift = at >= 2 * p ? (before - median(d.subarray(at - 2 * p, at - p))) / p : 0;
     const centre = at - p / 2;
     const expected = (i: number): number =>
       before + (Number.isFinite(drift) ? drift : 0) * (i - centre);

@@ -81,6 +81,12 @@ export const DEFAULT_MAX_MEMBERS = 3;
  */
 const MEMBER_SLACK = 1.25;
 
+/**
+ * Half-life of the recency weights in the trend-break signal, in cycles (days): chosen on the
+ * rolling suite's `tune` split (see bench/results/forecast.md), never on the prepared cases.
+ */
+const RECENCY_HALF_LIFE_CYCLES = 2;
+
 interface Member {
   readonly model: ForecastModel;
   readonly weight: number;
@@ -192,7 +198,9 @@ export function forecast(input: ForecastInput): ForecastResult {
     let count = 0;
     for (const e of errors) if (Number.isFinite(e)) count++;
     if (count >= MIN_CALIBRATION_ERRORS) {
-      cal = calibrateFromErrors(errors, origins.length, h, floor);
+      const halfLife = RECENCY_HALF_LIFE_CYCLES * (ctx.period || 24);
+      const recency = origins.map((o) => 0.5 ** ((n - o) / halfLife));
+      cal = calibrateFromErrors(errors, origins.length, h, floor, recency);
       // Error scale ∝ level^p: p = 0 (additive), ½ (Poisson-like), 1 (proportional); the
       // power whose calibrated quantiles score best on the backtest is kept.
       const levelRel = levelScaler(ctx.y, n);
@@ -206,6 +214,7 @@ export function forecast(input: ForecastInput): ForecastResult {
             origins.length,
             h,
             floor,
+            recency,
           );
           const loss = backtestPinball(errors, candidate, h, relAt);
           if (loss < best) {

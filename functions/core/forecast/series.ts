@@ -123,7 +123,11 @@ export function prepareSeries(
     resid[i] = (d[i] ?? 0) - (local[i] ?? 0);
   }
   const noise = mad(resid);
-  const shift = detectLevelShift(d, actual, period, noise);
+  const found = detectLevelShift(d, actual, period, noise);
+  // A ramp is kept as it is (neither re-levelled nor clipped from its start on): the models
+  // must see the trend break, and the backtest must score it.
+  const rampFrom = found?.ramp ? found.at : n;
+  const shift = found && !found.ramp ? { at: found.at, size: found.size } : undefined;
   if (shift) {
     for (let i = 0; i < shift.at; i++) {
       d[i] = (d[i] ?? 0) + shift.size;
@@ -137,7 +141,7 @@ export function prepareSeries(
   const limit = CLIP_SIGMAS * noise;
   for (let i = 0; i < n; i++) {
     let r = resid[i] ?? 0;
-    if (limit > 0 && Math.abs(r) > limit) {
+    if (limit > 0 && Math.abs(r) > limit && i < rampFrom) {
       r = Math.sign(r) * limit;
       clipped++;
     }
@@ -153,6 +157,38 @@ export function prepareSeries(
     clipped,
     ...(shift ? { levelShift: shift } : {}),
   };
+}
+
+/**
+ * Whether the observed points of `d[at, n)` rise (or fall) along the way by at least half of
+ * `size` in its direction: the least-squares slope over the segment times its length.
+ */
+function isRamp(
+  d: Float64Array,
+  actual: Float64Array,
+  at: number,
+  n: number,
+  size: number,
+): boolean {
+  let c = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = at; i < n; i++) {
+    if (!Number.isFinite(actual[i] ?? Number.NaN)) continue;
+    const y = d[i] ?? 0;
+    c++;
+    sx += i;
+    sy += y;
+    sxx += i * i;
+    sxy += i * y;
+  }
+  if (c < 3) return false;
+  const vx = sxx - (sx * sx) / c;
+  if (!(vx > 0)) return false;
+  const slope = (sxy - (sx * sy) / c) / vx;
+  return slope * (n - at) * Math.sign(size) >= 0.5 * Math.abs(size);
 }
 
 /**
@@ -193,7 +229,7 @@ function detectLevelShift(
   actual: Float64Array,
   period: number,
   noise: number,
-): { at: number; size: number } | undefined {
+): { at: number; size: number; ramp: boolean } | undefined {
   const n = d.length;
   const p = period || 8;
   if (!(noise > 0) || n < 2 * p + MIN_SHIFT_POINTS) return undefined;
@@ -224,7 +260,10 @@ function detectLevelShift(
     }
     if (seen >= MIN_SHIFT_POINTS && (up === seen || down === seen)) {
       const size = median(d.subarray(at, n)) - before;
-      return { at, size };
+      // A ramp (the points after the split still climbing by half the size or more) is a
+      // trend break, not a step: re-levelling it would hide the break from the backtest, whose
+      // errors must widen the intervals.
+      return { at, size, ramp: isRamp(d, actual, at, n, size) };
     }
   }
   return undefined;

@@ -102,8 +102,7 @@ export function calibrateFromErrors(
   // gain in per-series coverage spread; the full ratio was kept.)
   if (recency) {
     const inflation = recencyRatio(errors, origins, h, recency);
-    if (inflation > 1)
-      for (let k = 0; k < h; k++) scales[k] = (scales[k] ?? 0) * inflation;
+    if (inflation > 1) for (let k = 0; k < h; k++) scales[k] = (scales[k] ?? 0) * inflation;
   }
   // One origin's whole error trajectory is the exchangeable unit, not one error.
   return {

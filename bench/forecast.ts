@@ -4,8 +4,14 @@
  * forecasts in the peers' JSON format for a cross-check with the Python scorer, and reports the
  * reliability of predicted exceedance probabilities.
  *
- * Usage: `npm run bench:forecast -- [--cases DIR] [--only ours] [--use-imputed] [--no-python]`. The cases come
- * from `$UNDERSTUDY_SHARED/benchmarks/forecast` (default `<repo>/../shared`).
+ * Usage: `npm run bench:forecast -- [--cases DIR] [--only ours] [--use-imputed] [--no-python]
+ * [--limit N] [--suite prepared|rolling] [--split tune|test|all] [--data DIR]`. The prepared cases
+ * come from `$UNDERSTUDY_SHARED/benchmarks/forecast` (default `<repo>/../shared`). `--suite rolling`
+ * builds rolling weekly-origin cases from the raw traces in `--data` (default
+ * `$UNDERSTUDY_SHARED/data`, read in place, not copied into the repo), clear of the prepared
+ * cases' windows, split into alternating `tune` / `test` origins (see `bench/lib/cases.ts`), and
+ * writes `bench/results/forecast-rolling.md` on a full (`--split all`) run. `--limit N` keeps
+ * every ⌈cases / N⌉-th case, for quick runs while iterating.
  *
  * Imputed history hours (linear fills made by the benchmark's preparation) are passed to the
  * engine as missing (`null`) unless `--use-imputed`: the engine fills them from the seasonal
@@ -13,14 +19,21 @@
  * process (after one warm-up call), so JIT and machine load show in them.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { forecast } from '../functions/core/forecast/engine';
-import { exceedance } from '../functions/core/forecast/exceedance';
+import { exceedance, fitReliabilityKnots } from '../functions/core/forecast/exceedance';
 import { DEFAULT_QUANTILES, type ForecastInput } from '../functions/core/forecast/types';
 import { sarimaBaseline, snaiveBaseline } from './lib/baselines';
-import { type BenchCase, loadCases } from './lib/cases';
+import {
+  type BenchCase,
+  kindOf,
+  loadCases,
+  type RollingCase,
+  rollingCases,
+  type SeriesKind,
+} from './lib/cases';
 import { type CaseForecast, type ScoreRow, scoreForecasts } from './lib/score';
 
 const args = process.argv.slice(2);
@@ -60,7 +73,31 @@ function timed<T>(f: () => T): { value: T; seconds: number } {
   return { value, seconds: (performance.now() - t0) / 1000 };
 }
 
-const cases = loadCases(caseDir);
+const suite = flag('--suite') ?? 'prepared';
+const split = flag('--split') ?? 'all';
+const limit = Number(flag('--limit') ?? Number.NaN);
+const prepared = loadCases(caseDir);
+const kinds = new Map<string, SeriesKind>();
+let allCases: BenchCase[] = prepared;
+if (suite === 'rolling') {
+  const dataDir = flag('--data') ?? join(shared, 'data');
+  const exclude = new Map<string, string[]>();
+  for (const c of prepared) exclude.set(c.series, [...(exclude.get(c.series) ?? []), c.origin]);
+  const files = readdirSync(dataDir)
+    .filter((f) => f.endsWith('.csv'))
+    .sort()
+    .map((name) => ({ name, text: readFileSync(join(dataDir, name), 'utf8') }));
+  const rolling: RollingCase[] = rollingCases(files, { exclude }).filter(
+    (c) => split === 'all' || c.split === split,
+  );
+  for (const c of rolling) kinds.set(c.case, c.kind);
+  allCases = rolling;
+} else {
+  for (const c of prepared) kinds.set(c.case, kindOf(c.history, c.historyImputed));
+}
+const stride = Number.isFinite(limit) && limit > 0 ? Math.ceil(allCases.length / limit) : 1;
+const cases = allCases.filter((_, i) => i % stride === 0);
+const partial = stride > 1 || split !== 'all';
 const loadBefore = loadavg();
 const ours: Record<string, CaseForecast> = {};
 const snaive: Record<string, CaseForecast> = {};
@@ -72,6 +109,7 @@ interface Rel {
   hit: boolean;
 }
 const relAny: Rel[] = [];
+const relAnyRaw: Rel[] = [];
 const relStep: Rel[] = [];
 const first = cases[0];
 if (first) forecast(inputOf(first)); // warm-up: JIT, not scored
@@ -86,7 +124,9 @@ for (const c of cases) {
     const thr = observed[Math.min(observed.length - 1, Math.floor(p * observed.length))] ?? 0;
     const ex = exceedance(r, thr);
     const idx = c.actual.map((_, i) => i).filter((i) => !c.actualImputed[i]);
-    relAny.push({ p: ex.anyStep, hit: idx.some((i) => (c.actual[i] ?? 0) > thr) });
+    const anyHit = idx.some((i) => (c.actual[i] ?? 0) > thr);
+    relAny.push({ p: ex.anyStep, hit: anyHit });
+    relAnyRaw.push({ p: ex.anyStepRaw ?? ex.anyStep, hit: anyHit });
     for (const i of idx) relStep.push({ p: ex.perStep[i] ?? 0, hit: (c.actual[i] ?? 0) > thr });
   }
   if (!onlyOurs) {
@@ -120,7 +160,7 @@ const peerNames: Record<string, string> = {
   'peer-stlf': 'peer: R stlf',
   'peer-tbats': 'peer: R tbats (24, 168)',
 };
-if (existsSync(peerDir)) {
+if (suite === 'prepared' && existsSync(peerDir)) {
   for (const [file, label] of Object.entries(peerNames)) {
     const path = join(peerDir, `${file}.json`);
     if (!existsSync(path)) continue;
@@ -138,6 +178,32 @@ const table = [
       `| ${r.name} | ${r.cases} | ${r.fails} | ${f(r.gMASE)} | ${f(r.MASE)} | ${f(r.SQL)} | ${f(r.wQL, 4)} | ${f(r.cov80)} | ${f(r.cov95)} | ${f(r.cov80Iqr)} | ${f(r.secondsMedian)} |`,
   ),
 ].join('\n');
+
+const kindNames: SeriesKind[] = ['smooth', 'growth', 'weekly', 'other'];
+const kindTable = [
+  '| kind | model | cases | gMASE | MASE (mean) | SQL | wQL | cov 80% | cov 95% | cov80 IQR |',
+  '|---|---|---|---|---|---|---|---|---|---|',
+];
+for (const kind of kindNames) {
+  const subset = cases.filter((c) => kinds.get(c.case) === kind);
+  if (!subset.length) continue;
+  const sources: [string, Readonly<Record<string, CaseForecast | undefined>>][] = [
+    ['**Understudy engine**', ours],
+  ];
+  if (!onlyOurs) sources.push(['baseline: seasonal naive (TS)', snaive]);
+  if (suite === 'prepared' && existsSync(peerDir)) {
+    for (const [file, label] of Object.entries(peerNames)) {
+      const path = join(peerDir, `${file}.json`);
+      if (existsSync(path)) sources.push([label, JSON.parse(readFileSync(path, 'utf8'))]);
+    }
+  }
+  for (const [label, res] of sources) {
+    const r = scoreForecasts(label, subset, res);
+    kindTable.push(
+      `| ${kind} | ${label} | ${r.cases} | ${f(r.gMASE)} | ${f(r.MASE)} | ${f(r.SQL)} | ${f(r.wQL, 4)} | ${f(r.cov80)} | ${f(r.cov95)} | ${f(r.cov80Iqr)} |`,
+    );
+  }
+}
 
 function reliability(items: readonly Rel[]): string {
   const edges = [0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.95, 1.0000001];
@@ -172,7 +238,9 @@ const modelUse = [...models.entries()]
 const report = [
   '# Forecast benchmark',
   '',
-  `Generated by \`npm run bench:forecast\` on ${cases.length} cases from \`${basename(benchDir)}\` (horizon 24 h, hourly;`,
+  suite === 'rolling'
+    ? `Generated by \`npm run bench:forecast -- --suite rolling\` on ${cases.length} rolling weekly-origin cases (split: ${split}) from the raw traces in \`../shared/data\` (horizon 24 h, hourly means;`
+    : `Generated by \`npm run bench:forecast\` on ${cases.length} cases from \`${basename(benchDir)}\` (horizon 24 h, hourly;`,
   'quantiles 0.025, 0.1 … 0.9, 0.975). All rows are scored by the same TypeScript port of `score.py`',
   '(`bench/lib/score.ts`); the peers are scored from their published forecast files. Imputed history',
   `hours are given to the engine ${useImputed ? 'as filled' : 'as missing'}. Seconds: wall time per case in one Node process, on a`,
@@ -182,6 +250,14 @@ const report = [
   table,
   '',
   `Models in the engine's combinations (cases using each): ${modelUse}.`,
+  '',
+  '## Per kind',
+  '',
+  "Kinds are read off each case's history alone (`kindOf` in `bench/lib/cases.ts`): smooth (day-over-day",
+  "change ≤ 3 % of the level), growth (last three days' median ≥ 30 % off the eleven days before),",
+  'weekly (lag-168 autocorrelation ≥ 0.3), other.',
+  '',
+  kindTable.join('\n'),
   ...(onlyOurs
     ? []
     : [
@@ -195,7 +271,11 @@ const report = [
   "Thresholds at each case's history p90 and p95 (observed hours); predicted probabilities from",
   '`exceedance()` binned against how often the actuals exceeded them.',
   '',
-  '### Anywhere in the horizon (`anyStep`, joint from sample paths)',
+  '### Anywhere in the horizon, before recalibration (`anyStepRaw`, share of sample paths)',
+  '',
+  reliability(relAnyRaw),
+  '',
+  '### Anywhere in the horizon, recalibrated (`anyStep`: isotonic knots fitted on the rolling tune split)',
   '',
   reliability(relAny),
   '',
@@ -205,10 +285,18 @@ const report = [
   '',
 ].join('\n');
 process.stdout.write(`${report}\n`);
-// Only a full run (with baselines) replaces the committed report.
-if (!onlyOurs) writeFileSync(join(outDir, 'forecast.md'), report);
+if (args.includes('--fit-exceedance')) {
+  const knots = fitReliabilityKnots(relAnyRaw);
+  process.stdout.write(
+    `\nANY_STEP_KNOTS fitted on these ${relAnyRaw.length} outcomes:\n${JSON.stringify(knots.map(([x, y]) => [Number(x.toFixed(3)), Number(y.toFixed(3))]))}\n`,
+  );
+}
+// Only a full run (with baselines, every case) replaces the committed report.
+if (!onlyOurs && !partial) {
+  writeFileSync(join(outDir, suite === 'rolling' ? 'forecast-rolling.md' : 'forecast.md'), report);
+}
 
-if (!args.includes('--no-python')) {
+if (!args.includes('--no-python') && suite === 'prepared' && !partial) {
   try {
     const out = execFileSync('python3', [join(benchDir, 'score.py'), caseDir, ...files], {
       encoding: 'utf8',

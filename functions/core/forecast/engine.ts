@@ -33,6 +33,7 @@ import { eventMultipliers } from './events';
 import { additive } from './models/additive';
 import { etsDaily, etsWeekly } from './models/ets';
 import { etsDoubleSeasonal } from './models/ets-double';
+import { localLevel, localTrend } from './models/local';
 import { logTransformed } from './models/log-transformed';
 import type { ForecastModel } from './models/model';
 import { robustLevel, seasonalMedian } from './models/robust-level';
@@ -62,6 +63,8 @@ const MODELS: Record<ModelName, ForecastModel> = {
   'ets-double': etsDoubleSeasonal,
   'ets-daily-log': logTransformed(etsDaily),
   'additive-log': logTransformed(additive),
+  'local-level': localLevel,
+  'local-trend': localTrend,
 };
 
 /** History kept, in cycles: five weeks of days (the additive model's window plus a week). */
@@ -77,6 +80,19 @@ export const DEFAULT_MAX_MEMBERS = 3;
  * averaging in a clearly worse model costs more than the diversification gains.
  */
 const MEMBER_SLACK = 1.25;
+
+/**
+ * Half-life of the recency weights in the trend-break signal, in cycles (days): chosen on the
+ * rolling suite's `tune` split (see bench/results/forecast.md), never on the prepared cases.
+ */
+const RECENCY_HALF_LIFE_CYCLES = 2;
+
+/**
+ * Largest gap, in the best model's backtest MAE, between a member's horizon-mean forecast and
+ * the best member's. Chosen on the rolling suite's `tune` split (1 over 2, 4 and none: gMASE
+ * 0.602 against 0.606, 0.613, 0.613).
+ */
+const LEVEL_GUARD = 1;
 
 interface Member {
   readonly model: ForecastModel;
@@ -189,7 +205,9 @@ export function forecast(input: ForecastInput): ForecastResult {
     let count = 0;
     for (const e of errors) if (Number.isFinite(e)) count++;
     if (count >= MIN_CALIBRATION_ERRORS) {
-      cal = calibrateFromErrors(errors, origins.length, h, floor);
+      const halfLife = RECENCY_HALF_LIFE_CYCLES * (ctx.period || 24);
+      const recency = origins.map((o) => 0.5 ** ((n - o) / halfLife));
+      cal = calibrateFromErrors(errors, origins.length, h, floor, recency);
       // Error scale ∝ level^p: p = 0 (additive), ½ (Poisson-like), 1 (proportional); the
       // power whose calibrated quantiles score best on the backtest is kept.
       const levelRel = levelScaler(ctx.y, n);
@@ -203,6 +221,7 @@ export function forecast(input: ForecastInput): ForecastResult {
             origins.length,
             h,
             floor,
+            recency,
           );
           const loss = backtestPinball(errors, candidate, h, relAt);
           if (loss < best) {
@@ -225,10 +244,18 @@ export function forecast(input: ForecastInput): ForecastResult {
 
   const point = new Float64Array(h);
   const finalMembers: Member[] = [];
+  const bestMae = results[0]?.mae ?? Number.NaN;
+  let anchor: number | undefined;
   for (const m of used) {
     try {
       const f = m.model.forecast(ctx, [n], h)[0];
       if (!f?.every(Number.isFinite)) continue;
+      // Level guard: a member whose forecast level departs from the best member's by more than
+      // LEVEL_GUARD backtest errors is left out, so a seasonal model cannot drag the median of
+      // a smooth series off its level however close its backtest error came.
+      const level = f.reduce((a, b) => a + b, 0) / h;
+      if (anchor === undefined) anchor = level;
+      else if (Math.abs(level - anchor) > LEVEL_GUARD * bestMae) continue;
       finalMembers.push(m);
       for (let k = 0; k < h; k++) point[k] = (point[k] ?? 0) + m.weight * (f[k] ?? 0);
     } catch {

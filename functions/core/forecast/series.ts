@@ -68,19 +68,25 @@ export function prepareSeries(
     const v = values[i];
     actual[i] = v === null || v === undefined ? Number.NaN : v / (multipliers[i] ?? 1);
   }
-  // Seasonal profile: per-phase median, so gaps are filled with the shape of a typical cycle.
+  // Seasonal profile: per-phase median about a one-cycle moving average, so gaps are filled
+  // with the shape of a typical cycle. Without the moving average a drifting series would read
+  // its within-cycle drift as a sawtooth "season" and its day boundaries as level shifts.
   const profile = new Float64Array(Math.max(period, 1));
   if (period) {
+    const trend = movingAverage(actual, period);
     const buckets: number[][] = Array.from({ length: period }, () => []);
     for (let i = 0; i < n; i++) {
-      const v = actual[i] ?? Number.NaN;
+      const v = (actual[i] ?? Number.NaN) - (trend[i] ?? Number.NaN);
       if (Number.isFinite(v)) buckets[i % period]?.push(v);
     }
-    const level = median(actual);
+    let centre = 0;
     for (let p = 0; p < period; p++) {
       const m = median(buckets[p] ?? []);
-      profile[p] = Number.isFinite(m) ? m - level : 0;
+      profile[p] = Number.isFinite(m) ? m : 0;
+      centre += profile[p] ?? 0;
     }
+    centre /= period;
+    for (let p = 0; p < period; p++) profile[p] = (profile[p] ?? 0) - centre;
   }
   const prof = (i: number): number => (period ? (profile[i % period] ?? 0) : 0);
   // Deseasonalise, interpolate linearly across gaps (hold at the ends), reseasonalise.
@@ -117,7 +123,11 @@ export function prepareSeries(
     resid[i] = (d[i] ?? 0) - (local[i] ?? 0);
   }
   const noise = mad(resid);
-  const shift = detectLevelShift(d, actual, period, noise);
+  const found = detectLevelShift(d, actual, period, noise);
+  // A ramp is kept as it is (neither re-levelled nor clipped from its start on): the models
+  // must see the trend break, and the backtest must score it.
+  const rampFrom = found?.ramp ? found.at : n;
+  const shift = found && !found.ramp ? { at: found.at, size: found.size } : undefined;
   if (shift) {
     for (let i = 0; i < shift.at; i++) {
       d[i] = (d[i] ?? 0) + shift.size;
@@ -131,7 +141,7 @@ export function prepareSeries(
   const limit = CLIP_SIGMAS * noise;
   for (let i = 0; i < n; i++) {
     let r = resid[i] ?? 0;
-    if (limit > 0 && Math.abs(r) > limit) {
+    if (limit > 0 && Math.abs(r) > limit && i < rampFrom) {
       r = Math.sign(r) * limit;
       clipped++;
     }
@@ -150,6 +160,63 @@ export function prepareSeries(
 }
 
 /**
+ * Whether the observed points of `d[at, n)` rise (or fall) along the way by at least half of
+ * `size` in its direction: the least-squares slope over the segment times its length.
+ */
+function isRamp(
+  d: Float64Array,
+  actual: Float64Array,
+  at: number,
+  n: number,
+  size: number,
+): boolean {
+  let c = 0;
+  let sx = 0;
+  let sy = 0;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = at; i < n; i++) {
+    if (!Number.isFinite(actual[i] ?? Number.NaN)) continue;
+    const y = d[i] ?? 0;
+    c++;
+    sx += i;
+    sy += y;
+    sxx += i * i;
+    sxy += i * y;
+  }
+  if (c < 3) return false;
+  const vx = sxx - (sx * sx) / c;
+  if (!(vx > 0)) return false;
+  const slope = (sxy - (sx * sy) / c) / vx;
+  return slope * (n - at) * Math.sign(size) >= 0.5 * Math.abs(size);
+}
+
+/**
+ * Mean of the finite values in a window of one cycle centred on each step (shorter at the
+ * ends); NaN where the window holds none.
+ */
+function movingAverage(x: Float64Array, period: number): Float64Array {
+  const n = x.length;
+  const sum = new Float64Array(n + 1);
+  const cnt = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const v = x[i] ?? Number.NaN;
+    const ok = Number.isFinite(v);
+    sum[i + 1] = (sum[i] ?? 0) + (ok ? v : 0);
+    cnt[i + 1] = (cnt[i] ?? 0) + (ok ? 1 : 0);
+  }
+  const out = new Float64Array(n);
+  const half = Math.floor(period / 2);
+  for (let i = 0; i < n; i++) {
+    const lo = Math.max(0, i - half);
+    const hi = Math.min(n, lo + period);
+    const c = (cnt[hi] ?? 0) - (cnt[lo] ?? 0);
+    out[i] = c > 0 ? ((sum[hi] ?? 0) - (sum[lo] ?? 0)) / c : Number.NaN;
+  }
+  return out;
+}
+
+/**
  * Finds a level shift in the last cycle that the models could not yet have learned: a split
  * point after which every observed (deseasonalised) point lies beyond the winsorising limit
  * ({@link CLIP_SIGMAS} robust σ) from the level of the cycle before it, all on the same side,
@@ -162,16 +229,24 @@ function detectLevelShift(
   actual: Float64Array,
   period: number,
   noise: number,
-): { at: number; size: number } | undefined {
+): { at: number; size: number; ramp: boolean } | undefined {
   const n = d.length;
   const p = period || 8;
   if (!(noise > 0) || n < 2 * p + MIN_SHIFT_POINTS) return undefined;
   const limit = CLIP_SIGMAS * noise;
   for (let at = Math.max(p, n - p); at <= n - MIN_SHIFT_POINTS; at++) {
     const before = median(d.subarray(at - p, at));
+    // The drift of the last two cycles (difference of their medians, per step: whole cycles,
+    // so what is left of the season cancels), carried forward: a smooth drift moves every later
+    // point the same way without being a shift, and re-levelling it would flatten the very
+    // trend the local-trend model should follow.
+    const drift = at >= 2 * p ? (before - median(d.subarray(at - 2 * p, at - p))) / p : 0;
+    const centre = at - p / 2;
+    const expected = (i: number): number =>
+      before + (Number.isFinite(drift) ? drift : 0) * (i - centre);
     // A volatile cycle (more than a tenth of it beyond the limit) has no level to shift from.
     let wild = 0;
-    for (let i = at - p; i < at; i++) if (Math.abs((d[i] ?? 0) - before) > limit) wild++;
+    for (let i = at - p; i < at; i++) if (Math.abs((d[i] ?? 0) - expected(i)) > limit) wild++;
     if (wild > p / 10) continue;
     let up = 0;
     let down = 0;
@@ -179,13 +254,16 @@ function detectLevelShift(
     for (let i = at; i < n; i++) {
       if (!Number.isFinite(actual[i] ?? Number.NaN)) continue;
       seen++;
-      const diff = (d[i] ?? 0) - before;
+      const diff = (d[i] ?? 0) - expected(i);
       if (diff > limit) up++;
       else if (diff < -limit) down++;
     }
     if (seen >= MIN_SHIFT_POINTS && (up === seen || down === seen)) {
       const size = median(d.subarray(at, n)) - before;
-      return { at, size };
+      // A ramp (the points after the split still climbing by half the size or more) is a
+      // trend break, not a step: re-levelling it would hide the break from the backtest, whose
+      // errors must widen the intervals.
+      return { at, size, ramp: isRamp(d, actual, at, n, size) };
     }
   }
   return undefined;

@@ -56,6 +56,8 @@ export const MODEL_NAMES = [
   'additive',
   'ets-daily-log',
   'additive-log',
+  'local-level',
+  'local-trend',
   'sarima',
 ] as const;
 
@@ -88,6 +90,11 @@ export interface Exceedance {
   readonly threshold: number;
   /** P(demand > threshold) at each step (marginal). */
   readonly perStep: readonly number[];
-  /** P(demand > threshold at any step of the horizon) (joint, from the sample paths). */
+  /**
+   * P(demand > threshold at any step of the horizon) (joint, from the sample paths, recalibrated
+   * on backtest outcomes; see `ANY_STEP_KNOTS` in `exceedance.ts`).
+   */
   readonly anyStep: number;
+  /** The share of sample paths above the threshold at some step, before recalibration. */
+  readonly anyStepRaw?: number;
 }

@@ -162,3 +162,12 @@ export const etsWeekly: ForecastModel = {
   ...etsModel('ets-weekly', (ctx) => ctx.weekly),
   applicable: (ctx, origin) => ctx.weekly > 0 && origin >= 2 * ctx.weekly,
 };
+
+/**
+ * Damped Holt without a season (ETS(A,Ad,N)) even when the series has a cycle: the local-trend
+ * candidate for smooth drifting series, which the backtest picks only where the drift
+ * outweighs the cycle.
+ */
+export function etsNonSeasonal(name: string): ForecastModel {
+  return etsModel(name, () => 0);
+}

@@ -9,6 +9,7 @@
  * Exit codes: 0 done; 3 refused (the quorum cleared, already decided, timed out, no longer
  * waiting, or the admission refused a start); 2 bad flags or an unknown execution; 1 anything else.
  */
+
 import os from 'node:os';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -29,6 +30,7 @@ import {
 } from '../../functions/core/approval';
 import { ConflictError, ValidationError } from '../../functions/core/errors';
 import { admitFailover, executionNameFor } from '../../functions/core/failover/admission';
+import { QUORUM_ALARM_NAME } from '../../functions/shared/alarm-names';
 import { checkEndpoint, INVENTORY_FORMATS, type InventoryFormat } from './inventory-connection';
 
 /** Environment variable naming the failover table when `--table` is absent. */
@@ -539,7 +541,7 @@ export function registerFailoverCommand(program: Command): Command {
           LEASE_TABLE_ENV,
         ),
       )
-      .requiredOption('--alarm-name <name>', 'the detection quorum alarm')
+      .option('--alarm-name <name>', 'the detection quorum alarm', QUORUM_ALARM_NAME)
       .addOption(
         new Option('--health-region <region>', 'region of the quorum alarm').env(HEALTH_REGION_ENV),
       )
@@ -553,7 +555,7 @@ export function registerFailoverCommand(program: Command): Command {
   )
     .addHelpText(
       'after',
-      `\nExample:\n  $ understudy failover start --alarm-name understudy-quorum --health-region us-east-1 --state-machine arn:aws:states:eu-central-1:111122223333:stateMachine:UnderstudyFailover --lease-table understudy-AuthorityLease --region eu-central-1\n${CONNECTION_HELP}\n${EXIT_HELP}\n`,
+      `\nExample:\n  $ understudy failover start --health-region us-east-1 --state-machine arn:aws:states:eu-central-1:111122223333:stateMachine:UnderstudyFailover --lease-table understudy-AuthorityLease --region eu-central-1\n${CONNECTION_HELP}\n${EXIT_HELP}\n`,
     )
     .exitOverride()
     .action((options: StartOptions) => startCommand(options));

@@ -10,6 +10,7 @@
  * Exit codes: 0 done; 3 refused (the shadow does not hold authority, the quorum is not OK,
  * another handback runs); 2 bad flags or an unknown execution; 1 anything else.
  */
+
 import os from 'node:os';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -29,6 +30,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../functions/c
 import { decideHandbackApproval } from '../../functions/core/handback/approval';
 import { isHandbackLine } from '../../functions/core/handback/ports';
 import { startHandback } from '../../functions/core/handback/start';
+import { QUORUM_ALARM_NAME } from '../../functions/shared/alarm-names';
 import { executionNameOf } from './failover';
 import { checkEndpoint, INVENTORY_FORMATS, type InventoryFormat } from './inventory-connection';
 
@@ -327,7 +329,7 @@ export function registerHandbackCommand(program: Command): Command {
       )
       .addOption(new Option('--lease-table <name>', 'authority lease table').env(LEASE_TABLE_ENV))
       .option('--lease-id <id>', 'which lease (a drill deployment keeps its own)')
-      .requiredOption('--alarm-name <name>', 'the detection quorum alarm')
+      .option('--alarm-name <name>', 'the detection quorum alarm', QUORUM_ALARM_NAME)
       .addOption(
         new Option('--health-region <region>', 'region of the quorum alarm').env(HEALTH_REGION_ENV),
       )
@@ -336,7 +338,7 @@ export function registerHandbackCommand(program: Command): Command {
   )
     .addHelpText(
       'after',
-      `\nExample:\n  $ understudy handback start --alarm-name understudy-authority-quorum --health-region us-east-1 --state-machine arn:aws:states:eu-central-1:111122223333:stateMachine:UnderstudyHandback --lease-table understudy-AuthorityLease --region eu-central-1\n${EXIT_HELP}\n`,
+      `\nExample:\n  $ understudy handback start --health-region us-east-1 --state-machine arn:aws:states:eu-central-1:111122223333:stateMachine:UnderstudyHandback --lease-table understudy-AuthorityLease --region eu-central-1\n${EXIT_HELP}\n`,
     )
     .exitOverride()
     .action((options: StartOptions) => startCommand(options));

@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
+import { QUORUM_ALARM_NAME } from '../../functions/shared/alarm-names';
 import type { UnderstudyConfig } from '../config';
 import { AlarmNotifications } from '../constructs/alarm-notifications';
 import { DeliveryDeadLetters } from '../constructs/delivery-dead-letters';
@@ -31,9 +32,10 @@ export interface HealthStackProps extends UnderstudyStackProps {
 
 /**
  * Name of the detection quorum's composite alarm: fixed, because the staging stack's failover
- * rule matches its ARN in another region (no cross-region reference needed).
+ * rule matches its ARN in another region (no cross-region reference needed). Defined beside the
+ * CLI's defaults in `functions/shared/alarm-names.ts`.
  */
-export const QUORUM_ALARM_NAME = 'understudy-detection-quorum';
+export { QUORUM_ALARM_NAME };
 
 /** Event pattern `detail-type` of CloudWatch alarm state changes. */
 export const ALARM_STATE_CHANGE = 'CloudWatch Alarm State Change';

@@ -304,7 +304,7 @@ describe('Command: understudy handback', () => {
 
       // Assert
       expect(run.code).toBe(0);
-      expect(run.stdout).toContain('$ understudy handback start --alarm-name');
+      expect(run.stdout).toContain('$ understudy handback start --health-region');
     });
   });
 });

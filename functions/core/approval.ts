@@ -191,6 +191,12 @@ export interface DecideApprovalDependencies {
   /** The quorum alarm, read in its own (health) region. */
   readonly alarm: QuorumAlarm;
   readonly clock: Clock;
+  /**
+   * The quorum state an approval needs: `ALARM` for a failover (the authority is still dark),
+   * `OK` for a handback (the primary is back).
+   * @default 'ALARM'
+   */
+  readonly approveWhileQuorum?: 'ALARM' | 'OK';
 }
 
 /** What a decision did. */
@@ -239,10 +245,16 @@ export async function decideApproval(
   }
   if (request.decision === 'approved') {
     const reading = await deps.alarm.read(stored.alarmName);
-    if (reading.state !== 'ALARM') {
-      throw new QuorumClearedError(
-        `approval refused: the detection quorum ${reading.name} is ${reading.state} since ${reading.stateChangeTime} (the authority is back); decline the failover or let it time out`,
-      );
+    const required = deps.approveWhileQuorum ?? 'ALARM';
+    if (reading.state !== required) {
+      const since = `the detection quorum ${reading.name} is ${reading.state} since ${reading.stateChangeTime}`;
+      throw required === 'ALARM'
+        ? new QuorumClearedError(
+            `approval refused: ${since} (the authority is back); decline the failover or let it time out`,
+          )
+        : new ConflictError(
+            `approval refused: ${since} (the primary is not back); decline the handback or let it time out`,
+          );
     }
   }
   const decision: ApprovalDecision = {

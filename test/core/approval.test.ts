@@ -11,6 +11,7 @@ import {
 } from '../../functions/core/approval';
 import { ConflictError, NotFoundError, ValidationError } from '../../functions/core/errors';
 import type { AlarmStateValue } from '../../functions/core/failover/ports';
+import { decideHandbackApproval } from '../../functions/core/handback/approval';
 
 const NOW = Date.UTC(2026, 11, 2, 1, 0, 0);
 const NAME = 'alarm-20261202T010000Z-abcdef012345';
@@ -195,6 +196,32 @@ describe('Function: decideApproval', () => {
         deps,
       ),
     ).resolves.toMatchObject({ decision: { decision: 'declined' } });
+  });
+
+  it('approves a handback only while the quorum is OK, refusing it in ALARM with nothing decided', async () => {
+    // Arrange
+    const alarmed = await pending('ALARM');
+    const back = await pending('OK');
+    const request = {
+      executionName: NAME,
+      decision: 'approved',
+      actor: 'ops',
+      reason: 'ok',
+    } as const;
+
+    // Act
+    const refused = decideHandbackApproval(request, alarmed.deps);
+    const approved = await decideHandbackApproval(request, back.deps);
+
+    // Assert
+    await expect(refused).rejects.toThrow(
+      /approval refused: the detection quorum .* is ALARM .*decline the handback/,
+    );
+    await expect(refused).rejects.toBeInstanceOf(ConflictError);
+    expect(alarmed.w.store.items.get(NAME)?.status).toBe('pending');
+    expect(alarmed.w.sent).toEqual([]);
+    expect(approved.decision.decision).toBe('approved');
+    expect(back.w.sent).toEqual([{ token: 'token-1', output: approved.decision }]);
   });
 
   it('re-sends the same decision after a crash, and refuses the other one', async () => {

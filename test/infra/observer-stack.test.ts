@@ -67,7 +67,7 @@ describe('Class: ObserverStack', () => {
       );
       for (const action of actions) {
         expect(action).toMatch(
-          /^(ecs|ecr|ec2|cloudwatch|application-autoscaling):(Describe|List|Get|BatchGet|BatchCheck)/,
+          /^(ecs|ecr|ec2|cloudwatch|elasticloadbalancing|application-autoscaling):(Describe|List|Get|BatchGet|BatchCheck)/,
         );
       }
     });
@@ -105,6 +105,7 @@ describe('Class: ObserverStack', () => {
             'ec2:DescribeSecurityGroups',
             'ecs:DescribeTaskDefinition',
             'ecs:ListClusters',
+            'elasticloadbalancing:DescribeTargetHealth',
           ],
           Resource: '*',
           Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } },

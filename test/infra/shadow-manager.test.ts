@@ -577,6 +577,8 @@ describe('Class: ShadowManager', () => {
           'ecs:DescribeTasks',
           // The adapt loop's history of the primary's metrics (lib/constructs/adapter.ts).
           'cloudwatch:GetMetricData',
+          // The handback's primary check (lib/constructs/handback.ts, replace mode).
+          'elasticloadbalancing:DescribeTargetHealth',
         ]),
       );
     });

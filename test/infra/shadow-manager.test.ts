@@ -1029,8 +1029,8 @@ describe('Class: ShadowManager', () => {
       // Assert
       expect(other.staging.shadowManager).toBeUndefined();
       expect(other.staging.cloneStateMachine).toBeUndefined();
-      // Only the failover's two workflows (parent and wave): no clone workflow.
-      Template.fromStack(other.staging).resourceCountIs('AWS::StepFunctions::StateMachine', 2);
+      // Only the failover's two workflows (parent and wave) and the handback's: no clone workflow.
+      Template.fromStack(other.staging).resourceCountIs('AWS::StepFunctions::StateMachine', 3);
       Annotations.fromStack(other.staging).hasWarning(
         '*',
         Match.stringLikeRegexp('No clone pipeline is deployed: understudy\\.services'),
@@ -1181,6 +1181,24 @@ describe('Statements: Resource pinned per statement', () => {
     DeregisterUnreferencedRevisions: '*',
     CopyForecasts: { 'Fn::GetAtt': [expect.stringMatching(/^ForecastsTable/), 'Arn'] },
     EncryptForecasts: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] },
+    // The adapt Lambda (lib/constructs/adapter.ts).
+    LeaseRead: { 'Fn::GetAtt': [expect.stringMatching(/^AuthorityLeaseTable/), 'Arn'] },
+    ForecastsAndAdaptLog: { 'Fn::GetAtt': [expect.stringMatching(/^ForecastsTable/), 'Arn'] },
+    InventoryRead: { 'Fn::GetAtt': [expect.stringMatching(/^InventoryTable/), 'Arn'] },
+    TableKey: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] },
+    UnscopedReads: '*',
+    // The handback (lib/constructs/handback.ts; its own infra test pins the rest).
+    HandbackExecutions: { Ref: expect.stringMatching(/^HandbackWorkflow/) },
+    HandBackStagingServices: services,
+    ReadStagingScaling: '*',
+    StandbyScalableTargets:
+      'arn:aws:application-autoscaling:eu-central-1:222222222222:scalable-target/*',
+    WriteHandbackReports: {
+      'Fn::Join': [
+        '',
+        [{ 'Fn::GetAtt': [expect.stringMatching(/^FailoverReports/), 'Arn'] }, '/handbacks/*'],
+      ],
+    },
   };
   const statements = Object.values(template.findResources('AWS::IAM::Policy'))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])

@@ -394,7 +394,7 @@ export async function handback(world: ReplayWorld): Promise<void> {
   };
   await prepareAndAsk(first.executionName, first.executionArn, 'schedule');
   const at = () => new Date(nowMs).toISOString();
-  await record({
+  const declined = await record({
     executionName: first.executionName,
     ending: {
       result: 'declined',
@@ -402,6 +402,7 @@ export async function handback(world: ReplayWorld): Promise<void> {
       approval: { decision: 'declined', actor: 'replay', reason: 'not yet', at: at() },
     },
   });
+  must('the declined record', declined, (r) => r.outcome === 'declined');
   // The workflow of run 1 has ended (its record step ran); moto's stand-in would still run.
   await sfnSeed
     .send(new StopExecutionCommand({ executionArn: first.executionArn }))
@@ -539,6 +540,6 @@ export async function handback(world: ReplayWorld): Promise<void> {
       executionName,
       ending: { result: 'completed', epoch: lease.epoch, approval },
     }),
-    (r) => r.outcome === 'succeeded',
+    (r) => r.outcome === 'succeeded' && Boolean(r.reportUri?.includes('/handbacks/')),
   );
 }

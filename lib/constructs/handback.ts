@@ -180,15 +180,21 @@ export class Handback extends Construct {
     const f = this.functions;
     this.primaryReaders = [f['primary-check'].role];
 
-    const recordActions = [
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:UpdateItem',
-      'dynamodb:Query',
-      'dynamodb:BatchWriteItem',
+    // The failover table as each step's stores use it (the IAM replay checks it call by call):
+    // the record store keeps the header with GetItem and a version-conditioned PutItem and the
+    // service lines with Query and BatchWriteItem; the approval store puts and reads the token
+    // (the decision's UpdateItem is the CLI's). Nothing here updates an item in place.
+    const header = ['dynamodb:GetItem', 'dynamodb:PutItem'];
+    const lines = ['dynamodb:Query', 'dynamodb:BatchWriteItem'];
+    const tableUse: readonly (readonly [UnderstudyFunction, readonly string[]])[] = [
+      [f['request-approval'], header],
+      [f.gate, [...header, ...lines]],
+      [f.services, lines],
+      [f['primary-check'], [...header, ...lines]],
+      [f.record, [...header, 'dynamodb:Query']],
     ];
-    for (const step of [f['request-approval'], f.gate, f.services, f['primary-check'], f.record]) {
-      props.failoverTable.table.grant(step, ...recordActions);
+    for (const [step, actions] of tableUse) {
+      props.failoverTable.table.grant(step, ...actions);
       props.key.grantEncryptDecrypt(step);
     }
     // The lease: read (and initialised when absent) by all; moved only by the gate's release;
@@ -202,7 +208,8 @@ export class Handback extends Construct {
     );
     props.leaseTable.table.grant(f.services, 'dynamodb:GetItem', 'dynamodb:PutItem');
     props.leaseTable.table.grant(f.record, 'dynamodb:UpdateItem');
-    for (const step of [f.start, f.services, f.record]) props.key.grantEncryptDecrypt(step);
+    // The starter only reads the lease: the table key's Decrypt, nothing to encrypt.
+    props.key.grantDecrypt(f.start);
     f.services.addEnvironment(HANDBACK_ENV.inventoryTable, props.inventoryTable.table.tableName);
     props.inventoryTable.table.grant(f.services, 'dynamodb:Query', 'dynamodb:GetItem');
 

@@ -8,7 +8,7 @@ import { Construct } from 'constructs';
  * calls is not granted.
  */
 export const SOURCE_READ_ACTIONS = {
-  /** ECS service reads (describe step, integrity check): the primary's services. */
+  /** ECS service reads (describe step, integrity check, handback primary check): the primary's services. */
   ecsServices: ['ecs:DescribeServices'],
   /** ECR reads (resolve a tag, pull a manifest and its layers by digest): the primary's repositories. */
   ecr: ['ecr:BatchGetImage', 'ecr:DescribeImages', 'ecr:GetDownloadUrlForLayer'],
@@ -27,6 +27,8 @@ export const SOURCE_READ_ACTIONS = {
     'application-autoscaling:DescribeScalingPolicies',
     // The adapt loop's primary history (the first run of a failover).
     'cloudwatch:GetMetricData',
+    // The handback's primary check: the primary's target groups healthy again (replace mode).
+    'elasticloadbalancing:DescribeTargetHealth',
   ],
 } as const;
 
@@ -70,7 +72,7 @@ export interface SourceReadRoleProps {
 
 /**
  * The read-only role the shadow assumes in the primary account to describe what it clones:
- * exactly the ECS, ECR, EC2 and Application Auto Scaling reads of {@link SOURCE_READ_ACTIONS}. The
+ * exactly the ECS, ECR, EC2, Application Auto Scaling, CloudWatch and ELB reads of {@link SOURCE_READ_ACTIONS}. The
  * trust policy names the staging account with an `aws:PrincipalArn` condition listing the
  * shadow's roles; no ExternalId, because the callers are our own roles, not a third party
  * (ExternalId guards against the confused deputy, which cannot arise here).
@@ -178,7 +180,7 @@ export class SourceReadRole extends Construct {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'ecs:DescribeTaskDefinition, ecs:ListClusters, ec2:DescribeSecurityGroups and application-autoscaling:DescribeScalableTargets/DescribeScalingPolicies support no resource-level permissions; limited to the primary region by aws:RequestedRegion. ecs:ListTasks names no service or task in its request: limited to the protected clusters by ecs:cluster.',
+          'ecs:DescribeTaskDefinition, ecs:ListClusters, ec2:DescribeSecurityGroups, application-autoscaling:DescribeScalableTargets/DescribeScalingPolicies, cloudwatch:GetMetricData and elasticloadbalancing:DescribeTargetHealth support no resource-level permissions; limited to the primary region by aws:RequestedRegion. ecs:ListTasks names no service or task in its request: limited to the protected clusters by ecs:cluster.',
       },
       ...clusters.flatMap((cluster) =>
         ['service', 'service-revision', 'task'].map((kind) => ({

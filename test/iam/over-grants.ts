@@ -131,6 +131,44 @@ export const EXPLAINED_GRANTS: readonly ExplainedGrant[] = [
     reason:
       "Done by Application Auto Scaling with the caller's permissions when the re-applied target-tracking policy replaces one on another metric (its old alarms go); the replayed service keeps its policy, as in the failover deploy step.",
   },
+  // handback (h-iam-handback)
+  {
+    role: /^UnderstudyStaging\/Handback(RequestApproval|Gate|Services|PrimaryCheck|Record)Role/,
+    actions: ['kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+    reason:
+      "Table-key use DynamoDB performs server-side with the caller's permissions when these steps write the CMK-encrypted failover and lease tables: the replay models kms:Decrypt per request, as for the failover's steps above; the rest is the key set CDK's table grants add for writers, kept so a write never fails on a key operation no local run can observe. The read-only starter has kms:Decrypt only.",
+  },
+  {
+    role: /^UnderstudyStaging\/HandbackServicesRole/,
+    actions: ['dynamodb:PutItem'],
+    reason:
+      "The lease adapter's read initialises an absent lease (a PutItem conditioned on attribute_not_exists) before the services step's fence (assertHeld) compares it; the step runs only after prepare found the shadow's lease, so no run reaches the put. The path is exercised against dynalite in test/dynamodb/dynamodb-authority-lease.test.ts.",
+  },
+  {
+    role: /^UnderstudyStaging\/HandbackServicesRole/,
+    actions: ['cloudwatch:DeleteAlarms'],
+    reason:
+      "Done by Application Auto Scaling with the caller's permissions when the standby tier's target-tracking policy replaces one on another metric (its old alarms go); the replayed services keep their policy, as in the failover deploy step.",
+  },
+  {
+    role: /^UnderstudyStaging\/HandbackWorkflowRole/,
+    actions: [
+      'logs:CreateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:DescribeLogGroups',
+      'logs:DescribeResourcePolicies',
+      'logs:GetLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:UpdateLogDelivery',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ],
+    reason:
+      'Step Functions uses these with the handback state machine role to set up vended log delivery to its log group and X-Ray tracing, not from a Task: no request of ours to replay (as for the other workflows above). CDK adds exactly this set for logs + tracingEnabled.',
+  },
 ];
 
 /** The explanation of `action` granted to `role`, if any. */

@@ -4,7 +4,12 @@
 import { EXPLAINED_GRANTS, explanationOf } from './over-grants';
 import { denialReport, type Evaluation, evaluateCalls } from './support/evaluate';
 import { withoutResource, withStatement } from './support/mutate';
-import { mutatingGrantsOnPrimary, shadowRoles } from './support/negative';
+import {
+  HANDBACK_FORBIDDEN_SERVICES,
+  mutatingGrants,
+  mutatingGrantsOnPrimary,
+  shadowRoles,
+} from './support/negative';
 import { unusedGrants } from './support/over-grants';
 import type { RecordedCall } from './support/recorder';
 import { replayAll } from './support/replay';
@@ -51,6 +56,25 @@ describe('IAM replay', () => {
 });
 
 describe('Negative checks', () => {
+  it('denies every handback role every IAM and Route 53 write, in its own account and the primary', async () => {
+    // Arrange: the handback's Lambda roles and its state machine role
+    const roles = world.app.roles.filter((r) => /^UnderstudyStaging\/Handback/.test(r.id));
+    const observer = world.app.stacks.find((s) => s.stackName === 'UnderstudyObserver');
+    if (!observer) throw new Error('no observer stack');
+    const [own] = roles;
+    if (!own) throw new Error('no handback role');
+
+    // Act
+    const grants = [
+      ...(await mutatingGrants(world.app, roles, own, HANDBACK_FORBIDDEN_SERVICES)),
+      ...(await mutatingGrants(world.app, roles, observer, HANDBACK_FORBIDDEN_SERVICES)),
+    ];
+
+    // Assert
+    expect(roles.length).toBeGreaterThanOrEqual(7);
+    expect(grants).toEqual([]);
+  });
+
   it('denies every shadow role every mutating action on the primary', async () => {
     // Arrange
     const observer = world.app.stacks.find((s) => s.stackName === 'UnderstudyObserver');
@@ -90,6 +114,31 @@ describe('Negative checks', () => {
     expect(allowed.map((a) => a.action)).toEqual(
       expect.arrayContaining(['ecs:CreateService', 'ecs:UpdateService']),
     );
+  });
+
+  it('finds a handback role that could change DNS once its traffic statement names Route 53', async () => {
+    // Arrange: the handback's traffic-signal statement given Route 53 record changes
+    const widened = resolveApp(
+      withStatement(
+        world.app.stacks,
+        'HandbackServicesRoleDefaultPolicy',
+        'TrafficSignal',
+        ({ Condition: _namespaces, ...statement }) => ({
+          ...statement,
+          Action: [statement.Action ?? []].flat().concat('route53:ChangeResourceRecordSets'),
+          Resource: '*',
+        }),
+      ),
+    );
+    const services = widened.roles.filter((r) => r.logicalId.startsWith('HandbackServicesRole'));
+    const [own] = services;
+    if (!own) throw new Error('no handback services role');
+
+    // Act
+    const allowed = await mutatingGrants(widened, services, own, HANDBACK_FORBIDDEN_SERVICES);
+
+    // Assert
+    expect(allowed.map((a) => a.action)).toContain('route53:ChangeResourceRecordSets');
   });
 });
 

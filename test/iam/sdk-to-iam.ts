@@ -753,6 +753,11 @@ const OTHERS: Record<string, MappingRow> = {
     produces: [{ action: 'elasticloadbalancing:DescribeTargetGroups', resourceType: '*' }],
     authorize: () => [unscoped('elasticloadbalancing:DescribeTargetGroups')],
   },
+  // The handback's primary check (and the failover's steady check): no resource types.
+  'elasticloadbalancing:DescribeTargetHealth': {
+    produces: [{ action: 'elasticloadbalancing:DescribeTargetHealth', resourceType: '*' }],
+    authorize: () => [unscoped('elasticloadbalancing:DescribeTargetHealth')],
+  },
   'kms:DescribeKey': {
     produces: [{ action: 'kms:DescribeKey', resourceType: 'key' }],
     authorize: (c) => {

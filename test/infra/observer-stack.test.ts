@@ -67,7 +67,7 @@ describe('Class: ObserverStack', () => {
       );
       for (const action of actions) {
         expect(action).toMatch(
-          /^(ecs|ecr|ec2|cloudwatch|application-autoscaling):(Describe|List|Get|BatchGet|BatchCheck)/,
+          /^(ecs|ecr|ec2|cloudwatch|elasticloadbalancing|application-autoscaling):(Describe|List|Get|BatchGet|BatchCheck)/,
         );
       }
     });
@@ -105,6 +105,7 @@ describe('Class: ObserverStack', () => {
             'ec2:DescribeSecurityGroups',
             'ecs:DescribeTaskDefinition',
             'ecs:ListClusters',
+            'elasticloadbalancing:DescribeTargetHealth',
           ],
           Resource: '*',
           Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
@@ -157,6 +158,10 @@ describe('Class: ObserverStack', () => {
                 ...shadowReaders,
                 // The adapt loop's primary history (h-adapt-aws).
                 built.observer.resolve(built.staging.adapter?.role.roleArn),
+                // The handback's primary check (its primary's services steady and healthy).
+                ...built.staging.handback.primaryReaders.map((role) =>
+                  built.observer.resolve(role.roleArn),
+                ),
               ],
             },
           },
@@ -226,14 +231,14 @@ describe('Class: ObserverStack', () => {
       // Assert
       const principalArns = Object.values(trusted.findResources('AWS::IAM::Role'))[0]?.Properties
         .AssumeRolePolicyDocument.Statement[0].Condition.ArnLike['aws:PrincipalArn'];
-      // The probe role, the shadow manager's three readers and the adapt role (wired by the app)
-      // and the shadow role, nothing else.
+      // The probe role, the shadow manager's three readers, the adapt role and the handback's
+      // primary check (wired by the app) and the shadow role, nothing else.
       expect(principalArns).toEqual(
-        Array.from({ length: 6 }, () =>
+        Array.from({ length: 7 }, () =>
           expect.stringMatching(/^arn:aws:iam::222222222222:role\/[a-z0-9]+$/),
         ),
       );
-      const roleName = String(principalArns[5]).split('/').pop();
+      const roleName = String(principalArns[6]).split('/').pop();
       Template.fromStack(app.staging).hasResourceProperties('AWS::IAM::Role', {
         RoleName: roleName,
         AssumeRolePolicyDocument: Match.objectLike({

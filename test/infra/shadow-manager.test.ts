@@ -577,6 +577,8 @@ describe('Class: ShadowManager', () => {
           'ecs:DescribeTasks',
           // The adapt loop's history of the primary's metrics (lib/constructs/adapter.ts).
           'cloudwatch:GetMetricData',
+          // The handback's primary check (lib/constructs/handback.ts, replace mode).
+          'elasticloadbalancing:DescribeTargetHealth',
         ]),
       );
     });
@@ -1179,19 +1181,24 @@ describe('Statements: Resource pinned per statement', () => {
     DeregisterUnreferencedRevisions: '*',
     CopyForecasts: { 'Fn::GetAtt': [expect.stringMatching(/^ForecastsTable/), 'Arn'] },
     EncryptForecasts: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] },
-    // The adapt loop (lib/constructs/adapter.ts; test/infra/adapter.test.ts pins its actions).
+    // The adapt Lambda (lib/constructs/adapter.ts).
     LeaseRead: { 'Fn::GetAtt': [expect.stringMatching(/^AuthorityLeaseTable/), 'Arn'] },
     ForecastsAndAdaptLog: { 'Fn::GetAtt': [expect.stringMatching(/^ForecastsTable/), 'Arn'] },
     InventoryRead: { 'Fn::GetAtt': [expect.stringMatching(/^InventoryTable/), 'Arn'] },
     TableKey: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] },
     UnscopedReads: '*',
-    // The handback (lib/constructs/handback.ts; test/infra/handback.test.ts pins the rest).
-    ReadStagingScaling: '*',
+    // The handback (lib/constructs/handback.ts; its own infra test pins the rest).
     HandbackExecutions: { Ref: expect.stringMatching(/^HandbackWorkflow/) },
     HandBackStagingServices: services,
+    ReadStagingScaling: '*',
     StandbyScalableTargets:
       'arn:aws:application-autoscaling:eu-central-1:222222222222:scalable-target/*',
-    WriteHandbackReports: expect.objectContaining({ 'Fn::Join': expect.anything() }),
+    WriteHandbackReports: {
+      'Fn::Join': [
+        '',
+        [{ 'Fn::GetAtt': [expect.stringMatching(/^FailoverReports/), 'Arn'] }, '/handbacks/*'],
+      ],
+    },
   };
   const statements = Object.values(template.findResources('AWS::IAM::Policy'))
     .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])

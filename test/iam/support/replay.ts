@@ -7,6 +7,7 @@ import { cloneValidateStore } from '../scenarios/clone-validate-store';
 import { eventTargetCalls } from '../scenarios/event-targets';
 import { failover } from '../scenarios/failover';
 import { forecastCycle } from '../scenarios/forecast';
+import { handback } from '../scenarios/handback';
 import { healthProbe } from '../scenarios/health-probe';
 import { imageSources } from '../scenarios/image-sources';
 import { lambdaRuntimeCalls } from '../scenarios/lambda-runtime';
@@ -28,6 +29,11 @@ export const SCENARIOS: readonly {
   { name: 'health probe (primary read through the read-only role)', run: healthProbe },
   { name: 'forecast cycle (forecaster, staging copy writer)', run: forecastCycle },
   { name: 'adapt run (adapt Lambda, primary history through the read role)', run: adaptRun },
+  {
+    // After adapt: the handback gives the lease to the primary, which the adapt run must not see.
+    name: 'handback of the failover (declined, then integrate + replace, lease to the primary)',
+    run: handback,
+  },
   {
     name: 'Lambda runtime (logs, X-Ray)',
     run: async (world) => {

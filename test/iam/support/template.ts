@@ -135,6 +135,8 @@ function replayConfig(): Record<string, unknown> {
       traffic: REPLAY_TRAFFIC,
       sizing: { services: { 'shop/web': { referenceTasks: 2 } } },
     },
+    // Both handback modes: shop/worker integrated, every other service replaced.
+    handback: { defaultMode: 'replace', modes: { 'shop/worker': 'integrate' } },
   };
 }
 

@@ -113,11 +113,12 @@ export class DrillStack extends Stack {
     this.teardown = fn('Teardown', 'deletes the drill services, releases the drill lease');
 
     this.prepare.addEnvironment(DRILL_ENV.inventoryTable, staging.inventoryTable.table.tableName);
-    // The plan entries live in the base table: no index is read.
+    // The plan entries live in the base table: no index is read, and pages are Queries only
+    // (DynamoDbPlanPages reads the summary and each page with Query).
     this.prepare.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadPlan',
-        actions: ['dynamodb:Query', 'dynamodb:GetItem'],
+        actions: ['dynamodb:Query'],
         resources: [staging.inventoryTable.table.tableArn],
       }),
     );

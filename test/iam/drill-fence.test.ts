@@ -5,8 +5,10 @@
 // real evaluator over the synthesized policies. The drill's own calls are replayed and allowed
 // in replay.test.ts (scenarios/drill.ts).
 import { sampleConfig } from '../infra/support';
+import { evaluateCalls, ResourceFactStore } from './support/evaluate';
 import { withStatement } from './support/mutate';
 import { drillGrantsOnProduction, type ProductionFence } from './support/negative';
+import type { RecordedCall } from './support/recorder';
 import type { ResolvedApp } from './support/template';
 import { REPLAY_TRAFFIC, resolveApp, synthesizeStacks } from './support/template';
 
@@ -154,5 +156,145 @@ describe('Drill fence (issue #9)', () => {
         resource: expect.stringContaining(':service/shop-failover/'),
       }),
     );
+  });
+
+  describe('requests as the drill code sends them, through the mapping rows', () => {
+    const roleOf = (prefix: string) => {
+      const role = app.roles.find((r) => r.id.startsWith(`${DRILL_STACK}/${prefix}`));
+      if (!role) throw new Error(`no ${DRILL_STACK}/${prefix}* role`);
+      return role.id;
+    };
+    const callOf = (
+      principal: string,
+      operation: string,
+      input: Record<string, unknown>,
+    ): RecordedCall => ({
+      principal,
+      operation,
+      region: fenceOf(app).region,
+      account: fenceOf(app).account,
+      input,
+      output: undefined,
+      callSite: 'drill fence request',
+      step: 'drill fence request',
+    });
+    const verdicts = async (calls: RecordedCall[]) => {
+      const facts = new ResourceFactStore();
+      facts.learnFrom([], app);
+      // The request's own action only (the table key's kms:Decrypt is not the fence).
+      return (await evaluateCalls(app, calls, facts))
+        .filter((e) => e.action === e.call.operation)
+        .map(
+          (e) =>
+            `${e.call.principal.split('/')[1]} ${e.action} ${JSON.stringify(e.call.input)} ${e.result}`,
+        );
+    };
+    const leaseTable = () => fenceOf(app).leaseTableArn.split('/').pop();
+    const leaseRequests = (pk: string) =>
+      [
+        ['DrillFailoverAcquireLeaseRole', 'dynamodb:UpdateItem'],
+        ['DrillFailoverAcquireLeaseRole', 'dynamodb:GetItem'],
+        ['DrillFailoverDeployRole', 'dynamodb:GetItem'],
+        ['DrillFailoverTrafficRole', 'dynamodb:GetItem'],
+        ['TeardownRole', 'dynamodb:UpdateItem'],
+        ['TeardownRole', 'dynamodb:PutItem'],
+      ].map(([role, operation]) =>
+        callOf(roleOf(String(role)), String(operation), {
+          TableName: leaseTable(),
+          ...(operation === 'dynamodb:PutItem'
+            ? { Item: { pk: { S: pk }, holder: { S: 'primary' } } }
+            : { Key: { pk: { S: pk } } }),
+        }),
+      );
+
+    it('denies every drill lease request on the production lease item', async () => {
+      // Act
+      const results = await verdicts(leaseRequests('LEASE#authority'));
+
+      // Assert
+      expect(results).toHaveLength(6);
+      expect(results.filter((r) => !r.endsWith(' ImplicitlyDenied'))).toEqual([]);
+    });
+
+    it('allows the same requests on the drill lease item', async () => {
+      // Act
+      const results = await verdicts(leaseRequests('LEASE#drill'));
+
+      // Assert
+      expect(results).toHaveLength(6);
+      expect(results.filter((r) => !r.endsWith(' Allowed'))).toEqual([]);
+    });
+
+    it('denies the drill ECS requests on the production clusters', async () => {
+      // Arrange: each drill ECS request the code sends, aimed at every production cluster
+      const calls = fenceOf(app).clusters.flatMap((cluster) => [
+        callOf(roleOf('PrepareRole'), 'ecs:CreateService', {
+          cluster,
+          serviceName: 'shop-web',
+          taskDefinition: 'shop-web:1',
+          desiredCount: 0,
+          tags: [{ key: 'understudy:drill', value: 'drill-1' }],
+        }),
+        callOf(roleOf('DrillFailoverDeployRole'), 'ecs:UpdateService', {
+          cluster,
+          service: 'shop-web',
+        }),
+        callOf(roleOf('DrillFailoverSteadyCheckRole'), 'ecs:DescribeServices', {
+          cluster,
+          services: ['shop-web'],
+        }),
+        callOf(roleOf('TeardownRole'), 'ecs:ListServices', { cluster }),
+        callOf(roleOf('TeardownRole'), 'ecs:DescribeServices', { cluster, services: ['shop-web'] }),
+        callOf(roleOf('TeardownRole'), 'ecs:UpdateService', { cluster, service: 'shop-web' }),
+        callOf(roleOf('TeardownRole'), 'ecs:DeleteService', {
+          cluster,
+          service: 'shop-web',
+          force: true,
+        }),
+      ]);
+
+      // Act
+      const results = await verdicts(calls);
+
+      // Assert
+      expect(results).toHaveLength(calls.length);
+      expect(results.filter((r) => !r.endsWith(' ImplicitlyDenied'))).toEqual([]);
+    });
+
+    it('allows the same ECS requests on the drill cluster', async () => {
+      // Arrange
+      const cluster = 'understudy-drill';
+      const calls = [
+        callOf(roleOf('PrepareRole'), 'ecs:CreateService', {
+          cluster,
+          serviceName: 'shop-web',
+          taskDefinition: 'shop-web:1',
+          desiredCount: 0,
+          tags: [{ key: 'understudy:drill', value: 'drill-1' }],
+        }),
+        callOf(roleOf('DrillFailoverDeployRole'), 'ecs:UpdateService', {
+          cluster,
+          service: 'shop-web',
+        }),
+        callOf(roleOf('TeardownRole'), 'ecs:ListServices', { cluster }),
+        callOf(roleOf('TeardownRole'), 'ecs:DeleteService', {
+          cluster,
+          service: 'shop-web',
+          force: true,
+        }),
+      ];
+
+      // Act
+      const results = await verdicts(calls);
+
+      // Assert: the tag-on-create authorization included
+      expect(results.filter((r) => !r.endsWith(' Allowed'))).toEqual([]);
+      const facts = new ResourceFactStore();
+      const all = await evaluateCalls(app, calls.slice(0, 1), facts);
+      expect(all.map((e) => `${e.action} ${e.result}`)).toEqual([
+        'ecs:CreateService Allowed',
+        'ecs:TagResource Allowed',
+      ]);
+    });
   });
 });

@@ -46,6 +46,7 @@ import { createFailoverSteadyCheckHandler } from '../../../functions/handlers/fa
 import { createFailoverTrafficHandler } from '../../../functions/handlers/failover-traffic';
 import { awsAdapters } from '../../../functions/shared/clients';
 import { DRILL_ENV } from '../../../functions/shared/drill-env';
+import { drillCluster as drillClusterOf } from '../../../functions/shared/failover-wiring';
 import { FAILOVER_TABLE } from '../../../functions/shared/tables';
 import { DRILL_ALARM_NAME } from '../../../lib/stacks/drill-stack';
 import type { SdkClient } from '../support/recorder';
@@ -115,6 +116,14 @@ export async function drill(world: ReplayWorld): Promise<void> {
   for (const fn of Object.values(f)) {
     if (fn.stackName !== 'UnderstudyDrill')
       throw new Error(`${fn.logicalId} is not a drill Lambda`);
+    // The deps below mirror functions/shared/failover-wiring.ts in drill mode (rehearsal alarm,
+    // plan redirected to the drill cluster, the drill lease): each Lambda's own environment
+    // must put the real wiring in that mode too.
+    if (drillClusterOf(fn.environment) === undefined) {
+      throw new Error(
+        `${fn.logicalId}: no ${DRILL_ENV.cluster}, its wiring would run as production`,
+      );
+    }
   }
   const settings = parseFailoverSettings(env(f.preflight, 'FAILOVER_SETTINGS'));
   const region = f.preflight.region;

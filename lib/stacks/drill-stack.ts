@@ -113,11 +113,12 @@ export class DrillStack extends Stack {
     this.teardown = fn('Teardown', 'deletes the drill services, releases the drill lease');
 
     this.prepare.addEnvironment(DRILL_ENV.inventoryTable, staging.inventoryTable.table.tableName);
-    // The plan entries live in the base table: no index is read.
+    // The plan entries live in the base table: no index is read, and pages are Queries only
+    // (DynamoDbPlanPages reads the summary and each page with Query).
     this.prepare.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ReadPlan',
-        actions: ['dynamodb:Query', 'dynamodb:GetItem'],
+        actions: ['dynamodb:Query'],
         resources: [staging.inventoryTable.table.tableArn],
       }),
     );
@@ -125,9 +126,20 @@ export class DrillStack extends Stack {
     this.prepare.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'CreateDrillServices',
-        actions: ['ecs:CreateService', 'ecs:TagResource'],
+        actions: ['ecs:CreateService'],
         resources: [services],
         conditions: { ArnEquals: { 'ecs:cluster': clusterArn } },
+      }),
+    );
+    // Tag-on-create is authorized as ecs:TagResource, which has no ecs:cluster key (a condition
+    // on it would deny every tagged CreateService): held to creation in the drill cluster by the
+    // service ARN and ecs:CreateAction instead.
+    this.prepare.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'TagDrillServicesOnCreate',
+        actions: ['ecs:TagResource'],
+        resources: [services],
+        conditions: { StringEquals: { 'ecs:CreateAction': 'CreateService' } },
       }),
     );
 
@@ -136,7 +148,8 @@ export class DrillStack extends Stack {
     this.teardown.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'DrillLeaseOnly',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        // UpdateItem: releasing the drill lease is a conditional transfer (epoch + 1).
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
         resources: [staging.leaseTable.table.tableArn],
         conditions: {
           'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': [`LEASE#${drill.leaseId}`] },

@@ -131,7 +131,7 @@ export const EXPLAINED_GRANTS: readonly ExplainedGrant[] = [
     reason:
       "Done by Application Auto Scaling with the caller's permissions when the re-applied target-tracking policy replaces one on another metric (its old alarms go); the replayed service keeps its policy, as in the failover deploy step.",
   },
-  // handback (h-iam-handback)
+  // handback: the StagingStack/Handback roles, replayed by scenarios/handback.ts
   {
     role: /^UnderstudyStaging\/Handback(RequestApproval|Gate|Services|PrimaryCheck|Record)Role/,
     actions: ['kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
@@ -168,6 +168,72 @@ export const EXPLAINED_GRANTS: readonly ExplainedGrant[] = [
     ],
     reason:
       'Step Functions uses these with the handback state machine role to set up vended log delivery to its log group and X-Ray tracing, not from a Task: no request of ours to replay (as for the other workflows above). CDK adds exactly this set for logs + tracingEnabled.',
+  },
+  // drill: the UnderstudyDrill roles, replayed by scenarios/drill.ts
+  {
+    role: /^UnderstudyDrill\/DrillFailoverStartRole/,
+    actions: [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'kms:Decrypt',
+      'kms:Encrypt',
+      'kms:GenerateDataKey*',
+      'kms:ReEncrypt*',
+      'states:StartExecution',
+      'states:ListExecutions',
+      'states:DescribeExecution',
+    ],
+    reason:
+      "Nothing invokes the drill deployment's starter: the Failover construct creates it for both deployments, but a drill has no quorum rule (the drill wrapper starts the failover workflow itself with startExecution.sync:2), so no request of it can be replayed. Its grants are held to the drill's own admission item (LeadingKeys) and state machine; not creating it in the drill deployment (lib/constructs/failover.ts) would retire this entry.",
+  },
+  {
+    role: /^UnderstudyDrill\/(DrillFailover[A-Za-z]+|Teardown)Role/,
+    actions: ['kms:Encrypt', 'kms:GenerateDataKey*', 'kms:ReEncrypt*'],
+    reason:
+      "Table-key use DynamoDB performs server-side with the caller's permissions on the CMK-encrypted failover and lease tables, as for the production failover roles above: the replay models kms:Decrypt per request; the rest is the key set CDK's table grants add for writers.",
+  },
+  {
+    role: /^UnderstudyDrill\/DrillFailover[A-Za-z]+Role/,
+    actions: ['dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem'],
+    reason:
+      "The drill's failover table through the same DynamoDbFailoverRecordStore and approval store as production's (see the UnderstudyStaging/Failover entry): one replayed run reaches a subset of put/merge/batch/query per step. Every path is exercised against dynalite in test/dynamodb/failover-record-store.test.ts and failover-approval-and-plan-pages.test.ts.",
+  },
+  {
+    role: /^UnderstudyDrill\/DrillFailoverPreflightRole/,
+    actions: ['servicequotas:GetAWSDefaultServiceQuota'],
+    reason:
+      "The quota reader's fallback when the account has no applied value for the Fargate vCPU quota, as in production's pre-flight; pinned call by call in test/adapters/failover-aws-adapters.test.ts.",
+  },
+  {
+    role: /^UnderstudyDrill\/DrillFailoverDeployRole/,
+    actions: ['cloudwatch:DeleteAlarms'],
+    reason:
+      "Done by Application Auto Scaling with the caller's permissions when the cloned target-tracking policy replaces one on another metric (its old alarms go); the replayed drill twin gets its policy once.",
+  },
+  {
+    role: /^UnderstudyDrill\/DrillFailoverSteadyCheckRole/,
+    actions: ['elasticloadbalancing:DescribeTargetHealth'],
+    reason:
+      'Granted by the shared Failover construct; a drill never reads target health, because its plan is rewritten without load balancers (functions/core/drill/plan.ts: a twin must never register with a staging target group). Dropping the statement for the drill deployment (lib/constructs/failover.ts) would retire this entry; it is a read, held to the staging region.',
+  },
+  {
+    role: /^UnderstudyDrill\/(Workflow|DrillFailoverWorkflow|DrillFailoverWaveWorkflow)Role/,
+    actions: [
+      'logs:CreateLogDelivery',
+      'logs:DeleteLogDelivery',
+      'logs:DescribeLogGroups',
+      'logs:DescribeResourcePolicies',
+      'logs:GetLogDelivery',
+      'logs:ListLogDeliveries',
+      'logs:PutResourcePolicy',
+      'logs:UpdateLogDelivery',
+      'xray:GetSamplingRules',
+      'xray:GetSamplingTargets',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ],
+    reason:
+      "Step Functions uses these with the drill state machines' roles for vended log delivery and X-Ray tracing, not from a Task (as for the production workflows above): no request of ours to replay.",
   },
 ];
 

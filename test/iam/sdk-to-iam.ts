@@ -905,6 +905,29 @@ const table = (c: CallFacts) => arn(c, 'dynamodb', `table/${nameOf(String(c.inpu
 // On a table encrypted with a customer managed key, DynamoDB decrypts the table key with the
 // caller's permissions (through DynamoDB: kms:ViaService). DynamoDB developer guide,
 // "Encryption at rest: how it works" (customer managed keys).
+// `dynamodb:LeadingKeys`: the partition key values a request names (IAM supplies the key for
+// item and query requests; DynamoDB developer guide, "Using IAM policy conditions for
+// fine-grained access control"). Every table of the app keys its items by `pk`
+// (functions/shared/tables.ts); a Query's partition key is the equality in its key condition.
+const PARTITION_KEY = 'pk';
+const attributeString = (value: unknown): string | undefined => {
+  const v = value as { S?: string; N?: string } | undefined;
+  return v?.S ?? v?.N;
+};
+function leadingKeysOf(input: Record<string, unknown>): string[] {
+  const item = (input.Key ?? input.Item) as Record<string, unknown> | undefined;
+  const direct = item ? attributeString(item[PARTITION_KEY]) : undefined;
+  if (direct !== undefined) return [direct];
+  const condition =
+    typeof input.KeyConditionExpression === 'string' ? input.KeyConditionExpression : '';
+  const placeholder = /^\s*\(?\s*[#\w]+\s*=\s*(:\w+)/.exec(condition)?.[1];
+  const values = input.ExpressionAttributeValues as Record<string, unknown> | undefined;
+  const queried = placeholder && values ? attributeString(values[placeholder]) : undefined;
+  return queried === undefined ? [] : [queried];
+}
+const leadingKeys = (keys: readonly string[]): Record<string, string[]> =>
+  keys.length === 0 ? {} : { 'dynamodb:LeadingKeys': [...new Set(keys)] };
+
 const onTable = (action: string): MappingRow => ({
   produces: [
     { action, resourceType: 'table' },
@@ -920,13 +943,13 @@ const onTable = (action: string): MappingRow => ({
             action,
             resourceType: 'index',
             resources: [`${table(c)}/index/${c.input.IndexName}`],
-            context: {},
+            context: leadingKeys(leadingKeysOf(c.input)),
           } satisfies Authorization)
         : ({
             action,
             resourceType: 'table',
             resources: [table(c)],
-            context: {},
+            context: leadingKeys(leadingKeysOf(c.input)),
           } satisfies Authorization),
       ...(key
         ? [
@@ -1052,7 +1075,16 @@ const FAILOVER: Record<string, MappingRow> = {
             action: 'dynamodb:BatchWriteItem',
             resourceType: 'table',
             resources: [tableArn],
-            context: {},
+            context: leadingKeys(
+              (
+                (c.input.RequestItems[name] ?? []) as {
+                  PutRequest?: { Item?: unknown };
+                  DeleteRequest?: { Key?: unknown };
+                }[]
+              ).flatMap((w) =>
+                leadingKeysOf({ Item: w.PutRequest?.Item, Key: w.DeleteRequest?.Key }),
+              ),
+            ),
           },
           ...viaService(c, c.facts(tableArn).kmsKey, 'dynamodb', ['kms:Decrypt']),
         ];

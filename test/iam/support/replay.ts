@@ -4,6 +4,7 @@
  */
 import { adaptRun } from '../scenarios/adapt';
 import { cloneValidateStore } from '../scenarios/clone-validate-store';
+import { drill } from '../scenarios/drill';
 import { eventTargetCalls } from '../scenarios/event-targets';
 import { failover } from '../scenarios/failover';
 import { forecastCycle } from '../scenarios/forecast';
@@ -22,8 +23,14 @@ export const SCENARIOS: readonly {
   run(world: ReplayWorld): Promise<void>;
 }[] = [
   {
-    name: 'clone-validate-store (Lambdas over moto + dynalite), with a failover of what it staged',
-    run: (world) => cloneValidateStore(world, { afterClones: failover }),
+    name: 'clone-validate-store (Lambdas over moto + dynalite), with a failover of what it staged and a drill of it (UnderstudyDrill roles)',
+    run: (world) =>
+      cloneValidateStore(world, {
+        afterClones: async (w) => {
+          await failover(w);
+          await drill(w);
+        },
+      }),
   },
   { name: 'images from a central registry and a pull-through cache', run: imageSources },
   { name: 'health probe (primary read through the read-only role)', run: healthProbe },

@@ -690,18 +690,29 @@ interface HandbackContext {
 
 /** Readable names of the handback record's milestones, for the timeline. */
 const HANDBACK_MILESTONES: Readonly<Record<string, string>> = {
-  detected: 'the quorum OK',
+  detected: 'quorum OK',
   started: 'started',
-  approvalRequested: 'approval requested',
+  approvalRequested: 'approval asked',
   approved: 'approved',
   declined: 'declined',
-  frozen: 'adaptation frozen',
-  primarySteady: "the primary's services steady",
-  trafficBack: 'traffic back to the primary',
-  scaledDown: 'staging to its standby tier',
-  released: 'lease to the primary at epoch + 1',
+  frozen: 'adapt frozen',
+  primarySteady: 'primary steady',
+  trafficBack: 'traffic to primary',
+  scaledDown: 'staging to standby',
+  released: 'lease to primary',
   finished: 'finished',
 };
+
+/** The services whose traffic route points at the primary now. */
+function routedToPrimary(world: LocalHandbackWorld, keys: readonly string[]): string[] {
+  return keys.filter((key) => {
+    const route = world.handbackSettings.traffic[key];
+    return (
+      route !== undefined &&
+      world.traffic.routes.get(SandboxTrafficSwitch.idOf(route))?.direction === 'to-primary'
+    );
+  });
+}
 
 /** A milestone's place in the workflow (unknown ones last). */
 function milestoneRank(milestone: string): number {
@@ -767,9 +778,7 @@ async function handBack(ctx: HandbackContext): Promise<DrillHandback> {
       },
     });
     const record = await world.records.get(executionName);
-    const outcome: DrillHandbackOutcome =
-      OUTCOMES.find((o) => o === record?.outcome) ??
-      (run.status === 'FAILED' ? 'failed' : 'failed');
+    const outcome: DrillHandbackOutcome = OUTCOMES.find((o) => o === record?.outcome) ?? 'failed';
     const milestones = Object.entries(record?.milestones ?? {})
       .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
       .map(([milestone, at]) => ({ milestone, at }))
@@ -779,6 +788,8 @@ async function handBack(ctx: HandbackContext): Promise<DrillHandback> {
           a.at.localeCompare(b.at) || milestoneRank(a.milestone) - milestoneRank(b.milestone),
       );
     const reason = record?.reason ?? run.cause ?? run.error ?? '';
+    const lease = await world.lease.read();
+    const marker = await world.freeze.read();
     runs.push({
       executionName,
       startedAt,
@@ -787,6 +798,9 @@ async function handBack(ctx: HandbackContext): Promise<DrillHandback> {
       outcome,
       reason,
       milestones,
+      leaseAfter: { holder: lease.holder, epoch: lease.epoch },
+      trafficToPrimary: routedToPrimary(world, ctx.lines).length,
+      thawed: marker?.executionName === executionName && marker.thawedAt !== undefined,
     });
     // Traffic back and standby are stamped by the record step; the lines say when each happened.
     const stepLines = (await world.records.listServices(executionName)).filter(isHandbackLine);
@@ -810,7 +824,6 @@ async function handBack(ctx: HandbackContext): Promise<DrillHandback> {
         label: `handback: ${HANDBACK_MILESTONES[m.milestone] ?? m.milestone}`,
       });
     }
-    const lease = await world.lease.read();
     if (outcome === 'succeeded') {
       completed = true;
       ctx.recordLease(
@@ -828,7 +841,7 @@ async function handBack(ctx: HandbackContext): Promise<DrillHandback> {
     note(
       'handback',
       null,
-      `handback ${executionName}: ${outcome} (${reason}); the ${lease.holder} keeps authority at epoch ${lease.epoch}, traffic stays on staging`,
+      `handback ${executionName}: ${reason.startsWith(outcome) ? reason : `${outcome}: ${reason}`}; the ${lease.holder} keeps authority at epoch ${lease.epoch}, traffic stays on staging`,
     );
     // Only a primary that failed again is worth another try; anything else needs an operator.
     if (outcome !== 'stopped') break;
@@ -865,13 +878,7 @@ async function handBack(ctx: HandbackContext): Promise<DrillHandback> {
       waitingFor: line.handback.primary?.waitingFor ?? null,
     });
   }
-  const trafficBack = ctx.lines.filter((key) => {
-    const route = world.handbackSettings.traffic[key];
-    return (
-      route !== undefined &&
-      world.traffic.routes.get(SandboxTrafficSwitch.idOf(route))?.direction === 'to-primary'
-    );
-  });
+  const trafficBack = routedToPrimary(world, ctx.lines);
   const scaledDown = services.filter((s) => s.scaledDownAt !== null).map((s) => s.service);
   const modes = {
     replace: services.filter((s) => s.mode === 'replace').length,

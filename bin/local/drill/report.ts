@@ -337,6 +337,12 @@ export interface DrillHandbackRun {
   readonly reason: string;
   /** The record's milestones in time order (`frozen`, `primarySteady`, `trafficBack`, …). */
   readonly milestones: readonly { readonly milestone: string; readonly at: string }[];
+  /** The lease right after this execution. */
+  readonly leaseAfter: { readonly holder: 'primary' | 'shadow'; readonly epoch: number };
+  /** Services whose traffic route pointed at the primary right after this execution. */
+  readonly trafficToPrimary: number;
+  /** True when this execution froze adaptation and lifted the freeze again (stopped, declined). */
+  readonly thawed: boolean;
 }
 
 /** Where one service stands after the last handback execution. */

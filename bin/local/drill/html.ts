@@ -243,7 +243,6 @@ function timelineSection(report: DrillReport): string {
         ]),
       )}`
     : '';
-  const h = report.handback;
   const handback = handbackSection(report.handback);
   return (
     `<h2>Failover timeline</h2><div class="panel">${chart}` +

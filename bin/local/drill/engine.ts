@@ -3,7 +3,8 @@
  * the real ones: the forecast engine on real traces, the clone-validate-store ASL with the clone
  * handlers (bin/local/clone-pipeline.ts), the failover ASL files with the failover handlers and
  * the DynamoDB authority lease on dynalite (test/support/failover-world.ts, the local world the
- * failover tests use), and `DynamoDbAuthorityLease.transfer` for the handback.
+ * failover tests use), and the handback ASL with the handback handlers on the same world
+ * (bin/local/handback-world.ts): traffic back, staging to standby, the lease to the primary.
  *
  * The story is told twice on the same seed: pre-baked (clones made before the outage) and cold
  * (no clones: the clone pipeline runs after approval, then the failover). The cold run is a lower

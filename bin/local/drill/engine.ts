@@ -877,8 +877,15 @@ async function handBack(ctx: HandbackContext): Promise<DrillHandback> {
       scaledDownAt: line.handback.scaledDownAt ?? null,
       stagingDesiredCount,
       waitingFor: line.handback.primary?.waitingFor ?? null,
+      failure: line.failure ? `${line.failure.kind}: ${line.failure.message}` : null,
     });
   }
+  for (const s of services) {
+    if (s.failure === null) continue;
+    note('handback', s.service, `handback: ${s.service} ${s.phase} (${s.failure})`);
+  }
+  // Done means the lease is back and every staging service at its standby tier (or integrated).
+  completed = completed && services.every((s) => s.phase === 'standby' || s.phase === 'integrated');
   const trafficBack = routedToPrimary(world, ctx.lines);
   const scaledDown = services.filter((s) => s.scaledDownAt !== null).map((s) => s.service);
   const modes = {

@@ -362,6 +362,8 @@ export interface DrillHandbackService {
   readonly stagingDesiredCount: number | null;
   /** What the primary check was still waiting for, when it was. */
   readonly waitingFor: string | null;
+  /** Why a step failed for this service (phase `failed`), or null. */
+  readonly failure: string | null;
 }
 
 /** An adapt run while a handback held the freeze (it must change nothing and say why). */

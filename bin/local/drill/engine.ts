@@ -699,7 +699,7 @@ const HANDBACK_MILESTONES: Readonly<Record<string, string>> = {
   frozen: 'adapt frozen',
   primarySteady: 'primary steady',
   trafficBack: 'traffic to primary',
-  scaledDown: 'staging to standby',
+  scaledDown: 'staging standby',
   released: 'lease to primary',
   finished: 'finished',
 };
@@ -757,10 +757,8 @@ async function handBack(ctx: HandbackContext): Promise<DrillHandback> {
       executionName,
       // Manual, like the failover: the approval step is part of the story; `--yes` approves it.
       config: { approvalMode: 'manual' },
-      approval: async (payload) => {
-        note('approval', null, `handback approval: approved by ${options.approver}`);
-        return approveAt(clock, options.approver)(payload);
-      },
+      // The record's `approved` milestone is the timeline's row for it.
+      approval: approveAt(clock, options.approver),
       beforePrimaryCheck: async () => {
         polls += 1;
         if (polls !== 1) return;

@@ -233,6 +233,33 @@ describe('Function: renderDrillReportHtml', () => {
     expect(charts(html, 'rto')[0]?.body).not.toContain(escapeHtml(refused?.name));
   });
 
+  it('shows the handback: a timeline row per milestone, each execution and each service', () => {
+    // Arrange
+    const report = fixture();
+    const after = report.timeline.filter((e) => e.offsetSeconds >= 0);
+
+    // Act
+    const html = renderDrillReportHtml(report);
+    const labels = timelineRows(after).map((r) => r.label);
+
+    // Assert
+    for (const step of [
+      'adapt frozen',
+      'primary steady',
+      'traffic to primary',
+      'lease to primary',
+    ]) {
+      expect(labels).toContain(`handback: ${step}`);
+    }
+    expect(html).toContain('data-table="handback-runs"');
+    expect(html).toContain('data-table="handback-services"');
+    for (const run of report.handback.runs) expect(html).toContain(escapeHtml(run.executionName));
+    for (const service of report.handback.services) {
+      expect(html).toContain(`<td>${escapeHtml(service.service)}</td><td>${service.mode}</td>`);
+    }
+    expect(html).not.toContain('workflow pending');
+  });
+
   it('lists every rewrite of every service', () => {
     // Arrange
     const report = fixture();

@@ -110,6 +110,50 @@ describe('Command: understudy drill (engine)', () => {
       expect(report.handback).toMatchObject({ completed: true, attempts: 1 });
     });
 
+    it('hands back through the handback workflow: replace, primary steady, traffic back, staging to standby', () => {
+      // Arrange
+      const names = report.services.map((s) => s.name).sort();
+      const milestone = (name: string) =>
+        report.handback.milestones.find((m) => m.milestone === name)?.at ?? '';
+
+      // Assert
+      expect(report.handback).toMatchObject({
+        outcome: 'succeeded',
+        modes: { replace: 3, integrate: 0 },
+        epoch: 3,
+      });
+      expect(report.handback.label).not.toMatch(/pending/);
+      expect([...report.handback.trafficBack].sort()).toEqual(names);
+      expect([...report.handback.scaledDown].sort()).toEqual(names);
+      for (const s of report.handback.services) {
+        expect(s).toMatchObject({ mode: 'replace', phase: 'standby', stagingDesiredCount: 0 });
+        expect(s.primarySteadyAt ?? '').not.toBe('');
+        // Traffic goes back only once the primary is steady, staging scales down only after.
+        expect((s.trafficBackAt ?? '') >= (s.primarySteadyAt ?? '')).toBe(true);
+        expect((s.scaledDownAt ?? '') >= (s.trafficBackAt ?? '')).toBe(true);
+      }
+      for (const m of ['approved', 'frozen', 'primarySteady', 'trafficBack', 'released']) {
+        expect(milestone(m)).not.toBe('');
+      }
+      expect(milestone('frozen') <= milestone('primarySteady')).toBe(true);
+      expect(report.lease.changes.at(-1)?.at).toBe(milestone('released'));
+    });
+
+    it('freezes adaptation for the handback: an adapt run during it changes nothing', () => {
+      // Assert
+      expect(report.handback.freeze).toMatchObject({
+        epoch: 2,
+        executionName: 'drill-handback-1',
+        thawedAt: null,
+      });
+      expect(report.handback.adaptWhileFrozen.length).toBeGreaterThan(0);
+      for (const run of report.handback.adaptWhileFrozen) {
+        expect(run.status).toBe('skipped');
+        expect(run.reason).toMatch(/adaptation frozen at epoch 2 by handback drill-handback-1/);
+        expect(report.adapt.every((a) => a.at < run.at)).toBe(true);
+      }
+    });
+
     it('runs no deploy under a stale epoch and records no violation', () => {
       // Assert
       expect(report.violations).toEqual([]);
@@ -242,15 +286,33 @@ describe('Command: understudy drill (engine)', () => {
       expect(report.fencing[0]).toMatchObject({ epoch: 1, currentEpoch: 2 });
       expect(report.violations).toEqual([]);
       expect(report.lease).toMatchObject({ holder: 'primary', epoch: 3 });
+      expect(report.handback).toMatchObject({ outcome: 'succeeded', attempts: 1, epoch: 3 });
+      expect(report.handback.trafficBack).toHaveLength(2);
     });
 
     it('primary-fails-during-handback: the shadow keeps authority, the second attempt hands back', async () => {
       // Act
       const report = await drill({ services: 2, scenario: 'primary-fails-during-handback' });
 
-      // Assert
-      expect(report.handback).toMatchObject({ completed: true, attempts: 2 });
+      // Assert: the first execution stops with the lease and traffic where they were.
+      expect(report.handback).toMatchObject({ completed: true, attempts: 2, outcome: 'succeeded' });
+      const [first, second] = report.handback.runs;
+      expect(first).toMatchObject({
+        outcome: 'stopped',
+        leaseAfter: { holder: 'shadow', epoch: 2 },
+        trafficToPrimary: 0,
+        thawed: true,
+      });
+      expect(first?.reason).toMatch(/ALARM/);
+      expect(first?.milestones.map((m) => m.milestone)).not.toContain('trafficBack');
+      expect(second).toMatchObject({
+        outcome: 'succeeded',
+        leaseAfter: { holder: 'primary', epoch: 3 },
+        trafficToPrimary: 2,
+      });
       expect(report.lease).toMatchObject({ holder: 'primary', epoch: 3 });
+      expect(report.lease.changes.map((c) => c.holder)).toEqual(['primary', 'shadow', 'primary']);
+      expect(validate(JSON.parse(JSON.stringify(report)))).toBe(true);
     });
 
     it('--fault-rate: throttling and 5xx on every sandbox call, every service still steady', async () => {

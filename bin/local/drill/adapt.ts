@@ -26,6 +26,7 @@ import {
   runAdaptation,
 } from '../../../functions/core/adapt/run';
 import { buildMetricQueries } from '../../../functions/core/forecast/metric-queries';
+import type { AdaptationFreezeReader } from '../../../functions/core/handback/ports';
 import type { Forecast, ServiceKey, TimeSeries } from '../../../functions/core/model';
 import type { Clock, LoggerLike } from '../../../functions/core/ports';
 import type { LocalFailoverWorld } from '../failover-world';
@@ -95,6 +96,8 @@ export class DrillAdaptation {
     private readonly world: LocalFailoverWorld,
     feeds: readonly AdaptFeed[],
     staged: readonly StagedRef[],
+    /** The handback's freeze beside the lease, read as the adapt Lambda reads it. */
+    private readonly freeze?: AdaptationFreezeReader,
   ) {
     for (const feed of feeds) this.feeds.set(feed.service, feed);
     const services: AdaptServiceConfig[] = [];
@@ -172,10 +175,11 @@ export class DrillAdaptation {
   /**
    * One scheduled run at the clock's now: feed the period's datapoints, run the core, and play
    * Application Auto Scaling for every minimum it moved. A run while the shadow does not hold the
-   * lease is the core's own `skipped`.
+   * lease, or while a handback holds the freeze, is the core's own `skipped`, with its reason.
    */
-  public async runPeriod(): Promise<void> {
-    if (this.config.services.length === 0) return;
+  public async runPeriod(): Promise<{ status: 'ran' | 'skipped'; reason: string }> {
+    if (this.config.services.length === 0)
+      return { status: 'skipped', reason: 'no service adapts' };
     const { cloud, staging } = this.world;
     const clock = cloud.clock;
     const now = clock.now();
@@ -191,12 +195,13 @@ export class DrillAdaptation {
         inventory: this.world.inventory,
         clock,
         logger: quiet,
+        ...(this.freeze ? { freeze: this.freeze } : {}),
       },
       this.config,
       { asOf: now },
     );
     this.runs += 1;
-    if (summary.status !== 'ran') return;
+    if (summary.status !== 'ran') return { status: 'skipped', reason: summary.reason ?? 'skipped' };
     const platform = cloud.containerPlatform(staging);
     for (const result of summary.services) {
       const at = new Date(clock.now()).toISOString();
@@ -234,6 +239,7 @@ export class DrillAdaptation {
         inputs: inputsOf(record, this.feeds.get(result.service)),
       });
     }
+    return { status: 'ran', reason: `${summary.services.length} service(s) decided` };
   }
 }
 

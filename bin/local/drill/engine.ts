@@ -3,7 +3,8 @@
  * the real ones: the forecast engine on real traces, the clone-validate-store ASL with the clone
  * handlers (bin/local/clone-pipeline.ts), the failover ASL files with the failover handlers and
  * the DynamoDB authority lease on dynalite (test/support/failover-world.ts, the local world the
- * failover tests use), and `DynamoDbAuthorityLease.transfer` for the handback.
+ * failover tests use), and the handback ASL with the handback handlers on the same world
+ * (bin/local/handback-world.ts): traffic back, staging to standby, the lease to the primary.
  *
  * The story is told twice on the same seed: pre-baked (clones made before the outage) and cold
  * (no clones: the clone pipeline runs after approval, then the failover). The cold run is a lower
@@ -12,14 +13,18 @@
 
 import { basename, join } from 'node:path';
 import { type DynaliteHandle, startDynalite } from '../../../functions/adapters/sandbox/dynalite';
+import { SandboxTrafficSwitch } from '../../../functions/adapters/sandbox/failover-ports';
 import { VirtualClock } from '../../../functions/adapters/sandbox/virtual-clock';
 import { stagingServiceName } from '../../../functions/core/clone/service-definition';
 import { estimateCosts, type ServiceCostInput } from '../../../functions/core/cost/cost';
 import { ValidationError } from '../../../functions/core/errors';
+import type { TrafficRoute } from '../../../functions/core/failover/ports';
+import { parseFailoverSettings } from '../../../functions/core/failover/settings';
 import { toForecastRecord } from '../../../functions/core/forecast/cycle';
 import { forecast } from '../../../functions/core/forecast/engine';
 import { exceedance } from '../../../functions/core/forecast/exceedance';
 import type { ForecastResult } from '../../../functions/core/forecast/types';
+import { isHandbackLine } from '../../../functions/core/handback/ports';
 import type { Lease, TimeSeries } from '../../../functions/core/model';
 import { decide, type TriggerDecision } from '../../../functions/core/trigger';
 import { cloneRepositories, type LocalCloneWorld, runClonePipeline } from '../clone-pipeline';
@@ -30,6 +35,7 @@ import {
   QUORUM_ALARM,
   runFailover,
 } from '../failover-world';
+import { handbackWorldOf, type LocalHandbackWorld, runHandback } from '../handback-world';
 import { ADAPT_PERIOD_SECONDS, type AdaptFeed, DrillAdaptation } from './adapt';
 import { demoEstate, type Estate, type EstateService } from './estate';
 import { createServiceRequestOf, seedEstateWorld, sourcePairOf } from './estate-world';
@@ -37,6 +43,11 @@ import {
   type AdaptAdjustment,
   type DefinitionPair,
   DRILL_REPORT_SCHEMA_VERSION,
+  type DrillFrozenAdaptRun,
+  type DrillHandback,
+  type DrillHandbackOutcome,
+  type DrillHandbackRun,
+  type DrillHandbackService,
   type DrillReport,
   type DrillScenario,
   type DrillServiceReport,
@@ -94,6 +105,23 @@ const OUTAGE_HOURS = 2;
  * history's 95th percentile anywhere within the horizon) is at least this.
  */
 const TRIGGER_PROBABILITY = 0.5;
+/** A handback the primary stopped (it failed again) is tried again this much later. */
+const HANDBACK_RETRY_MS = 30 * 60_000;
+/** Handback executions one telling starts at most. */
+const HANDBACK_MAX_ATTEMPTS = 3;
+
+/**
+ * Each service's traffic route: a Route 53 failover signal per service (the CloudWatch metric its
+ * health check watches), so the failover moves traffic to staging and the handback moves it back.
+ */
+function trafficRouteOf(key: string): TrafficRoute {
+  return {
+    kind: 'route53-failover-signal',
+    namespace: 'Understudy/Traffic',
+    metricName: 'PrimaryEnabled',
+    dimensions: [{ name: 'Service', value: key }],
+  };
+}
 
 /**
  * Layers of each demo image (virtual sizes): a typical application image of ~250 MiB, so the cold
@@ -219,7 +247,7 @@ function forecastService(
 
 /** What one telling of the story produced. */
 interface Story {
-  readonly world: LocalFailoverWorld;
+  readonly world: LocalHandbackWorld;
   readonly timeline: TimelineEvent[];
   readonly leaseChanges: LeaseChange[];
   readonly fencing: FencingRefusal[];
@@ -230,9 +258,8 @@ interface Story {
   readonly outageAt: number;
   readonly approvedAt: number;
   readonly endAt: number;
-  readonly handbackAttempts: number;
-  readonly handbackCompleted: boolean;
-  readonly scaledDown: string[];
+  /** The handback workflow's executions and where they left each service. */
+  readonly handback: DrillHandback;
   readonly sources: Map<string, SourcePair>;
   readonly startAt: number;
   /** Why the clone pipeline refused a service (its run report's `failed[]` and `notValidated[]`). */
@@ -269,7 +296,17 @@ async function tellStory(
   adapt: boolean,
 ): Promise<Story> {
   const clone = await estateCloneWorld(estate, options.seed, dynamo);
-  const world = failoverWorldOf(clone);
+  const failoverWorld: LocalFailoverWorld = failoverWorldOf(clone);
+  failoverWorld.failoverSettings = parseFailoverSettings({
+    traffic: Object.fromEntries(
+      clone.settings.services.map((s) => {
+        const key = `${s.cluster}/${s.service}`;
+        return [key, trafficRouteOf(key)];
+      }),
+    ),
+  });
+  // The handback's settings take the failover's routes: set before the handback world is made.
+  const world = handbackWorldOf(failoverWorld);
   const { cloud, primary, staging } = world;
   const clock = cloud.clock;
   const startAt = clock.now();
@@ -287,10 +324,15 @@ async function tellStory(
     if (service === null) progress(phase, iso(at), label);
   };
   const leaseChanges: LeaseChange[] = [];
-  const recordLease = (lease: Lease, reason: string) => {
+  const recordLease = (lease: Lease, reason: string, at?: string) => {
     const last = leaseChanges.at(-1);
     if (last && last.epoch === lease.epoch && last.holder === lease.holder) return;
-    leaseChanges.push({ at: iso(clock.now()), holder: lease.holder, epoch: lease.epoch, reason });
+    leaseChanges.push({
+      at: at ?? iso(clock.now()),
+      holder: lease.holder,
+      epoch: lease.epoch,
+      reason,
+    });
   };
   const fencing: FencingRefusal[] = [];
   const violations: DrillViolation[] = [];
@@ -298,7 +340,6 @@ async function tellStory(
 
   // The sources are the estate's files as written (the report shows them next to the staged pair).
   const sources = new Map<string, SourcePair>();
-  const primaryPlatform = cloud.containerPlatform(primary);
   for (const service of estate.services) sources.set(service.key, sourcePairOf(service));
   recordLease(await world.lease.read(), 'initial: the primary holds authority');
 
@@ -504,6 +545,32 @@ async function tellStory(
   // returns (with an early return, the handback starts at once and there is no period to adapt).
   const returnAt = earlyReturn ? clock.now() : clock.now() + OUTAGE_HOURS * 3600_000;
   let adaptation: DrillAdaptation | null = null;
+  const periodMs = ADAPT_PERIOD_SECONDS * 1000;
+  let adjustmentsSeen = 0;
+  const noteAdjustments = () => {
+    if (!adaptation) return;
+    for (const a of adaptation.adjustments.slice(adjustmentsSeen)) {
+      timeline.push({
+        at: a.at,
+        offsetSeconds: Math.round((Date.parse(a.at) - outageAt) / 1000),
+        phase: 'adapt',
+        service: a.service,
+        label: `adapt: min ${a.fromMinCapacity} → ${a.toMinCapacity} (${a.action})`,
+      });
+    }
+    adjustmentsSeen = adaptation.adjustments.length;
+  };
+  /** The adapt schedule's runs from now until `untilMs` (exclusive). */
+  const adaptUntil = async (untilMs: number) => {
+    if (!adaptation) return;
+    for (;;) {
+      const next = (Math.floor(clock.now() / periodMs) + 1) * periodMs;
+      if (next >= untilMs) break;
+      await clock.sleep(next - clock.now());
+      await adaptation.runPeriod();
+      noteAdjustments();
+    }
+  };
   if (adapt) {
     const feeds: AdaptFeed[] = [];
     for (const key of keys) {
@@ -521,27 +588,10 @@ async function tellStory(
       lines
         .filter((l) => l.status === 'steady' && l.serviceName)
         .map((l) => ({ service: l.service, cluster: l.cluster, serviceName: l.serviceName ?? '' })),
+      world.freeze,
     );
     await adaptation.prepare();
-    const periodMs = ADAPT_PERIOD_SECONDS * 1000;
-    const seen = { adjustments: 0, failures: 0 };
-    for (;;) {
-      const next = (Math.floor(clock.now() / periodMs) + 1) * periodMs;
-      if (next >= returnAt) break;
-      await clock.sleep(next - clock.now());
-      await adaptation.runPeriod();
-      for (const a of adaptation.adjustments.slice(seen.adjustments)) {
-        timeline.push({
-          at: a.at,
-          offsetSeconds: Math.round((Date.parse(a.at) - outageAt) / 1000),
-          phase: 'adapt',
-          service: a.service,
-          label: `adapt: min ${a.fromMinCapacity} → ${a.toMinCapacity} (${a.action})`,
-        });
-      }
-      seen.adjustments = adaptation.adjustments.length;
-      seen.failures = adaptation.failures.length;
-    }
+    await adaptUntil(returnAt);
     note(
       'adapt',
       null,
@@ -549,53 +599,34 @@ async function tellStory(
     );
   }
 
-  // The primary returns; handback (lease + scale-down only; the handback workflow is pending).
+  // The primary returns: the quorum goes OK, the primary's own pipeline redeploys its services
+  // (the handback waits until they are steady and healthy), then the real handback workflow.
   if (!earlyReturn) await clock.sleep(Math.max(0, returnAt - clock.now()));
   cloud.setFaultPlan({});
   world.alarm.set(QUORUM_ALARM, 'OK', iso(clock.now()));
   if (!earlyReturn) note('primary-returns', null, 'the primary region answers again');
-  let attempts = 0;
-  let completed = false;
-  const scaledDown: string[] = [];
-  const handbackLabel = 'handback (lease + scale-down only; handback workflow pending)';
-  while (!completed && attempts < 3) {
-    attempts += 1;
-    if (options.scenario === 'primary-fails-during-handback' && attempts === 1) {
-      cloud.setFaultPlan({ outages: { [primary.region]: [{ fromMs: clock.now() }] } });
-    }
-    try {
-      // Before letting go: the primary must answer (an authenticated ECS read in its region).
-      await primaryPlatform.listClusters();
-    } catch (error) {
-      note(
-        'handback',
-        null,
-        `${handbackLabel}: attempt ${attempts} aborted, the primary failed again (${(error as Error).name}); the shadow keeps authority`,
-      );
-      await clock.sleep(30 * 60_000);
-      cloud.setFaultPlan({});
-      continue;
-    }
-    const held = await world.lease.read();
-    for (const line of lines) {
-      if (!line.serviceName) continue;
-      await world.lease.assertHeld('shadow', held.epoch);
-      await stagingPlatform.updateService(line.cluster, line.serviceName, { desiredCount: 0 });
-      scaledDown.push(line.service);
-    }
-    const back = await world.lease.transfer(
-      'primary',
-      held.epoch,
-      'handback: the primary returned',
-    );
-    recordLease(back, 'handback: the lease goes back to the primary');
-    note(
-      'handback',
-      null,
-      `${handbackLabel}: lease to the primary at epoch ${back.epoch}, ${scaledDown.length} services scaled to 0`,
-    );
-    completed = true;
+  note('detection', null, 'quorum alarm: OK (the primary is back)');
+  for (const line of lines) {
+    const [cluster, ...rest] = line.service.split('/');
+    await world.primaryRegion.redeploy(cluster ?? '', rest.join('/'));
   }
+  note(
+    'primary-returns',
+    null,
+    `the primary's pipeline redeploys its ${lines.length} services in ${primary.region}`,
+  );
+  const handback = await handBack({
+    world,
+    options,
+    lines: lines.map((l) => l.service),
+    note,
+    outageAt,
+    timeline,
+    recordLease,
+    adaptation,
+    adaptUntil,
+    noteAdjustments,
+  });
 
   for (let i = 1; i < leaseChanges.length; i += 1) {
     const [before, after] = [leaseChanges[i - 1], leaseChanges[i]];
@@ -622,9 +653,7 @@ async function tellStory(
     outageAt,
     approvedAt,
     endAt: clock.now(),
-    handbackAttempts: attempts,
-    handbackCompleted: completed,
-    scaledDown,
+    handback,
     sources,
     startAt,
     adaptation,
@@ -642,6 +671,256 @@ async function tellStory(
         ),
       ]),
     ),
+  };
+}
+
+/** What the handback part of a telling works with. */
+interface HandbackContext {
+  readonly world: LocalHandbackWorld;
+  readonly options: DrillOptions;
+  /** The failover's service keys (the handback hands back exactly those). */
+  readonly lines: readonly string[];
+  readonly note: (phase: TimelinePhase, service: string | null, label: string) => void;
+  readonly outageAt: number;
+  readonly timeline: TimelineEvent[];
+  readonly recordLease: (lease: Lease, reason: string, at?: string) => void;
+  readonly adaptation: DrillAdaptation | null;
+  readonly adaptUntil: (untilMs: number) => Promise<void>;
+  readonly noteAdjustments: () => void;
+}
+
+/** Readable names of the handback record's milestones, for the timeline. */
+const HANDBACK_MILESTONES: Readonly<Record<string, string>> = {
+  detected: 'quorum OK',
+  started: 'started',
+  approvalRequested: 'approval asked',
+  approved: 'approved',
+  declined: 'declined',
+  frozen: 'adapt frozen',
+  primarySteady: 'primary steady',
+  trafficBack: 'traffic to primary',
+  scaledDown: 'staging standby',
+  released: 'lease to primary',
+  finished: 'finished',
+};
+
+/** The services whose traffic route points at the primary now. */
+function routedToPrimary(world: LocalHandbackWorld, keys: readonly string[]): string[] {
+  return keys.filter((key) => {
+    const route = world.handbackSettings.traffic[key];
+    return (
+      route !== undefined &&
+      world.traffic.routes.get(SandboxTrafficSwitch.idOf(route))?.direction === 'to-primary'
+    );
+  });
+}
+
+/** A milestone's place in the workflow (unknown ones last). */
+function milestoneRank(milestone: string): number {
+  const index = Object.keys(HANDBACK_MILESTONES).indexOf(milestone);
+  return index < 0 ? Number.MAX_SAFE_INTEGER : index;
+}
+
+const OUTCOMES: readonly DrillHandbackOutcome[] = [
+  'succeeded',
+  'stopped',
+  'declined',
+  'refused',
+  'fenced',
+  'failed',
+];
+
+/**
+ * The handback: the real handback workflow (`runHandback`, bin/local/handback-world.ts) after the
+ * failover, on the same world, approved by the drill like the failover, in each service's mode
+ * (`replace` by default). In `primary-fails-during-handback` the primary dies again while the
+ * first execution waits for its services: that execution stops (lease and traffic stay with the
+ * shadow, the freeze is lifted so adaptation goes on) and a second one, 30 minutes after the
+ * primary is back, hands back.
+ */
+async function handBack(ctx: HandbackContext): Promise<DrillHandback> {
+  const { world, options, note, timeline, outageAt } = ctx;
+  const clock = world.cloud.clock;
+  const runs: DrillHandbackRun[] = [];
+  const adaptWhileFrozen: DrillFrozenAdaptRun[] = [];
+  const offset = (at: string) => Math.round((Date.parse(at) - outageAt) / 1000);
+  let completed = false;
+  let lastName: string | null = null;
+  for (let attempt = 1; attempt <= HANDBACK_MAX_ATTEMPTS && !completed; attempt += 1) {
+    const failsAgain = options.scenario === 'primary-fails-during-handback' && attempt === 1;
+    const executionName = `drill-handback-${attempt}`;
+    lastName = executionName;
+    const startedAt = iso(clock.now());
+    let polls = 0;
+    note('handback', null, `handback ${executionName}: started`);
+    const run = await runHandback(world, {
+      executionName,
+      // Manual, like the failover: the approval step is part of the story; `--yes` approves it.
+      config: { approvalMode: 'manual' },
+      // The record's `approved` milestone is the timeline's row for it.
+      approval: approveAt(clock, options.approver),
+      beforePrimaryCheck: async () => {
+        polls += 1;
+        if (polls !== 1) return;
+        // The adapt schedule fires while the handback waits: the freeze must keep it still.
+        if (ctx.adaptation) {
+          const result = await ctx.adaptation.runPeriod();
+          ctx.noteAdjustments();
+          adaptWhileFrozen.push({ at: iso(clock.now()), ...result });
+          note('adapt', null, `adapt during the handback: ${result.status} (${result.reason})`);
+        }
+        if (failsAgain) {
+          world.primaryRegion.goDark();
+          world.alarm.set(QUORUM_ALARM, 'ALARM', iso(clock.now()));
+          note('outage', null, `the primary region ${world.primary.region} fails again`);
+        }
+      },
+    });
+    const record = await world.records.get(executionName);
+    const outcome: DrillHandbackOutcome = OUTCOMES.find((o) => o === record?.outcome) ?? 'failed';
+    const milestones = Object.entries(record?.milestones ?? {})
+      .filter((entry): entry is [string, string] => typeof entry[1] === 'string')
+      .map(([milestone, at]) => ({ milestone, at }))
+      // Several are stamped in one instant (the record step): ties keep the workflow's order.
+      .sort(
+        (a, b) =>
+          a.at.localeCompare(b.at) || milestoneRank(a.milestone) - milestoneRank(b.milestone),
+      );
+    const reason = record?.reason ?? run.cause ?? run.error ?? '';
+    const lease = await world.lease.read();
+    const marker = await world.freeze.read();
+    runs.push({
+      executionName,
+      startedAt,
+      endedAt: iso(clock.now()),
+      status: run.status,
+      outcome,
+      reason,
+      milestones,
+      leaseAfter: { holder: lease.holder, epoch: lease.epoch },
+      trafficToPrimary: routedToPrimary(world, ctx.lines).length,
+      thawed: marker?.executionName === executionName && marker.thawedAt !== undefined,
+    });
+    // Traffic back and standby are stamped by the record step; the lines say when each happened.
+    const stepLines = (await world.records.listServices(executionName)).filter(isHandbackLine);
+    const lastOf = (values: readonly (string | undefined)[]) =>
+      values
+        .filter((v): v is string => v !== undefined)
+        .sort()
+        .at(-1);
+    const stepAt: Record<string, string | undefined> = {
+      trafficBack: lastOf(stepLines.map((l) => l.trafficSwitchedAt)),
+      scaledDown: lastOf(stepLines.map((l) => l.handback.scaledDownAt)),
+    };
+    for (const m of milestones) {
+      if (m.milestone === 'started' || m.milestone === 'finished') continue;
+      const at = stepAt[m.milestone] ?? m.at;
+      timeline.push({
+        at,
+        offsetSeconds: offset(at),
+        phase: 'handback',
+        service: null,
+        label: `handback: ${HANDBACK_MILESTONES[m.milestone] ?? m.milestone}`,
+      });
+    }
+    if (outcome === 'succeeded') {
+      completed = true;
+      ctx.recordLease(
+        lease,
+        `handback ${executionName}: the primary takes authority back`,
+        record?.milestones.released,
+      );
+      note(
+        'handback',
+        null,
+        `handback ${executionName}: succeeded, lease to the ${lease.holder} at epoch ${lease.epoch}`,
+      );
+      break;
+    }
+    note(
+      'handback',
+      null,
+      `handback ${executionName}: ${reason.startsWith(outcome) ? reason : `${outcome}: ${reason}`}; the ${lease.holder} keeps authority at epoch ${lease.epoch}, traffic stays on staging`,
+    );
+    // Only a primary that failed again is worth another try; anything else needs an operator.
+    if (outcome !== 'stopped') break;
+    // Adaptation goes on under the shadow (the stopped handback lifted the freeze) while the
+    // primary recovers; then the quorum goes OK again and the next execution starts.
+    const retryAt = clock.now() + HANDBACK_RETRY_MS;
+    world.primaryRegion.comeBack();
+    await ctx.adaptUntil(retryAt);
+    await clock.sleep(Math.max(0, retryAt - clock.now()));
+    world.alarm.set(QUORUM_ALARM, 'OK', iso(clock.now()));
+    note('primary-returns', null, 'the primary region answers again; quorum alarm: OK');
+  }
+
+  const handbackLines = lastName
+    ? (await world.records.listServices(lastName)).filter(isHandbackLine)
+    : [];
+  const staging = world.cloud.containerPlatform(world.staging);
+  const services: DrillHandbackService[] = [];
+  for (const line of handbackLines) {
+    let stagingDesiredCount: number | null = null;
+    if (line.serviceName) {
+      stagingDesiredCount = (await staging.describeService(line.cluster, line.serviceName))
+        .desiredCount;
+    }
+    services.push({
+      service: line.service,
+      mode: line.handback.mode,
+      phase: line.handback.phase,
+      standbyCount: line.handback.standbyCount,
+      primarySteadyAt: line.handback.primary?.steadyAt ?? null,
+      trafficBackAt: line.trafficSwitchedAt ?? null,
+      scaledDownAt: line.handback.scaledDownAt ?? null,
+      stagingDesiredCount,
+      waitingFor: line.handback.primary?.waitingFor ?? null,
+      failure: line.failure ? `${line.failure.kind}: ${line.failure.message}` : null,
+    });
+  }
+  for (const s of services) {
+    if (s.failure === null) continue;
+    note('handback', s.service, `handback: ${s.service} ${s.phase} (${s.failure})`);
+  }
+  // Done means the lease is back and every staging service at its standby tier (or integrated).
+  completed = completed && services.every((s) => s.phase === 'standby' || s.phase === 'integrated');
+  const trafficBack = routedToPrimary(world, ctx.lines);
+  const scaledDown = services.filter((s) => s.scaledDownAt !== null).map((s) => s.service);
+  const modes = {
+    replace: services.filter((s) => s.mode === 'replace').length,
+    integrate: services.filter((s) => s.mode === 'integrate').length,
+  };
+  const last = runs.at(-1);
+  const lease = await world.lease.read();
+  const marker = await world.freeze.read();
+  const epoch = completed && lease.holder === 'primary' ? lease.epoch : null;
+  const modeText = [
+    modes.replace ? `replace ×${modes.replace}` : '',
+    modes.integrate ? `integrate ×${modes.integrate}` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  return {
+    label: `handback (${modeText || 'no services'}; ${last?.outcome ?? 'not-run'}; traffic back ${trafficBack.length}/${ctx.lines.length}, ${scaledDown.length} to standby; lease ${lease.holder}@${lease.epoch})`,
+    completed,
+    attempts: runs.length,
+    outcome: last?.outcome ?? 'not-run',
+    modes,
+    runs,
+    milestones: last?.milestones ?? [],
+    services,
+    trafficBack,
+    scaledDown,
+    epoch,
+    freeze: marker
+      ? {
+          epoch: marker.epoch,
+          executionName: marker.executionName,
+          frozenAt: marker.frozenAt,
+          thawedAt: marker.thawedAt ?? null,
+        }
+      : null,
+    adaptWhileFrozen,
   };
 }
 
@@ -873,12 +1152,7 @@ export async function runDrill(
         failures: main.adaptation?.failures ?? [],
       },
       fencing: main.fencing,
-      handback: {
-        label: 'handback (lease + scale-down only; handback workflow pending)',
-        completed: main.handbackCompleted,
-        attempts: main.handbackAttempts,
-        scaledDown: main.scaledDown,
-      },
+      handback: main.handback,
       violations: main.violations,
     };
     if (keepState) await keepState(await dumpTables(dynamo.client, main.world.tables));

@@ -322,7 +322,10 @@ export function timelineRows(events: readonly TimelineEvent[]): TimelineRow[] {
       open.delete(service);
       continue;
     }
-    const label = service === null ? event.phase : `${event.phase}: ${service}`;
+    // A handback milestone names itself ("handback: primary steady"): one row per step.
+    const milestone = event.phase === 'handback' && /^handback: /.test(event.label);
+    const label =
+      service !== null ? `${event.phase}: ${service}` : milestone ? event.label : event.phase;
     rows.push({ label, phase: event.phase, from: at, to: null, detail: event.label });
   }
   return rows;

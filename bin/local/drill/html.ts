@@ -137,6 +137,40 @@ function summary(report: DrillReport): string {
   );
 }
 
+/** The handback: each execution, then where each service ended (mode, primary, traffic, standby). */
+function handbackSection(h: DrillReport['handback']): string {
+  const verdict = h.completed
+    ? `completed after ${esc(h.attempts)} execution${h.attempts === 1 ? '' : 's'}, the primary at epoch ${esc(h.epoch ?? '—')}`
+    : `<span class="bad">not completed</span> after ${esc(h.attempts)} execution${h.attempts === 1 ? '' : 's'}`;
+  const runs = table(
+    'handback-runs',
+    ['execution', 'outcome', 'lease after', 'traffic to primary', 'milestones (simulated)'],
+    h.runs.map((r) => [
+      esc(r.executionName),
+      `${esc(r.outcome)}<br><span class="muted">${esc(r.reason)}</span>`,
+      esc(`${r.leaseAfter.holder}@${r.leaseAfter.epoch}`),
+      esc(r.trafficToPrimary),
+      r.milestones.map((m) => `${esc(m.milestone)} ${esc(m.at.slice(11, 19))}`).join('<br>'),
+    ]),
+  );
+  const services = table(
+    'handback-services',
+    ['service', 'mode', 'phase', 'primary steady', 'traffic back', 'standby (tasks)'],
+    h.services.map((s) => [
+      esc(s.service),
+      esc(s.mode),
+      esc(s.phase),
+      esc(s.primarySteadyAt?.slice(11, 19) ?? s.waitingFor ?? '—'),
+      esc(s.trafficBackAt?.slice(11, 19) ?? '—'),
+      `${esc(s.scaledDownAt?.slice(11, 19) ?? '—')} (${esc(s.stagingDesiredCount ?? '—')})`,
+    ]),
+  );
+  const frozen = h.adaptWhileFrozen.length
+    ? `<p class="muted">Adapt while the handback held the freeze: ${h.adaptWhileFrozen.map((a) => esc(`${a.status} (${a.reason})`)).join('; ')}.</p>`
+    : '';
+  return `<h3>Handback</h3><p><strong>Handback:</strong> ${esc(h.label)} — ${verdict}.</p>${runs}${services}${frozen}`;
+}
+
 function timelineSection(report: DrillReport): string {
   // Offsets come from the simulated times themselves, so the chart cannot disagree with them.
   const outage = Date.parse(report.clock.outageAt);
@@ -209,8 +243,7 @@ function timelineSection(report: DrillReport): string {
         ]),
       )}`
     : '';
-  const h = report.handback;
-  const handback = `<p><strong>Handback:</strong> ${esc(h.label)} — ${h.completed ? 'completed' : '<span class="bad">not completed</span>'} after ${esc(h.attempts)} attempt${h.attempts === 1 ? '' : 's'}${h.scaledDown.length ? `; scaled down ${esc(h.scaledDown.join(', '))}` : ''}.</p>`;
+  const handback = handbackSection(report.handback);
   return (
     `<h2>Failover timeline</h2><div class="panel">${chart}` +
     `<p class="legend">Time since the primary went dark (${esc(report.clock.outageAt)} simulated), log scale. Bars: a service deploying → steady.</p>` +

@@ -316,13 +316,94 @@ export interface DrillViolation {
   readonly detail: string;
 }
 
-/** The handback phase (lease + scale-down only until the handback workflow exists). */
+/** How one handback execution ended (the handback record's outcome, or the run's status). */
+export type DrillHandbackOutcome =
+  | 'succeeded'
+  | 'stopped'
+  | 'declined'
+  | 'refused'
+  | 'fenced'
+  | 'failed'
+  | 'not-run';
+
+/** One execution of the handback workflow (`statemachines/handback.asl.json`). */
+export interface DrillHandbackRun {
+  readonly executionName: string;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  /** The state machine's status (`SUCCEEDED` for every recorded outcome, `FAILED` when fenced). */
+  readonly status: string;
+  readonly outcome: DrillHandbackOutcome;
+  readonly reason: string;
+  /** The record's milestones in time order (`frozen`, `primarySteady`, `trafficBack`, …). */
+  readonly milestones: readonly { readonly milestone: string; readonly at: string }[];
+  /** The lease right after this execution. */
+  readonly leaseAfter: { readonly holder: 'primary' | 'shadow'; readonly epoch: number };
+  /** Services whose traffic route pointed at the primary right after this execution. */
+  readonly trafficToPrimary: number;
+  /** True when this execution froze adaptation and lifted the freeze again (stopped, declined). */
+  readonly thawed: boolean;
+}
+
+/** Where one service stands after the last handback execution. */
+export interface DrillHandbackService {
+  readonly service: string;
+  readonly mode: 'replace' | 'integrate';
+  /** The handback line's phase (`standby` once a replace is done). */
+  readonly phase: string;
+  readonly standbyCount: number;
+  /** When the primary's own service was steady and healthy again (replace), or null. */
+  readonly primarySteadyAt: string | null;
+  /** When its traffic went back to the primary, or null. */
+  readonly trafficBackAt: string | null;
+  /** When staging went to its standby tier, or null. */
+  readonly scaledDownAt: string | null;
+  /** The staging service's desired count at the end of the story. */
+  readonly stagingDesiredCount: number | null;
+  /** What the primary check was still waiting for, when it was. */
+  readonly waitingFor: string | null;
+  /** Why a step failed for this service (phase `failed`), or null. */
+  readonly failure: string | null;
+}
+
+/** An adapt run while a handback held the freeze (it must change nothing and say why). */
+export interface DrillFrozenAdaptRun {
+  readonly at: string;
+  readonly status: 'ran' | 'skipped';
+  readonly reason: string;
+}
+
+/** The handback: the real handback workflow, as many executions as the scenario needs. */
 export interface DrillHandback {
+  /** One line for the summary. */
   readonly label: string;
   /** Finished: the lease is with the primary and staging is back to its standby counts. */
   readonly completed: boolean;
+  /** Executions started. */
   readonly attempts: number;
+  /** The last execution's outcome. */
+  readonly outcome: DrillHandbackOutcome;
+  /** Services per mode in the last execution. */
+  readonly modes: { readonly replace: number; readonly integrate: number };
+  readonly runs: readonly DrillHandbackRun[];
+  /** The last execution's milestones (the successful one when it completed). */
+  readonly milestones: readonly { readonly milestone: string; readonly at: string }[];
+  readonly services: readonly DrillHandbackService[];
+  /** Services whose traffic route points at the primary at the end. */
+  readonly trafficBack: readonly string[];
+  /** Services scaled to their standby tier. */
   readonly scaledDown: readonly string[];
+  /** The epoch the primary holds after the handback (the shadow's + 1), or null. */
+  readonly epoch: number | null;
+  /** The adaptation freeze marker at the end (it stays at the shadow's epoch after a handback). */
+  readonly freeze: {
+    readonly epoch: number;
+    readonly executionName: string;
+    readonly frozenAt: string;
+    readonly thawedAt: string | null;
+  } | null;
+  /** Adapt runs made while a handback held the freeze. */
+  readonly adaptWhileFrozen: readonly DrillFrozenAdaptRun[];
 }
 
 /** Headline figures, as the summary printed them. */

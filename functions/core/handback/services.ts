@@ -277,9 +277,14 @@ function wants(action: HandbackServiceAction, line: HandbackServiceLine): boolea
   }
 }
 
+/** Errors the workflow's Retry absorbs (throttling, 5xx): a retried page, not a failed service. */
+const TRANSIENT = new Set(['ThrottlingError', 'ServiceUnavailableError']);
+
 /**
  * Runs one step over one page of lines and writes the lines back. A service that fails is
- * recorded as failed and the others go on; a stale epoch stops the page (StaleEpochError).
+ * recorded as failed and the others go on; a stale epoch stops the page (StaleEpochError); a
+ * throttled or unavailable call is rethrown after the others' progress is written, so the
+ * state's Retry re-runs the page for the services still to do.
  */
 export async function runServiceStep(
   deps: HandbackServiceDeps,
@@ -305,6 +310,7 @@ export async function runServiceStep(
   const changed: HandbackServiceLine[] = [];
   let failed = 0;
   let stale: unknown;
+  let transient: unknown;
   settled.forEach((outcome, index) => {
     const line = page.lines[index] as HandbackServiceLine;
     if (outcome.status === 'fulfilled') {
@@ -316,6 +322,13 @@ export async function runServiceStep(
     }
     const error = outcome.reason as Error;
     if (error.name === 'StaleEpochError') stale ??= error;
+    if (TRANSIENT.has(error.name)) {
+      // Not a failure of the service: the line keeps its phase, the page is written with the
+      // others' progress and the error goes to the state's Retry, whose re-run of the page
+      // skips what is done (wants() reads the phase).
+      transient ??= error;
+      return;
+    }
     failed += 1;
     changed.push(
       withDetail(
@@ -333,6 +346,7 @@ export async function runServiceStep(
   });
   if (stale) throw stale;
   if (changed.length > 0) await deps.records.putServices(input.executionName, changed);
+  if (transient) throw transient;
   return {
     action: input.action,
     handled: changed.length - failed,

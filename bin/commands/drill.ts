@@ -162,7 +162,7 @@ export function registerDrillCommand(program: Command): void {
   addDrillAwsOptions(command);
   command
     .description(
-      'Run the whole story locally on a simulated clock: forecast, clone, outage, failover under the lease, handback. No AWS, no network.',
+      'Run the whole story locally on a simulated clock: forecast, clone, outage, failover under the lease, adapt, handback. No AWS, no network. With --aws: a drill in the UnderstudyDrill stack.',
     )
     .option(
       '--services <n>',
@@ -199,7 +199,7 @@ export function registerDrillCommand(program: Command): void {
         '  flapping                       the quorum alarm fires and clears: the first failover stops at pre-flight',
         '  partial-failure                one service never gets healthy in staging; the rest fail over',
         '  primary-returns-early          the primary comes back mid-failover: its stale-epoch deploy is fenced',
-        '  primary-fails-during-handback  the primary fails again as handback starts: the shadow keeps authority, retries',
+        '  primary-fails-during-handback  the primary fails again mid-handback: it stops, the shadow keeps authority and traffic; a later one succeeds',
         '',
         'Examples:',
         '  $ understudy drill --yes',

@@ -24,6 +24,7 @@ import { FAILOVER_GATE_ENV } from '../../functions/shared/failover-env';
 import { FAILOVER_TABLE, INVENTORY_TABLE } from '../../functions/shared/tables';
 import type { FailoverConfig } from '../config';
 import { definitionFromAsl } from '../statemachine';
+import { grantTraffic } from './traffic-grants';
 import { UnderstudyFunction } from './understudy-function';
 import { UnderstudyTable } from './understudy-table';
 
@@ -373,7 +374,7 @@ export class Failover extends Construct {
         conditions: { StringEquals: { 'aws:RequestedRegion': Stack.of(this).region } },
       }),
     );
-    this.grantTraffic(f.traffic, Object.values(settings.traffic));
+    grantTraffic(f.traffic.role, Object.values(settings.traffic));
     // One key per execution under failovers/; SSE-KMS PutObject needs a data key of the stack key.
     f.record.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -507,46 +508,6 @@ export class Failover extends Construct {
     new CfnOutput(this, 'ReportBucketName', { value: this.reportBucket.bucketName });
 
     this.acknowledge(props);
-  }
-
-  /** The data-plane traffic calls: PutMetricData on the routes' namespaces, ARC controls. */
-  private grantTraffic(step: UnderstudyFunction, routes: readonly TrafficRoute[]): void {
-    const namespaces = [
-      ...new Set(
-        routes.flatMap((r) => (r.kind === 'route53-failover-signal' ? [r.namespace] : [])),
-      ),
-    ];
-    if (namespaces.length > 0) {
-      step.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'TrafficSignal',
-          actions: ['cloudwatch:PutMetricData'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'cloudwatch:namespace': namespaces } },
-        }),
-      );
-    }
-    const controls = [
-      ...new Set(
-        routes.flatMap((r) =>
-          r.kind === 'arc-routing-control'
-            ? [
-                r.stagingRoutingControlArn,
-                ...(r.primaryRoutingControlArn ? [r.primaryRoutingControlArn] : []),
-              ]
-            : [],
-        ),
-      ),
-    ];
-    if (controls.length > 0) {
-      step.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'RoutingControls',
-          actions: ['route53-recovery-cluster:UpdateRoutingControlState'],
-          resources: controls,
-        }),
-      );
-    }
   }
 
   /** cdk-nag acknowledgements, each with the reason the finding is by design. */

@@ -22,6 +22,7 @@ import { FAILOVER_GATE_ENV } from '../../functions/shared/failover-env';
 import { HANDBACK_ENV } from '../../functions/shared/handback-env';
 import type { FailoverConfig, HandbackConfig } from '../config';
 import { definitionFromAsl } from '../statemachine';
+import { grantTraffic } from './traffic-grants';
 import { UnderstudyFunction } from './understudy-function';
 import type { UnderstudyTable } from './understudy-table';
 
@@ -270,7 +271,7 @@ export class Handback extends Construct {
         resources: [arn('cloudwatch', `alarm:TargetTracking-service/${props.stagingCluster}/*`)],
       }),
     );
-    this.grantTraffic(f.services, Object.values(settings.traffic));
+    grantTraffic(f.services.role, Object.values(settings.traffic));
     f['primary-check'].addEnvironment(HANDBACK_ENV.primaryRegion, props.primaryRegion);
     f.record.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -391,45 +392,6 @@ export class Handback extends Construct {
         resources: [role.roleArn],
       }),
     );
-  }
-
-  private grantTraffic(step: UnderstudyFunction, routes: readonly TrafficRoute[]): void {
-    const namespaces = [
-      ...new Set(
-        routes.flatMap((r) => (r.kind === 'route53-failover-signal' ? [r.namespace] : [])),
-      ),
-    ];
-    if (namespaces.length > 0) {
-      step.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'TrafficSignal',
-          actions: ['cloudwatch:PutMetricData'],
-          resources: ['*'],
-          conditions: { StringEquals: { 'cloudwatch:namespace': namespaces } },
-        }),
-      );
-    }
-    const controls = [
-      ...new Set(
-        routes.flatMap((r) =>
-          r.kind === 'arc-routing-control'
-            ? [
-                r.stagingRoutingControlArn,
-                ...(r.primaryRoutingControlArn ? [r.primaryRoutingControlArn] : []),
-              ]
-            : [],
-        ),
-      ),
-    ];
-    if (controls.length > 0) {
-      step.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'RoutingControls',
-          actions: ['route53-recovery-cluster:UpdateRoutingControlState'],
-          resources: controls,
-        }),
-      );
-    }
   }
 
   /** cdk-nag acknowledgements, each with the reason the finding is by design. */

@@ -41,6 +41,7 @@ import { createIntegrityCheckHandler } from '../../../functions/handlers/integri
 import { awsAdapters, clientConfig } from '../../../functions/shared/clients';
 import { FORECAST_TABLE, INVENTORY_TABLE } from '../../../functions/shared/tables';
 import { seedImage, seedPrimaryService, seedStagingLandingZone } from '../../support/clone-seed';
+import { env } from '../support/moto-gaps';
 import type { AppFunction, ReplayWorld } from '../support/world';
 
 const quiet: LoggerLike = { debug() {}, info() {}, warn() {}, error() {} };
@@ -51,12 +52,6 @@ export function settingsOf(fn: AppFunction): PipelineSettings {
   const json = fn.environment.UNDERSTUDY_PIPELINE_SETTINGS;
   if (!json) throw new Error(`${fn.logicalId}: no UNDERSTUDY_PIPELINE_SETTINGS`);
   return parsePipelineSettings(json);
-}
-
-function env(fn: AppFunction, name: string): string {
-  const value = fn.environment[name];
-  if (!value) throw new Error(`${fn.logicalId}: no ${name} in its environment`);
-  return value;
 }
 
 /**

@@ -49,56 +49,10 @@ import { DRILL_ENV } from '../../../functions/shared/drill-env';
 import { drillCluster as drillClusterOf } from '../../../functions/shared/failover-wiring';
 import { FAILOVER_TABLE } from '../../../functions/shared/tables';
 import { DRILL_ALARM_NAME } from '../../../lib/stacks/drill-stack';
-import type { SdkClient } from '../support/recorder';
+import { answer, env, runTasksMotoWouldNot } from '../support/moto-gaps';
 import type { AppFunction, ReplayWorld } from '../support/world';
 
 const clock = { now: () => Date.now(), sleep: async () => {} };
-
-function env(fn: AppFunction, name: string): string {
-  const value = fn.environment[name];
-  if (!value) throw new Error(`${fn.logicalId}: no ${name} in its environment`);
-  return value;
-}
-
-/** Answers `commands` on `client` after the recorder (moto has no such API). */
-function answer(client: SdkClient, outputs: Readonly<Record<string, Record<string, unknown>>>) {
-  const name = 'understudyReplayGap';
-  client.middlewareStack.remove(name);
-  client.middlewareStack.add(
-    // biome-ignore lint/suspicious/noExplicitAny: SDK middleware signature, any command
-    (next: any, context: any) => async (args: any) => {
-      const output = outputs[String(context.commandName)];
-      return output ? { output: { ...output, $metadata: {} }, response: {} } : next(args);
-    },
-    { step: 'initialize', name },
-  );
-}
-
-/** moto starts no tasks: its DescribeServices answer gets the running tasks of a done rollout. */
-function runTasksMotoWouldNot(client: SdkClient): void {
-  const name = 'understudyReplayTasksRun';
-  client.middlewareStack.remove(name);
-  client.middlewareStack.add(
-    // biome-ignore lint/suspicious/noExplicitAny: SDK middleware signature, any command
-    (next: any, context: any) => async (args: any) => {
-      const result = await next(args);
-      if (context.commandName !== 'DescribeServicesCommand') return result;
-      for (const service of result.output.services ?? []) {
-        service.runningCount = service.desiredCount;
-        service.pendingCount = 0;
-        for (const deployment of service.deployments ?? []) {
-          if (deployment.status !== 'PRIMARY') continue;
-          deployment.taskDefinition = service.taskDefinition;
-          deployment.desiredCount = service.desiredCount;
-          deployment.runningCount = service.desiredCount;
-          deployment.rolloutState = 'COMPLETED';
-        }
-      }
-      return result;
-    },
-    { step: 'initialize', name },
-  );
-}
 
 /** Runs the drill in `world`, recording every call. It needs the clone and failover scenarios' state. */
 export async function drill(world: ReplayWorld): Promise<void> {

@@ -52,78 +52,12 @@ import { createFailoverTrafficHandler } from '../../../functions/handlers/failov
 import { awsAdapters } from '../../../functions/shared/clients';
 import { FAILOVER_TABLE, LEASE_TABLE } from '../../../functions/shared/tables';
 import { QUORUM_ALARM_NAME } from '../../../lib/stacks/health-stack';
-import type { SdkClient } from '../support/recorder';
+import { answer, answerWith, env, runTasksMotoWouldNot } from '../support/moto-gaps';
 import { REPLAY_TRAFFIC } from '../support/template';
 import type { AppFunction, ReplayWorld } from '../support/world';
 
 const clock = { now: () => Date.now(), sleep: async () => {} };
 const parseTrafficRoute = (route: unknown) => trafficRouteSchema.parse(route);
-
-function env(fn: AppFunction, name: string): string {
-  const value = fn.environment[name];
-  if (!value) throw new Error(`${fn.logicalId}: no ${name} in its environment`);
-  return value;
-}
-
-/** Answers `command` on `client` with `respond` after the recorder. */
-function answerWith(client: SdkClient, command: string, respond: () => Record<string, unknown>) {
-  const name = 'understudyReplayGap';
-  client.middlewareStack.remove(name);
-  client.middlewareStack.add(
-    // biome-ignore lint/suspicious/noExplicitAny: SDK middleware signature, any command
-    (next: any, context: any) => async (args: any) =>
-      context.commandName === command
-        ? { output: { ...respond(), $metadata: {} }, response: {} }
-        : next(args),
-    { step: 'initialize', name },
-  );
-}
-
-/** Answers `commands` on `client` after the recorder (moto has no such API). */
-function answer(client: SdkClient, outputs: Readonly<Record<string, Record<string, unknown>>>) {
-  const name = 'understudyReplayGap';
-  client.middlewareStack.remove(name);
-  client.middlewareStack.add(
-    // biome-ignore lint/suspicious/noExplicitAny: SDK middleware signature, any command
-    (next: any, context: any) => async (args: any) => {
-      const output = outputs[String(context.commandName)];
-      return output ? { output: { ...output, $metadata: {} }, response: {} } : next(args);
-    },
-    { step: 'initialize', name },
-  );
-}
-
-/**
- * moto starts no tasks: its DescribeServices answer (as recorded) gets the running tasks and the
- * completed rollout ECS reports once the deployment is done, so the steady path (service lines
- * written, traffic moved) runs as it does in AWS. Only the steady check's client is patched.
- */
-function runTasksMotoWouldNot(client: SdkClient): void {
-  const name = 'understudyReplayTasksRun';
-  client.middlewareStack.remove(name);
-  client.middlewareStack.add(
-    // biome-ignore lint/suspicious/noExplicitAny: SDK middleware signature, any command
-    (next: any, context: any) => async (args: any) => {
-      const result = await next(args);
-      if (context.commandName !== 'DescribeServicesCommand') return result;
-      for (const service of result.output.services ?? []) {
-        service.runningCount = service.desiredCount;
-        service.pendingCount = 0;
-        // moto keeps the first deployment when UpdateService changes the revision; ECS makes a
-        // new PRIMARY one on it.
-        for (const deployment of service.deployments ?? []) {
-          if (deployment.status !== 'PRIMARY') continue;
-          deployment.taskDefinition = service.taskDefinition;
-          deployment.desiredCount = service.desiredCount;
-          deployment.runningCount = service.desiredCount;
-          deployment.rolloutState = 'COMPLETED';
-        }
-      }
-      return result;
-    },
-    { step: 'initialize', name },
-  );
-}
 
 /** Runs the scenario in `world`, recording every call. It needs the clone scenario's state. */
 export async function failover(world: ReplayWorld): Promise<void> {

@@ -60,32 +60,13 @@ import { createHandbackRecordHandler } from '../../../functions/handlers/handbac
 import { createHandbackServicesHandler } from '../../../functions/handlers/handback-services';
 import { createHandbackStartHandler } from '../../../functions/handlers/handback-start';
 import { awsAdapters, clientConfig } from '../../../functions/shared/clients';
+import { answer, env } from '../support/moto-gaps';
 import type { SdkClient } from '../support/recorder';
 import type { AppFunction, ReplayWorld } from '../support/world';
-
-function env(fn: AppFunction, name: string): string {
-  const value = fn.environment[name];
-  if (!value) throw new Error(`${fn.logicalId}: no ${name} in its environment`);
-  return value;
-}
 
 function must<T>(what: string, value: T, ok: (v: T) => boolean): T {
   if (!ok(value)) throw new Error(`handback scenario: ${what}: ${JSON.stringify(value)}`);
   return value;
-}
-
-/** Answers `commands` on `client` after the recorder (moto has no such API). */
-function answer(client: SdkClient, outputs: Readonly<Record<string, Record<string, unknown>>>) {
-  const name = 'understudyReplayGap';
-  client.middlewareStack.remove(name);
-  client.middlewareStack.add(
-    // biome-ignore lint/suspicious/noExplicitAny: SDK middleware signature, any command
-    (next: any, context: any) => async (args: any) => {
-      const output = outputs[String(context.commandName)];
-      return output ? { output: { ...output, $metadata: {} }, response: {} } : next(args);
-    },
-    { step: 'initialize', name },
-  );
 }
 
 /**

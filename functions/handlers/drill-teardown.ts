@@ -102,7 +102,7 @@ export function createDrillTeardownHandler(deps: Deps<DrillTeardownDeps>) {
 /** Lambda entry. */
 export const handler = createDrillTeardownHandler(() => ({
   cluster: requireString(DRILL_ENV.cluster),
-  drill: new AwsDrillPlatform(localClients.ecs, localClients.autoScaling),
+  drill: new AwsDrillPlatform(localClients.ecs),
   platform: stagingContainerPlatform(),
   lease: new DynamoDbAuthorityLease(dynamoDbClient, requireString(DRILL_ENV.leaseTable), {
     leaseId: optionalString(DRILL_ENV.leaseId, DEFAULT_DRILL_LEASE_ID),

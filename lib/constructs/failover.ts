@@ -331,34 +331,38 @@ export class Failover extends Construct {
         resources: [services],
       }),
     );
-    f.deploy.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'StagingScalableTargets',
-        actions: [
-          'application-autoscaling:RegisterScalableTarget',
-          'application-autoscaling:PutScalingPolicy',
-        ],
-        resources: [arn('application-autoscaling', 'scalable-target/*')],
-        conditions: {
-          StringEquals: {
-            'application-autoscaling:service-namespace': 'ecs',
-            'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+    // A drill registers no scalable target (core/drill/plan.ts): IAM cannot hold scaling calls
+    // to the drill cluster, so its deploy role holds no Application Auto Scaling write.
+    if (!props.drill) {
+      f.deploy.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'StagingScalableTargets',
+          actions: [
+            'application-autoscaling:RegisterScalableTarget',
+            'application-autoscaling:PutScalingPolicy',
+          ],
+          resources: [arn('application-autoscaling', 'scalable-target/*')],
+          conditions: {
+            StringEquals: {
+              'application-autoscaling:service-namespace': 'ecs',
+              'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+            },
           },
-        },
-      }),
-    );
-    // Target tracking creates and replaces its alarms with the caller's permissions.
-    f.deploy.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'TargetTrackingAlarms',
-        actions: [
-          'cloudwatch:PutMetricAlarm',
-          'cloudwatch:DescribeAlarms',
-          'cloudwatch:DeleteAlarms',
-        ],
-        resources: [arn('cloudwatch', `alarm:TargetTracking-service/${props.stagingCluster}/*`)],
-      }),
-    );
+        }),
+      );
+      // Target tracking creates and replaces its alarms with the caller's permissions.
+      f.deploy.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          sid: 'TargetTrackingAlarms',
+          actions: [
+            'cloudwatch:PutMetricAlarm',
+            'cloudwatch:DescribeAlarms',
+            'cloudwatch:DeleteAlarms',
+          ],
+          resources: [arn('cloudwatch', `alarm:TargetTracking-service/${props.stagingCluster}/*`)],
+        }),
+      );
+    }
     f['steady-check'].role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'DescribeStagingServices',
@@ -557,14 +561,18 @@ export class Failover extends Construct {
     Validations.of(f.deploy.role).acknowledge(
       ...(props.drill ? [] : [inventoryIndexes]),
       services,
-      resource(
-        `arn:${stack.partition}:application-autoscaling:${stack.region}:${stack.account}:scalable-target/*`,
-        'Scalable-target ARNs carry a generated id; the statement is held to ECS service desired counts by condition keys.',
-      ),
-      resource(
-        `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:TargetTracking-service/${props.stagingCluster}/*`,
-        'Target tracking creates and replaces its alarms (named TargetTracking-service/<cluster>/…) with the caller’s permissions.',
-      ),
+      ...(props.drill
+        ? []
+        : [
+            resource(
+              `arn:${stack.partition}:application-autoscaling:${stack.region}:${stack.account}:scalable-target/*`,
+              'Scalable-target ARNs carry a generated id; the statement is held to ECS service desired counts by condition keys.',
+            ),
+            resource(
+              `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:TargetTracking-service/${props.stagingCluster}/*`,
+              'Target tracking creates and replaces its alarms (named TargetTracking-service/<cluster>/…) with the caller’s permissions.',
+            ),
+          ]),
     );
     Validations.of(f['steady-check'].role).acknowledge(
       services,

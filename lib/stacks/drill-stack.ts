@@ -173,21 +173,6 @@ export class DrillStack extends Stack {
         resources: [services],
       }),
     );
-    this.teardown.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'DeregisterDrillScalableTargets',
-        actions: ['application-autoscaling:DeregisterScalableTarget'],
-        resources: [
-          `arn:${this.partition}:application-autoscaling:${this.region}:${this.account}:scalable-target/*`,
-        ],
-        conditions: {
-          StringEquals: {
-            'application-autoscaling:service-namespace': 'ecs',
-            'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
-          },
-        },
-      }),
-    );
 
     const logGroup = new logs.LogGroup(this, 'WorkflowLogs', {
       retention: logs.RetentionDays.ONE_YEAR,
@@ -282,20 +267,11 @@ export class DrillStack extends Stack {
       reason: 'The drill services of the drill cluster only; their names come from the plan.',
     };
     Validations.of(this.prepare.role).acknowledge(services);
-    Validations.of(this.teardown.role).acknowledge(
-      ...kmsWildcards,
-      services,
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'ecs:ListServices supports no resource-level permission; it is held to the drill cluster by the ecs:cluster condition.',
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::arn:${this.partition}:application-autoscaling:${this.region}:${this.account}:scalable-target/*]`,
-        reason:
-          'Scalable-target ARNs carry a generated id; the statement is held to ECS service desired counts by condition keys.',
-      },
-    );
+    Validations.of(this.teardown.role).acknowledge(...kmsWildcards, services, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'ecs:ListServices supports no resource-level permission; it is held to the drill cluster by the ecs:cluster condition.',
+    });
     Validations.of(this.stateMachine).acknowledge(
       ...[this.prepare, this.teardown].map((step) => ({
         id: `AwsSolutions-IAM5[Resource::<${idOf(step.function)}.Arn>:*]`,

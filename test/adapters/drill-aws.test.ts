@@ -1,11 +1,6 @@
 // The AWS side of drills, call by call with aws-sdk-client-mock: the `drill --aws` follow loop
 // (GetExecutionHistory + DescribeExecution), the ARN guard, and the drill platform adapter
-// (ListServices filtered to ACTIVE, DeregisterScalableTarget tolerant of none, DeleteService force).
-import {
-  ApplicationAutoScalingClient,
-  DeregisterScalableTargetCommand,
-  ObjectNotFoundException,
-} from '@aws-sdk/client-application-auto-scaling';
+// (ListServices filtered to ACTIVE, DeleteService force).
 import {
   DeleteServiceCommand,
   DescribeServicesCommand,
@@ -30,13 +25,11 @@ import { ValidationError } from '../../functions/core/errors';
 
 const sfn = mockClient(SFNClient);
 const ecs = mockClient(ECSClient);
-const autoScaling = mockClient(ApplicationAutoScalingClient);
 const EXECUTION = 'arn:aws:states:eu-central-1:222222222222:execution:Workflow193EF7C1-Ab12:d-1';
 
 afterEach(() => {
   sfn.reset();
   ecs.reset();
-  autoScaling.reset();
 });
 
 const entered = (name: string, id: number) => ({
@@ -145,11 +138,7 @@ describe('Function: checkDrillStateMachineArn', () => {
 });
 
 describe('Class: AwsDrillPlatform', () => {
-  const platform = () =>
-    new AwsDrillPlatform(
-      new ECSClient({ region: 'eu-central-1' }),
-      new ApplicationAutoScalingClient({ region: 'eu-central-1' }),
-    );
+  const platform = () => new AwsDrillPlatform(new ECSClient({ region: 'eu-central-1' }));
 
   describe('Method: listServices', () => {
     it('lists one page and keeps only ACTIVE services (DeleteService leaves DRAINING ones)', async () => {
@@ -171,23 +160,6 @@ describe('Class: AwsDrillPlatform', () => {
       expect(ecs).toHaveReceivedCommandWith(ListServicesCommand, {
         cluster: 'understudy-drill',
         maxResults: 100,
-      });
-    });
-  });
-
-  describe('Method: deregisterScaling', () => {
-    it('deregisters the desired-count target and treats none registered as done', async () => {
-      // Arrange
-      autoScaling
-        .on(DeregisterScalableTargetCommand)
-        .rejects(new ObjectNotFoundException({ message: 'No scalable target', $metadata: {} }));
-      // Act
-      await platform().deregisterScaling('understudy-drill', 'a');
-      // Assert
-      expect(autoScaling).toHaveReceivedCommandWith(DeregisterScalableTargetCommand, {
-        ServiceNamespace: 'ecs',
-        ResourceId: 'service/understudy-drill/a',
-        ScalableDimension: 'ecs:service:DesiredCount',
       });
     });
   });

@@ -205,12 +205,6 @@ export const EXPLAINED_GRANTS: readonly ExplainedGrant[] = [
       "The quota reader's fallback when the account has no applied value for the Fargate vCPU quota, as in production's pre-flight; pinned call by call in test/adapters/failover-aws-adapters.test.ts.",
   },
   {
-    role: /^UnderstudyDrill\/DrillFailoverDeployRole/,
-    actions: ['cloudwatch:DeleteAlarms'],
-    reason:
-      "Done by Application Auto Scaling with the caller's permissions when the cloned target-tracking policy replaces one on another metric (its old alarms go); the replayed drill twin gets its policy once.",
-  },
-  {
     role: /^UnderstudyDrill\/DrillFailoverSteadyCheckRole/,
     actions: ['elasticloadbalancing:DescribeTargetHealth'],
     reason:

@@ -407,23 +407,7 @@ const AUTO_SCALING: Record<string, MappingRow> = {
       },
     ],
   },
-  // Drill teardown (AwsDrillPlatform.deregisterScaling): by namespace and dimension, as register.
-  'application-autoscaling:DeregisterScalableTarget': {
-    produces: [
-      {
-        action: 'application-autoscaling:DeregisterScalableTarget',
-        resourceType: 'ScalableTarget',
-      },
-    ],
-    authorize: (c) => [
-      {
-        action: 'application-autoscaling:DeregisterScalableTarget',
-        resourceType: 'ScalableTarget',
-        resources: [scalableTarget(c)],
-        context: scalingContext(c),
-      },
-    ],
-  },
+
   // Target tracking: Application Auto Scaling creates (and replaces) the policy's CloudWatch
   // alarms with the caller's permissions, named TargetTracking-<resource id>-Alarm….
   'application-autoscaling:PutScalingPolicy': {

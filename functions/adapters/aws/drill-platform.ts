@@ -1,12 +1,9 @@
 /**
- * `DrillPlatform` on AWS: ListServices + DescribeServices (ACTIVE only), Application Auto Scaling
- * DeregisterScalableTarget and ECS DeleteService with `force`, all in the drill cluster of the
- * staging account and region. The drill's IAM role allows these on the drill cluster only.
+ * `DrillPlatform` on AWS: ListServices + DescribeServices (ACTIVE only) and ECS DeleteService with
+ * `force`, all in the drill cluster of the staging account and region. The drill's IAM role
+ * allows these on the drill cluster only. A drill registers no scalable target (see
+ * `core/drill/plan.ts`), so there is none to deregister.
  */
-import {
-  type ApplicationAutoScalingClient,
-  DeregisterScalableTargetCommand,
-} from '@aws-sdk/client-application-auto-scaling';
 import {
   DeleteServiceCommand,
   DescribeServicesCommand,
@@ -14,21 +11,15 @@ import {
   ListServicesCommand,
 } from '@aws-sdk/client-ecs';
 import type { DrillPlatform } from '../../core/drill/ports';
-import { awsErrorCode, callAws } from './sdk-errors';
+import { callAws } from './sdk-errors';
 
 /** DescribeServices takes at most 10 services a call. */
 const DESCRIBE_BATCH = 10;
 
-/** The drill cluster's ECS services and their scalable targets. */
+/** The drill cluster's ECS services. */
 export class AwsDrillPlatform implements DrillPlatform {
-  /**
-   * @param ecs - ECS client of the staging region.
-   * @param autoScaling - Application Auto Scaling client of the same region.
-   */
-  public constructor(
-    private readonly ecs: ECSClient,
-    private readonly autoScaling: ApplicationAutoScalingClient,
-  ) {}
+  /** @param ecs - ECS client of the staging region. */
+  public constructor(private readonly ecs: ECSClient) {}
 
   /** One ListServices page, filtered to ACTIVE services (DeleteService leaves DRAINING ones). */
   public async listServices(
@@ -62,31 +53,6 @@ export class AwsDrillPlatform implements DrillPlatform {
       serviceNames: active.sort(),
       ...(listed.nextToken ? { nextCursor: listed.nextToken } : {}),
     };
-  }
-
-  /** DeregisterScalableTarget; ObjectNotFoundException (none registered) is success. */
-  public async deregisterScaling(cluster: string, serviceName: string): Promise<void> {
-    const resourceId = `service/${cluster}/${serviceName}`;
-    try {
-      await callAws(
-        {
-          operation: 'application-autoscaling:DeregisterScalableTarget',
-          kind: 'scalable target',
-          id: resourceId,
-        },
-        () =>
-          this.autoScaling.send(
-            new DeregisterScalableTargetCommand({
-              ServiceNamespace: 'ecs',
-              ResourceId: resourceId,
-              ScalableDimension: 'ecs:service:DesiredCount',
-            }),
-          ),
-      );
-    } catch (error) {
-      if (awsErrorCode((error as Error).cause ?? error) === 'ObjectNotFoundException') return;
-      throw error;
-    }
   }
 
   /** DeleteService with force (no need to wait for the scale to 0 to drain first). */

@@ -43,17 +43,6 @@ export class SandboxDrillPlatform implements DrillPlatform {
     });
   }
 
-  /** DeregisterScalableTarget; none registered (or no service) is success. */
-  public async deregisterScaling(cluster: string, serviceName: string): Promise<void> {
-    await this.cloud.call(this.location, 'application-autoscaling:DeregisterScalableTarget', () => {
-      try {
-        this.ecs.clearScaling(cluster, serviceName);
-      } catch (error) {
-        if (!(error instanceof NotFoundError)) throw error;
-      }
-    });
-  }
-
   /** DeleteService with force. */
   public async deleteService(cluster: string, serviceName: string): Promise<void> {
     await this.cloud.call(this.location, 'ecs:DeleteService', () =>

@@ -9,9 +9,14 @@
 import type { PlanPage, PlanPages } from '../failover/ports';
 import type { PlanEntry } from '../model';
 
-/** One entry, redirected to the drill cluster. */
+/**
+ * One entry, redirected to the drill cluster, without its scaling bounds: a scalable target's
+ * ARN carries a generated id and its only condition keys are the namespace and dimension, so IAM
+ * cannot hold a drill role's scaling calls to the drill cluster. The drill registers no scalable
+ * target, and its roles hold no Application Auto Scaling write at all.
+ */
 export function drillEntryOf(entry: PlanEntry, drillCluster: string): PlanEntry {
-  const { loadBalancers: _production, ...rest } = entry;
+  const { loadBalancers: _production, scaling: _unscoped, ...rest } = entry;
   return { ...rest, cluster: drillCluster };
 }
 

@@ -16,8 +16,6 @@ export interface DrillPlatform {
     cluster: string,
     cursor?: string,
   ): Promise<{ readonly serviceNames: readonly string[]; readonly nextCursor?: string }>;
-  /** DeregisterScalableTarget of the service's desired count; a no-op when none is registered. */
-  deregisterScaling(cluster: string, serviceName: string): Promise<void>;
   /** DeleteService with `force`; NotFoundError when the service is absent or INACTIVE. */
   deleteService(cluster: string, serviceName: string): Promise<void>;
 }

@@ -68,7 +68,6 @@ export async function teardownPage(
     page = { serviceNames: [] };
   }
   for (const name of page.serviceNames) {
-    await retry(() => deps.drill.deregisterScaling(input.cluster, name));
     await retry(() =>
       ignoreMissing(() => deps.platform.updateService(input.cluster, name, { desiredCount: 0 })),
     );

@@ -253,7 +253,7 @@ export async function drill(world: ReplayWorld): Promise<void> {
   for (let page = 0; page < 10; page += 1) {
     const torn = await createDrillTeardownHandler({
       cluster: drillCluster,
-      drill: new AwsDrillPlatform(teardownClients.ecs, teardownClients.autoScaling),
+      drill: new AwsDrillPlatform(teardownClients.ecs),
       platform: awsAdapters(teardownClients, { account, region }).platform,
       lease: new DynamoDbAuthorityLease(ddb(f.teardown, 'teardown'), leaseTable, { leaseId }),
       history: new DynamoDbDrillHistory(ddb(f.teardown, 'teardown'), failoverTable),

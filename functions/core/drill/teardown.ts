@@ -1,6 +1,6 @@
 /**
  * A drill's last step, reached on success, failure and abort alike: every service of the drill
- * cluster loses its scalable target, is scaled to 0 and deleted (DeleteService with force), and
+ * cluster is scaled to 0 and deleted (DeleteService with force), and
  * the drill lease is left released (held by `primary`). The cluster is the drill's alone, so
  * "every service in it" is exactly what drills made, a previous drill's leftovers included.
  *

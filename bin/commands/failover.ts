@@ -31,7 +31,12 @@ import {
 import { ConflictError, ValidationError } from '../../functions/core/errors';
 import { admitFailover, executionNameFor } from '../../functions/core/failover/admission';
 import { QUORUM_ALARM_NAME } from '../../functions/shared/alarm-names';
-import { checkEndpoint, INVENTORY_FORMATS, type InventoryFormat } from './inventory-connection';
+import {
+  INVENTORY_FORMATS,
+  type InventoryFormat,
+  requiredFlag,
+  stagingClientConfig,
+} from './inventory-connection';
 
 /** Environment variable naming the failover table when `--table` is absent. */
 export const FAILOVER_TABLE_ENV = 'UNDERSTUDY_FAILOVER_TABLE';
@@ -105,25 +110,7 @@ interface Clients {
 }
 
 function clientsOf(options: Pick<ConnectionOptions, 'region' | 'endpoint'>): Clients {
-  const local = options.endpoint !== undefined;
-  if (local) checkEndpoint(options.endpoint as string);
-  const region = options.region?.trim() || (local ? 'us-east-1' : undefined);
-  if (!region) {
-    throw new ValidationError(
-      'no region: pass --region REGION or set AWS_REGION (the staging region)',
-    );
-  }
-  const base = (forRegion: string) => ({
-    region: forRegion,
-    maxAttempts: 3,
-    ...(local
-      ? {
-          endpoint: options.endpoint as string,
-          // dynalite and moto accept any credentials; never look up real ones for them.
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }
-      : {}),
-  });
+  const { local, region, base } = stagingClientConfig(options);
   const built: { destroy(): void }[] = [];
   const keep = <T extends { destroy(): void }>(client: T): T => {
     built.push(client);
@@ -140,12 +127,6 @@ function clientsOf(options: Pick<ConnectionOptions, 'region' | 'endpoint'>): Cli
       for (const client of built) client.destroy();
     },
   };
-}
-
-function required(value: string | undefined, what: string, flag: string, env: string): string {
-  const trimmed = value?.trim();
-  if (!trimmed) throw new ValidationError(`no ${what}: pass ${flag} or set ${env}`);
-  return trimmed;
 }
 
 /** `name` or the name at the end of an execution ARN. */
@@ -194,7 +175,7 @@ async function decideCommand(
   decision: 'approved' | 'declined',
   options: DecideOptions,
 ): Promise<void> {
-  const table = required(options.table, 'failover table', '--table NAME', FAILOVER_TABLE_ENV);
+  const table = requiredFlag(options.table, 'failover table', '--table NAME', FAILOVER_TABLE_ENV);
   const executionName = executionNameOf(options.execution);
   if (decision === 'declined' && !options.reason?.trim()) {
     throw new ValidationError(
@@ -240,7 +221,7 @@ function approvalText(record: ApprovalRecord | undefined): string[] {
 }
 
 async function statusCommand(options: StatusOptions): Promise<void> {
-  const table = required(options.table, 'failover table', '--table NAME', FAILOVER_TABLE_ENV);
+  const table = requiredFlag(options.table, 'failover table', '--table NAME', FAILOVER_TABLE_ENV);
   const executionName = executionNameOf(options.execution);
   const clients = clientsOf(options);
   try {
@@ -285,8 +266,8 @@ async function statusCommand(options: StatusOptions): Promise<void> {
 }
 
 async function listCommand(options: ListOptions): Promise<void> {
-  const table = required(options.table, 'failover table', '--table NAME', FAILOVER_TABLE_ENV);
-  const stateMachineArn = required(
+  const table = requiredFlag(options.table, 'failover table', '--table NAME', FAILOVER_TABLE_ENV);
+  const stateMachineArn = requiredFlag(
     options.stateMachine,
     'failover state machine',
     '--state-machine ARN',
@@ -335,13 +316,13 @@ async function listCommand(options: ListOptions): Promise<void> {
 }
 
 async function startCommand(options: StartOptions): Promise<void> {
-  const stateMachineArn = required(
+  const stateMachineArn = requiredFlag(
     options.stateMachine,
     'failover state machine',
     '--state-machine ARN',
     FAILOVER_STATE_MACHINE_ENV,
   );
-  const leaseTable = required(
+  const leaseTable = requiredFlag(
     options.leaseTable,
     'lease table',
     '--lease-table NAME',

@@ -32,7 +32,12 @@ import { isHandbackLine } from '../../functions/core/handback/ports';
 import { startHandback } from '../../functions/core/handback/start';
 import { QUORUM_ALARM_NAME } from '../../functions/shared/alarm-names';
 import { executionNameOf } from './failover';
-import { checkEndpoint, INVENTORY_FORMATS, type InventoryFormat } from './inventory-connection';
+import {
+  INVENTORY_FORMATS,
+  type InventoryFormat,
+  requiredFlag,
+  stagingClientConfig,
+} from './inventory-connection';
 
 /** Environment variable naming the handback state machine when `--state-machine` is absent. */
 export const HANDBACK_STATE_MACHINE_ENV = 'UNDERSTUDY_HANDBACK_STATE_MACHINE';
@@ -76,53 +81,24 @@ interface StatusOptions extends ConnectionOptions {
   readonly stateMachine?: string;
 }
 
-function required(value: string | undefined, what: string, flag: string, env: string): string {
-  const trimmed = value?.trim();
-  if (!trimmed) throw new ValidationError(`no ${what}: pass ${flag} or set ${env}`);
-  return trimmed;
-}
-
-function clientConfigOf(options: Pick<ConnectionOptions, 'region' | 'endpoint'>) {
-  const local = options.endpoint !== undefined;
-  if (local) checkEndpoint(options.endpoint as string);
-  const region = options.region?.trim() || (local ? 'us-east-1' : undefined);
-  if (!region) {
-    throw new ValidationError(
-      'no region: pass --region REGION or set AWS_REGION (the staging region)',
-    );
-  }
-  const base = (forRegion: string) => ({
-    region: forRegion,
-    maxAttempts: 3,
-    ...(local
-      ? {
-          endpoint: options.endpoint as string,
-          // moto and dynalite accept any credentials; never look up real ones for them.
-          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-        }
-      : {}),
-  });
-  return { local, region, base };
-}
-
 function write(format: InventoryFormat, json: unknown, text: string): void {
   process.stdout.write(format === 'json' ? `${JSON.stringify(json)}\n` : `${text}\n`);
 }
 
 async function startCommand(options: StartOptions): Promise<void> {
-  const stateMachineArn = required(
+  const stateMachineArn = requiredFlag(
     options.stateMachine,
     'handback state machine',
     '--state-machine ARN',
     HANDBACK_STATE_MACHINE_ENV,
   );
-  const leaseTable = required(
+  const leaseTable = requiredFlag(
     options.leaseTable,
     'lease table',
     '--lease-table NAME',
     LEASE_TABLE_ENV,
   );
-  const { local, region, base } = clientConfigOf(options);
+  const { local, region, base } = stagingClientConfig(options);
   const dynamo = new DynamoDBClient(base(region));
   const sfn = new SFNClient(base(region));
   const cloudwatch = new CloudWatchClient(base(options.healthRegion?.trim() || region));
@@ -186,14 +162,14 @@ async function decideCommand(
   decision: 'approved' | 'declined',
   options: DecideOptions,
 ): Promise<void> {
-  const table = required(options.table, 'failover table', '--table NAME', FAILOVER_TABLE_ENV);
+  const table = requiredFlag(options.table, 'failover table', '--table NAME', FAILOVER_TABLE_ENV);
   const executionName = executionNameOf(options.execution);
   if (decision === 'declined' && !options.reason?.trim()) {
     throw new ValidationError(
       'decline needs --reason: the record keeps why the handback was declined',
     );
   }
-  const { local, region, base } = clientConfigOf(options);
+  const { local, region, base } = stagingClientConfig(options);
   const dynamo = new DynamoDBClient(base(region));
   const sfn = new SFNClient(base(region));
   const sts = new STSClient({ ...base(region), useGlobalEndpoint: false });
@@ -229,9 +205,9 @@ async function decideCommand(
 }
 
 async function statusCommand(options: StatusOptions): Promise<void> {
-  const table = required(options.table, 'failover table', '--table NAME', FAILOVER_TABLE_ENV);
+  const table = requiredFlag(options.table, 'failover table', '--table NAME', FAILOVER_TABLE_ENV);
   const executionName = executionNameOf(options.execution);
-  const { region, base } = clientConfigOf(options);
+  const { region, base } = stagingClientConfig(options);
   const dynamo = new DynamoDBClient(base(region));
   const sfn = new SFNClient(base(region));
   // The record store writes reports on finish only; status never calls S3.

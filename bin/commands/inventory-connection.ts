@@ -87,6 +87,47 @@ export function checkEndpoint(endpoint: string): URL {
 }
 
 /**
+ * The SDK client configuration of one staging command from `--region` and `--endpoint`
+ * (loopback only): `base(region)` for each client, the same retries and, for a local endpoint,
+ * dummy credentials (moto and dynalite accept any; real ones are never looked up for them).
+ *
+ * @throws ValidationError for a missing region (AWS) or a non-loopback `--endpoint`.
+ */
+export function stagingClientConfig(options: Pick<ConnectionOptions, 'region' | 'endpoint'>) {
+  const local = options.endpoint !== undefined;
+  if (local) checkEndpoint(options.endpoint as string);
+  const region = options.region?.trim() || (local ? 'us-east-1' : undefined);
+  if (!region) {
+    throw new ValidationError(
+      'no region: pass --region REGION or set AWS_REGION (the staging region)',
+    );
+  }
+  const base = (forRegion: string) => ({
+    region: forRegion,
+    maxAttempts: 3,
+    ...(local
+      ? {
+          endpoint: options.endpoint as string,
+          credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        }
+      : {}),
+  });
+  return { local, region, base };
+}
+
+/** A flag's trimmed value, or the error naming the flag and the environment variable. */
+export function requiredFlag(
+  value: string | undefined,
+  what: string,
+  flag: string,
+  env: string,
+): string {
+  const trimmed = value?.trim();
+  if (!trimmed) throw new ValidationError(`no ${what}: pass ${flag} or set ${env}`);
+  return trimmed;
+}
+
+/**
  * A DynamoDB client from `--region` and `--endpoint` (loopback only), shared by every command
  * that reads a staging table.
  *

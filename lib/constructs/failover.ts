@@ -24,7 +24,7 @@ import { FAILOVER_GATE_ENV } from '../../functions/shared/failover-env';
 import { FAILOVER_TABLE, INVENTORY_TABLE } from '../../functions/shared/tables';
 import type { FailoverConfig } from '../config';
 import { definitionFromAsl } from '../statemachine';
-import { grantTraffic } from './traffic-grants';
+import { grantServiceScaling, grantTraffic } from './step-grants';
 import { UnderstudyFunction } from './understudy-function';
 import { UnderstudyTable } from './understudy-table';
 
@@ -334,34 +334,7 @@ export class Failover extends Construct {
     // A drill registers no scalable target (core/drill/plan.ts): IAM cannot hold scaling calls
     // to the drill cluster, so its deploy role holds no Application Auto Scaling write.
     if (!props.drill) {
-      f.deploy.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'StagingScalableTargets',
-          actions: [
-            'application-autoscaling:RegisterScalableTarget',
-            'application-autoscaling:PutScalingPolicy',
-          ],
-          resources: [arn('application-autoscaling', 'scalable-target/*')],
-          conditions: {
-            StringEquals: {
-              'application-autoscaling:service-namespace': 'ecs',
-              'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
-            },
-          },
-        }),
-      );
-      // Target tracking creates and replaces its alarms with the caller's permissions.
-      f.deploy.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          sid: 'TargetTrackingAlarms',
-          actions: [
-            'cloudwatch:PutMetricAlarm',
-            'cloudwatch:DescribeAlarms',
-            'cloudwatch:DeleteAlarms',
-          ],
-          resources: [arn('cloudwatch', `alarm:TargetTracking-service/${props.stagingCluster}/*`)],
-        }),
-      );
+      grantServiceScaling(f.deploy.role, arn, props.stagingCluster, 'StagingScalableTargets');
     }
     f['steady-check'].role.addToPrincipalPolicy(
       new iam.PolicyStatement({

@@ -22,7 +22,7 @@ import { FAILOVER_GATE_ENV } from '../../functions/shared/failover-env';
 import { HANDBACK_ENV } from '../../functions/shared/handback-env';
 import type { FailoverConfig, HandbackConfig } from '../config';
 import { definitionFromAsl } from '../statemachine';
-import { grantTraffic } from './traffic-grants';
+import { grantServiceScaling, grantTraffic } from './step-grants';
 import { UnderstudyFunction } from './understudy-function';
 import type { UnderstudyTable } from './understudy-table';
 
@@ -244,33 +244,7 @@ export class Handback extends Construct {
         conditions: { StringEquals: { 'aws:RequestedRegion': stack.region } },
       }),
     );
-    f.services.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'StandbyScalableTargets',
-        actions: [
-          'application-autoscaling:RegisterScalableTarget',
-          'application-autoscaling:PutScalingPolicy',
-        ],
-        resources: [arn('application-autoscaling', 'scalable-target/*')],
-        conditions: {
-          StringEquals: {
-            'application-autoscaling:service-namespace': 'ecs',
-            'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
-          },
-        },
-      }),
-    );
-    f.services.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        sid: 'TargetTrackingAlarms',
-        actions: [
-          'cloudwatch:PutMetricAlarm',
-          'cloudwatch:DescribeAlarms',
-          'cloudwatch:DeleteAlarms',
-        ],
-        resources: [arn('cloudwatch', `alarm:TargetTracking-service/${props.stagingCluster}/*`)],
-      }),
-    );
+    grantServiceScaling(f.services.role, arn, props.stagingCluster, 'StandbyScalableTargets');
     grantTraffic(f.services.role, Object.values(settings.traffic));
     f['primary-check'].addEnvironment(HANDBACK_ENV.primaryRegion, props.primaryRegion);
     f.record.role.addToPrincipalPolicy(

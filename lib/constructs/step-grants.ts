@@ -43,3 +43,46 @@ export function grantTraffic(role: iam.IRole, routes: readonly TrafficRoute[]): 
     );
   }
 }
+
+/**
+ * What a step needs to set an ECS service's scaling bounds through Application Auto Scaling:
+ * RegisterScalableTarget and PutScalingPolicy held to ECS desired counts (a scalable target's
+ * ARN carries a generated id, so the condition keys are the only scope), and the target-tracking
+ * alarms AAS creates and replaces with the caller's permissions on `cluster`'s services.
+ *
+ * @param sid - the scalable-target statement's Sid (each step names its own purpose).
+ */
+export function grantServiceScaling(
+  role: iam.IRole,
+  arn: (service: string, resource: string) => string,
+  cluster: string,
+  sid: string,
+): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid,
+      actions: [
+        'application-autoscaling:RegisterScalableTarget',
+        'application-autoscaling:PutScalingPolicy',
+      ],
+      resources: [arn('application-autoscaling', 'scalable-target/*')],
+      conditions: {
+        StringEquals: {
+          'application-autoscaling:service-namespace': 'ecs',
+          'application-autoscaling:scalable-dimension': 'ecs:service:DesiredCount',
+        },
+      },
+    }),
+  );
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      sid: 'TargetTrackingAlarms',
+      actions: [
+        'cloudwatch:PutMetricAlarm',
+        'cloudwatch:DescribeAlarms',
+        'cloudwatch:DeleteAlarms',
+      ],
+      resources: [arn('cloudwatch', `alarm:TargetTracking-service/${cluster}/*`)],
+    }),
+  );
+}

@@ -9,6 +9,7 @@ import { DynamoDbInventoryRepository } from '../../functions/adapters/aws/dynamo
 import { ValidationError } from '../../functions/core/errors';
 import type * as SharedClients from '../../functions/shared/clients';
 import { openLocalDrillState } from '../local/drill/state';
+import type { StagingPortsFactory } from './inventory-revalidate';
 
 /** Environment variable naming the inventory table when `--table` is absent. */
 export const INVENTORY_TABLE_ENV = 'UNDERSTUDY_INVENTORY_TABLE';
@@ -168,6 +169,14 @@ export interface OpenInventory {
   readonly client: DynamoDBClient;
   /** Closes the client; with `--local`, first writes a changed inventory back to the state. */
   close(): Promise<void>;
+  /**
+   * With `--local`: the drill's own world, so ages count to the drill's end on its simulated
+   * clock and re-validation reads the staging the drill left behind.
+   */
+  readonly local?: {
+    readonly now: () => number;
+    readonly stagingPorts: StagingPortsFactory;
+  };
 }
 
 /** `--local` excludes the AWS connection flags: which one was meant would be a guess. */
@@ -190,6 +199,10 @@ async function openLocalInventory(dir: string): Promise<OpenInventory> {
     repository: new DynamoDbInventoryRepository(state.dynamo.client, state.tables.inventory),
     table: state.tables.inventory,
     client: state.dynamo.client,
+    local: {
+      now: () => Date.parse(state.meta.clock.end),
+      stagingPorts: (location) => state.stagingPorts(location),
+    },
     async close() {
       try {
         await state.saveInventory();

@@ -17,7 +17,7 @@ import {
   type ConnectionOptions,
   INVENTORY_TABLE_ENV,
   loadSharedClients,
-  localDirOf,
+  type OpenInventory,
   openInventory,
 } from './inventory-connection';
 import { diffContent, formatDiff } from './inventory-diff';
@@ -133,11 +133,11 @@ function printJson(value: unknown): void {
 
 async function withInventory<T>(
   options: ConnectionOptions,
-  run: (repository: InventoryRepository) => Promise<T>,
+  run: (repository: InventoryRepository, inventory: OpenInventory) => Promise<T>,
 ): Promise<T> {
   const inventory = await openInventory(options);
   try {
-    return await run(inventory.repository);
+    return await run(inventory.repository, inventory);
   } finally {
     await inventory.close();
   }
@@ -146,8 +146,9 @@ async function withInventory<T>(
 // ---------------------------------------------------------------------------------------------
 // Subcommands
 
-async function listCommand(options: ConnectionOptions, now: () => number): Promise<void> {
-  const rows = await withInventory(options, async (repository) => {
+async function listCommand(options: ConnectionOptions, wallClock: () => number): Promise<void> {
+  const rows = await withInventory(options, async (repository, inventory) => {
+    const now = inventory.local?.now ?? wallClock;
     const services = [...(await repository.listServices())].sort((a, b) =>
       a.service.localeCompare(b.service),
     );
@@ -319,18 +320,12 @@ async function validateCommand(
   options: ValidateOptions,
   stagingPorts: StagingPortsFactory,
 ): Promise<void> {
-  if (localDirOf(options) !== undefined) {
-    // The drill's staging sandbox lives only while the drill runs: re-validating against AWS
-    // would read another world, so --local refuses rather than reach the network.
-    throw new ValidationError(
-      'inventory validate --local is not supported yet: re-validation reads staging, and the drill’s staging sandbox lives only while the drill runs (list, show, diff, pin and unpin work with --local)',
-    );
-  }
   const dryRun = options.dryRun ?? false;
-  const results = await withInventory(options, (repository) =>
+  const results = await withInventory(options, (repository, inventory) =>
     revalidateInventory({
       inventory: repository,
-      stagingPorts,
+      // --local: the staging the drill left behind (DIR/state/staging.json), never AWS.
+      stagingPorts: inventory.local?.stagingPorts ?? stagingPorts,
       ...(service ? { services: [service] } : {}),
       dryRun,
       actor: options.actor ?? defaultActor(),
@@ -348,8 +343,9 @@ Connection:
   The table comes from --table or ${INVENTORY_TABLE_ENV}, the region from --region or AWS_REGION
   (the staging region), credentials from the default AWS chain. --endpoint points at a local
   dynalite or moto server on loopback instead (dummy credentials are used). --local [DIR] reads
-  the last drill's persisted state (DIR/state/, default ./drill-out: run \`npm run drill\` first);
-  pin and unpin write it back.`;
+  the last drill's persisted state (DIR/state/, default ./drill-out: run \`npm run drill\` first),
+  with ages on the drill's clock; pin, unpin and validate write it back, and validate reads the
+  drill's staging (DIR/state/staging.json: edit it to watch a clone fail re-validation).`;
 
 function example(lines: readonly string[]): string {
   return `\nExample:\n${lines.map((line) => `  $ ${line}`).join('\n')}\n${CONNECTION_HELP}\n`;
@@ -461,13 +457,19 @@ export function registerInventoryCommand(
     inventory
       .command('validate')
       .description(
-        "Re-validate clones against staging with the integrity check's rules (digests, the staged revision, its hash and out-of-band revisions, re-pointed tags, rules, dependencies): per service the latest version and, when another, the effective one. A changed status is written to the inventory; the primary is not read. Reads staging with the CLI's credentials, in the account and region each clone's staged task definition names.",
+        "Re-validate clones against staging with the integrity check's rules (digests, the staged revision, its hash and out-of-band revisions, re-pointed tags, rules, dependencies): per service the latest version and, when another, the effective one. A changed status is written to the inventory; the primary is not read. Reads staging with the CLI's credentials, in the account and region each clone's staged task definition names; with --local, the staging the last drill left behind (DIR/state/staging.json).",
       )
       .argument('[service]', 'cluster/service (default: every service)', parseServiceKey)
       .option('--dry-run', 'report only; change no status')
       .option('--actor <name>', 'who status changes are recorded as (default cli:<login>)'),
   )
-    .addHelpText('after', example(['understudy inventory validate shop/web --dry-run']))
+    .addHelpText(
+      'after',
+      example([
+        'understudy inventory validate shop/web --dry-run',
+        'understudy inventory validate --local   # after npm run drill, no AWS',
+      ]),
+    )
     .exitOverride()
     .action(async (service: ServiceKey | undefined, options: ValidateOptions) =>
       validateCommand(service, options, stagingPorts),

@@ -4,7 +4,7 @@
  * them with the production repositories on an in-process dynalite, with no AWS.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PlanShowDoc } from '../../bin/commands/plan';
@@ -57,6 +57,18 @@ interface ListDoc {
     readonly effectiveVersion?: number;
     readonly effectiveStatus?: string;
     readonly pinned?: number;
+    readonly effectiveCreatedAt?: string;
+    readonly effectiveAgeSeconds?: number;
+  }[];
+}
+
+interface ValidateDoc {
+  readonly results: readonly {
+    readonly service: string;
+    readonly status: string;
+    readonly changed: boolean;
+    readonly applied: boolean;
+    readonly reasons: readonly string[];
   }[];
 }
 
@@ -167,15 +179,107 @@ describe('Command: understudy inventory --local', () => {
     expect(existsSync(stateDirOf(empty))).toBe(false);
   });
 
-  it('refuses validate --local in one line (exit 2) rather than read AWS', async () => {
+  it('counts clone ages to the drill’s end on its simulated clock, not the laptop’s', async () => {
+    // Arrange
+    const meta = JSON.parse(await readFile(path.join(stateDirOf(dir), 'drill.json'), 'utf8')) as {
+      clock: { end: string };
+    };
+
     // Act
-    const run = await cli(['inventory', 'validate', '--local', dir]);
+    const run = await cli(['inventory', 'list', '--local', dir, '--format', 'json']);
+
+    // Assert
+    const rows = (JSON.parse(run.stdout) as ListDoc).services;
+    expect(meta.clock.end).toBe(report.clock.end);
+    for (const row of rows) {
+      expect(row.effectiveAgeSeconds).toBe(
+        Math.round(
+          (Date.parse(report.clock.end) - Date.parse(row.effectiveCreatedAt as string)) / 1000,
+        ),
+      );
+      // Cloned during the drill's own (simulated) day, so younger than the drill itself.
+      expect(row.effectiveAgeSeconds).toBeLessThanOrEqual(
+        (Date.parse(report.clock.end) - Date.parse(report.clock.start)) / 1000,
+      );
+    }
+  });
+
+  it('validate --local re-validates every clone against the staging the drill left behind', async () => {
+    // Act
+    const run = await cli(['inventory', 'validate', '--local', dir, '--format', 'json']);
+
+    // Assert
+    expect(run).toMatchObject({ code: 0, stderr: '' });
+    const doc = JSON.parse(run.stdout) as ValidateDoc;
+    expect(doc.results.map((r) => [r.service, r.status, r.changed])).toEqual(
+      report.services.map((s) => [s.name, 'validated', false]).sort(),
+    );
+  });
+
+  it('validate --local catches a staging change and writes the new status back (not on --dry-run)', async () => {
+    // Arrange: a copy of the drill whose staging lost every IAM role the clones run as.
+    const copy = await mkdtemp(path.join(tmpdir(), 'understudy-tampered-'));
+    await cp(dir, copy, { recursive: true });
+    const stagingFile = path.join(stateDirOf(copy), 'staging.json');
+    const staging = JSON.parse(await readFile(stagingFile, 'utf8')) as {
+      dependencies: { kind: string; id: string }[];
+    };
+    const roles = staging.dependencies.filter((d) => d.kind === 'role');
+    expect(roles.length).toBeGreaterThan(0);
+    staging.dependencies = staging.dependencies.filter((d) => d.kind !== 'role');
+    await writeFile(stagingFile, JSON.stringify(staging));
+    const inventoryFile = path.join(stateDirOf(copy), 'inventory.json');
+    const before = await readFile(inventoryFile, 'utf8');
+
+    // Act
+    const dry = await cli([
+      'inventory',
+      'validate',
+      '--local',
+      copy,
+      '--dry-run',
+      '--format',
+      'json',
+    ]);
+    const afterDry = await readFile(inventoryFile, 'utf8');
+    const real = await cli(['inventory', 'validate', '--local', copy]);
+    const listed = await cli(['inventory', 'list', '--local', copy, '--format', 'json']);
+
+    // Assert
+    expect(dry.code).toBe(0);
+    const results = (JSON.parse(dry.stdout) as ValidateDoc).results;
+    expect(results.length).toBe(report.services.length);
+    for (const result of results) {
+      expect(result).toMatchObject({ changed: true, applied: false });
+      expect(result.status).not.toBe('validated');
+      expect(result.reasons.some((r) => /^role .+ does not exist in staging$/.test(r))).toBe(true);
+    }
+    expect(afterDry).toBe(before);
+    expect(real.code).toBe(0);
+    expect(real.stdout).toMatch(/status change\(s\)/);
+    expect(await readFile(inventoryFile, 'utf8')).not.toBe(before);
+    for (const row of (JSON.parse(listed.stdout) as ListDoc).services) {
+      expect(row.effectiveStatus).not.toBe('validated');
+    }
+  });
+
+  it('validate --local on a damaged staging file says so in one line (exit 2) and writes nothing', async () => {
+    // Arrange
+    const copy = await mkdtemp(path.join(tmpdir(), 'understudy-damaged-'));
+    await cp(dir, copy, { recursive: true });
+    await writeFile(path.join(stateDirOf(copy), 'staging.json'), '{"stateVersion":2,"location":7}');
+    const inventoryFile = path.join(stateDirOf(copy), 'inventory.json');
+    const before = await readFile(inventoryFile, 'utf8');
+
+    // Act
+    const run = await cli(['inventory', 'validate', '--local', copy]);
 
     // Assert
     expect(run.code).toBe(2);
     expect(run.stderr.split('\n')[0]).toMatch(
-      /^understudy: inventory validate --local is not supported yet/,
+      /^understudy: .*staging\.json: not a sandbox location snapshot of version 1: run the drill again$/,
     );
+    expect(await readFile(inventoryFile, 'utf8')).toBe(before);
   });
 
   it('refuses --local with --table (one line, exit 2)', async () => {

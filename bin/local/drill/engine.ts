@@ -62,7 +62,7 @@ import {
   type TimelinePhase,
 } from './report';
 import { diffRewrites, toJson } from './rewrites';
-import { type DrillStateDump, dumpTables } from './state';
+import { type DrillStateDump, dumpDrillState } from './state';
 import {
   creditOf,
   DEMO_TRACES,
@@ -1155,7 +1155,18 @@ export async function runDrill(
       handback: main.handback,
       violations: main.violations,
     };
-    if (keepState) await keepState(await dumpTables(dynamo.client, main.world.tables));
+    if (keepState) {
+      await keepState(
+        await dumpDrillState(dynamo.client, main.world.tables, {
+          seed: options.seed,
+          scenario: options.scenario,
+          clock: { start: iso(main.startAt), end: iso(main.endAt) },
+          cloud: main.world.cloud,
+          staging: main.world.staging,
+          probe: main.world.probe,
+        }),
+      );
+    }
     return report;
   } finally {
     await dynamo.stop();

@@ -32,18 +32,20 @@ import type { SeededCloneWorld } from '../clone-pipeline';
 import type { Estate, EstateService } from './estate';
 import type { JsonObject, JsonValue, SourcePair } from './report';
 
-/** Staging has what the staged definitions name, except what the sandbox checks itself. */
+/**
+ * Staging has what the staged definitions name, except what the sandbox checks itself (clusters
+ * and security groups): the drill stands for a staging account the operator prepared. What it
+ * takes as present is declared as it goes, so the persisted staging (`state/staging.json`) lists
+ * it and a later `inventory validate --local` sees the same staging the drill did.
+ */
 class PreparedStagingProbe extends SandboxDependencyProbe {
   public override async present(
     dependencies: readonly DependencyRef[],
   ): Promise<ReadonlySet<string>> {
-    const live = dependencies.filter((d) => d.kind === 'cluster' || d.kind === 'security-group');
-    const checked = await super.present(live);
-    const present = new Set(checked);
-    for (const d of dependencies) {
-      if (d.kind !== 'cluster' && d.kind !== 'security-group') present.add(`${d.kind}:${d.id}`);
-    }
-    return present;
+    this.declare(
+      ...dependencies.filter((d) => d.kind !== 'cluster' && d.kind !== 'security-group'),
+    );
+    return super.present(dependencies);
   }
 }
 

@@ -35,6 +35,14 @@ export class SandboxDependencyProbe implements DependencyProbe {
     this.existing.delete(keyOf(kind, id));
   }
 
+  /** Every declared resource, sorted (what a saved drill keeps of this probe). */
+  public declared(): DependencyRef[] {
+    return [...this.existing].sort().map((key) => {
+      const at = key.indexOf(':');
+      return { kind: key.slice(0, at), id: key.slice(at + 1) } as DependencyRef;
+    });
+  }
+
   /** `kind:id` keys of the given dependencies that exist. */
   public async present(dependencies: readonly DependencyRef[]): Promise<ReadonlySet<string>> {
     const present = new Set<string>();

@@ -316,6 +316,14 @@ export class SandboxCloud {
   }
 
   /**
+   * Puts a whole location state in place (one rebuilt by `restoreLocation` from a snapshot), so
+   * the ports of that location read what an earlier run left behind.
+   */
+  public adoptState(state: LocationState): void {
+    this.states.set(`${state.location.account}/${state.location.region}`, state);
+  }
+
+  /**
    * Runs one API call against `location`: outage check, rate limit, seeded fault, virtual
    * round trip (plus `extraMs`, e.g. a transfer), then `apply` at the time the call completes.
    * `bucket` overrides the operation's rate-limit bucket (EC2 limits an unfiltered describe

@@ -30,6 +30,7 @@ import type { AuthorityLease } from '../../functions/core/ports';
 import { createDrillPrepareHandler } from '../../functions/handlers/drill-prepare';
 import { createDrillTeardownHandler } from '../../functions/handlers/drill-teardown';
 import { DEFAULT_DRILL_LEASE_ID } from '../../functions/shared/drill-env';
+import type { DrillMetrics } from '../../functions/shared/workflow-metrics';
 import {
   DEFAULT_FAILOVER_CONFIG,
   FAILOVER_STATE_MACHINE,
@@ -117,6 +118,8 @@ export interface RunDrillOptions {
     teardown: (event: unknown) => Promise<unknown>,
   ) => (event: unknown) => Promise<unknown>;
   readonly drillName?: string;
+  /** Where the teardown publishes the drill's durations (EMF on AWS). */
+  readonly drillMetrics?: DrillMetrics;
 }
 
 let drillCounter = 0;
@@ -143,6 +146,7 @@ export function drillBindings(
     lease,
     history: drill.history,
     clock,
+    ...(options.drillMetrics ? { metrics: options.drillMetrics } : {}),
   });
   // The drill's failover: the same handlers over the drill's parts (its own records, no traffic).
   const drillFailoverWorld: LocalFailoverWorld = {

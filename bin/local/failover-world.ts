@@ -45,6 +45,7 @@ import {
 } from '../../functions/handlers/failover-record';
 import { createFailoverSteadyCheckHandler } from '../../functions/handlers/failover-steady-check';
 import { createFailoverTrafficHandler } from '../../functions/handlers/failover-traffic';
+import type { LeaseMetrics } from '../../functions/shared/workflow-metrics';
 import {
   createLocalCloneWorld,
   type LocalCloneRun,
@@ -274,6 +275,8 @@ export interface RunFailoverOptions {
   readonly lease?: AuthorityLease;
   /** Metrics sink of the record step. */
   readonly metrics?: FailoverMetrics;
+  /** Where the acquire step publishes the new holder and epoch. */
+  readonly leaseMetrics?: LeaseMetrics;
   /** Called between handler calls of the deploy step, before each page (split-brain tests). */
   readonly beforeDeployPage?: (event: Record<string, unknown>) => Promise<void> | void;
   /** The plan the steps read. @default the world's plan repository, in pages */
@@ -332,6 +335,7 @@ export function failoverBindings(
         lease,
         records: world.records,
         clock,
+        ...(options.leaseMetrics ? { leaseMetrics: options.leaseMetrics } : {}),
       }),
       [FAILOVER_FUNCTIONS.RecordFunctionArn]: createFailoverRecordHandler({
         records: world.records,

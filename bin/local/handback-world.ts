@@ -26,6 +26,7 @@ import { createHandbackGateHandler } from '../../functions/handlers/handback-gat
 import { createHandbackPrimaryCheckHandler } from '../../functions/handlers/handback-primary-check';
 import { createHandbackRecordHandler } from '../../functions/handlers/handback-record';
 import { createHandbackServicesHandler } from '../../functions/handlers/handback-services';
+import type { HandbackMetrics, LeaseMetrics } from '../../functions/shared/workflow-metrics';
 import {
   type ApprovalBehaviour,
   approveAt,
@@ -126,6 +127,10 @@ export interface RunHandbackOptions {
   readonly beforeServicesPage?: (event: Record<string, unknown>) => Promise<void> | void;
   /** Called before each primary check. */
   readonly beforePrimaryCheck?: (event: Record<string, unknown>) => Promise<void> | void;
+  /** Where the release publishes the new holder and epoch. */
+  readonly leaseMetrics?: LeaseMetrics;
+  /** Where the record step publishes the run's duration. */
+  readonly handbackMetrics?: HandbackMetrics;
 }
 
 /** What one local handback run returns. */
@@ -168,6 +173,7 @@ export function handbackBindings(
         freeze: world.freeze,
         clock,
         settings,
+        ...(options.leaseMetrics ? { leaseMetrics: options.leaseMetrics } : {}),
       }),
       [HANDBACK_FUNCTIONS.ServicesFunctionArn]: async (event: Record<string, unknown>) => {
         await options.beforeServicesPage?.(event);
@@ -184,6 +190,7 @@ export function handbackBindings(
         records: world.records,
         freeze: world.freeze,
         clock,
+        ...(options.handbackMetrics ? { metrics: options.handbackMetrics } : {}),
       }),
     },
     states: {

@@ -29,6 +29,7 @@ import {
   requireString,
 } from '../shared/env';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+import { emfLeaseMetrics, type LeaseMetrics } from '../shared/workflow-metrics';
 
 /** Names of the environment variables this function reads (the CDK construct sets them). */
 export const ADAPT_ENV = {
@@ -180,6 +181,11 @@ export const AdaptEvent = z.union([
 /** Everything the handler needs. */
 export interface AdaptHandlerDependencies extends AdaptRunDeps {
   readonly config: AdaptRunConfig;
+  /**
+   * Where each run's reading of the lease is published: the adapt loop runs every few minutes
+   * whoever holds authority, so the dashboard's lease widgets get a current value.
+   */
+  readonly leaseMetrics?: LeaseMetrics;
 }
 
 /** The Lambda signature (context unused). */
@@ -201,7 +207,9 @@ export function createAdaptHandler(deps: Deps<AdaptHandlerDependencies>): AdaptH
             ...(parsed.asOf ? { asOf: Date.parse(parsed.asOf) } : {}),
             ...(parsed.services ? { services: parsed.services } : {}),
           };
-    return runAdaptation(d, d.config, run);
+    const summary = await runAdaptation(d, d.config, run);
+    d.leaseMetrics?.publish({ holder: summary.holder ?? 'primary', epoch: summary.epoch });
+    return summary;
   };
 }
 
@@ -243,6 +251,7 @@ export function productionDependencies(env: EnvSource = process.env): AdaptHandl
     platform: new EcsContainerPlatform(staging.ecs, staging.autoScaling),
     clock: systemClock,
     logger,
+    leaseMetrics: emfLeaseMetrics(leaseId ?? 'authority'),
   };
 }
 

@@ -20,6 +20,7 @@ import { DEFAULT_DRILL_LEASE_ID, DRILL_ENV } from '../shared/drill-env';
 import { optionalString, requireString } from '../shared/env';
 import { stagingContainerPlatform } from '../shared/failover-wiring';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+import { type DrillMetrics, emfDrillMetrics } from '../shared/workflow-metrics';
 
 /** The state's input. */
 export const DrillTeardownEvent = z.object({
@@ -58,6 +59,8 @@ export interface DrillTeardownDeps {
   readonly lease: AuthorityLease;
   readonly history: DrillHistory;
   readonly clock: Clock;
+  /** Where the drill's durations are published (the dashboard's drill widget). */
+  readonly metrics?: DrillMetrics;
 }
 
 /** One page's result; the drill's history line once it is done. */
@@ -70,7 +73,7 @@ export function createDrillTeardownHandler(deps: Deps<DrillTeardownDeps>) {
   const get = lazyDeps(deps);
   return async (event: unknown): Promise<DrillTeardownResult> => {
     const input = parseEvent(DrillTeardownEvent, event, 'drill-teardown');
-    const { cluster, lease, history, ...ports } = get();
+    const { cluster, lease, history, metrics, ...ports } = get();
     const page = await teardownPage(ports, {
       drillName: input.drillName,
       cluster,
@@ -95,6 +98,14 @@ export function createDrillTeardownHandler(deps: Deps<DrillTeardownDeps>) {
         ...(by ? { abortedBy: by } : {}),
       },
     );
+    metrics?.publish({
+      outcome: record.outcome,
+      startedAt: record.startedAt,
+      tornDownAt: record.tornDownAt,
+      ...(record.allSteadySeconds === undefined
+        ? {}
+        : { allSteadySeconds: record.allSteadySeconds }),
+    });
     return { ...page, record };
   };
 }
@@ -109,4 +120,5 @@ export const handler = createDrillTeardownHandler(() => ({
   }),
   history: new DynamoDbDrillHistory(dynamoDbClient, requireString(DRILL_ENV.historyTable)),
   clock: systemClock,
+  metrics: emfDrillMetrics(),
 }));

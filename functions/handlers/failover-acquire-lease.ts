@@ -8,9 +8,15 @@ import { type AcquiredLease, acquireShadowLease } from '../core/failover/lease';
 import type { FailoverRecordStore } from '../core/failover/ports';
 import type { AuthorityLease, Clock } from '../core/ports';
 import { systemClock } from '../shared/clock';
-import { abortedDrillLease, authorityLease, failoverAwsAdapters } from '../shared/failover-wiring';
+import {
+  abortedDrillLease,
+  authorityLease,
+  failoverAwsAdapters,
+  leaseIdOf,
+} from '../shared/failover-wiring';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
 import { createLogger } from '../shared/powertools';
+import { emfLeaseMetrics, type LeaseMetrics } from '../shared/workflow-metrics';
 
 /** The approval decision as the approval step resolves it. */
 export const approvalSchema = z.object({
@@ -36,6 +42,8 @@ export interface FailoverAcquireLeaseDeps {
    * aborts a running drill (see `core/drill/abort.ts`). Absent in the drill deployment itself.
    */
   readonly drillLease?: AuthorityLease;
+  /** Where the new holder and epoch are published (the dashboard's lease widgets). */
+  readonly leaseMetrics?: LeaseMetrics;
 }
 
 const logger = createLogger('failover-acquire-lease');
@@ -45,8 +53,9 @@ export function createFailoverAcquireLeaseHandler(deps: Deps<FailoverAcquireLeas
   const get = lazyDeps(deps);
   return async (event: unknown): Promise<AcquiredLease> => {
     const input = parseEvent(FailoverAcquireLeaseEvent, event, 'failover-acquire-lease');
-    const { drillLease, ...deps } = get();
+    const { drillLease, leaseMetrics, ...deps } = get();
     const granted = await acquireShadowLease(deps, input);
+    leaseMetrics?.publish({ holder: 'shadow', epoch: granted.epoch });
     if (drillLease) {
       // A drill shares the staging quotas: it yields. Never let it hold up the real failover.
       try {
@@ -67,6 +76,7 @@ export const handler = createFailoverAcquireLeaseHandler(() => {
     lease: authorityLease(),
     records: failoverAwsAdapters().records,
     clock: systemClock,
+    leaseMetrics: emfLeaseMetrics(leaseIdOf()),
     ...(drillLease ? { drillLease } : {}),
   };
 });

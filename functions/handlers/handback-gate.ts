@@ -16,8 +16,9 @@ import {
   releaseLease,
 } from '../core/handback/gate';
 import { systemClock } from '../shared/clock';
-import { handbackAwsAdapters } from '../shared/handback-wiring';
+import { handbackAwsAdapters, handbackLeaseIdOf } from '../shared/handback-wiring';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+import { emfLeaseMetrics, type LeaseMetrics } from '../shared/workflow-metrics';
 import { approvalSchema } from './failover-acquire-lease';
 
 /** A Step Functions execution name. */
@@ -69,8 +70,13 @@ export const HandbackGateEvent = z.discriminatedUnion('action', [
 /** What the handler answers. */
 export type HandbackGateResult = PrepareResult | GateResult | ReleaseResult;
 
+/** What the handler needs: the gate's ports, and where a release publishes the new holder. */
+export interface HandbackGateHandlerDeps extends HandbackGateDeps {
+  readonly leaseMetrics?: LeaseMetrics;
+}
+
 /** Builds the handler. */
-export function createHandbackGateHandler(deps: Deps<HandbackGateDeps>) {
+export function createHandbackGateHandler(deps: Deps<HandbackGateHandlerDeps>) {
   const get = lazyDeps(deps);
   return async (event: unknown): Promise<HandbackGateResult> => {
     const input = parseEvent(HandbackGateEvent, event, 'handback-gate');
@@ -96,8 +102,13 @@ export function createHandbackGateHandler(deps: Deps<HandbackGateDeps>) {
         });
       case 'quorum':
         return checkQuorum(d, input);
-      case 'release':
-        return releaseLease(d, input);
+      case 'release': {
+        const released = await releaseLease(d, input);
+        if (released.ok && released.epoch !== undefined) {
+          d.leaseMetrics?.publish({ holder: 'primary', epoch: released.epoch });
+        }
+        return released;
+      }
     }
   };
 }
@@ -112,5 +123,6 @@ export const handler = createHandbackGateHandler(() => {
     freeze: aws.freeze,
     clock: systemClock,
     settings: aws.settings,
+    leaseMetrics: emfLeaseMetrics(handbackLeaseIdOf()),
   };
 });

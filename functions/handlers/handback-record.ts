@@ -11,6 +11,7 @@ import type { Clock } from '../core/ports';
 import { systemClock } from '../shared/clock';
 import { handbackAwsAdapters } from '../shared/handback-wiring';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+import { emfHandbackMetrics, type HandbackMetrics } from '../shared/workflow-metrics';
 import { approvalSchema } from './failover-acquire-lease';
 import { executionNameSchema } from './handback-gate';
 
@@ -37,6 +38,8 @@ export interface HandbackRecordDeps {
   readonly records: FailoverRecordStore;
   readonly freeze: AdaptationFreeze;
   readonly clock: Clock;
+  /** Where the run's duration is published (the dashboard's handback widget). */
+  readonly metrics?: HandbackMetrics;
 }
 
 /** Builds the handler. */
@@ -48,7 +51,8 @@ export function createHandbackRecordHandler(deps: Deps<HandbackRecordDeps>) {
       event,
       'handback-record',
     );
-    return recordHandback(get(), {
+    const { metrics, ...ports } = get();
+    const result = await recordHandback(ports, {
       executionName,
       result: input.result,
       ...(input.epoch === undefined ? {} : { epoch: input.epoch }),
@@ -63,11 +67,18 @@ export function createHandbackRecordHandler(deps: Deps<HandbackRecordDeps>) {
           }
         : {}),
     });
+    metrics?.publish(result);
+    return result;
   };
 }
 
 /** Lambda entry. */
 export const handler = createHandbackRecordHandler(() => {
   const aws = handbackAwsAdapters();
-  return { records: aws.records, freeze: aws.freeze, clock: systemClock };
+  return {
+    records: aws.records,
+    freeze: aws.freeze,
+    clock: systemClock,
+    metrics: emfHandbackMetrics(),
+  };
 });

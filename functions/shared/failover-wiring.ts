@@ -75,6 +75,13 @@ export function authorityLease(env: EnvSource = process.env): AuthorityLease {
   );
 }
 
+/** The lease item this deployment's failover handlers hold: `authority`, or the drill's own. */
+export function leaseIdOf(env: EnvSource = process.env): string {
+  return drillCluster(env) === undefined
+    ? 'authority'
+    : optionalString(DRILL_ENV.leaseId, DEFAULT_DRILL_LEASE_ID, env);
+}
+
 /** The drill lease a real failover takes to abort a running drill; undefined when not wired. */
 export function abortedDrillLease(env: EnvSource = process.env): AuthorityLease | undefined {
   const leaseId = env[DRILL_ENV.abortsDrillLeaseId];

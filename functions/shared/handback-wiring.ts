@@ -53,6 +53,11 @@ function leaseOptions(env: EnvSource) {
   return leaseId ? { leaseId } : {};
 }
 
+/** The lease item the handback hands back: `authority` unless the deployment names its own. */
+export function handbackLeaseIdOf(env: EnvSource = process.env): string {
+  return optionalString(HANDBACK_ENV.leaseId, 'authority', env);
+}
+
 /** The handback's ports on AWS. */
 export interface HandbackAwsAdapters {
   readonly settings: HandbackSettings;

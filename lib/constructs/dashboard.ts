@@ -1,6 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
+import {
+  AUTHORITY_METRICS_NAMESPACE,
+  DRILL_METRICS_NAMESPACE,
+  HANDBACK_METRICS_NAMESPACE,
+  WORKFLOW_METRIC_NAMES,
+} from '../../functions/shared/workflow-metrics';
 import type { AlarmNotifications } from './alarm-notifications';
 import { FAILOVER_METRICS_NAMESPACE } from './failover';
 import { SHADOW_METRICS } from './shadow-manager';
@@ -66,8 +72,10 @@ const q = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
  * EMF metrics); and, per protected service, the forecast's median and P90 next to the actual
  * demand, read from the primary's account and region where the forecaster publishes them.
  *
- * Only metrics something emits get a widget: the lease holder and epoch, and handback and drill
- * durations, are not published as metrics yet (`understudy authority status` shows the lease).
+ * The authority lease's holder and epoch (`Understudy/Authority`, published where the lease
+ * changes hands and on every adapt run), and handback and drill durations (`Understudy/Handback`,
+ * `Understudy/Drill`, from their record and teardown steps) have their own row.
+ * Only metrics something emits get a widget.
  */
 export class Dashboard extends Construct {
   /** The dashboard. */
@@ -96,7 +104,7 @@ export class Dashboard extends Construct {
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
         markdown:
-          '# Understudy\nAlarms, failovers, the clone inventory, and forecast vs actual per protected service. Lease holder and epoch: `understudy authority status`.',
+          '# Understudy\nAlarms, the authority lease, failovers, handbacks and drills, the clone inventory, and forecast vs actual per protected service. The lease as it is this instant: `understudy authority status`.',
         width: 24,
         height: 2,
       }),
@@ -129,6 +137,73 @@ export class Dashboard extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Failover: services steady',
         left: [failover('ServicesSteady', 'Maximum')],
+        width: 12,
+        height: 6,
+      }),
+    );
+
+    const workflow = (namespace: string, metricName: string, stat: string, label: string) =>
+      search(`Namespace=${q(namespace)} MetricName=${q(metricName)}`, stat, fiveMinutes, label);
+    const names = WORKFLOW_METRIC_NAMES;
+    this.dashboard.addWidgets(
+      new cloudwatch.SingleValueWidget({
+        title: 'Authority lease: epoch now (epochs only grow)',
+        metrics: [
+          new cloudwatch.Metric({
+            namespace: AUTHORITY_METRICS_NAMESPACE,
+            metricName: names.leaseEpoch,
+            dimensionsMap: { LeaseId: 'authority' },
+            statistic: 'Maximum',
+            label: 'epoch',
+          }),
+        ],
+        setPeriodToTimeRange: true,
+        width: 6,
+        height: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Authority lease: epoch',
+        left: [
+          workflow(AUTHORITY_METRICS_NAMESPACE, names.leaseEpoch, 'Maximum', 'epoch by lease'),
+        ],
+        width: 9,
+        height: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Authority lease: holder (1 = shadow, 0 = primary)',
+        left: [
+          workflow(
+            AUTHORITY_METRICS_NAMESPACE,
+            names.leaseHeldByShadow,
+            'Maximum',
+            'held by the shadow, by lease',
+          ),
+        ],
+        leftYAxis: { min: 0, max: 1 },
+        width: 9,
+        height: 6,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cloudwatch.GraphWidget({
+        title: 'Handback: duration (s)',
+        left: [
+          workflow(HANDBACK_METRICS_NAMESPACE, names.handbackDuration, 'Maximum', 'by outcome'),
+        ],
+        width: 12,
+        height: 6,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Drills: start to all steady, and to torn down (s)',
+        left: [
+          workflow(
+            DRILL_METRICS_NAMESPACE,
+            names.drillAllSteady,
+            'Maximum',
+            'all steady by outcome',
+          ),
+          workflow(DRILL_METRICS_NAMESPACE, names.drillDuration, 'Maximum', 'torn down by outcome'),
+        ],
         width: 12,
         height: 6,
       }),

@@ -18,6 +18,7 @@ import {
   readForecastConfig,
 } from '../../functions/handlers/forecast';
 import { EnvironmentError } from '../../functions/shared/env';
+import { captureEmf } from '../support/emf';
 import { MemoryForecastRepository } from '../support/memory-forecast-repository';
 
 const HOUR = 3_600_000;
@@ -94,23 +95,6 @@ function setup() {
     emf: new Metrics({ namespace: 'Understudy', serviceName: 'understudy-forecast' }),
   };
   return { deps, primary, staging, pipeline };
-}
-
-/** Captures what Powertools prints (EMF blobs are JSON lines on stdout). */
-function captureEmf(): { blobs: () => Record<string, unknown>[]; restore: () => void } {
-  const lines: string[] = [];
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: unknown) => {
-    lines.push(String(chunk));
-    return true;
-  });
-  return {
-    blobs: () =>
-      lines
-        .flatMap((l) => l.split('\n'))
-        .filter((l) => l.includes('"_aws"'))
-        .map((l) => JSON.parse(l) as Record<string, unknown>),
-    restore: () => spy.mockRestore(),
-  };
 }
 
 describe('Function: forecast handler', () => {

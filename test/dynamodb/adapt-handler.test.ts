@@ -20,6 +20,7 @@ import {
   readAdaptConfig,
 } from '../../functions/handlers/adapt';
 import { EnvironmentError } from '../../functions/shared/env';
+import type { LeaseSample } from '../../functions/shared/workflow-metrics';
 import { seedWorld } from '../adapters/sandbox/fixtures';
 import { flatForecaster } from '../support/adapt-forecaster';
 import { cloneContent } from '../support/clone-content';
@@ -170,12 +171,17 @@ describe('Handler: adapt', () => {
     // Arrange
     const w = await world({ shadow: false });
     w.loadStagingCpu([95, 95, 95]);
-    const handler = createAdaptHandler(w.deps);
+    const samples: LeaseSample[] = [];
+    const handler = createAdaptHandler({
+      ...w.deps,
+      leaseMetrics: { publish: (sample) => samples.push(sample) },
+    });
 
     // Act
     const summary = await handler(scheduled(FAILOVER + 15 * MINUTE));
 
-    // Assert
+    // Assert: the dashboard still learns who holds the lease
+    expect(samples).toEqual([{ holder: 'primary', epoch: 1 }]);
     expect(summary).toMatchObject({ status: 'skipped', epoch: 1, services: [] });
     expect(summary.reason).toMatch(/shadow does not hold authority/);
     expect(w.cloud.totalCalls).toBe(0);
@@ -187,7 +193,11 @@ describe('Handler: adapt', () => {
     // Arrange: three periods at 90 % CPU on 4 tasks, far above the 42 % p90 edge
     const w = await world();
     w.loadStagingCpu([90, 90, 90]);
-    const handler = createAdaptHandler(w.deps);
+    const samples: LeaseSample[] = [];
+    const handler = createAdaptHandler({
+      ...w.deps,
+      leaseMetrics: { publish: (sample) => samples.push(sample) },
+    });
 
     // Act
     const summary = await handler(scheduled(FAILOVER + 15 * MINUTE));
@@ -198,6 +208,7 @@ describe('Handler: adapt', () => {
     ]);
     expect(w.scaling()).toEqual({ minCapacity: 9, maxCapacity: 20, policyName: 'cpu-60' });
     expect(w.calls('application-autoscaling:RegisterScalableTarget')).toBe(1);
+    expect(samples).toEqual([{ holder: 'shadow', epoch: summary.epoch }]);
     expect(w.calls('ecs:UpdateService')).toBe(0);
     const [record] = await w.log.listDecisions('shop/web', 5);
     expect(record).toMatchObject({

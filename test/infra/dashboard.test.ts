@@ -45,6 +45,7 @@ const emitters = [
   'functions/handlers/failover-record.ts',
   'functions/handlers/clone-refresh-plan.ts',
   'functions/handlers/integrity-check.ts',
+  'functions/shared/workflow-metrics.ts',
 ].map((file) => readFileSync(path.join(ROOT, file), 'utf8'));
 
 describe('Class: Dashboard', () => {
@@ -98,6 +99,38 @@ describe('Class: Dashboard', () => {
         'Inventory validity: stale clones (1 = none intact of what runs)',
       ]),
     );
+  });
+
+  it('shows the lease holder and epoch, and handback and drill durations, from their namespaces', () => {
+    // Arrange
+    const byTitle = new Map(body.widgets.map((w) => [w.properties.title, w]));
+    const expressions = (title: string) =>
+      searches(byTitle.get(title) as Widget).map((s) => s.expression);
+
+    // Assert
+    expect(expressions('Authority lease: epoch')).toEqual([
+      expect.stringContaining('Namespace="Understudy/Authority" MetricName="LeaseEpoch"'),
+    ]);
+    expect(expressions('Authority lease: holder (1 = shadow, 0 = primary)')).toEqual([
+      expect.stringContaining('Namespace="Understudy/Authority" MetricName="LeaseHeldByShadow"'),
+    ]);
+    expect(expressions('Handback: duration (s)')).toEqual([
+      expect.stringContaining(
+        'Namespace="Understudy/Handback" MetricName="HandbackDurationSeconds"',
+      ),
+    ]);
+    expect(expressions('Drills: start to all steady, and to torn down (s)')).toEqual([
+      expect.stringContaining('MetricName="DrillAllSteadySeconds"'),
+      expect.stringContaining('MetricName="DrillDurationSeconds"'),
+    ]);
+    const now = byTitle.get('Authority lease: epoch now (epochs only grow)');
+    expect(now?.type).toBe('metric');
+    expect(now?.properties.metrics?.[0]?.slice(0, 4)).toEqual([
+      'Understudy/Authority',
+      'LeaseEpoch',
+      'LeaseId',
+      'authority',
+    ]);
   });
 
   it('graphs forecast P50 and P90 against actual per service, read from the primary', () => {

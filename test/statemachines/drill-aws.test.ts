@@ -15,6 +15,7 @@ import { createLocalFailoverWorld, type LocalFailoverWorld } from '../../bin/loc
 import { ServiceUnavailableError } from '../../functions/core/errors';
 import type { Lease } from '../../functions/core/model';
 import { createFailoverAcquireLeaseHandler } from '../../functions/handlers/failover-acquire-lease';
+import type { DrillMetrics } from '../../functions/shared/workflow-metrics';
 import { useDynalite } from '../support/dynalite-per-file';
 
 jest.setTimeout(120_000);
@@ -74,6 +75,7 @@ describe('State machine: drill (the drill deployment)', () => {
     let run: LocalDrillRun;
     let scalingCallsBefore: Record<string, number | undefined>;
     let drillEpochBefore: number;
+    const published: Parameters<DrillMetrics['publish']>[0][] = [];
     beforeAll(async () => {
       const w = await createLocalFailoverWorld({ services: 6, dynamo: dynalite() });
       d = drillWorldOf(w);
@@ -81,7 +83,10 @@ describe('State machine: drill (the drill deployment)', () => {
       drillEpochBefore = (await d.drillLease.read()).epoch;
       scalingCallsBefore = scalingCalls(w);
       // Act: the console's Start execution sends an empty input.
-      run = await runDrill(d, { input: {} });
+      run = await runDrill(d, {
+        input: {},
+        drillMetrics: { publish: (record) => published.push(record) },
+      });
     });
 
     it('succeeds, its failover deploying every planned service into the drill cluster', () => {
@@ -107,6 +112,14 @@ describe('State machine: drill (the drill deployment)', () => {
         servicesDeleted: 6,
       });
       expect(line?.allSteadySeconds).toBeGreaterThan(0);
+      expect(published).toEqual([
+        {
+          outcome: 'succeeded',
+          startedAt: line?.startedAt,
+          tornDownAt: line?.tornDownAt,
+          allSteadySeconds: line?.allSteadySeconds,
+        },
+      ]);
       expect(run.output).toMatchObject({
         drill: { drillName: run.drillName, outcome: 'succeeded' },
       });

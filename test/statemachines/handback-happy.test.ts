@@ -14,6 +14,7 @@ import { SandboxTrafficSwitch } from '../../functions/adapters/sandbox/failover-
 import { parseFailoverSettings } from '../../functions/core/failover/settings';
 import { isHandbackLine } from '../../functions/core/handback/ports';
 import { parseHandbackSettings } from '../../functions/core/handback/settings';
+import type { LeaseMetrics, LeaseSample } from '../../functions/shared/workflow-metrics';
 import { useDynalite } from '../support/dynalite-per-file';
 
 jest.setTimeout(180_000);
@@ -28,12 +29,15 @@ const ROUTE = {
 } as const;
 
 /** A failover world that has failed over (epoch 2), the primary dark during it. */
-async function failedOver(services = 3): Promise<LocalHandbackWorld> {
+async function failedOver(services = 3, leaseMetrics?: LeaseMetrics): Promise<LocalHandbackWorld> {
   const failover = await createLocalFailoverWorld({ services, dynamo: dynalite() });
   failover.failoverSettings = parseFailoverSettings({ traffic: { [seededServiceKey(0)]: ROUTE } });
   const world = handbackWorldOf(failover);
   world.primaryRegion.goDark();
-  const run = await runFailover(world, { config: { approvalMode: 'auto' } });
+  const run = await runFailover(world, {
+    config: { approvalMode: 'auto' },
+    ...(leaseMetrics ? { leaseMetrics } : {}),
+  });
   if (run.status !== 'SUCCEEDED') throw new Error(`failover failed: ${run.error} ${run.cause}`);
   world.primaryRegion.comeBack();
   return world;
@@ -43,13 +47,38 @@ describe('State machine: handback (happy)', () => {
   describe('Path: replace (the default), manual approval', () => {
     let w: LocalHandbackWorld;
     let run: LocalHandbackRun;
+    const leaseSamples: LeaseSample[] = [];
+    const durations: { outcome: string; durationSeconds: number }[] = [];
     beforeAll(async () => {
-      w = await failedOver();
+      const leaseMetrics = { publish: (sample: LeaseSample) => leaseSamples.push(sample) };
+      w = await failedOver(3, leaseMetrics);
       for (let i = 0; i < 3; i += 1) {
         const [cluster, service] = seededServiceKey(i).split('/') as [string, string];
         await w.primaryRegion.redeploy(cluster, service);
       }
-      run = await runHandback(w);
+      run = await runHandback(w, {
+        leaseMetrics,
+        handbackMetrics: {
+          publish: ({ outcome, durationSeconds }) => durations.push({ outcome, durationSeconds }),
+        },
+      });
+    });
+
+    it('publishes the lease as it changes hands (shadow@2, then primary@3) and the handback duration', async () => {
+      // Act
+      const record = await w.records.get(run.executionName);
+
+      // Assert
+      expect(leaseSamples).toEqual([
+        { holder: 'shadow', epoch: 2 },
+        { holder: 'primary', epoch: 3 },
+      ]);
+      const started = Date.parse(record?.milestones.started ?? '');
+      const finished = Date.parse(record?.milestones.finished ?? '');
+      expect(durations).toEqual([
+        { outcome: 'succeeded', durationSeconds: Math.round((finished - started) / 1000) },
+      ]);
+      expect(durations[0]?.durationSeconds).toBeGreaterThan(0);
     });
 
     it('succeeds and hands the lease to the primary at epoch + 1, with who approved', async () => {

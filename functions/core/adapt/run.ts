@@ -131,6 +131,8 @@ export interface AdaptRunSummary {
   /** Why a run was skipped (the lease is not the shadow's, or a handback froze adaptation). */
   readonly reason?: string;
   readonly epoch: number;
+  /** Who held the lease when the run read it (absent: no lease item yet, the primary's by default). */
+  readonly holder?: 'primary' | 'shadow';
   /** ISO-8601 UTC start of the period decided. */
   readonly period: string;
   readonly services: readonly ServiceRunResult[];
@@ -204,6 +206,7 @@ export async function runAdaptation(
       status: 'skipped',
       reason: answer.reason,
       epoch: lease?.epoch ?? 1,
+      ...(lease ? { holder: lease.holder } : {}),
       period,
       services: [],
     };
@@ -211,7 +214,14 @@ export async function runAdaptation(
   const frozen = await frozenBy(deps, lease.epoch);
   if (frozen) {
     deps.logger.info('adaptation skipped', { reason: frozen });
-    return { status: 'skipped', reason: frozen, epoch: lease.epoch, period, services: [] };
+    return {
+      status: 'skipped',
+      reason: frozen,
+      epoch: lease.epoch,
+      holder: 'shadow',
+      period,
+      services: [],
+    };
   }
   const wanted = run.services ? new Set(run.services) : undefined;
   const services = config.services.filter((s) => !wanted || wanted.has(s.service));
@@ -237,7 +247,7 @@ export async function runAdaptation(
     ),
   );
   if (stale) throw stale;
-  return { status: 'ran', epoch: lease.epoch, period, services: results };
+  return { status: 'ran', epoch: lease.epoch, holder: 'shadow', period, services: results };
 }
 
 interface RunContext {

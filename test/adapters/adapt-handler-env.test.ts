@@ -72,6 +72,8 @@ describe('Function: productionDependencies (adapt)', () => {
         'freeze',
         'inventory',
         'lease',
+        // Who holds the lease, published on every run for the dashboard.
+        'leaseMetrics',
         'log',
         'logger',
         'platform',

@@ -5,7 +5,7 @@
  * reliability of predicted exceedance probabilities.
  *
  * Usage: `npm run bench:forecast -- [--cases DIR] [--only ours] [--use-imputed] [--no-python]
- * [--limit N] [--suite prepared|rolling] [--split tune|test|all] [--data DIR]`. The prepared cases
+ * [--limit N] [--suite prepared|rolling] [--split tune|test|all] [--data DIR] [--models a,b]`. The prepared cases
  * come from `$UNDERSTUDY_SHARED/benchmarks/forecast` (default `<repo>/../shared`). `--suite rolling`
  * builds rolling weekly-origin cases from the raw traces in `--data` (default
  * `$UNDERSTUDY_SHARED/data`, read in place, not copied into the repo), clear of the prepared
@@ -24,7 +24,12 @@ import { loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { forecast } from '../functions/core/forecast/engine';
 import { exceedance, fitReliabilityKnots } from '../functions/core/forecast/exceedance';
-import { DEFAULT_QUANTILES, type ForecastInput } from '../functions/core/forecast/types';
+import {
+  DEFAULT_QUANTILES,
+  type ForecastInput,
+  MODEL_NAMES,
+  type ModelName,
+} from '../functions/core/forecast/types';
 import { sarimaBaseline, snaiveBaseline } from './lib/baselines';
 import {
   type BenchCase,
@@ -57,6 +62,15 @@ const useImputed = args.includes('--use-imputed');
 const outDir = join(repo, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
 
+/** `--models a,b`: a smaller candidate pool (a diagnostic: e.g. one model alone). */
+const poolFlag = flag('--models');
+const pool = poolFlag?.split(',').map((m) => m.trim());
+const unknown = pool?.filter((m) => !(MODEL_NAMES as readonly string[]).includes(m)) ?? [];
+if (unknown.length) {
+  console.error(`--models: unknown ${unknown.join(', ')} (known: ${MODEL_NAMES.join(', ')})`);
+  process.exit(2);
+}
+
 function inputOf(c: BenchCase): ForecastInput {
   return {
     start: Date.parse(c.historyTimestamps[0] ?? c.origin),
@@ -64,6 +78,7 @@ function inputOf(c: BenchCase): ForecastInput {
     values: useImputed ? c.history : c.history.map((v, i) => (c.historyImputed[i] ? null : v)),
     horizon: c.horizon,
     quantiles: DEFAULT_QUANTILES,
+    ...(pool ? { models: pool as ModelName[] } : {}),
   };
 }
 
@@ -97,7 +112,7 @@ if (suite === 'rolling') {
 }
 const stride = Number.isFinite(limit) && limit > 0 ? Math.ceil(allCases.length / limit) : 1;
 const cases = allCases.filter((_, i) => i % stride === 0);
-const partial = stride > 1 || split !== 'all';
+const partial = stride > 1 || split !== 'all' || pool !== undefined;
 const loadBefore = loadavg();
 const ours: Record<string, CaseForecast> = {};
 const snaive: Record<string, CaseForecast> = {};

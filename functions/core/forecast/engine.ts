@@ -39,6 +39,7 @@ import type { ForecastModel } from './models/model';
 import { robustLevel, seasonalMedian } from './models/robust-level';
 import { sarima } from './models/sarima';
 import { seasonalNaiveDaily, seasonalNaiveWeekly } from './models/seasonal-naive';
+import { tbats } from './models/tbats';
 import { samplePaths } from './paths';
 import { periodsFor, prepareSeries } from './series';
 import { median, quantileOf } from './stats';
@@ -65,6 +66,7 @@ const MODELS: Record<ModelName, ForecastModel> = {
   'additive-log': logTransformed(additive),
   'local-level': localLevel,
   'local-trend': localTrend,
+  tbats,
 };
 
 /** History kept, in cycles: five weeks of days (the additive model's window plus a week). */
@@ -159,7 +161,10 @@ export function forecast(input: ForecastInput): ForecastResult {
   for (let k = 0; k < h; k++) if ((mult[n + k] ?? 1) !== 1) eventSteps++;
   if (eventSteps) warnings.push(`scheduled events scale ${eventSteps} horizon steps`);
 
-  const pool = (input.models ?? DEFAULT_MODELS).map((name) => MODELS[name]);
+  const pool = [
+    ...(input.models ?? DEFAULT_MODELS).map((name) => MODELS[name]),
+    ...(input.extraModels ?? []),
+  ];
   const origins = backtestOrigins(
     n,
     ctx.period,

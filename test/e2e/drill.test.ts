@@ -563,6 +563,11 @@ describe('Command: understudy drill --estate DIR', () => {
     it.each([
       ['no such folder', null, /^understudy: estate: no such folder /],
       [
+        'a file instead of a folder',
+        'file',
+        /^understudy: estate: .+ is a file; --estate takes a folder holding task-definitions/,
+      ],
+      [
         'a JSON file of neither shape',
         { 'services/x.json': { hello: 'world' } },
         /is neither DescribeServices output/,
@@ -581,7 +586,10 @@ describe('Command: understudy drill --estate DIR', () => {
     ])('refuses %s with one line, exit 2 and nothing written', async (_label, files, message) => {
       // Arrange
       let dir = path.join(tmpdir(), 'estate-that-does-not-exist');
-      if (files) {
+      if (files === 'file') {
+        dir = path.join(await mkdtemp(path.join(tmpdir(), 'estate-')), 'estate.json');
+        await writeFile(dir, '{}');
+      } else if (files) {
         dir = await mkdtemp(path.join(tmpdir(), 'estate-'));
         for (const [name, json] of Object.entries(files)) {
           await mkdir(path.dirname(path.join(dir, name)), { recursive: true });

@@ -224,8 +224,11 @@ function match(
 
 /** Reads and matches an estate folder (see the module comment). */
 export function loadEstate(dir: string): Estate {
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new ValidationError(`estate: no such folder ${dir}`);
+  if (!existsSync(dir)) throw new ValidationError(`estate: no such folder ${dir}`);
+  if (!statSync(dir).isDirectory()) {
+    throw new ValidationError(
+      `estate: ${dir} is a file; --estate takes a folder holding task-definitions/*.json and services/*.json`,
+    );
   }
   const definitions = jsonFiles(join(dir, 'task-definitions')).map((path) =>
     parseTaskDefinitionFile(path, readJson(path)),

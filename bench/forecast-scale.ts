@@ -8,7 +8,10 @@
  * that fits the run in one 15-minute invocation with margin; writes the table to
  * `bench/results/forecast-scale.md`.
  *
- * Usage: `npm run bench:forecast-scale [-- --series 1000 --data ../shared/data]`
+ * Usage: `npm run bench:forecast-scale [-- --series 1000 --data ../shared/data] [--fleet-mlp]`.
+ * `--fleet-mlp` first trains the fleet MLP on the cycle's own histories (the training counts in
+ * the cycle's time and memory, as it would in the Lambda), adds it to every series' pool, and
+ * writes `bench/results/forecast-scale-fleet-mlp.md` instead.
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -26,6 +29,8 @@ import {
   type ServiceForecastConfig,
 } from '../functions/core/forecast/cycle';
 import { buildMetricQueries } from '../functions/core/forecast/metric-queries';
+import { trainFleetMlp } from '../functions/core/forecast/models/fleet-mlp';
+import type { ForecastModel } from '../functions/core/forecast/models/model';
 import type { ResourceMetric } from '../functions/core/model';
 import type { LoggerLike, PipelineStart, PipelineStarter } from '../functions/core/ports';
 import { MemoryForecastRepository } from '../test/support/memory-forecast-repository';
@@ -117,6 +122,8 @@ async function main(): Promise<void> {
   const cloud = new SandboxCloud({ seed: 1, clock });
   const location = { account: '111111111111', region: 'eu-west-1' };
   const thresholds = new Map<string, Partial<Record<ResourceMetric, number>>>();
+  const fleetMlp = process.argv.includes('--fleet-mlp');
+  const histories: (number | null)[][] = [];
   queries.forEach((query, i) => {
     const trace = traces[i % traces.length];
     if (!trace) throw new Error('no traces');
@@ -126,6 +133,7 @@ async function main(): Promise<void> {
     const window = trace.hourly.slice(0, trace.hourly.length - cut).slice(-HISTORY_STEPS);
     const scale = 1 + 0.1 * (variant % 5);
     const values = window.map((v) => (v === null ? null : v * scale));
+    histories.push(values);
     cloud.loadMetricSeries(location, query, {
       start: END - values.length * HOUR,
       intervalSeconds: 3600,
@@ -153,12 +161,13 @@ async function main(): Promise<void> {
 
   const perSeriesMs: number[] = [];
   const perSeriesCpuMs: number[] = [];
+  let extraModels: readonly ForecastModel[] = [];
   const timed: ForecastEngine = {
     forecast: (input) => {
       const t0 = performance.now();
       const c0 = process.cpuUsage();
       try {
-        return defaultEngine.forecast(input);
+        return defaultEngine.forecast(extraModels.length ? { ...input, extraModels } : input);
       } finally {
         const c = process.cpuUsage(c0);
         perSeriesCpuMs.push((c.user + c.system) / 1000);
@@ -185,6 +194,20 @@ async function main(): Promise<void> {
   const rssBefore = process.resourceUsage().maxRSS;
   const cpu0 = process.cpuUsage();
   const wall0 = performance.now();
+  let training: { seconds: number; cpuS: number; windows: number; steps: number } | undefined;
+  if (fleetMlp) {
+    const t0 = performance.now();
+    const c0 = process.cpuUsage();
+    const model = trainFleetMlp(histories);
+    const c = process.cpuUsage(c0);
+    extraModels = [model];
+    training = {
+      seconds: (performance.now() - t0) / 1000,
+      cpuS: (c.user + c.system) / 1e6,
+      windows: model.stats.windows,
+      steps: model.stats.steps,
+    };
+  }
   const summary = await runForecastCycle(
     {
       metrics: new SandboxMetricsSource(cloud, location),
@@ -230,7 +253,7 @@ async function main(): Promise<void> {
     : 0;
 
   const lines = [
-    '# Forecast cycle at scale',
+    fleetMlp ? '# Forecast cycle at scale, with the fleet MLP' : '# Forecast cycle at scale',
     '',
     `Run ${new Date().toISOString()} on Node ${process.version}, ${process.platform}/${process.arch}; one forecast cycle over ${summary.seriesTotal} service × metric series (${services.length} services × ${METRICS.length} metrics), hourly, ${HISTORY_STEPS} h of history, horizon ${HORIZON} h, default quantiles and 500 sample paths. History: ${traces.length} real traces from \`../shared/data\` (hourly means), each cut at a different end and scaled; read through the sandbox CloudWatch; forecasts stored in in-memory repositories (primary + staging copy); decisions recorded, fired ones sent to a recording pipeline. \`npm run bench:forecast-scale\`.`,
     '',
@@ -246,6 +269,11 @@ async function main(): Promise<void> {
     `| engine CPU time per series, mean | ${meanCpuMs.toFixed(1)} ms |`,
     `| engine CPU time per series, median / p90 / max | ${quantile(sortedCpu, 0.5).toFixed(1)} / ${quantile(sortedCpu, 0.9).toFixed(1)} / ${quantile(sortedCpu, 1).toFixed(1)} ms |`,
     `| engine wall time per series, mean / median / p90 / max | ${meanMs.toFixed(1)} / ${quantile(sorted, 0.5).toFixed(1)} / ${quantile(sorted, 0.9).toFixed(1)} / ${quantile(sorted, 1).toFixed(1)} ms |`,
+    ...(training
+      ? [
+          `| fleet-mlp training (in the cycle's totals), wall / CPU | ${training.seconds.toFixed(1)} s / ${training.cpuS.toFixed(1)} s (${training.steps} steps over ${training.windows} windows) |`,
+        ]
+      : []),
     `| total wall time of the cycle | ${wallS.toFixed(1)} s |`,
     `| CPU time of the cycle (user + system) | ${cpuS.toFixed(1)} s |`,
     `| peak RSS (\`process.resourceUsage().maxRSS\`) | ${peakRssMb.toFixed(0)} MB (before the cycle: ${(rssBefore / 1024).toFixed(0)} MB) |`,
@@ -274,7 +302,10 @@ async function main(): Promise<void> {
   ];
   const text = lines.join('\n');
   process.stdout.write(`${text}\n`);
-  const out = path.join(__dirname, 'results/forecast-scale.md');
+  const out = path.join(
+    __dirname,
+    fleetMlp ? 'results/forecast-scale-fleet-mlp.md' : 'results/forecast-scale.md',
+  );
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, text, 'utf8');
   process.stdout.write(`wrote ${path.relative(process.cwd(), out)}\n`);

@@ -31,7 +31,15 @@ import { decideHandbackApproval } from '../../functions/core/handback/approval';
 import { isHandbackLine } from '../../functions/core/handback/ports';
 import { startHandback } from '../../functions/core/handback/start';
 import { QUORUM_ALARM_NAME } from '../../functions/shared/alarm-names';
-import { executionNameOf } from './failover';
+// The same environment and exit codes as `failover`: handback records live in the failover
+// table, and an operator scripts both commands alike.
+import {
+  EXIT_REFUSED,
+  executionNameOf,
+  FAILOVER_TABLE_ENV,
+  HEALTH_REGION_ENV,
+  LEASE_TABLE_ENV,
+} from './failover';
 import {
   INVENTORY_FORMATS,
   type InventoryFormat,
@@ -41,15 +49,6 @@ import {
 
 /** Environment variable naming the handback state machine when `--state-machine` is absent. */
 export const HANDBACK_STATE_MACHINE_ENV = 'UNDERSTUDY_HANDBACK_STATE_MACHINE';
-/** Environment variable naming the failover table (handback records live there too). */
-export const FAILOVER_TABLE_ENV = 'UNDERSTUDY_FAILOVER_TABLE';
-/** Environment variable naming the lease table. */
-export const LEASE_TABLE_ENV = 'UNDERSTUDY_LEASE_TABLE';
-/** Environment variable naming the health region (the quorum alarm's). */
-export const HEALTH_REGION_ENV = 'UNDERSTUDY_HEALTH_REGION';
-
-/** Exit code when the request was refused. */
-export const EXIT_REFUSED = 3;
 
 interface ConnectionOptions {
   readonly region?: string;

@@ -14,7 +14,7 @@
  * series from the same source differ by less than the holdout week, so no training target falls
  * in any case's future or in its backtest window.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { forecast } from '../functions/core/forecast/engine';
@@ -23,10 +23,16 @@ import {
   type FleetMlpOptions,
   trainFleetMlp,
 } from '../functions/core/forecast/models/fleet-mlp';
-import type { ForecastModel } from '../functions/core/forecast/models/model';
 import { mulberry32, normal } from '../functions/core/forecast/rng';
-import { DEFAULT_QUANTILES, type ForecastInput } from '../functions/core/forecast/types';
-import { type BenchCase, kindOf, loadCases, type SeriesKind } from './lib/cases';
+import {
+  type BenchCase,
+  caseInput,
+  kindOf,
+  loadCases,
+  preparedCaseDirs,
+  type SeriesKind,
+  timed,
+} from './lib/cases';
 import { type CaseForecast, type ScoreRow, scoreForecasts } from './lib/score';
 
 const args = process.argv.slice(2);
@@ -35,14 +41,7 @@ const flag = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const repo = resolve(__dirname, '..');
-const shared = process.env.UNDERSTUDY_SHARED ?? join(repo, '..', 'shared');
-const benchDir =
-  flag('--cases') ??
-  process.env.UNDERSTUDY_FORECAST_CASES ??
-  join(shared, 'benchmarks', 'forecast');
-const caseDir = existsSync(join(benchDir, 'cases', 'index.json'))
-  ? join(benchDir, 'cases')
-  : benchDir;
+const { caseDir } = preparedCaseDirs(repo, flag('--cases'));
 const outDir = join(repo, 'bench', 'results');
 mkdirSync(outDir, { recursive: true });
 
@@ -50,25 +49,7 @@ mkdirSync(outDir, { recursive: true });
 const OPTIONS: FleetMlpOptions = { seed: 1 };
 
 /** Imputed hours reach the engine and the trainer as gaps, as in `bench/forecast.ts`. */
-const historyOf = (c: BenchCase): (number | null)[] =>
-  c.history.map((v, i) => (c.historyImputed[i] ? null : v));
-
-function inputOf(c: BenchCase, extraModels?: readonly ForecastModel[]): ForecastInput {
-  return {
-    start: Date.parse(c.historyTimestamps[0] ?? c.origin),
-    intervalSeconds: 3600,
-    values: historyOf(c),
-    horizon: c.horizon,
-    quantiles: DEFAULT_QUANTILES,
-    ...(extraModels ? { extraModels } : {}),
-  };
-}
-
-function timed<T>(f: () => T): { value: T; seconds: number } {
-  const t0 = performance.now();
-  const value = f();
-  return { value, seconds: (performance.now() - t0) / 1000 };
-}
+const historyOf = (c: BenchCase): readonly (number | null)[] => caseInput(c).values;
 
 const cases = loadCases(caseDir);
 const loadBefore = loadavg();
@@ -93,11 +74,11 @@ const withMlp: Record<string, CaseForecast> = {};
 const picked: string[] = [];
 const pickedAlone: string[] = [];
 const first = cases[0];
-if (first) forecast(inputOf(first)); // warm-up: JIT, not scored
+if (first) forecast(caseInput(first)); // warm-up: JIT, not scored
 for (const c of cases) {
   const model = models.get(rankOf.get(c.case) ?? 0);
-  const a = timed(() => forecast(inputOf(c)));
-  const b = timed(() => forecast(inputOf(c, model ? [model] : [])));
+  const a = timed(() => forecast(caseInput(c)));
+  const b = timed(() => forecast(caseInput(c, { extraModels: model ? [model] : [] })));
   const q = (r: typeof a.value): Record<string, number[]> => {
     const out: Record<string, number[]> = {};
     for (const [level, row] of r.quantiles) out[String(level)] = [...row];

@@ -33,11 +33,14 @@ import {
 import { sarimaBaseline, snaiveBaseline } from './lib/baselines';
 import {
   type BenchCase,
+  caseInput,
   kindOf,
   loadCases,
+  preparedCaseDirs,
   type RollingCase,
   rollingCases,
   type SeriesKind,
+  timed,
 } from './lib/cases';
 import { type CaseForecast, type ScoreRow, scoreForecasts } from './lib/score';
 
@@ -47,14 +50,7 @@ const flag = (name: string): string | undefined => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const repo = resolve(__dirname, '..');
-const shared = process.env.UNDERSTUDY_SHARED ?? join(repo, '..', 'shared');
-const benchDir =
-  flag('--cases') ??
-  process.env.UNDERSTUDY_FORECAST_CASES ??
-  join(shared, 'benchmarks', 'forecast');
-const caseDir = existsSync(join(benchDir, 'cases', 'index.json'))
-  ? join(benchDir, 'cases')
-  : benchDir;
+const { shared, benchDir, caseDir } = preparedCaseDirs(repo, flag('--cases'));
 const peerDir = join(benchDir, 'peers');
 const onlyOurs = flag('--only') === 'ours';
 /** `--use-imputed`: give the engine the benchmark's linear fills instead of gaps. */
@@ -72,20 +68,7 @@ if (unknown.length) {
 }
 
 function inputOf(c: BenchCase): ForecastInput {
-  return {
-    start: Date.parse(c.historyTimestamps[0] ?? c.origin),
-    intervalSeconds: 3600,
-    values: useImputed ? c.history : c.history.map((v, i) => (c.historyImputed[i] ? null : v)),
-    horizon: c.horizon,
-    quantiles: DEFAULT_QUANTILES,
-    ...(pool ? { models: pool as ModelName[] } : {}),
-  };
-}
-
-function timed<T>(f: () => T): { value: T; seconds: number } {
-  const t0 = performance.now();
-  const value = f();
-  return { value, seconds: (performance.now() - t0) / 1000 };
+  return caseInput(c, { useImputed, ...(pool ? { models: pool as ModelName[] } : {}) });
 }
 
 const suite = flag('--suite') ?? 'prepared';

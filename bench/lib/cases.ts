@@ -1,8 +1,9 @@
 /**
  * Loads the shared forecasting benchmark: `index.json` plus one `<case>.history.csv` per case.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_QUANTILES, type ForecastInput } from '../../functions/core/forecast/types';
 
 /** One benchmark case as `index.json` describes it, with its history read in. */
 export interface BenchCase {
@@ -220,4 +221,48 @@ function linearFill(xs: readonly number[]): number[] {
   }
   for (let j = prev + 1; j < out.length; j++) out[j] = prev < 0 ? 0 : (out[prev] ?? 0);
   return out;
+}
+
+/**
+ * Where the prepared forecast cases are: `casesFlag` (`--cases DIR`), else
+ * `$UNDERSTUDY_FORECAST_CASES`, else `$UNDERSTUDY_SHARED/benchmarks/forecast` (default
+ * `<repo>/../shared`). `caseDir` is its `cases/` folder when it has one.
+ */
+export function preparedCaseDirs(
+  repo: string,
+  casesFlag?: string,
+): { shared: string; benchDir: string; caseDir: string } {
+  const shared = process.env.UNDERSTUDY_SHARED ?? join(repo, '..', 'shared');
+  const benchDir =
+    casesFlag ?? process.env.UNDERSTUDY_FORECAST_CASES ?? join(shared, 'benchmarks', 'forecast');
+  const caseDir = existsSync(join(benchDir, 'cases', 'index.json'))
+    ? join(benchDir, 'cases')
+    : benchDir;
+  return { shared, benchDir, caseDir };
+}
+
+/**
+ * A case as the engine's input, hourly with the default quantiles. Imputed history hours (the
+ * benchmark's linear fills) reach the engine as gaps unless `useImputed`.
+ */
+export function caseInput(
+  c: BenchCase,
+  options: { readonly useImputed?: boolean } & Pick<ForecastInput, 'models' | 'extraModels'> = {},
+): ForecastInput {
+  const { useImputed = false, ...pool } = options;
+  return {
+    start: Date.parse(c.historyTimestamps[0] ?? c.origin),
+    intervalSeconds: 3600,
+    values: useImputed ? c.history : c.history.map((v, i) => (c.historyImputed[i] ? null : v)),
+    horizon: c.horizon,
+    quantiles: DEFAULT_QUANTILES,
+    ...pool,
+  };
+}
+
+/** Wall time of `f`, in seconds. */
+export function timed<T>(f: () => T): { value: T; seconds: number } {
+  const t0 = performance.now();
+  const value = f();
+  return { value, seconds: (performance.now() - t0) / 1000 };
 }

@@ -48,15 +48,13 @@ function once<T>(build: () => T): () => T {
   };
 }
 
-function leaseOptions(env: EnvSource) {
-  const leaseId = optionalString(HANDBACK_ENV.leaseId, undefined, env);
-  return leaseId ? { leaseId } : {};
-}
-
 /** The lease item the handback hands back: `authority` unless the deployment names its own. */
 export function handbackLeaseIdOf(env: EnvSource = process.env): string {
   return optionalString(HANDBACK_ENV.leaseId, 'authority', env);
 }
+
+// The lease, its freeze and the gate's lease metrics all name the same item.
+const leaseOptions = (env: EnvSource) => ({ leaseId: handbackLeaseIdOf(env) });
 
 /** The handback's ports on AWS. */
 export interface HandbackAwsAdapters {

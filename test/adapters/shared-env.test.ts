@@ -7,6 +7,8 @@ import {
   requireRoleArn,
   requireString,
 } from '../../functions/shared/env';
+import { HANDBACK_ENV } from '../../functions/shared/handback-env';
+import { handbackLeaseIdOf } from '../../functions/shared/handback-wiring';
 
 describe('Module: shared/env', () => {
   describe('Function: requireString', () => {
@@ -57,5 +59,13 @@ describe('Module: shared/env', () => {
         'READ_ROLE_ARN must be an IAM role ARN',
       );
     });
+  });
+});
+
+describe('Module: shared/handback-wiring', () => {
+  it('hands back the authority lease unless the deployment names its own', () => {
+    // Act / Assert
+    expect(handbackLeaseIdOf({})).toBe('authority');
+    expect(handbackLeaseIdOf({ [HANDBACK_ENV.leaseId]: 'drill' })).toBe('drill');
   });
 });

@@ -95,5 +95,8 @@ describe('Function: trainFleetMlp', () => {
     expect(() => trainFleetMlp(fleet, { intervalSeconds: 7 })).toThrow(/daily and weekly period/);
     expect(() => trainFleetMlp([], {})).toThrow(/nothing to train on/);
     expect(() => trainFleetMlp(sinusoidFleet(3, 100, 1))).toThrow(/nothing to train on/);
+    expect(() => trainFleetMlp([new Float64Array(1_000_000).fill(1)])).toThrow(
+      /takes fewer than 1000000/,
+    );
   });
 });

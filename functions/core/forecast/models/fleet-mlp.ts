@@ -268,6 +268,17 @@ function validate(options: FleetMlpOptions): void {
 }
 
 /**
+ * Window ids pack (series, origin) into one number so sampling is a single index draw; origins
+ * stay below the stride because no history the trainer takes is that long.
+ */
+const WINDOW_STRIDE = 1_000_000;
+const windowId = (series: number, origin: number): number => series * WINDOW_STRIDE + origin;
+const windowOf = (id: number): [number, number] => {
+  const series = Math.floor(id / WINDOW_STRIDE);
+  return [series, id - series * WINDOW_STRIDE];
+};
+
+/**
  * Trains one MLP across all `series` (each oldest first, same step; NaN, null or missing for
  * gaps) and returns it as the `fleet-mlp` {@link ForecastModel}. Each series is cleaned as the
  * engine cleans it (`prepareSeries`, no events), so the net trains on what it will be applied
@@ -312,6 +323,11 @@ export function trainFleetMlp(
       return v === null || v === undefined || !Number.isFinite(v) ? null : v;
     });
     const n = values.length;
+    if (n >= WINDOW_STRIDE) {
+      throw new ValidationError('invalid fleet-mlp fleet', [
+        `a series has ${n} points; the trainer takes fewer than ${WINDOW_STRIDE}`,
+      ]);
+    }
     if (n < L.lags + L.horizon || values.every((v) => v === null)) continue;
     const ctx = prepareSeries(values, interval, new Float64Array(n).fill(1));
     const s = ys.length;
@@ -319,9 +335,8 @@ export function trainFleetMlp(
     const mask = new Uint8Array(n);
     for (let i = 0; i < n; i++) mask[i] = Number.isFinite(ctx.actual[i] ?? Number.NaN) ? 1 : 0;
     masks.push(mask);
-    // Window ids pack (series, origin) into one number so sampling is a single index draw.
     for (let o = L.lags; o + L.horizon <= n; o++) {
-      (o + L.horizon <= n - holdout ? train : held).push(s * 1_000_000 + o);
+      (o + L.horizon <= n - holdout ? train : held).push(windowId(s, o));
     }
   }
   if (!train.length) {
@@ -362,8 +377,7 @@ export function trainFleetMlp(
     let count = 0;
     for (let b = 0; b < batch; b++) {
       const id = train[Math.floor(rand() * train.length)] ?? 0;
-      const s = Math.floor(id / 1_000_000);
-      const o = id - s * 1_000_000;
+      const [s, o] = windowOf(id);
       const y = ys[s] as Float64Array;
       const mask = masks[s] as Uint8Array;
       const { level, scale } = features(y, o, L, x);
@@ -432,8 +446,7 @@ export function trainFleetMlp(
   let netAbs = 0;
   let naiveAbs = 0;
   for (const id of held) {
-    const s = Math.floor(id / 1_000_000);
-    const o = id - s * 1_000_000;
+    const [s, o] = windowOf(id);
     const y = ys[s] as Float64Array;
     const mask = masks[s] as Uint8Array;
     const { level, scale } = features(y, o, L, x);

@@ -10,6 +10,7 @@
  * λ is chosen by Guerrero's method (the variance-stabilising power across daily sub-series) on
  * the history before the first origin, so fitting costs one smoothing optimisation, not one per λ.
  */
+import { weightedRidge } from '../linalg';
 import { bounded, nelderMead } from '../optimize';
 import type { ForecastModel } from './model';
 
@@ -137,36 +138,33 @@ function regress(
   const k = hs.cos.length;
   const cols = 2 + 2 * k;
   const freqs = Array.from(hs.cos, (c, j) => Math.atan2(hs.sin[j] ?? 0, c));
-  const ata = new Float64Array(cols * cols);
-  const atb = new Float64Array(cols);
-  const row = new Float64Array(cols);
-  const fill = (r: number): void => {
-    row[0] = 1;
-    row[1] = r / span;
+  const x = new Float64Array(span * cols);
+  for (let r = 0; r < span; r++) {
+    const off = r * cols;
+    x[off] = 1;
+    x[off + 1] = r / span;
     for (let j = 0; j < k; j++) {
       const a = (freqs[j] ?? 0) * r;
-      row[2 + 2 * j] = Math.cos(a);
-      row[3 + 2 * j] = Math.sin(a);
-    }
-  };
-  for (let r = 0; r < span; r++) {
-    fill(r);
-    const v = z[from + r] ?? 0;
-    for (let i = 0; i < cols; i++) {
-      const ri = row[i] ?? 0;
-      atb[i] = (atb[i] ?? 0) + ri * v;
-      for (let j = 0; j < cols; j++)
-        ata[i * cols + j] = (ata[i * cols + j] ?? 0) + ri * (row[j] ?? 0);
+      x[off + 2 + 2 * j] = Math.cos(a);
+      x[off + 3 + 2 * j] = Math.sin(a);
     }
   }
-  for (let i = 0; i < cols; i++) ata[i * cols + i] = (ata[i * cols + i] ?? 0) + 1e-8 * span;
-  const beta = solve(ata, atb, cols);
+  const target = z.subarray(from, from + span);
+  // A tiny ridge only for conditioning; a singular fit starts from zero states.
+  const beta =
+    weightedRidge(
+      x,
+      span,
+      cols,
+      target,
+      new Float64Array(span).fill(1),
+      new Float64Array(cols).fill(1e-8 * span),
+    ) ?? new Float64Array(cols);
   let sse = 0;
   for (let r = 0; r < span; r++) {
-    fill(r);
     let f = 0;
-    for (let i = 0; i < cols; i++) f += (row[i] ?? 0) * (beta[i] ?? 0);
-    sse += ((z[from + r] ?? 0) - f) ** 2;
+    for (let i = 0; i < cols; i++) f += (x[r * cols + i] ?? 0) * (beta[i] ?? 0);
+    sse += ((target[r] ?? 0) - f) ** 2;
   }
   const s = new Float64Array(k);
   const sStar = new Float64Array(k);
@@ -213,42 +211,6 @@ function chooseHarmonics(
   return harmonicsOf(period, daily, weekly, weeklyCount);
 }
 
-/** Gaussian elimination with partial pivoting on a small dense system (zeros when singular). */
-function solve(a: Float64Array, b: Float64Array, n: number): Float64Array {
-  const m = Float64Array.from(a);
-  const x = Float64Array.from(b);
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let r = c + 1; r < n; r++) {
-      if (Math.abs(m[r * n + c] ?? 0) > Math.abs(m[p * n + c] ?? 0)) p = r;
-    }
-    const pivot = m[p * n + c] ?? 0;
-    if (Math.abs(pivot) < 1e-12) return new Float64Array(n);
-    if (p !== c) {
-      for (let j = 0; j < n; j++) {
-        const t = m[c * n + j] ?? 0;
-        m[c * n + j] = m[p * n + j] ?? 0;
-        m[p * n + j] = t;
-      }
-      const t = x[c] ?? 0;
-      x[c] = x[p] ?? 0;
-      x[p] = t;
-    }
-    for (let r = c + 1; r < n; r++) {
-      const f = (m[r * n + c] ?? 0) / pivot;
-      if (f === 0) continue;
-      for (let j = c; j < n; j++) m[r * n + j] = (m[r * n + j] ?? 0) - f * (m[c * n + j] ?? 0);
-      x[r] = (x[r] ?? 0) - f * (x[c] ?? 0);
-    }
-  }
-  for (let r = n - 1; r >= 0; r--) {
-    let v = x[r] ?? 0;
-    for (let j = r + 1; j < n; j++) v -= (m[r * n + j] ?? 0) * (x[j] ?? 0);
-    x[r] = v / (m[r * n + r] ?? 1);
-  }
-  return x;
-}
-
 /** Runs the filter over `z[from, end)`; returns the one-step SSE. */
 function filter(
   z: Float64Array,
@@ -266,7 +228,8 @@ function filter(
     s: Float64Array.from(init.s),
     sStar: Float64Array.from(init.sStar),
   };
-  const { s, sStar, cos, sin } = { s: st.s, sStar: st.sStar, cos: hs.cos, sin: hs.sin };
+  const { s, sStar } = st;
+  const { cos, sin } = hs;
   let sse = 0;
   for (let t = from; t < end; t++) {
     let season = 0;

@@ -199,6 +199,9 @@ export function trendLines(trend: DrillTrend): string[] {
         ` ${row.drillName}`,
       ].join(' '),
     );
+    // Why it did not succeed, on its own line (a reason can be a few hundred characters).
+    if (row.reason)
+      lines.push(`    ${row.reason.length > 160 ? `${row.reason.slice(0, 157)}…` : row.reason}`);
   }
   lines.push(
     `${trend.rows.length} drill(s): ${trend.succeeded} succeeded, ${trend.failedOrAborted} failed or aborted; median RTO ${trend.medianRtoSeconds ?? '-'} s${trend.driftSeconds === undefined ? '' : `, drift ${trend.driftSeconds > 0 ? '+' : ''}${trend.driftSeconds} s since the first`}`,

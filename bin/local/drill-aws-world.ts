@@ -24,6 +24,7 @@ import {
   type StateMachineRun,
 } from '../../functions/adapters/sandbox/state-machine-runner';
 import { rehearsalAlarm } from '../../functions/core/drill/alarm';
+import type { ProductionLeaseReader } from '../../functions/core/drill/guard';
 import { drillPlanPages } from '../../functions/core/drill/plan';
 import { DEFAULT_FAILOVER_SETTINGS } from '../../functions/core/failover/settings';
 import type { AuthorityLease } from '../../functions/core/ports';
@@ -138,7 +139,14 @@ export function drillBindings(
   const platform = cloud.containerPlatform(staging);
   const plans = drillPlanPages(new RepositoryPlanPages(world.plans), DRILL_CLUSTER);
   const lease: AuthorityLease = leaseWithLatency(drill.drillLease, clock);
-  const prepare = createDrillPrepareHandler({ plans, platform, clock });
+  // Production's lease, read only (each GetItem at the lease's latency, as the drill's own).
+  const productionLease: ProductionLeaseReader = {
+    peek: async () => {
+      await clock.sleep(5);
+      return world.lease.peek();
+    },
+  };
+  const prepare = createDrillPrepareHandler({ plans, platform, clock, productionLease });
   const teardown = createDrillTeardownHandler({
     cluster: DRILL_CLUSTER,
     drill: drill.drillPlatform,
@@ -204,6 +212,7 @@ export function drillBindings(
               lease,
               plans,
               alarm: rehearsalAlarm(clock),
+              productionLease,
               ...(options.failover ?? {}),
             },
             waves,

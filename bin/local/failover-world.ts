@@ -29,6 +29,7 @@ import {
   type StateMachineBindings,
   type StateMachineRun,
 } from '../../functions/adapters/sandbox/state-machine-runner';
+import type { ProductionLeaseReader } from '../../functions/core/drill/guard';
 import type { PlanPages, QuorumAlarm } from '../../functions/core/failover/ports';
 import {
   DEFAULT_FAILOVER_SETTINGS,
@@ -283,6 +284,11 @@ export interface RunFailoverOptions {
   readonly plans?: PlanPages;
   /** The quorum alarm pre-flight reads. @default the world's */
   readonly alarm?: QuorumAlarm;
+  /**
+   * A drill's failover only: production's lease, read by the acquire step after it takes the
+   * drill lease (`lease`), so the drill yields while a real failover holds authority.
+   */
+  readonly productionLease?: ProductionLeaseReader;
 }
 
 let executionCounter = 0;
@@ -336,6 +342,7 @@ export function failoverBindings(
         records: world.records,
         clock,
         ...(options.leaseMetrics ? { leaseMetrics: options.leaseMetrics } : {}),
+        ...(options.productionLease ? { productionLease: options.productionLease } : {}),
       }),
       [FAILOVER_FUNCTIONS.RecordFunctionArn]: createFailoverRecordHandler({
         records: world.records,

@@ -2,8 +2,10 @@
  * Drill, first step: creates each plan service's twin in the drill cluster (desired count 0,
  * the clone's task definition and network configuration, no load balancer), one page at a
  * time, so the drill's failover deploys into the drill cluster exactly as a failover would.
+ * Refuses (DrillRefusedError) while a real failover holds production's lease.
  */
 import { z } from 'zod';
+import { DynamoDbAuthorityLease } from '../adapters/aws/dynamodb-authority-lease';
 import { DynamoDbPlanPages } from '../adapters/aws/dynamodb-plan-pages';
 import { drillPlanPages } from '../core/drill/plan';
 import {
@@ -13,7 +15,7 @@ import {
 } from '../core/drill/prepare';
 import { dynamoDbClient } from '../shared/clients';
 import { systemClock } from '../shared/clock';
-import { DRILL_ENV } from '../shared/drill-env';
+import { DRILL_ENV, PRODUCTION_LEASE_ID } from '../shared/drill-env';
 import { requireString } from '../shared/env';
 import { stagingContainerPlatform } from '../shared/failover-wiring';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
@@ -44,4 +46,7 @@ export const handler = createDrillPrepareHandler(() => ({
   ),
   platform: stagingContainerPlatform(),
   clock: systemClock,
+  productionLease: new DynamoDbAuthorityLease(dynamoDbClient, requireString(DRILL_ENV.leaseTable), {
+    leaseId: PRODUCTION_LEASE_ID,
+  }),
 }));

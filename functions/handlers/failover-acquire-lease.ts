@@ -1,9 +1,12 @@
 /**
  * Failover, after approval: transfers the authority lease to the shadow by conditional write;
- * the granted epoch travels with the execution and fences every later mutating call.
+ * the granted epoch travels with the execution and fences every later mutating call. In
+ * production it then aborts a running drill; in the drill deployment it then reads production's
+ * lease and yields while a real failover holds it (`core/drill/guard.ts`).
  */
 import { z } from 'zod';
 import { abortRunningDrill } from '../core/drill/abort';
+import { type ProductionLeaseReader, yieldToRealFailover } from '../core/drill/guard';
 import { type AcquiredLease, acquireShadowLease } from '../core/failover/lease';
 import type { FailoverRecordStore } from '../core/failover/ports';
 import type { AuthorityLease, Clock } from '../core/ports';
@@ -11,6 +14,7 @@ import { systemClock } from '../shared/clock';
 import {
   abortedDrillLease,
   authorityLease,
+  drillProductionLease,
   failoverAwsAdapters,
   leaseIdOf,
 } from '../shared/failover-wiring';
@@ -42,6 +46,12 @@ export interface FailoverAcquireLeaseDeps {
    * aborts a running drill (see `core/drill/abort.ts`). Absent in the drill deployment itself.
    */
   readonly drillLease?: AuthorityLease;
+  /**
+   * In the drill deployment only (`lease` is then the drill lease): production's lease, read
+   * after the drill lease is taken; while the shadow holds it the drill gives its lease up and
+   * fails with DrillRefusedError, and its teardown records it as aborted by that failover.
+   */
+  readonly productionLease?: ProductionLeaseReader;
   /** Where the new holder and epoch are published (the dashboard's lease widgets). */
   readonly leaseMetrics?: LeaseMetrics;
 }
@@ -53,8 +63,9 @@ export function createFailoverAcquireLeaseHandler(deps: Deps<FailoverAcquireLeas
   const get = lazyDeps(deps);
   return async (event: unknown): Promise<AcquiredLease> => {
     const input = parseEvent(FailoverAcquireLeaseEvent, event, 'failover-acquire-lease');
-    const { drillLease, leaseMetrics, ...deps } = get();
+    const { drillLease, productionLease, leaseMetrics, ...deps } = get();
     const granted = await acquireShadowLease(deps, input);
+    if (productionLease) await yieldToRealFailover(deps.lease, productionLease);
     leaseMetrics?.publish({ holder: 'shadow', epoch: granted.epoch });
     if (drillLease) {
       // A drill shares the staging quotas: it yields. Never let it hold up the real failover.
@@ -72,11 +83,13 @@ export function createFailoverAcquireLeaseHandler(deps: Deps<FailoverAcquireLeas
 /** Lambda entry. */
 export const handler = createFailoverAcquireLeaseHandler(() => {
   const drillLease = abortedDrillLease();
+  const productionLease = drillProductionLease();
   return {
     lease: authorityLease(),
     records: failoverAwsAdapters().records,
     clock: systemClock,
     leaseMetrics: emfLeaseMetrics(leaseIdOf()),
     ...(drillLease ? { drillLease } : {}),
+    ...(productionLease ? { productionLease } : {}),
   };
 });

@@ -18,3 +18,9 @@ export const DRILL_ENV = {
 
 /** The drill lease's id in the lease table (`LEASE#drill`). */
 export const DEFAULT_DRILL_LEASE_ID = 'drill';
+
+/**
+ * Production's authority lease id (`LEASE#authority`): the one item of the shared lease table a
+ * drill may read (never write), to refuse while a real failover holds authority.
+ */
+export const PRODUCTION_LEASE_ID = 'authority';

@@ -20,6 +20,7 @@ import { DynamoDbFailoverRecordStore } from '../adapters/aws/failover-record-sto
 import { AwsQuotaReader } from '../adapters/aws/service-quotas-reader';
 import { AwsTrafficSwitch, memoisedArcClients } from '../adapters/aws/traffic-switch';
 import { rehearsalAlarm } from '../core/drill/alarm';
+import type { ProductionLeaseReader } from '../core/drill/guard';
 import { drillPlanPages } from '../core/drill/plan';
 import type {
   FailoverPlatform,
@@ -33,7 +34,7 @@ import { type FailoverSettings, parseFailoverSettings } from '../core/failover/s
 import type { AuthorityLease, ContainerPlatform } from '../core/ports';
 import { awsAdapters, clientConfig, dynamoDbClient, localClients } from './clients';
 import { systemClock } from './clock';
-import { DEFAULT_DRILL_LEASE_ID, DRILL_ENV } from './drill-env';
+import { DEFAULT_DRILL_LEASE_ID, DRILL_ENV, PRODUCTION_LEASE_ID } from './drill-env';
 import { type EnvSource, optionalString, requireString } from './env';
 
 /** Environment variable names of the failover Lambdas (see docs/failover-contract.md). */
@@ -70,7 +71,7 @@ export function authorityLease(env: EnvSource = process.env): AuthorityLease {
     dynamoDbClient,
     requireString(FAILOVER_ENV.leaseTable, env),
     drillCluster(env) === undefined
-      ? {}
+      ? { leaseId: PRODUCTION_LEASE_ID }
       : { leaseId: optionalString(DRILL_ENV.leaseId, DEFAULT_DRILL_LEASE_ID, env) },
   );
 }
@@ -78,8 +79,21 @@ export function authorityLease(env: EnvSource = process.env): AuthorityLease {
 /** The lease item this deployment's failover handlers hold: `authority`, or the drill's own. */
 export function leaseIdOf(env: EnvSource = process.env): string {
   return drillCluster(env) === undefined
-    ? 'authority'
+    ? PRODUCTION_LEASE_ID
     : optionalString(DRILL_ENV.leaseId, DEFAULT_DRILL_LEASE_ID, env);
+}
+
+/**
+ * In the drill deployment only: production's lease, read only, so the drill's failover refuses
+ * while a real failover holds authority (`core/drill/guard.ts`). Undefined in production.
+ */
+export function drillProductionLease(
+  env: EnvSource = process.env,
+): ProductionLeaseReader | undefined {
+  if (drillCluster(env) === undefined) return undefined;
+  return new DynamoDbAuthorityLease(dynamoDbClient, requireString(FAILOVER_ENV.leaseTable, env), {
+    leaseId: PRODUCTION_LEASE_ID,
+  });
 }
 
 /** The drill lease a real failover takes to abort a running drill; undefined when not wired. */

@@ -31,6 +31,7 @@ import {
   localClients,
   regionalStsClient,
 } from './clients';
+import { PRODUCTION_LEASE_ID } from './drill-env';
 import {
   type EnvSource,
   optionalString,
@@ -50,7 +51,7 @@ function once<T>(build: () => T): () => T {
 
 /** The lease item the handback hands back: `authority` unless the deployment names its own. */
 export function handbackLeaseIdOf(env: EnvSource = process.env): string {
-  return optionalString(HANDBACK_ENV.leaseId, 'authority', env);
+  return optionalString(HANDBACK_ENV.leaseId, PRODUCTION_LEASE_ID, env);
 }
 
 // The lease, its freeze and the gate's lease metrics all name the same item.

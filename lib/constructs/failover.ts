@@ -19,7 +19,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { TrafficRoute } from '../../functions/core/failover/ports';
-import { DRILL_ENV } from '../../functions/shared/drill-env';
+import { DRILL_ENV, PRODUCTION_LEASE_ID } from '../../functions/shared/drill-env';
 import { FAILOVER_GATE_ENV } from '../../functions/shared/failover-env';
 import { FAILOVER_TABLE, INVENTORY_TABLE } from '../../functions/shared/tables';
 import type { FailoverConfig } from '../config';
@@ -260,6 +260,11 @@ export class Failover extends Construct {
       props.key.grantEncryptDecrypt(step);
     }
     if (props.drill) {
+      // After taking the drill lease, the drill's acquire step reads production's: it yields
+      // while a real failover holds authority (functions/core/drill/guard.ts).
+      f['acquire-lease'].role.addToPrincipalPolicy(
+        readProductionLeaseStatement(props.leaseTable.table.tableArn),
+      );
       for (const step of Object.values(f)) {
         step.addEnvironment(DRILL_ENV.cluster, props.drill.cluster);
         step.addEnvironment(DRILL_ENV.leaseId, props.drill.leaseId);
@@ -599,6 +604,23 @@ export class Failover extends Construct {
       },
     );
   }
+}
+
+/**
+ * The one grant a drill role holds on production's side of the shared lease table: GetItem of
+ * `LEASE#authority`, so the drill can see a real failover holding authority and refuse.
+ */
+export function readProductionLeaseStatement(leaseTableArn: string): iam.PolicyStatement {
+  return new iam.PolicyStatement({
+    sid: 'ReadProductionLease',
+    actions: ['dynamodb:GetItem'],
+    resources: [leaseTableArn],
+    conditions: {
+      'ForAllValues:StringEquals': {
+        'dynamodb:LeadingKeys': [`LEASE#${PRODUCTION_LEASE_ID}`],
+      },
+    },
+  });
 }
 
 /** The lease-table items a drill deployment may touch: its lease and its admission record. */

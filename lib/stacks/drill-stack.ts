@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { DRILL_ENV } from '../../functions/shared/drill-env';
-import { Failover } from '../constructs/failover';
+import { Failover, readProductionLeaseStatement } from '../constructs/failover';
 import { UnderstudyFunction } from '../constructs/understudy-function';
 import { definitionFromAsl } from '../statemachine';
 import type { StagingStack } from './staging-stack';
@@ -32,7 +32,9 @@ export interface DrillStackProps extends UnderstudyStackProps {
  * failover table (RTO records, drill history) and report bucket; and the drill wrapper
  * (`statemachines/drill.asl.json`) that prepares the drill services, runs the drill's failover as
  * a child and always tears down. Nothing here may touch a production cluster, service, the
- * production lease or traffic: the IAM replay tier (`test/iam/scenarios/drill.ts`) proves it.
+ * production lease or traffic, save one read: the prepare and acquire-lease roles may GetItem
+ * `LEASE#authority`, so a drill refuses while a real failover holds authority. The IAM tier
+ * (`test/iam/scenarios/drill.ts`, `test/iam/drill-fence.test.ts`) proves both.
  */
 export class DrillStack extends Stack {
   /** The drill cluster (`drill.cluster`). */
@@ -123,6 +125,12 @@ export class DrillStack extends Stack {
       }),
     );
     key.grantDecrypt(this.prepare);
+    this.prepare.addEnvironment(DRILL_ENV.leaseTable, staging.leaseTable.table.tableName);
+    // Read production's lease item, never write it: a drill refuses while a real failover holds
+    // authority (functions/core/drill/guard.ts).
+    this.prepare.role.addToPrincipalPolicy(
+      readProductionLeaseStatement(staging.leaseTable.table.tableArn),
+    );
     this.prepare.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'CreateDrillServices',

@@ -1,8 +1,9 @@
 // The pure parts of drills on AWS: the RTO trend, the abort reason round trip, the plan view.
+import { trendLines } from '../../bin/commands/drill-aws';
 import { abortedBy, abortReason } from '../../functions/core/drill/abort';
 import { drillEntryOf } from '../../functions/core/drill/plan';
 import type { DrillRecord } from '../../functions/core/drill/ports';
-import { drillOutcomeOf } from '../../functions/core/drill/record';
+import { causeMessage, drillOutcomeOf, recordDrill } from '../../functions/core/drill/record';
 import { drillTrend } from '../../functions/core/drill/trend';
 
 const line = (startedAt: string, outcome: DrillRecord['outcome'], rto?: number): DrillRecord => ({
@@ -44,6 +45,23 @@ describe('Function: drillTrend', () => {
     // Assert
     expect(trend.medianRtoSeconds).toBeUndefined();
     expect(trend.driftSeconds).toBeUndefined();
+  });
+});
+
+describe('Function: trendLines', () => {
+  it('prints why a drill did not succeed under its row, and no reason under a success', () => {
+    // Arrange
+    const refused: DrillRecord = {
+      ...line('2026-02-01T00:00:00Z', 'aborted'),
+      reason: 'refused: a real failover holds authority (shadow at epoch 2, failover real-1)',
+    };
+    // Act
+    const lines = trendLines(drillTrend([line('2026-01-01T00:00:00Z', 'succeeded', 100), refused]));
+    // Assert
+    expect(lines).toHaveLength(5);
+    expect(lines[1]).toMatch(/^2026-01-01T00:00:00Z +succeeded +100\.0/);
+    expect(lines[2]).toMatch(/^2026-02-01T00:00:00Z +aborted /);
+    expect(lines[3]).toBe(`    ${refused.reason}`);
   });
 });
 
@@ -94,5 +112,47 @@ describe('Function: drillOutcomeOf', () => {
     ).toBe('aborted');
     expect(drillOutcomeOf({ ...base, result: { record: { outcome: 'declined' } } })).toBe('failed');
     expect(drillOutcomeOf({ ...base, result: { error: { Error: 'X' } } })).toBe('failed');
+    expect(drillOutcomeOf({ ...base, result: { error: { Error: 'DrillRefusedError' } } })).toBe(
+      'aborted',
+    );
+  });
+});
+
+describe('Function: recordDrill', () => {
+  it('records a refused drill as aborted, with the Lambda error’s message as its reason', async () => {
+    // Arrange
+    const lines: DrillRecord[] = [];
+    const history = { put: async (r: DrillRecord) => void lines.push(r), list: async () => lines };
+    const cause = JSON.stringify({
+      errorType: 'DrillRefusedError',
+      errorMessage: 'a real failover holds authority (shadow at epoch 4, failover real-2)',
+      trace: ['at refuseDuringFailover'],
+    });
+    // Act
+    const line = await recordDrill(
+      { history, clock: { now: () => 0, sleep: async () => {} } },
+      {
+        drillName: 'd',
+        failoverExecutionName: 'd',
+        startedAt: '1970-01-01T00:00:00.000Z',
+        result: { error: { Error: 'DrillRefusedError', Cause: cause } },
+        servicesDeleted: 0,
+      },
+    );
+    // Assert
+    expect(line).toMatchObject({
+      outcome: 'aborted',
+      reason: 'refused: a real failover holds authority (shadow at epoch 4, failover real-2)',
+    });
+    expect(lines).toEqual([line]);
+  });
+});
+
+describe('Function: causeMessage', () => {
+  it('takes a Lambda error’s message and any other Cause as it is', () => {
+    expect(causeMessage(JSON.stringify({ errorType: 'E', errorMessage: 'm' }))).toBe('m');
+    expect(causeMessage('plain words')).toBe('plain words');
+    expect(causeMessage('{"no":"message"}')).toBe('{"no":"message"}');
+    expect(causeMessage(undefined)).toBe('');
   });
 });

@@ -2,12 +2,17 @@
 // denied every action on production — its ECS clusters and what runs in them, production's items
 // of the lease table the drill shares (`LEASE#authority` and the failover's admission record),
 // and its traffic (routing controls, Route 53, load balancer changes, signal metrics) — by the
-// real evaluator over the synthesized policies. The drill's own calls are replayed and allowed
+// real evaluator over the synthesized policies, save one read: the prepare and acquire-lease
+// roles may GetItem `LEASE#authority`, so a drill refuses while a real failover holds it. The drill's own calls are replayed and allowed
 // in replay.test.ts (scenarios/drill.ts).
 import { sampleConfig } from '../infra/support';
 import { evaluateCalls, ResourceFactStore } from './support/evaluate';
 import { withStatement } from './support/mutate';
-import { drillGrantsOnProduction, type ProductionFence } from './support/negative';
+import {
+  drillGrantsOnProduction,
+  type FenceBreach,
+  type ProductionFence,
+} from './support/negative';
 import type { RecordedCall } from './support/recorder';
 import type { ResolvedApp } from './support/template';
 import { REPLAY_TRAFFIC, resolveApp, synthesizeStacks } from './support/template';
@@ -64,6 +69,13 @@ function fenceOf(app: ResolvedApp): ProductionFence {
 
 let app: ResolvedApp;
 
+/** `Role action partition-key` of a breach, the role's hash dropped. */
+function breachOf(breach: FenceBreach): string {
+  const role = breach.role.split('/')[1]?.replace(/[0-9A-F]{8}$/, '');
+  const key = breach.context['dynamodb:LeadingKeys'];
+  return [role, breach.action, ...(Array.isArray(key) ? key : [])].join(' ');
+}
+
 beforeAll(() => {
   app = resolveApp(synthesizeStacks());
 });
@@ -77,10 +89,31 @@ describe('Drill fence (issue #9)', () => {
     // Act
     const allowed = await drillGrantsOnProduction(app, roles, fence);
 
-    // Assert
+    // Assert: nothing but the guard's one read (a drill refuses while the shadow holds
+    // production's lease: functions/core/drill/guard.ts), by its two steps, of that item only.
     expect(roles.length).toBeGreaterThanOrEqual(12);
     expect(fence.leaseTableArn).toMatch(/:table\/UnderstudyStaging-AuthorityLeaseTable/);
-    expect(allowed).toEqual([]);
+    expect(allowed.map(breachOf).sort()).toEqual([
+      'DrillFailoverAcquireLeaseRole dynamodb:GetItem LEASE#authority',
+      'PrepareRole dynamodb:GetItem LEASE#authority',
+    ]);
+  });
+
+  it('finds the breach when the production lease read loses its LeadingKeys condition', async () => {
+    // Arrange: the prepare step's read of production's lease, for any item of the table
+    const widened = resolveApp(
+      withStatement(app.stacks, 'PrepareRoleDefaultPolicy', 'ReadProductionLease', (statement) => {
+        const { Condition: _dropped, ...rest } = statement as { Condition?: unknown };
+        return rest as typeof statement;
+      }),
+    );
+    const prepare = widened.roles.filter((r) => r.id.startsWith(`${DRILL_STACK}/PrepareRole`));
+
+    // Act
+    const allowed = await drillGrantsOnProduction(widened, prepare, fenceOf(widened));
+
+    // Assert: the failover's admission record is then readable too
+    expect(allowed.map(breachOf)).toContain('PrepareRole dynamodb:GetItem ADMISSION#failover');
   });
 
   it('allows the drill roles their own lease item and cluster (the fence is not vacuous)', async () => {
@@ -211,9 +244,34 @@ describe('Drill fence (issue #9)', () => {
       // Act
       const results = await verdicts(leaseRequests('LEASE#authority'));
 
-      // Assert
+      // Assert: all but the acquire step's read, which the drill's guard makes
       expect(results).toHaveLength(6);
-      expect(results.filter((r) => !r.endsWith(' ImplicitlyDenied'))).toEqual([]);
+      expect(results.filter((r) => !r.endsWith(' ImplicitlyDenied'))).toEqual([
+        expect.stringMatching(/^DrillFailoverAcquireLeaseRole\w* dynamodb:GetItem .* Allowed$/),
+      ]);
+    });
+
+    it('allows the prepare step to read production’s lease item, never to write it', async () => {
+      // Act
+      const results = await verdicts(
+        ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'].map((operation) =>
+          callOf(roleOf('PrepareRole'), operation, {
+            TableName: leaseTable(),
+            ...(operation === 'dynamodb:PutItem'
+              ? { Item: { pk: { S: 'LEASE#authority' }, holder: { S: 'primary' } } }
+              : { Key: { pk: { S: 'LEASE#authority' } } }),
+          }),
+        ),
+      );
+
+      // Assert
+      expect(
+        results.map((r) => r.replace(/^(\w+?)[0-9A-F]{8} (\S+) .* (\w+)$/, '$1 $2 $3')),
+      ).toEqual([
+        'PrepareRole dynamodb:GetItem Allowed',
+        'PrepareRole dynamodb:PutItem ImplicitlyDenied',
+        'PrepareRole dynamodb:UpdateItem ImplicitlyDenied',
+      ]);
     });
 
     it('allows the same requests on the drill lease item', async () => {

@@ -88,10 +88,36 @@ describe('Class: DrillStack', () => {
       }
     });
 
-    it('expects no role to name the production cluster, the production lease or a traffic route', () => {
+    it('expects production’s lease read by the guard’s two steps only, by GetItem only', () => {
       // Act
-      const text = policyText(template);
+      const reads = Object.entries(template.findResources('AWS::IAM::Policy')).flatMap(([id, p]) =>
+        (p.Properties.PolicyDocument.Statement as Record<string, unknown>[])
+          .filter((s) => JSON.stringify(s).includes('LEASE#authority'))
+          .map((s) => ({ id: id.replace(/RoleDefaultPolicy[0-9A-F]{8}$/, ''), statement: s })),
+      );
       // Assert
+      expect(reads.map((r) => r.id).sort()).toEqual(['DrillFailoverAcquireLease', 'Prepare']);
+      for (const { statement } of reads) {
+        expect(statement).toMatchObject({
+          Sid: 'ReadProductionLease',
+          Effect: 'Allow',
+          Action: 'dynamodb:GetItem',
+          Condition: {
+            'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['LEASE#authority'] },
+          },
+        });
+      }
+    });
+
+    it('expects no role to name the production cluster, write the production lease or a traffic route', () => {
+      // Act: every statement but the guard's read of production's lease
+      const text = JSON.stringify(
+        Object.values(template.findResources('AWS::IAM::Policy'))
+          .flatMap((p) => p.Properties.PolicyDocument.Statement as Record<string, unknown>[])
+          .filter((s) => s.Sid !== 'ReadProductionLease'),
+      );
+      // Assert
+      expect(policyText(template)).toContain('ReadProductionLease');
       expect(text).not.toContain(`service/${config.staging.cluster}/`);
       expect(text).not.toContain(`cluster/${config.staging.cluster}`);
       expect(text).not.toContain('LEASE#authority');

@@ -287,6 +287,60 @@ describe('State machine: drill (the drill deployment)', () => {
     });
   });
 
+  describe('Path: a drill started while a real failover holds authority', () => {
+    let d: LocalDrillWorld;
+    let before: ProductionSnapshot;
+    let run: LocalDrillRun;
+    let drillLeaseBefore: Lease;
+    let createsBefore: number;
+    beforeAll(async () => {
+      const w = await createLocalFailoverWorld({ services: 4, dynamo: dynalite() });
+      d = drillWorldOf(w);
+      await w.records.begin({
+        executionName: 'real-failover',
+        executionArn: 'arn:aws:states:eu-central-1:222222222222:execution:f:real-failover',
+        alarmName: 'understudy-authority-quorum',
+        mode: 'auto',
+        detectedAt: new Date(w.cloud.clock.now()).toISOString(),
+        startedAt: new Date(w.cloud.clock.now()).toISOString(),
+      });
+      await createFailoverAcquireLeaseHandler({
+        lease: w.lease,
+        records: w.records,
+        clock: w.cloud.clock,
+        drillLease: d.drillLease,
+      })({ executionName: 'real-failover' });
+      before = await productionOf(w);
+      drillLeaseBefore = await d.drillLease.read();
+      createsBefore = w.cloud.callCounts()['ecs:CreateService'] ?? 0;
+      run = await runDrill(d);
+    });
+
+    it('refuses at its first step and never starts its failover', () => {
+      // Assert
+      expect(run.status).toBe('FAILED');
+      expect(run.error).toBe('DrillAborted');
+      expect(run.failover).toBeUndefined();
+      expect(d.world.cloud.callCounts()['ecs:CreateService'] ?? 0).toBe(createsBefore);
+    });
+
+    it('records the refusal, naming the failover that holds authority', async () => {
+      // Act
+      const [line] = await d.history.list(10);
+      // Assert
+      expect(line).toMatchObject({ drill: true, outcome: 'aborted', servicesDeleted: 0 });
+      expect(line?.reason).toMatch(
+        /^refused: a real failover holds authority \(shadow at epoch 2, failover real-failover\)/,
+      );
+    });
+
+    it('leaves the drill lease and production exactly as they were', async () => {
+      // Assert
+      expect(await d.drillLease.read()).toEqual(drillLeaseBefore);
+      expect(await productionOf(d.world)).toEqual(before);
+    });
+  });
+
   describe('Path: teardown only', () => {
     it('deletes a previous drill’s leftovers and leaves the lease alone', async () => {
       // Arrange

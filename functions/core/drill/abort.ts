@@ -3,8 +3,8 @@
  * quotas). When a real failover takes authority it takes the drill lease too: a drill lease held
  * by the shadow moves to `primary` at epoch + 1, so every later fenced step of the drill
  * (deploy, traffic) fails with StaleEpochError, its failover fails, and the drill wrapper's
- * Catch runs the teardown. The drill's workflow needs no stop signal and no extra permission on
- * production: the fence it already honours is the abort.
+ * Catch runs the teardown. The drill's workflow needs no stop signal: the fence it already honours
+ * is the abort. The other order, a drill started during a real failover, is `guard.ts`'s.
  */
 import { ConflictError } from '../errors';
 import type { AuthorityLease } from '../ports';

@@ -3,13 +3,15 @@
  * created at desired count 0 from the pre-baked clone's task definition and network
  * configuration, so the failover's own deploy step (UpdateService to the plan's revision and
  * count) finds it there. Idempotent: a service that already exists (a retried page, a previous
- * drill's leftover) is left for the deploy step to update.
+ * drill's leftover) is left for the deploy step to update. Every page first checks that no real
+ * failover holds authority (`guard.ts`): a drill never starts, or goes on preparing, beside one.
  */
 import { ConflictError } from '../errors';
 import { stagingNameOf } from '../failover/deploy';
 import { seededRandom, seedOf, withRetry } from '../failover/pacing';
 import type { PlanPages } from '../failover/ports';
 import type { Clock, ContainerPlatform } from '../ports';
+import { type ProductionLeaseReader, refuseDuringFailover } from './guard';
 
 /** Tag key every drill service carries (value: the drill's execution name). */
 export const DRILL_TAG_KEY = 'understudy:drill';
@@ -20,6 +22,8 @@ export interface PrepareDrillDeps {
   readonly plans: PlanPages;
   readonly platform: Pick<ContainerPlatform, 'createService'>;
   readonly clock: Clock;
+  /** Production's authority lease, read only: a drill refuses while the shadow holds it. */
+  readonly productionLease: ProductionLeaseReader;
 }
 
 /** Where the walk over the plan stands (travels in the payload between pages). */
@@ -54,11 +58,12 @@ export interface PrepareDrillResult {
 
 const nowIso = (clock: Clock): string => new Date(clock.now()).toISOString();
 
-/** Creates the drill twins of one page of the plan. */
+/** Creates the drill twins of one page of the plan; DrillRefusedError during a real failover. */
 export async function prepareDrillPage(
   deps: PrepareDrillDeps,
   input: PrepareDrillInput,
 ): Promise<PrepareDrillResult> {
+  await refuseDuringFailover(deps.productionLease);
   const summary = await deps.plans.summary();
   const waveIndex = input.position?.waveIndex ?? 0;
   const wave = summary.waves[waveIndex];

@@ -4,6 +4,7 @@
  */
 import type { FailoverOutcome } from '../failover/ports';
 import type { Clock } from '../ports';
+import { DRILL_REFUSED_ERROR } from './guard';
 import type { DrillHistory, DrillOutcome, DrillRecord } from './ports';
 
 /** How the drill's failover child ended, as the wrapper saw it. */
@@ -30,9 +31,31 @@ export interface RecordDrillInput {
   readonly abortedBy?: string;
 }
 
-/** Classifies the run: aborted (lease taken), succeeded (record says so) or failed. */
+/**
+ * The message of a Step Functions Cause: a Lambda's is its error as JSON
+ * (`{"errorType", "errorMessage", "trace"}`), anything else is taken as it is.
+ */
+export function causeMessage(cause: string | undefined): string {
+  if (cause === undefined) return '';
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (typeof parsed === 'object' && parsed !== null && 'errorMessage' in parsed) {
+      const message = (parsed as { errorMessage: unknown }).errorMessage;
+      if (typeof message === 'string') return message;
+    }
+  } catch {
+    // Not JSON: the Cause is the message itself.
+  }
+  return cause;
+}
+
+/**
+ * Classifies the run: aborted (a real failover took the lease, or held authority when the drill
+ * began: refused), succeeded (record says so) or failed.
+ */
 export function drillOutcomeOf(input: RecordDrillInput): DrillOutcome {
   if (input.abortedBy !== undefined) return 'aborted';
+  if (input.result.error?.Error === DRILL_REFUSED_ERROR) return 'aborted';
   const outcome = input.result.record?.outcome;
   return input.result.error === undefined && (outcome === 'succeeded' || outcome === 'partial')
     ? 'succeeded'
@@ -47,11 +70,13 @@ export async function recordDrill(
   const outcome = drillOutcomeOf(input);
   const record = input.result.record;
   const reason =
-    outcome === 'aborted'
+    input.abortedBy !== undefined
       ? `aborted: ${input.abortedBy}`
-      : input.result.error
-        ? `${input.result.error.Error ?? 'error'}: ${(input.result.error.Cause ?? '').slice(0, 500)}`
-        : undefined;
+      : outcome === 'aborted'
+        ? `refused: ${causeMessage(input.result.error?.Cause).slice(0, 500)}`
+        : input.result.error
+          ? `${input.result.error.Error ?? 'error'}: ${(input.result.error.Cause ?? '').slice(0, 500)}`
+          : undefined;
   const line: DrillRecord = {
     drillName: input.drillName,
     failoverExecutionName: input.failoverExecutionName,

@@ -14,6 +14,8 @@ export interface DrillTrendRow {
   /** RTO minus the previous successful drill's; undefined for the first or a failed one. */
   readonly deltaSeconds?: number;
   readonly servicesDeleted: number;
+  /** Why a drill that did not succeed failed, was aborted or was refused. */
+  readonly reason?: string;
 }
 
 /** The trend and its summary. */
@@ -45,6 +47,7 @@ export function drillTrend(records: readonly DrillRecord[]): DrillTrend {
         ? { deltaSeconds: round(rto - previous) }
         : {}),
       servicesDeleted: record.servicesDeleted,
+      ...(record.outcome !== 'succeeded' && record.reason ? { reason: record.reason } : {}),
     });
     if (rto !== undefined) {
       rtos.push(rto);

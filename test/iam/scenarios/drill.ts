@@ -1,7 +1,8 @@
 /**
  * Scenario: one drill on AWS (`UnderstudyDrill`), every Lambda as its own drill role, over what
  * the clone and failover scenarios left in the world (the shop/web plan entry in the staging
- * inventory, the staging lease table with production's `LEASE#authority` taken): prepare creates
+ * inventory, the staging lease table with production's `LEASE#authority` taken): a first prepare
+ * is refused, production being failed over; with production's lease handed back, prepare creates
  * the plan's twin in the drill cluster at 0 tasks; the drill's failover steps run with the drill
  * environment (drill cluster, `LEASE#drill`, the plan rewritten to the drill cluster, the
  * rehearsal alarm, no traffic route): pre-flight, approval, lease, deploy, steady check, traffic
@@ -13,7 +14,7 @@
  */
 
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateClusterCommand } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { Route53RecoveryClusterClient } from '@aws-sdk/client-route53-recovery-cluster';
@@ -33,6 +34,7 @@ import { SnsApprovalNotifier } from '../../../functions/adapters/aws/sns-approva
 import { AwsTrafficSwitch } from '../../../functions/adapters/aws/traffic-switch';
 import { createTableInput } from '../../../functions/adapters/sandbox/dynalite';
 import { rehearsalAlarm } from '../../../functions/core/drill/alarm';
+import { DrillRefusedError } from '../../../functions/core/drill/guard';
 import { drillPlanPages } from '../../../functions/core/drill/plan';
 import { parseFailoverSettings } from '../../../functions/core/failover/settings';
 import { createDrillPrepareHandler } from '../../../functions/handlers/drill-prepare';
@@ -45,7 +47,7 @@ import { createFailoverRequestApprovalHandler } from '../../../functions/handler
 import { createFailoverSteadyCheckHandler } from '../../../functions/handlers/failover-steady-check';
 import { createFailoverTrafficHandler } from '../../../functions/handlers/failover-traffic';
 import { awsAdapters } from '../../../functions/shared/clients';
-import { DRILL_ENV } from '../../../functions/shared/drill-env';
+import { DRILL_ENV, PRODUCTION_LEASE_ID } from '../../../functions/shared/drill-env';
 import { drillCluster as drillClusterOf } from '../../../functions/shared/failover-wiring';
 import { FAILOVER_TABLE } from '../../../functions/shared/tables';
 import { DRILL_ALARM_NAME } from '../../../lib/stacks/drill-stack';
@@ -124,17 +126,46 @@ export async function drill(world: ReplayWorld): Promise<void> {
   const drillName = 'drill-replay-0001';
   const plansOf = (fn: AppFunction, step: string) =>
     drillPlanPages(new DynamoDbPlanPages(ddb(fn, step), inventoryTable), drillCluster);
-  let position: { waveIndex: number; cursor?: string } | null = null;
-  let detectedAt = '';
-  for (let page = 0; page < 10; page += 1) {
-    const prepared = await createDrillPrepareHandler({
+  const productionLeaseOf = (fn: AppFunction, step: string) =>
+    new DynamoDbAuthorityLease(ddb(fn, step), leaseTable, { leaseId: PRODUCTION_LEASE_ID });
+  const prepareHandler = () =>
+    createDrillPrepareHandler({
       plans: plansOf(f.prepare, 'prepare'),
       platform: awsAdapters(world.sideClients(tagOf(f.prepare, 'prepare'), region), {
         account,
         region,
       }).platform,
       clock,
-    })({ drillName, pageSize: 50, position });
+      productionLease: productionLeaseOf(f.prepare, 'prepare'),
+    });
+  // Production's lease is the failover scenario's, held by the shadow: a drill started now is
+  // refused by its first prepare page (a GetItem of LEASE#authority), before it creates anything.
+  const refused = await prepareHandler()({ drillName, pageSize: 50 }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!(refused instanceof DrillRefusedError)) {
+    throw new Error(`drill scenario: prepare was not refused during a failover (${refused})`);
+  }
+  // The rest runs with production handed back (unrecorded); the item is put back as it was once
+  // the drill's failover is recorded, for the handback scenario after this one.
+  const productionKey = { pk: { S: `LEASE#${PRODUCTION_LEASE_ID}` } };
+  const failedOver = await world.dynalite.client.send(
+    new GetItemCommand({ TableName: leaseTable, Key: productionKey, ConsistentRead: true }),
+  );
+  if (failedOver.Item?.holder?.S !== 'shadow') {
+    throw new Error('drill scenario: the failover scenario left production not failed over');
+  }
+  await world.dynalite.client.send(
+    new PutItemCommand({
+      TableName: leaseTable,
+      Item: { ...failedOver.Item, holder: { S: 'primary' } },
+    }),
+  );
+  let position: { waveIndex: number; cursor?: string } | null = null;
+  let detectedAt = '';
+  for (let page = 0; page < 10; page += 1) {
+    const prepared = await prepareHandler()({ drillName, pageSize: 50, position });
     detectedAt = prepared.at;
     if (prepared.done) break;
     position = prepared.next;
@@ -191,6 +222,7 @@ export async function drill(world: ReplayWorld): Promise<void> {
     lease: leaseOf(f.lease, 'acquire-lease'),
     records: records(f.lease, 'acquire-lease'),
     clock,
+    productionLease: productionLeaseOf(f.lease, 'acquire-lease'),
   })({ executionName, approval });
   const deployClients = world.sideClients(tagOf(f.deploy, 'deploy'), region);
   await createFailoverDeployHandler({
@@ -244,6 +276,9 @@ export async function drill(world: ReplayWorld): Promise<void> {
     clock,
     metrics: { publish() {} },
   })({ executionName, result: 'completed', approval });
+  await world.dynalite.client.send(
+    new PutItemCommand({ TableName: leaseTable, Item: failedOver.Item }),
+  );
 
   // ---- Teardown: page until a whole pass finds nothing, then the lease and the history line.
   const teardownClients = world.sideClients(tagOf(f.teardown, 'teardown'), region);

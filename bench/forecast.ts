@@ -203,6 +203,65 @@ for (const kind of kindNames) {
   }
 }
 
+// Where the SQL comes from: a mean of per-case losses in units of each case's seasonal-naive
+// scale, so one level jump on a near-constant series (scale ≈ 0) can outweigh a hundred cases.
+// "Unforeseen" is model-independent: cases where even the best of every scored model is more
+// than UNFORESEEN_SQL scales off.
+const UNFORESEEN_SQL = 5;
+const scoredSources: [string, Readonly<Record<string, CaseForecast | undefined>>][] = [
+  ['**Understudy engine**', ours],
+];
+if (!onlyOurs) {
+  scoredSources.push(['baseline: seasonal naive (TS)', snaive]);
+  scoredSources.push(['baseline: SARIMA(1,0,1)(0,1,1)24 (arima)', sarimaRes]);
+}
+if (suite === 'prepared' && existsSync(peerDir)) {
+  for (const [file, label] of Object.entries(peerNames)) {
+    const path = join(peerDir, `${file}.json`);
+    if (existsSync(path)) scoredSources.push([label, JSON.parse(readFileSync(path, 'utf8'))]);
+  }
+}
+const caseSql = new Map<string, number[]>(
+  cases.map((c) => [
+    c.case,
+    scoredSources.map(([label, res]) => scoreForecasts(label, [c], res).SQL),
+  ]),
+);
+const unforeseen = cases.filter((c) =>
+  (caseSql.get(c.case) ?? []).every((v) => !Number.isFinite(v) || v > UNFORESEEN_SQL),
+);
+const foreseen = cases.filter((c) => !unforeseen.includes(c));
+const medianSql = (i: number): number => {
+  const v = cases
+    .map((c) => caseSql.get(c.case)?.[i] ?? Number.NaN)
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  return v.length ? ((v[(v.length - 1) >> 1] ?? 0) + (v[v.length >> 1] ?? 0)) / 2 : Number.NaN;
+};
+const sqlTable = [
+  `| model | SQL | SQL without the ${unforeseen.length} unforeseen | median SQL |`,
+  '|---|---|---|---|',
+  ...scoredSources.map(([label, res], i) => {
+    const all = scoreForecasts(label, cases, res).SQL;
+    const rest = foreseen.length ? scoreForecasts(label, foreseen, res).SQL : Number.NaN;
+    return `| ${label} | ${f(all)} | ${f(rest)} | ${f(medianSql(i))} |`;
+  }),
+];
+const largest = [...cases]
+  .sort((a, b) => (caseSql.get(b.case)?.[0] ?? 0) - (caseSql.get(a.case)?.[0] ?? 0))
+  .slice(0, 5);
+const engineSqlTotal = cases.reduce((s, c) => s + (caseSql.get(c.case)?.[0] ?? 0), 0);
+const largestTable = [
+  "| case | kind | engine SQL | share of the engine's mean | best other model's SQL |",
+  '|---|---|---|---|---|',
+  ...largest.map((c) => {
+    const row = caseSql.get(c.case) ?? [];
+    const others = row.slice(1).filter(Number.isFinite);
+    const best = others.length ? Math.min(...others) : Number.NaN;
+    return `| ${c.case} | ${kinds.get(c.case) ?? ''} | ${f(row[0] ?? Number.NaN, 2)} | ${f(engineSqlTotal > 0 ? (row[0] ?? 0) / engineSqlTotal : Number.NaN)} | ${f(best, 2)} |`;
+  }),
+];
+
 function reliability(items: readonly Rel[]): string {
   const edges = [0, 0.05, 0.2, 0.4, 0.6, 0.8, 0.95, 1.0000001];
   const lines = ['| predicted P | n | mean predicted | observed frequency |', '|---|---|---|---|'];
@@ -263,6 +322,18 @@ const report = [
         `The SARIMA baseline diverged (explosive fit) on ${sarimaDiverged} cases, where its seasonal-naive`,
         'fallback stands in; baselines use Gaussian intervals from their own variance.',
       ]),
+  '',
+  '## Where the SQL comes from',
+  '',
+  "SQL is the mean over cases of the quantile loss in units of each case's seasonal-naive scale, so",
+  'a level jump on a near-constant series (scale near 0) weighs as much as dozens of ordinary cases.',
+  `"Unforeseen": cases where every scored model, the engine included, is more than ${UNFORESEEN_SQL} scales off.`,
+  '',
+  sqlTable.join('\n'),
+  '',
+  "The engine's five largest per-case losses:",
+  '',
+  largestTable.join('\n'),
   '',
   '## Exceedance reliability',
   '',

@@ -39,7 +39,7 @@ export interface ForecastInput {
    * available but not in the default pool: it refits per backtest origin and costs ~50 ms a fit.
    */
   readonly models?: readonly ModelName[];
-  /** Most rolling-origin backtest origins inside the history (default 24; 0 disables backtests). */
+  /** Most rolling-origin backtest origins inside the history (default 42; 0 disables backtests). */
   readonly backtestOrigins?: number;
   /** Most models combined (default 3); 1 means pick the single best by backtest. */
   readonly maxMembers?: number;

@@ -14,7 +14,7 @@ import {
   type ProductionFence,
 } from './support/negative';
 import type { RecordedCall } from './support/recorder';
-import type { ResolvedApp } from './support/template';
+import type { ResolvedApp, ResolvedRole } from './support/template';
 import { REPLAY_TRAFFIC, resolveApp, synthesizeStacks } from './support/template';
 
 jest.setTimeout(180_000);
@@ -69,6 +69,23 @@ function fenceOf(app: ResolvedApp): ProductionFence {
 
 let app: ResolvedApp;
 
+/** The app with statement `sid` of `<role>Role`'s policy stripped of its Condition, and that role. */
+function conditionDropped(
+  role: string,
+  sid: string,
+): { widened: ResolvedApp; roles: readonly ResolvedRole[] } {
+  const widened = resolveApp(
+    withStatement(app.stacks, `${role}RoleDefaultPolicy`, sid, (statement) => {
+      const { Condition: _dropped, ...rest } = statement as { Condition?: unknown };
+      return rest as typeof statement;
+    }),
+  );
+  return {
+    widened,
+    roles: widened.roles.filter((r) => r.id.startsWith(`${DRILL_STACK}/${role}Role`)),
+  };
+}
+
 /** `Role action partition-key` of a breach, the role's hash dropped. */
 function breachOf(breach: FenceBreach): string {
   const role = breach.role.split('/')[1]?.replace(/[0-9A-F]{8}$/, '');
@@ -101,13 +118,7 @@ describe('Drill fence (issue #9)', () => {
 
   it('finds the breach when the production lease read loses its LeadingKeys condition', async () => {
     // Arrange: the prepare step's read of production's lease, for any item of the table
-    const widened = resolveApp(
-      withStatement(app.stacks, 'PrepareRoleDefaultPolicy', 'ReadProductionLease', (statement) => {
-        const { Condition: _dropped, ...rest } = statement as { Condition?: unknown };
-        return rest as typeof statement;
-      }),
-    );
-    const prepare = widened.roles.filter((r) => r.id.startsWith(`${DRILL_STACK}/PrepareRole`));
+    const { widened, roles: prepare } = conditionDropped('Prepare', 'ReadProductionLease');
 
     // Act
     const allowed = await drillGrantsOnProduction(widened, prepare, fenceOf(widened));
@@ -145,13 +156,7 @@ describe('Drill fence (issue #9)', () => {
 
   it('finds the breach when the drill lease statement loses its LeadingKeys condition', async () => {
     // Arrange: the teardown's lease statement without its condition
-    const widened = resolveApp(
-      withStatement(app.stacks, 'TeardownRoleDefaultPolicy', 'DrillLeaseOnly', (statement) => {
-        const { Condition: _dropped, ...rest } = statement as { Condition?: unknown };
-        return rest as typeof statement;
-      }),
-    );
-    const teardown = widened.roles.filter((r) => r.id.startsWith(`${DRILL_STACK}/TeardownRole`));
+    const { widened, roles: teardown } = conditionDropped('Teardown', 'DrillLeaseOnly');
 
     // Act
     const allowed = await drillGrantsOnProduction(widened, teardown, fenceOf(widened));

@@ -68,6 +68,29 @@ function drillServicesOf(w: LocalFailoverWorld): string[] {
     .filter((key) => key.startsWith(`${DRILL_CLUSTER}/`));
 }
 
+/**
+ * A real failover (`real-failover`) takes authority through the production acquire-lease step,
+ * wired with the drill lease as the stack wires it (so a running drill is aborted). Its epoch.
+ */
+async function realFailoverTakesAuthority(d: LocalDrillWorld): Promise<number> {
+  const w = d.world;
+  await w.records.begin({
+    executionName: 'real-failover',
+    executionArn: 'arn:aws:states:eu-central-1:222222222222:execution:f:real-failover',
+    alarmName: 'understudy-authority-quorum',
+    mode: 'auto',
+    detectedAt: new Date(w.cloud.clock.now()).toISOString(),
+    startedAt: new Date(w.cloud.clock.now()).toISOString(),
+  });
+  const acquire = createFailoverAcquireLeaseHandler({
+    lease: w.lease,
+    records: w.records,
+    clock: w.cloud.clock,
+    drillLease: d.drillLease,
+  });
+  return (await acquire({ executionName: 'real-failover' })).epoch;
+}
+
 describe('State machine: drill (the drill deployment)', () => {
   describe('Path: a drill that succeeds', () => {
     let d: LocalDrillWorld;
@@ -222,13 +245,6 @@ describe('State machine: drill (the drill deployment)', () => {
       const w = await createLocalFailoverWorld({ services: 6, dynamo: dynalite() });
       d = drillWorldOf(w);
       before = await productionOf(w);
-      // The production acquire-lease step, wired with the drill lease as the stack wires it.
-      const acquire = createFailoverAcquireLeaseHandler({
-        lease: w.lease,
-        records: w.records,
-        clock: w.cloud.clock,
-        drillLease: d.drillLease,
-      });
       let pages = 0;
       run = await runDrill(d, {
         config: { pageSize: 2 },
@@ -236,15 +252,7 @@ describe('State machine: drill (the drill deployment)', () => {
           beforeDeployPage: async () => {
             pages += 1;
             if (pages !== 2) return;
-            await w.records.begin({
-              executionName: 'real-failover',
-              executionArn: 'arn:aws:states:eu-central-1:222222222222:execution:f:real-failover',
-              alarmName: 'understudy-authority-quorum',
-              mode: 'auto',
-              detectedAt: new Date(w.cloud.clock.now()).toISOString(),
-              startedAt: new Date(w.cloud.clock.now()).toISOString(),
-            });
-            realEpoch = (await acquire({ executionName: 'real-failover' })).epoch;
+            realEpoch = await realFailoverTakesAuthority(d);
           },
         },
       });
@@ -296,20 +304,7 @@ describe('State machine: drill (the drill deployment)', () => {
     beforeAll(async () => {
       const w = await createLocalFailoverWorld({ services: 4, dynamo: dynalite() });
       d = drillWorldOf(w);
-      await w.records.begin({
-        executionName: 'real-failover',
-        executionArn: 'arn:aws:states:eu-central-1:222222222222:execution:f:real-failover',
-        alarmName: 'understudy-authority-quorum',
-        mode: 'auto',
-        detectedAt: new Date(w.cloud.clock.now()).toISOString(),
-        startedAt: new Date(w.cloud.clock.now()).toISOString(),
-      });
-      await createFailoverAcquireLeaseHandler({
-        lease: w.lease,
-        records: w.records,
-        clock: w.cloud.clock,
-        drillLease: d.drillLease,
-      })({ executionName: 'real-failover' });
+      await realFailoverTakesAuthority(d);
       before = await productionOf(w);
       drillLeaseBefore = await d.drillLease.read();
       createsBefore = w.cloud.callCounts()['ecs:CreateService'] ?? 0;

@@ -29,6 +29,7 @@ import {
   requireString,
 } from '../shared/env';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+import { runOptionsOf, ScheduledRunEvent } from '../shared/scheduled-run';
 import { emfLeaseMetrics, type LeaseMetrics } from '../shared/workflow-metrics';
 
 /** Names of the environment variables this function reads (the CDK construct sets them). */
@@ -163,20 +164,7 @@ export function readAdaptConfig(env: EnvSource = process.env): AdaptRunConfig {
  * The scheduled EventBridge event (its `time` is the run's reference time, so a retried
  * invocation decides the same period), or a manual `{ "services": [...], "asOf": ISO }`.
  */
-export const AdaptEvent = z.union([
-  z.looseObject({
-    source: z.literal('aws.events'),
-    'detail-type': z.literal('Scheduled Event'),
-    time: z.iso.datetime(),
-  }),
-  z.strictObject({
-    services: z
-      .array(z.string().regex(/^[^/]+\/[^/]+$/, 'must be "cluster/service"'))
-      .min(1)
-      .optional(),
-    asOf: z.iso.datetime().optional(),
-  }),
-]);
+export const AdaptEvent = ScheduledRunEvent;
 
 /** Everything the handler needs. */
 export interface AdaptHandlerDependencies extends AdaptRunDeps {
@@ -200,13 +188,7 @@ export function createAdaptHandler(deps: Deps<AdaptHandlerDependencies>): AdaptH
   return async (event) => {
     const parsed = parseEvent(AdaptEvent, event, 'adapt');
     const d = resolve();
-    const run =
-      'time' in parsed
-        ? { asOf: Date.parse(parsed.time) }
-        : {
-            ...(parsed.asOf ? { asOf: Date.parse(parsed.asOf) } : {}),
-            ...(parsed.services ? { services: parsed.services } : {}),
-          };
+    const run = runOptionsOf(parsed);
     const summary = await runAdaptation(d, d.config, run);
     d.leaseMetrics?.publish({ holder: summary.holder ?? 'primary', epoch: summary.epoch });
     return summary;

@@ -28,6 +28,7 @@ import {
   requireString,
 } from '../shared/env';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
+import { runOptionsOf, ScheduledRunEvent } from '../shared/scheduled-run';
 
 /** Names of the environment variables this function reads (the CDK stack sets them). */
 export const FORECAST_ENV = {
@@ -136,20 +137,7 @@ export function readForecastConfig(env: EnvSource = process.env): ForecastCycleC
  * (both may be empty objects otherwise). The scheduled `time` becomes the cycle's reference
  * time, so a retried invocation covers the same window and reaches the same decisions.
  */
-export const ForecastEvent = z.union([
-  z.looseObject({
-    source: z.literal('aws.events'),
-    'detail-type': z.literal('Scheduled Event'),
-    time: z.iso.datetime(),
-  }),
-  z.strictObject({
-    services: z
-      .array(z.string().regex(/^[^/]+\/[^/]+$/, 'must be "cluster/service"'))
-      .min(1)
-      .optional(),
-    asOf: z.iso.datetime().optional(),
-  }),
-]);
+export const ForecastEvent = ScheduledRunEvent;
 
 /** What the handler returns: the cycle's counts, its failures and its decisions. */
 export type ForecastHandlerResult = Omit<CycleSummary, 'series'> & {
@@ -228,13 +216,7 @@ export function createForecastHandler(deps: Deps<ForecastHandlerDependencies>): 
   return async (event) => {
     const parsed = parseEvent(ForecastEvent, event, 'forecast');
     const d = resolve();
-    const run =
-      'time' in parsed
-        ? { asOf: Date.parse(parsed.time) }
-        : {
-            ...(parsed.asOf ? { asOf: Date.parse(parsed.asOf) } : {}),
-            ...(parsed.services ? { services: parsed.services } : {}),
-          };
+    const run = runOptionsOf(parsed);
     const summary = await runForecastCycle(d, d.config, run);
     publishForecastMetrics(d.emf, summary);
     const { series, ...rest } = summary;

@@ -4,17 +4,20 @@
  * token: every transfer is conditional on the epoch the caller read and raises it by one, so of
  * two racing transfers from the same epoch exactly one wins.
  */
-import {
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ConflictError, StaleEpochError, ValidationError } from '../../core/errors';
 import type { AuthorityHolder, Lease } from '../../core/model';
 import type { AuthorityLease, Clock } from '../../core/ports';
 import { systemClock } from '../../shared/clock';
-import { callDynamo, fromItem, numberField, stringField, toItem, writeIf } from './dynamodb-common';
+import {
+  callDynamo,
+  fromItem,
+  getByPk,
+  numberField,
+  stringField,
+  toItem,
+  writeIf,
+} from './dynamodb-common';
 
 const HOLDERS: readonly AuthorityHolder[] = ['primary', 'shadow'];
 
@@ -166,15 +169,7 @@ export class DynamoDbAuthorityLease implements AuthorityLease {
   }
 
   private async get(): Promise<Lease | undefined> {
-    const output = await callDynamo('GetItem', this.tableName, () =>
-      this.client.send(
-        new GetItemCommand({
-          TableName: this.tableName,
-          Key: toItem({ pk: this.key }),
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return output.Item ? decodeLease(fromItem(output.Item)) : undefined;
+    const item = await getByPk(this.client, this.tableName, this.key);
+    return item ? decodeLease(item) : undefined;
   }
 }

@@ -2,7 +2,12 @@
  * What every DynamoDB-backed repository shares: one way to call the SDK (errors translated by
  * `sdk-errors`), a way to tell a lost conditional write from a real failure, and item codecs.
  */
-import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { ConflictError } from '../../core/errors';
 import { awsErrorCode, callAws } from './sdk-errors';
@@ -22,6 +27,23 @@ export function callDynamo<T>(
   call: () => Promise<T>,
 ): Promise<T> {
   return callAws({ operation: `dynamodb:${operation}`, kind: 'table', id: tableName }, call);
+}
+
+/**
+ * The item with partition key `pk` (a table keyed by `pk` alone: the lease table's lease,
+ * admission and freeze items), read strongly consistent, unmarshalled; undefined when absent.
+ */
+export async function getByPk(
+  client: DynamoDBClient,
+  tableName: string,
+  pk: string,
+): Promise<Record<string, unknown> | undefined> {
+  const output = await callDynamo('GetItem', tableName, () =>
+    client.send(
+      new GetItemCommand({ TableName: tableName, Key: toItem({ pk }), ConsistentRead: true }),
+    ),
+  );
+  return output.Item ? fromItem(output.Item) : undefined;
 }
 
 /** True when `error` is (or wraps) a failed `ConditionExpression`. */

@@ -3,14 +3,14 @@
  * single-region table, so admission and lease are read and written with the same guarantees),
  * replaced only by a conditional write naming the execution the writer read.
  */
-import { type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type {
   AdmissionRecord,
   AdmissionStore,
   FailoverTrigger,
 } from '../../core/failover/admission';
 import { FAILOVER_TRIGGERS } from '../../core/failover/admission';
-import { callDynamo, fromItem, numberField, stringField, toItem, writeIf } from './dynamodb-common';
+import { callDynamo, getByPk, numberField, stringField, toItem, writeIf } from './dynamodb-common';
 
 /** Options of {@link DynamoDbFailoverAdmission}. */
 export interface DynamoDbFailoverAdmissionOptions {
@@ -53,16 +53,8 @@ export class DynamoDbFailoverAdmission implements AdmissionStore {
 
   /** The record, strongly consistent (a stale read would only lose the conditional write). */
   public async read(): Promise<AdmissionRecord | undefined> {
-    const output = await callDynamo('GetItem', this.tableName, () =>
-      this.client.send(
-        new GetItemCommand({
-          TableName: this.tableName,
-          Key: toItem({ pk: this.key }),
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return output.Item ? decodeRecord(fromItem(output.Item)) : undefined;
+    const item = await getByPk(this.client, this.tableName, this.key);
+    return item ? decodeRecord(item) : undefined;
   }
 
   /** Replaces the record only if it still names `expectedExecutionName` (or is absent). */

@@ -5,15 +5,10 @@
  * conditional: a freeze lands only when no other execution holds this epoch unthawed, a thaw only
  * from the execution that froze.
  */
-import {
-  type DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  UpdateItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { ConflictError, ValidationError } from '../../core/errors';
 import type { AdaptationFreeze, FreezeMarker } from '../../core/handback/ports';
-import { callDynamo, fromItem, numberField, stringField, toItem, writeIf } from './dynamodb-common';
+import { callDynamo, getByPk, numberField, stringField, toItem, writeIf } from './dynamodb-common';
 
 /** Options of {@link DynamoDbAdaptationFreeze}. */
 export interface DynamoDbAdaptationFreezeOptions {
@@ -52,16 +47,8 @@ export class DynamoDbAdaptationFreeze implements AdaptationFreeze {
 
   /** The marker (strongly consistent), or undefined. */
   public async read(): Promise<FreezeMarker | undefined> {
-    const output = await callDynamo('GetItem', this.tableName, () =>
-      this.client.send(
-        new GetItemCommand({
-          TableName: this.tableName,
-          Key: toItem({ pk: this.key }),
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return output.Item ? decode(fromItem(output.Item)) : undefined;
+    const item = await getByPk(this.client, this.tableName, this.key);
+    return item ? decode(item) : undefined;
   }
 
   /**

@@ -424,6 +424,22 @@ Exit codes:
   2 bad flags, or no approval request for that execution
   1 any other error`;
 
+/**
+ * The flags of an approve or decline command (failover's and handback's) after its execution:
+ * `--reason` (required to decline, checked by the command), `--actor`, `--health-region`.
+ */
+export function addDecisionOptions(command: Command, verb: 'approve' | 'decline'): Command {
+  return command
+    .option('--reason <text>', verb === 'approve' ? 'why (kept in the record)' : 'why (required)')
+    .option('--actor <who>', 'who decides (default: your AWS identity ARN)')
+    .addOption(
+      new Option(
+        '--health-region <region>',
+        'region of the quorum alarm (default: the one the request stored)',
+      ).env(HEALTH_REGION_ENV),
+    );
+}
+
 /** Adds `understudy failover` and its subcommands to the program. */
 export function registerFailoverCommand(program: Command): Command {
   const failover = program
@@ -436,25 +452,17 @@ export function registerFailoverCommand(program: Command): Command {
     ['decline', 'declined'],
   ] as const) {
     addConnectionOptions(
-      failover
-        .command(verb)
-        .description(
-          verb === 'approve'
-            ? 'Approve a waiting failover (refused once the detection quorum has cleared).'
-            : 'Decline a waiting failover: nothing is deployed, the authority stays with the primary.',
-        )
-        .requiredOption('--execution <name|arn>', 'the execution waiting for approval')
-        .option(
-          '--reason <text>',
-          verb === 'approve' ? 'why (kept in the record)' : 'why (required)',
-        )
-        .option('--actor <who>', 'who decides (default: your AWS identity ARN)')
-        .addOption(
-          new Option(
-            '--health-region <region>',
-            'region of the quorum alarm (default: the one the request stored)',
-          ).env(HEALTH_REGION_ENV),
-        ),
+      addDecisionOptions(
+        failover
+          .command(verb)
+          .description(
+            verb === 'approve'
+              ? 'Approve a waiting failover (refused once the detection quorum has cleared).'
+              : 'Decline a waiting failover: nothing is deployed, the authority stays with the primary.',
+          )
+          .requiredOption('--execution <name|arn>', 'the execution waiting for approval'),
+        verb,
+      ),
     )
       .addHelpText(
         'after',

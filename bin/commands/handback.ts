@@ -34,6 +34,7 @@ import { QUORUM_ALARM_NAME } from '../../functions/shared/alarm-names';
 // The same environment and exit codes as `failover`: handback records live in the failover
 // table, and an operator scripts both commands alike.
 import {
+  addDecisionOptions,
   EXIT_REFUSED,
   executionNameOf,
   FAILOVER_TABLE_ENV,
@@ -323,30 +324,22 @@ export function registerHandbackCommand(program: Command): Command {
     ['decline', 'declined'],
   ] as const) {
     addConnectionOptions(
-      handback
-        .command(verb)
-        .description(
-          verb === 'approve'
-            ? 'Approve a waiting handback (refused while the detection quorum is in ALARM).'
-            : 'Decline a waiting handback: the lease stays with the shadow, traffic where it is.',
-        )
-        .requiredOption('--execution <name|arn>', 'the handback waiting for approval')
-        .addOption(
-          new Option('--table <name>', 'failover DynamoDB table (holds the approval)').env(
-            FAILOVER_TABLE_ENV,
+      addDecisionOptions(
+        handback
+          .command(verb)
+          .description(
+            verb === 'approve'
+              ? 'Approve a waiting handback (refused while the detection quorum is in ALARM).'
+              : 'Decline a waiting handback: the lease stays with the shadow, traffic where it is.',
+          )
+          .requiredOption('--execution <name|arn>', 'the handback waiting for approval')
+          .addOption(
+            new Option('--table <name>', 'failover DynamoDB table (holds the approval)').env(
+              FAILOVER_TABLE_ENV,
+            ),
           ),
-        )
-        .option(
-          '--reason <text>',
-          verb === 'approve' ? 'why (kept in the record)' : 'why (required)',
-        )
-        .option('--actor <who>', 'who decides (default: your AWS identity ARN)')
-        .addOption(
-          new Option(
-            '--health-region <region>',
-            'region of the quorum alarm (default: the one the request stored)',
-          ).env(HEALTH_REGION_ENV),
-        ),
+        verb,
+      ),
     )
       .addHelpText(
         'after',

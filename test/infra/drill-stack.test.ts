@@ -149,6 +149,21 @@ describe('Class: DrillStack', () => {
       });
     });
 
+    it('expects the drill steps that read production’s lease to know its table', () => {
+      // Assert: the prepare and drill acquire-lease Lambdas build their lease reader from it
+      for (const description of ['creates the plan services', 'takes the fenced authority lease']) {
+        template.hasResourceProperties('AWS::Lambda::Function', {
+          Description: Match.stringLikeRegexp(description),
+          Environment: {
+            Variables: Match.objectLike({
+              LEASE_TABLE_NAME: Match.anyValue(),
+              DRILL_CLUSTER: config.drill.cluster,
+            }),
+          },
+        });
+      }
+    });
+
     it('expects no drill stack when drill.enabled is false', () => {
       // Act
       const other = testApp({ ...sampleConfig(), drill: { enabled: false } });

@@ -32,15 +32,17 @@ module.exports = {
   // suites mostly wait (on moto and dynalite over loopback, on spawned CLI processes, on
   // Chromium), so a second worker there runs the whole suite in 363 s instead of 655 s.
   maxWorkers: Math.max(2, require('node:os').availableParallelism() - 1),
+  // Many tests talk to a moto or dynalite server over loopback or spawn the CLI: with two
+  // workers on a busy 2-core machine a dozen calls can outlast jest's 5 s default without
+  // anything being wrong. A global option: jest ignores `testTimeout` set on a project.
+  testTimeout: 30_000,
   projects: [
     tier('core'),
     tier('adapters', {
       setupFilesAfterEnv: [...SETUP_AFTER_ENV, 'aws-sdk-client-mock-jest'],
     }),
-    // Each test talks to a moto or dynalite server over loopback: on a busy 2-core machine a
-    // hook's dozen calls can outlast jest's 5 s default without anything being wrong.
-    tier('aws-api', { testTimeout: 30_000 }),
-    tier('dynamodb', { testTimeout: 30_000 }),
+    tier('aws-api'),
+    tier('dynamodb'),
     tier('statemachines', {
       setupFiles: ['<rootDir>/test/setup/promise-with-resolvers.ts'],
     }),

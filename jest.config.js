@@ -30,7 +30,8 @@ const tier = (name, extra = {}) => ({
 module.exports = {
   // Jest's default is one worker per core but one, a single worker on a 2-core machine. Many
   // suites mostly wait (on moto and dynalite over loopback, on spawned CLI processes, on
-  // Chromium), so a second worker there runs the whole suite in 363 s instead of 655 s.
+  // Chromium), so a second worker there ran the whole suite in 363 s against 655 s (measured
+  // on this project's 2-core CI machine).
   maxWorkers: Math.max(2, require('node:os').availableParallelism() - 1),
   // Many tests talk to a moto or dynalite server over loopback or spawn the CLI: with two
   // workers on a busy 2-core machine a dozen calls can outlast jest's 5 s default without

@@ -42,7 +42,7 @@ import {
   type SeriesKind,
   timed,
 } from './lib/cases';
-import { type CaseForecast, type ScoreRow, scoreForecasts } from './lib/score';
+import { type CaseForecast, medianOf, type ScoreRow, scoreForecasts } from './lib/score';
 
 const args = process.argv.slice(2);
 const flag = (name: string): string | undefined => {
@@ -158,14 +158,18 @@ const peerNames: Record<string, string> = {
   'peer-stlf': 'peer: R stlf',
   'peer-tbats': 'peer: R tbats (24, 168)',
 };
+type Source = [string, Readonly<Record<string, CaseForecast | undefined>>];
+/** The published peers' forecasts, each file read once (prepared suite only). */
+const peers: Source[] = [];
 if (suite === 'prepared' && existsSync(peerDir)) {
   for (const [file, label] of Object.entries(peerNames)) {
     const path = join(peerDir, `${file}.json`);
     if (!existsSync(path)) continue;
-    rows.push(scoreForecasts(label, cases, JSON.parse(readFileSync(path, 'utf8'))));
+    peers.push([label, JSON.parse(readFileSync(path, 'utf8'))]);
     files.push(path);
   }
 }
+for (const [label, res] of peers) rows.push(scoreForecasts(label, cases, res));
 
 const f = (v: number, d = 3): string => (Number.isFinite(v) ? v.toFixed(d) : '—');
 const table = [
@@ -185,16 +189,11 @@ const kindTable = [
 for (const kind of kindNames) {
   const subset = cases.filter((c) => kinds.get(c.case) === kind);
   if (!subset.length) continue;
-  const sources: [string, Readonly<Record<string, CaseForecast | undefined>>][] = [
+  const sources: Source[] = [
     ['**Understudy engine**', ours],
+    ...(onlyOurs ? [] : [['baseline: seasonal naive (TS)', snaive] as Source]),
+    ...peers,
   ];
-  if (!onlyOurs) sources.push(['baseline: seasonal naive (TS)', snaive]);
-  if (suite === 'prepared' && existsSync(peerDir)) {
-    for (const [file, label] of Object.entries(peerNames)) {
-      const path = join(peerDir, `${file}.json`);
-      if (existsSync(path)) sources.push([label, JSON.parse(readFileSync(path, 'utf8'))]);
-    }
-  }
   for (const [label, res] of sources) {
     const r = scoreForecasts(label, subset, res);
     kindTable.push(
@@ -208,19 +207,16 @@ for (const kind of kindNames) {
 // "Unforeseen" is model-independent: cases where even the best of every scored model is more
 // than UNFORESEEN_SQL scales off.
 const UNFORESEEN_SQL = 5;
-const scoredSources: [string, Readonly<Record<string, CaseForecast | undefined>>][] = [
+const scoredSources: Source[] = [
   ['**Understudy engine**', ours],
+  ...(onlyOurs
+    ? []
+    : ([
+        ['baseline: seasonal naive (TS)', snaive],
+        ['baseline: SARIMA(1,0,1)(0,1,1)24 (arima)', sarimaRes],
+      ] as Source[])),
+  ...peers,
 ];
-if (!onlyOurs) {
-  scoredSources.push(['baseline: seasonal naive (TS)', snaive]);
-  scoredSources.push(['baseline: SARIMA(1,0,1)(0,1,1)24 (arima)', sarimaRes]);
-}
-if (suite === 'prepared' && existsSync(peerDir)) {
-  for (const [file, label] of Object.entries(peerNames)) {
-    const path = join(peerDir, `${file}.json`);
-    if (existsSync(path)) scoredSources.push([label, JSON.parse(readFileSync(path, 'utf8'))]);
-  }
-}
 const caseSql = new Map<string, number[]>(
   cases.map((c) => [
     c.case,
@@ -231,13 +227,8 @@ const unforeseen = cases.filter((c) =>
   (caseSql.get(c.case) ?? []).every((v) => !Number.isFinite(v) || v > UNFORESEEN_SQL),
 );
 const foreseen = cases.filter((c) => !unforeseen.includes(c));
-const medianSql = (i: number): number => {
-  const v = cases
-    .map((c) => caseSql.get(c.case)?.[i] ?? Number.NaN)
-    .filter(Number.isFinite)
-    .sort((a, b) => a - b);
-  return v.length ? ((v[(v.length - 1) >> 1] ?? 0) + (v[v.length >> 1] ?? 0)) / 2 : Number.NaN;
-};
+const medianSql = (i: number): number =>
+  medianOf(cases.map((c) => caseSql.get(c.case)?.[i] ?? Number.NaN).filter(Number.isFinite));
 const sqlTable = [
   `| model | SQL | SQL without the ${unforeseen.length} unforeseen | median SQL |`,
   '|---|---|---|---|',

@@ -76,7 +76,8 @@ function quartilesExclusive(sorted: readonly number[]): [number, number, number]
   return out as [number, number, number];
 }
 
-function medianOf(xs: readonly number[]): number {
+/** Median of `xs` (NaN when empty). */
+export function medianOf(xs: readonly number[]): number {
   if (!xs.length) return Number.NaN;
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);

@@ -5,7 +5,6 @@
  * Refuses (DrillRefusedError) while a real failover holds production's lease.
  */
 import { z } from 'zod';
-import { DynamoDbAuthorityLease } from '../adapters/aws/dynamodb-authority-lease';
 import { DynamoDbPlanPages } from '../adapters/aws/dynamodb-plan-pages';
 import { drillPlanPages } from '../core/drill/plan';
 import {
@@ -15,9 +14,9 @@ import {
 } from '../core/drill/prepare';
 import { dynamoDbClient } from '../shared/clients';
 import { systemClock } from '../shared/clock';
-import { DRILL_ENV, PRODUCTION_LEASE_ID } from '../shared/drill-env';
+import { DRILL_ENV } from '../shared/drill-env';
 import { requireString } from '../shared/env';
-import { stagingContainerPlatform } from '../shared/failover-wiring';
+import { productionLeaseReader, stagingContainerPlatform } from '../shared/failover-wiring';
 import { type Deps, lazyDeps, parseEvent } from '../shared/handler-kit';
 
 /** The state's input. */
@@ -46,7 +45,5 @@ export const handler = createDrillPrepareHandler(() => ({
   ),
   platform: stagingContainerPlatform(),
   clock: systemClock,
-  productionLease: new DynamoDbAuthorityLease(dynamoDbClient, requireString(DRILL_ENV.leaseTable), {
-    leaseId: PRODUCTION_LEASE_ID,
-  }),
+  productionLease: productionLeaseReader(),
 }));

@@ -83,6 +83,13 @@ export function leaseIdOf(env: EnvSource = process.env): string {
     : optionalString(DRILL_ENV.leaseId, DEFAULT_DRILL_LEASE_ID, env);
 }
 
+/** Production's lease (`LEASE#authority`) as a drill reads it: `peek` only, never a write. */
+export function productionLeaseReader(env: EnvSource = process.env): ProductionLeaseReader {
+  return new DynamoDbAuthorityLease(dynamoDbClient, requireString(FAILOVER_ENV.leaseTable, env), {
+    leaseId: PRODUCTION_LEASE_ID,
+  });
+}
+
 /**
  * In the drill deployment only: production's lease, read only, so the drill's failover refuses
  * while a real failover holds authority (`core/drill/guard.ts`). Undefined in production.
@@ -90,10 +97,7 @@ export function leaseIdOf(env: EnvSource = process.env): string {
 export function drillProductionLease(
   env: EnvSource = process.env,
 ): ProductionLeaseReader | undefined {
-  if (drillCluster(env) === undefined) return undefined;
-  return new DynamoDbAuthorityLease(dynamoDbClient, requireString(FAILOVER_ENV.leaseTable, env), {
-    leaseId: PRODUCTION_LEASE_ID,
-  });
+  return drillCluster(env) === undefined ? undefined : productionLeaseReader(env);
 }
 
 /** The drill lease a real failover takes to abort a running drill; undefined when not wired. */

@@ -1,3 +1,5 @@
+import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import {
   EnvironmentError,
   optionalString,
@@ -7,6 +9,7 @@ import {
   requireRoleArn,
   requireString,
 } from '../../functions/shared/env';
+import { drillProductionLease } from '../../functions/shared/failover-wiring';
 import { HANDBACK_ENV } from '../../functions/shared/handback-env';
 import { handbackLeaseIdOf } from '../../functions/shared/handback-wiring';
 
@@ -67,5 +70,32 @@ describe('Module: shared/handback-wiring', () => {
     // Act / Assert
     expect(handbackLeaseIdOf({})).toBe('authority');
     expect(handbackLeaseIdOf({ [HANDBACK_ENV.leaseId]: 'drill' })).toBe('drill');
+  });
+});
+
+describe('Module: shared/failover-wiring (the drill guard’s reader)', () => {
+  const ddb = mockClient(DynamoDBClient);
+  afterEach(() => ddb.reset());
+
+  it('reads production’s lease in the drill deployment only, by GetItem of LEASE#authority', async () => {
+    // Arrange
+    ddb.on(GetItemCommand).resolves({});
+    const drill = { DRILL_CLUSTER: 'understudy-drill', LEASE_TABLE_NAME: 'lease-table' };
+
+    // Act
+    const production = drillProductionLease({ LEASE_TABLE_NAME: 'lease-table' });
+    const reader = drillProductionLease(drill);
+    const lease = await reader?.peek();
+
+    // Assert: never failed over, and nothing written to find out
+    expect(production).toBeUndefined();
+    expect(lease).toBeUndefined();
+    expect(ddb).toHaveReceivedCommandTimes(GetItemCommand, 1);
+    expect(ddb).toHaveReceivedCommandWith(GetItemCommand, {
+      TableName: 'lease-table',
+      Key: { pk: { S: 'LEASE#authority' } },
+      ConsistentRead: true,
+    });
+    expect(ddb).not.toHaveReceivedCommand(PutItemCommand);
   });
 });
